@@ -1,0 +1,2 @@
+Console.Error.WriteLine("The local gateway is not implemented yet.");
+return 1;

@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Pipeline.Manifests;
+
+/// <summary>The services of the product: every folder under <c>services/</c> that holds a <c>service.json</c>.</summary>
+public sealed partial class ServiceCatalog
+{
+    public const string ManifestFileName = "service.json";
+
+    static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNameCaseInsensitive = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    public ServiceCatalog(IReadOnlyList<ServiceManifest> services) => Services = services;
+
+    /// <summary>Services in name order, so every consumer sees them in the same order.</summary>
+    public IReadOnlyList<ServiceManifest> Services { get; }
+
+    public IEnumerable<string> Names => Services.Select(s => s.Name);
+
+    public ServiceManifest this[string name] =>
+        Find(name) ?? throw new ManifestException(
+            $"Unknown service '{name}'. Services that exist: {string.Join(", ", Names)}. " +
+            $"A service is a folder under services/ with a {ManifestFileName}.");
+
+    public ServiceManifest? Find(string name) =>
+        Services.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Reads and validates every manifest under <paramref name="servicesDirectory"/>.</summary>
+    public static ServiceCatalog Load(string servicesDirectory)
+    {
+        if (!System.IO.Directory.Exists(servicesDirectory))
+            throw new ManifestException($"Services folder '{servicesDirectory}' does not exist. Run from the repository root or pass the right folder.");
+
+        var manifests = System.IO.Directory.GetDirectories(servicesDirectory)
+            .Select(dir => Path.Combine(dir, ManifestFileName))
+            .Where(File.Exists)
+            .Select(ReadManifest)
+            .OrderBy(m => m.Name, StringComparer.Ordinal)
+            .ToList();
+
+        if (manifests.Count == 0)
+            throw new ManifestException($"No service found under '{servicesDirectory}': each service folder needs a {ManifestFileName}.");
+
+        Validate(manifests);
+        return new ServiceCatalog(manifests);
+    }
+
+    /// <summary>Finds <c>services/</c> by walking up from <paramref name="start"/> to the folder that holds Pipeline.sln.</summary>
+    public static string FindServicesDirectory(string? start = null) =>
+        Path.Combine(RepositoryRoot.Find(start), "services");
+
+    static ServiceManifest ReadManifest(string path)
+    {
+        ServiceManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<ServiceManifest>(File.ReadAllText(path), JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ManifestException($"{path}: not a valid service manifest: {e.Message}");
+        }
+        if (manifest is null)
+            throw new ManifestException($"{path}: empty service manifest.");
+
+        var folder = Path.GetFullPath(Path.GetDirectoryName(path)!);
+        if (!string.Equals(Path.GetFileName(folder), manifest.Name, StringComparison.Ordinal))
+            throw new ManifestException($"{path}: name '{manifest.Name}' must equal its folder name '{Path.GetFileName(folder)}'.");
+        return manifest with { Directory = folder };
+    }
+
+    static void Validate(IReadOnlyList<ServiceManifest> manifests)
+    {
+        var problems = new List<string>();
+        foreach (var m in manifests)
+        {
+            if (!NamePattern().IsMatch(m.Name))
+                problems.Add($"{m.Name}: name must be lower-case letters, digits and dashes, starting with a letter.");
+            if (m.Port is < 1 or > 65535)
+                problems.Add($"{m.Name}: port {m.Port} is outside 1-65535.");
+            if (m.RoutePrefix != "/api/" + m.Name)
+                problems.Add($"{m.Name}: routePrefix must be '/api/{m.Name}' (got '{m.RoutePrefix}'): the gateway maps /api/<service> to each service.");
+            if (!m.HealthPath.StartsWith('/'))
+                problems.Add($"{m.Name}: healthPath must start with '/'.");
+            if (!FargateSizes.IsValid(m.Cpu, m.Memory))
+                problems.Add($"{m.Name}: cpu {m.Cpu} with memory {m.Memory} MiB is not a Fargate size; for cpu 256 use 512, 1024 or 2048.");
+            if (m.MinTasks < 1 || m.MaxTasks < m.MinTasks)
+                problems.Add($"{m.Name}: tasks must satisfy 1 <= minTasks <= maxTasks (got {m.MinTasks}-{m.MaxTasks}).");
+            foreach (var used in m.Uses.Where(u => manifests.All(o => o.Name != u)))
+                problems.Add($"{m.Name}: uses unknown service '{used}'.");
+        }
+        foreach (var clash in manifests.GroupBy(m => m.Port).Where(g => g.Count() > 1))
+            problems.Add($"port {clash.Key} is used by {string.Join(" and ", clash.Select(m => m.Name))}; each service needs its own port to run side by side locally.");
+        if (problems.Count > 0)
+            throw new ManifestException("Invalid service manifests:\n  " + string.Join("\n  ", problems));
+    }
+
+    [GeneratedRegex("^[a-z][a-z0-9-]{0,30}$")]
+    private static partial Regex NamePattern();
+}

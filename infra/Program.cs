@@ -1,0 +1,2 @@
+Console.Error.WriteLine("The CDK app is not implemented yet.");
+return 1;
