@@ -1,2 +1,4 @@
-Console.Error.WriteLine("not implemented yet");
-return 1;
+using Pipeline.Build;
+using Pipeline.Build.Engine;
+
+return await PipelineBuild.Execute<Build>(args);

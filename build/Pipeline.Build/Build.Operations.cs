@@ -1,0 +1,20 @@
+using Pipeline.Build.Engine;
+
+namespace Pipeline.Build;
+
+/// <summary>Day-two targets: what is running, its logs, and taking the local platform down.</summary>
+public sealed partial class Build
+{
+    Target Status => _ => _
+        .Description("Show each service: where it runs, the image tag it serves, its health and URL")
+        .Executes(() => NotImplementedYet("Status"));
+
+    Target Logs => _ => _
+        .Description("Show recent logs of --service (with --follow, keep streaming)")
+        .Requires(() => Service)
+        .Executes(() => NotImplementedYet("Logs"));
+
+    Target Down => _ => _
+        .Description("Stop and remove what the local platform started, and nothing else")
+        .Executes(() => NotImplementedYet("Down"));
+}

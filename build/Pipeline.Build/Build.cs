@@ -1,0 +1,77 @@
+using Pipeline.Build.Engine;
+using Pipeline.Manifests;
+
+namespace Pipeline.Build;
+
+/// <summary>
+/// The pipeline's parameters. Targets live in the other Build.*.cs files, one concern each.
+/// </summary>
+public sealed partial class Build : PipelineBuild
+{
+    [Parameter("Where to deploy")]
+    public PlatformKind Platform { get; set; } = PlatformKind.Local;
+
+    [Parameter("Name of the environment; part of every stack, repository and container name")]
+    public string DeployEnvironment { get; set; } = "local";
+
+    [Parameter("Which service to build, push, roll and check: a folder under services/, or all")]
+    public string Service { get; set; } = AllServices;
+
+    [Parameter("Registry that holds the base images under their official names (mirror or air-gapped), e.g. 127.0.0.1:5000")]
+    public string? BaseImageRegistry { get; set; }
+
+    [Parameter("Push images here instead of the platform's registry (ECR on AWS), e.g. 127.0.0.1:5000")]
+    public string? Registry { get; set; }
+
+    [Parameter("User name for --registry, if it needs one")]
+    public string? RegistryUsername { get; set; }
+
+    [Parameter("Password or token for --registry", Secret = true)]
+    public string? RegistryPassword { get; set; }
+
+    [Parameter("AWS region (the SDK's own resolution applies when unset)")]
+    public string? AwsRegion { get; set; }
+
+    [Parameter("AWS named profile for credentials (the SDK's default chain applies when unset)")]
+    public string? AwsProfile { get; set; }
+
+    [Parameter("NAT gateways in the VPC: 1 is cheap (dev), one per AZ survives an AZ outage (prod)")]
+    public int NatGateways { get; set; } = 1;
+
+    [Parameter("Base URL for HealthCheck instead of the deployed API endpoint, e.g. http://127.0.0.1:8080")]
+    public Uri? HealthUrl { get; set; }
+
+    [Parameter("How long HealthCheck keeps retrying before it fails")]
+    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    [Parameter("How long UpdateServices waits for a rollout to reach steady state")]
+    public TimeSpan RolloutTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    [Parameter("Port of the local gateway on 127.0.0.1")]
+    public int GatewayPort { get; set; } = 8080;
+
+    [Parameter("Logs: keep streaming new lines")]
+    public bool Follow { get; set; }
+
+    [Parameter("Logs: how many recent lines to show")]
+    public int Tail { get; set; } = 100;
+
+    public const string AllServices = "all";
+
+    ServiceCatalog? catalog;
+
+    /// <summary>The services under services/, read once.</summary>
+    internal ServiceCatalog Catalog => catalog ??= ServiceCatalog.Load(Path.Combine(RootDirectory, "services"));
+
+    /// <summary>The services selected with --service.</summary>
+    internal IReadOnlyList<ServiceManifest> SelectedServices =>
+        Service == AllServices ? Catalog.Services : [Catalog[Service]];
+
+    internal string ArtifactsDirectory => Path.Combine(RootDirectory, "artifacts");
+
+    protected internal override IReadOnlyList<string>? ValidValuesOf(string parameterName) =>
+        parameterName == nameof(Service) ? [.. Catalog.Names, AllServices] : null;
+
+    static Task NotImplementedYet(string what) =>
+        throw new PipelineException($"{what} is not implemented yet.");
+}

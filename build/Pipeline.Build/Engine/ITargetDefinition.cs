@@ -1,0 +1,40 @@
+using System.Runtime.CompilerServices;
+
+namespace Pipeline.Build.Engine;
+
+/// <summary>The fluent surface a target property uses to say what it is, what it needs and what it does.</summary>
+public interface ITargetDefinition
+{
+    ITargetDefinition Description(string description);
+
+    /// <summary>These targets run first, and are pulled into the plan.</summary>
+    ITargetDefinition DependsOn(params Target[] targets);
+
+    /// <summary>Ordering only: if both are in the plan, this runs after those.</summary>
+    ITargetDefinition After(params Target[] targets);
+
+    /// <summary>Ordering only: if both are in the plan, this runs before those.</summary>
+    ITargetDefinition Before(params Target[] targets);
+
+    /// <summary>When this target is in the plan, those are too, and run after it.</summary>
+    ITargetDefinition Triggers(params Target[] targets);
+
+    /// <summary>Evaluated while planning; a false condition skips the target (its dependencies still run).</summary>
+    ITargetDefinition OnlyWhenStatic(Func<bool> condition, [CallerArgumentExpression(nameof(condition))] string expression = "");
+
+    /// <summary>Evaluated just before the target would run, after its dependencies.</summary>
+    ITargetDefinition OnlyWhenDynamic(Func<bool> condition, [CallerArgumentExpression(nameof(condition))] string expression = "");
+
+    /// <summary>The parameter must have a value; checked for the whole plan before anything runs.</summary>
+    ITargetDefinition Requires(Func<object?> parameter, [CallerArgumentExpression(nameof(parameter))] string expression = "");
+
+    /// <summary>Hidden from <c>--help</c>.</summary>
+    ITargetDefinition Unlisted();
+
+    /// <summary>Runs even when an earlier target failed (cleanup).</summary>
+    ITargetDefinition AssuredAfterFailure();
+
+    ITargetDefinition Executes(Action action);
+
+    ITargetDefinition Executes(Func<Task> action);
+}

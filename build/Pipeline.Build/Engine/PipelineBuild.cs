@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using Pipeline.Manifests;
+
+namespace Pipeline.Build.Engine;
+
+/// <summary>
+/// Base of a build: discovers its targets and parameters, binds the parameters, plans and runs.
+/// A build declares <see cref="Target"/> properties and <see cref="ParameterAttribute"/> members; nothing else.
+/// </summary>
+public abstract class PipelineBuild
+{
+    public const string ParametersDirectory = ".nuke";
+
+    /// <summary>The repository root (the folder that holds Pipeline.sln).</summary>
+    public string RootDirectory { get; internal set; } = "";
+
+    /// <summary>Every step only says what it would do and changes nothing.</summary>
+    public bool DryRun { get; internal set; }
+
+    /// <summary>The profile chosen with <c>--profile</c>, if any.</summary>
+    public string? Profile { get; internal set; }
+
+    /// <summary>Cancelled on Ctrl+C, so long waits stop promptly and cleanup still runs.</summary>
+    public CancellationToken Cancellation { get; internal set; }
+
+    /// <summary>Allowed values of a string parameter; null means any value.</summary>
+    protected internal virtual IReadOnlyList<string>? ValidValuesOf(string parameterName) => null;
+
+    /// <summary>Runs the build with the process's arguments and returns the exit code.</summary>
+    public static async Task<int> Execute<TBuild>(string[] args) where TBuild : PipelineBuild, new()
+    {
+        var output = InstallMaskingConsole();
+        using var cancellation = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            output.WriteLine("Cancelling: waiting for the current step to stop...");
+            cancellation.Cancel();
+        };
+
+        try
+        {
+            var build = new TBuild { Cancellation = cancellation.Token };
+            return await new BuildSession(build, output).RunAsync(CommandLineArguments.Parse(args));
+        }
+        catch (Exception e) when (e is PipelineException or ManifestException)
+        {
+            output.WriteLine($"error: {e.Message}");
+            return 2;
+        }
+        finally
+        {
+            output.Flush();
+        }
+    }
+
+    static TextWriter InstallMaskingConsole()
+    {
+        SecretMasker.RegisterFromEnvironment();
+        var stdout = new MaskingTextWriter(Console.Out);
+        Console.SetOut(stdout);
+        Console.SetError(new MaskingTextWriter(Console.Error));
+        return stdout;
+    }
+
+    /// <summary>One run: bind, plan, then print help, print the plan, or execute.</summary>
+    sealed class BuildSession(PipelineBuild build, TextWriter output)
+    {
+        public async Task<int> RunAsync(CommandLineArguments arguments)
+        {
+            build.RootDirectory = RepositoryRoot.Find();
+            build.DryRun = arguments.DryRun;
+            build.Profile = arguments.Profile;
+
+            var targets = TargetCatalog.Discover(build);
+            var parameters = ParameterDescriptor.Discover(build.GetType());
+            var binder = new ParameterBinder(parameters, build.ValidValuesOf);
+            binder.Bind(build, arguments.Parameters, Environment.GetEnvironmentVariables(), ReadParameterFiles(arguments.Profile));
+
+            if (arguments.Help || arguments.Targets.Count == 0)
+            {
+                HelpPrinter.Write(output, targets, parameters, binder.Sources, build, build.ValidValuesOf, arguments.Profile);
+                return 0;
+            }
+
+            var invoked = targets.ResolveNames(arguments.Targets, "target");
+            var skip = arguments.Skip is null
+                ? SkipRequest.None
+                : new SkipRequest(arguments.Skip.TargetNames.Count == 0, targets.ResolveNames(arguments.Skip.TargetNames, "target to skip").ToList());
+            var plan = ExecutionPlanner.Plan(invoked, skip);
+            CheckRequirements(plan, parameters);
+
+            if (arguments.PlanFormat == "mermaid")
+            {
+                PlanPrinter.WriteMermaid(output, plan);
+                return 0;
+            }
+            if (arguments.PlanFormat == "text")
+            {
+                PlanPrinter.WriteText(output, plan, build.DryRun);
+                return 0;
+            }
+
+            output.WriteLine($"Running {string.Join(" ", invoked.Select(t => t.Name))}{(build.Profile is null ? "" : $" with profile {build.Profile}")}{(build.DryRun ? " as a dry run: nothing will be changed" : "")}.");
+            var clock = Stopwatch.StartNew();
+            var outcomes = await new TargetRunner(output).RunAsync(plan, build.Cancellation);
+            OutcomeReport.Write(output, outcomes, clock.Elapsed, build.DryRun);
+            return outcomes.Any(o => o.Status == TargetStatus.Failed) ? 1 : 0;
+        }
+
+        IReadOnlyList<ParameterFile> ReadParameterFiles(string? profile)
+        {
+            var directory = Path.Combine(build.RootDirectory, ParametersDirectory);
+            var files = new List<ParameterFile>();
+            var defaults = Path.Combine(directory, "parameters.json");
+            if (File.Exists(defaults))
+                files.Add(ParameterFile.Read(defaults, ParameterSource.ParametersFile));
+            if (profile is not null)
+            {
+                var path = Path.Combine(directory, $"parameters.{profile}.json");
+                if (!File.Exists(path))
+                {
+                    var existing = Directory.Exists(directory)
+                        ? Directory.GetFiles(directory, "parameters.*.json").Select(f => Path.GetFileName(f)["parameters.".Length..^".json".Length])
+                        : [];
+                    throw new PipelineException($"Profile '{profile}' not found: there is no {ParametersDirectory}/parameters.{profile}.json. Profiles: {string.Join(", ", existing)}.");
+                }
+                files.Add(ParameterFile.Read(path, ParameterSource.Profile));
+            }
+            return files;
+        }
+
+        void CheckRequirements(IReadOnlyList<PlanEntry> plan, IReadOnlyList<ParameterDescriptor> parameters)
+        {
+            var missing = plan
+                .Where(e => !e.IsSkipped)
+                .SelectMany(e => e.Target.Definition.Requirements.Select(r => (Entry: e, Requirement: r)))
+                .Where(x => x.Requirement.Value() is null or "")
+                .Select(x =>
+                {
+                    var parameter = parameters.FirstOrDefault(p => p.Name == x.Requirement.Expression);
+                    var name = parameter is null ? x.Requirement.Expression : $"{parameter.CliName} (or {parameter.EnvironmentName})";
+                    return $"{name}, needed by {x.Entry.Target.Name}";
+                })
+                .Distinct()
+                .ToList();
+            if (missing.Count > 0)
+                throw new PipelineException("Missing parameters; nothing was run:\n  " + string.Join("\n  ", missing) +
+                    "\nGive them on the command line, in the environment, or in .nuke/parameters*.json.");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+
+namespace Pipeline.Build.Engine;
+
+/// <summary>
+/// Runs a plan in order. After a failure, the remaining targets do not run unless they are
+/// assured-after-failure (cleanup); every target ends with an outcome.
+/// </summary>
+internal sealed class TargetRunner(TextWriter output)
+{
+    public async Task<IReadOnlyList<TargetOutcome>> RunAsync(IReadOnlyList<PlanEntry> plan, CancellationToken cancellation)
+    {
+        var outcomes = new List<TargetOutcome>();
+        var failed = false;
+
+        foreach (var entry in plan)
+        {
+            var target = entry.Target;
+            if (entry.IsSkipped)
+            {
+                outcomes.Add(new(target.Name, TargetStatus.Skipped, TimeSpan.Zero, entry.SkipReason));
+                output.WriteLine($"» {target.Name}: skipped because {entry.SkipReason}");
+                continue;
+            }
+            if ((failed || cancellation.IsCancellationRequested) && !target.Definition.IsAssuredAfterFailure)
+            {
+                outcomes.Add(new(target.Name, TargetStatus.NotRun, TimeSpan.Zero, failed ? "an earlier target failed" : "cancelled"));
+                continue;
+            }
+            var falseCondition = target.Definition.DynamicConditions.FirstOrDefault(c => !c.Evaluate());
+            if (falseCondition is not null)
+            {
+                var reason = $"'{falseCondition.Expression}' is false";
+                outcomes.Add(new(target.Name, TargetStatus.Skipped, TimeSpan.Zero, reason));
+                output.WriteLine($"» {target.Name}: skipped because {reason}");
+                continue;
+            }
+
+            output.WriteLine();
+            output.WriteLine($"═══ {target.Name} ═══");
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                foreach (var action in target.Definition.Actions)
+                    await action();
+                outcomes.Add(new(target.Name, TargetStatus.Succeeded, clock.Elapsed, null));
+            }
+            catch (Exception e)
+            {
+                failed = true;
+                var message = Describe(e);
+                outcomes.Add(new(target.Name, TargetStatus.Failed, clock.Elapsed, FirstLine(message)));
+                output.WriteLine($"✗ {target.Name} failed: {message}");
+            }
+        }
+        return outcomes;
+    }
+
+    static string Describe(Exception e) => e switch
+    {
+        PipelineException p => p.Message,
+        AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerException!),
+        OperationCanceledException => "cancelled",
+        // Not one of ours: keep the type and where it came from, the user will need both to report it.
+        _ => $"{e.GetType().Name}: {e.Message}{Environment.NewLine}{e.StackTrace}",
+    };
+
+    static string FirstLine(string text)
+    {
+        var line = text.Split('\n')[0].Trim();
+        return line.Length > 100 ? line[..97] + "..." : line;
+    }
+}

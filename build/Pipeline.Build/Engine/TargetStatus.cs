@@ -1,0 +1,9 @@
+namespace Pipeline.Build.Engine;
+
+public enum TargetStatus
+{
+    Succeeded,
+    Failed,
+    Skipped,
+    NotRun,
+}
