@@ -65,7 +65,7 @@ internal static class ExecutionPlanner
                 .Select(p => p.Key)
                 .OrderBy(t => t.DeclarationIndex)
                 .FirstOrDefault()
-                ?? throw new PipelineException($"Targets depend on each other in a cycle: {DescribeCycle(remaining)}. Remove one of these relations.");
+                ?? throw new PipelineException($"Targets depend on each other in a cycle (each must run before the next): {DescribeCycle(remaining)}. Remove one of these relations.");
             ordered.Add(next);
             remaining.Remove(next);
             foreach (var waiting in remaining.Values) waiting.Remove(next);
@@ -84,6 +84,9 @@ internal static class ExecutionPlanner
             current = remaining[current].OrderBy(t => t.DeclarationIndex).First();
         }
         var cycle = path.Skip(path.IndexOf(current)).Reverse().ToList();
+        // Start at the earliest declared member so the message is stable: "A -> B -> C -> A".
+        var start = cycle.IndexOf(cycle.MinBy(t => t.DeclarationIndex)!);
+        cycle = [.. cycle.Skip(start), .. cycle.Take(start)];
         cycle.Add(cycle[0]);
         return string.Join(" -> ", cycle.Select(t => t.Name));
     }

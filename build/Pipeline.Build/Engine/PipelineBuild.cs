@@ -41,16 +41,25 @@ public abstract class PipelineBuild
         try
         {
             var build = new TBuild { Cancellation = cancellation.Token };
-            return await new BuildSession(build, output).RunAsync(CommandLineArguments.Parse(args));
+            return await RunAsync(build, args, RepositoryRoot.Find(), Environment.GetEnvironmentVariables(), output);
+        }
+        finally
+        {
+            output.Flush();
+        }
+    }
+
+    /// <summary>One run against explicit inputs; the seam the engine's own tests use.</summary>
+    internal static async Task<int> RunAsync(PipelineBuild build, IReadOnlyList<string> args, string rootDirectory, System.Collections.IDictionary environment, TextWriter output)
+    {
+        try
+        {
+            return await new BuildSession(build, output, rootDirectory, environment).RunAsync(CommandLineArguments.Parse(args));
         }
         catch (Exception e) when (e is PipelineException or ManifestException)
         {
             output.WriteLine($"error: {e.Message}");
             return 2;
-        }
-        finally
-        {
-            output.Flush();
         }
     }
 
@@ -64,18 +73,18 @@ public abstract class PipelineBuild
     }
 
     /// <summary>One run: bind, plan, then print help, print the plan, or execute.</summary>
-    sealed class BuildSession(PipelineBuild build, TextWriter output)
+    sealed class BuildSession(PipelineBuild build, TextWriter output, string rootDirectory, System.Collections.IDictionary environment)
     {
         public async Task<int> RunAsync(CommandLineArguments arguments)
         {
-            build.RootDirectory = RepositoryRoot.Find();
+            build.RootDirectory = rootDirectory;
             build.DryRun = arguments.DryRun;
             build.Profile = arguments.Profile;
 
             var targets = TargetCatalog.Discover(build);
             var parameters = ParameterDescriptor.Discover(build.GetType());
             var binder = new ParameterBinder(parameters, build.ValidValuesOf);
-            binder.Bind(build, arguments.Parameters, Environment.GetEnvironmentVariables(), ReadParameterFiles(arguments.Profile));
+            binder.Bind(build, arguments.Parameters, environment, ReadParameterFiles(arguments.Profile));
 
             if (arguments.Help || arguments.Targets.Count == 0)
             {

@@ -1,0 +1,60 @@
+using Pipeline.Build.Engine;
+
+namespace Pipeline.Build.Tests.Engine;
+
+public sealed class RunnerTests
+{
+    sealed class RecordingBuild : PipelineBuild
+    {
+        public List<string> Ran { get; } = [];
+        public bool Ready { get; set; }
+
+        Target Compile => _ => _.Executes(() => Ran.Add("Compile"));
+        Target Fail => _ => _.DependsOn(Compile).Executes(() => throw new PipelineException("stack apigw-dev-app is in UPDATE_ROLLBACK_FAILED"));
+        Target After => _ => _.DependsOn(Fail).Executes(() => Ran.Add("After"));
+        Target Cleanup => _ => _.After(Fail).AssuredAfterFailure().Executes(() => Ran.Add("Cleanup"));
+        Target Gated => _ => _.DependsOn(Compile).OnlyWhenDynamic(() => Ready).Executes(() => Ran.Add("Gated"));
+        Target Async => _ => _.Executes(async () => { await Task.Yield(); Ran.Add("Async"); });
+    }
+
+    static async Task<(RecordingBuild Build, IReadOnlyList<TargetOutcome> Outcomes, string Output)> Run(params string[] targets)
+    {
+        var build = new RecordingBuild();
+        var catalog = TargetCatalog.Discover(build);
+        var plan = ExecutionPlanner.Plan(catalog.ResolveNames(targets, "target"), SkipRequest.None);
+        var output = new StringWriter();
+        var outcomes = await new TargetRunner(output).RunAsync(plan, CancellationToken.None);
+        return (build, outcomes, output.ToString());
+    }
+
+    [Fact]
+    public async Task A_failure_stops_the_targets_after_it_but_not_cleanup()
+    {
+        var (build, outcomes, output) = await Run("After", "Cleanup");
+
+        build.Ran.Should().Equal("Compile", "Cleanup");
+        outcomes.Select(o => (o.Target, o.Status)).Should().Equal(
+            ("Compile", TargetStatus.Succeeded),
+            ("Fail", TargetStatus.Failed),
+            ("After", TargetStatus.NotRun),
+            ("Cleanup", TargetStatus.Succeeded));
+        output.Should().Contain("Fail failed: stack apigw-dev-app is in UPDATE_ROLLBACK_FAILED");
+    }
+
+    [Fact]
+    public async Task A_false_dynamic_condition_skips_at_run_time_and_says_why()
+    {
+        var (build, outcomes, output) = await Run("Gated");
+
+        build.Ran.Should().Equal("Compile");
+        outcomes.Last().Status.Should().Be(TargetStatus.Skipped);
+        output.Should().Contain("Gated: skipped because 'Ready' is false");
+    }
+
+    [Fact]
+    public async Task Asynchronous_actions_are_awaited()
+    {
+        var (build, _, _) = await Run("Async");
+        build.Ran.Should().Equal("Async");
+    }
+}
