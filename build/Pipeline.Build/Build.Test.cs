@@ -1,0 +1,69 @@
+using System.Xml.Linq;
+using Pipeline.Build.Engine;
+using Pipeline.Build.Steps;
+
+namespace Pipeline.Build;
+
+/// <summary>The project's own test suite, as one target, with one closing count line.</summary>
+public sealed partial class Build
+{
+    internal string TestResultsDirectory => Path.Combine(ArtifactsDirectory, "test-results");
+
+    Target Test => _ => _
+        .Description("Run every test project: unit tests, and integration tests on Docker, the registry, moto and CDK")
+        .Executes(async () =>
+        {
+            var log = new ConsoleStepLog();
+            if (DryRun)
+            {
+                log.Info("would run: dotnet test Pipeline.sln");
+                return;
+            }
+            if (Directory.Exists(TestResultsDirectory)) Directory.Delete(TestResultsDirectory, recursive: true);
+
+            var run = await ExternalProcess.RunAsync("dotnet",
+                ["test", Path.Combine(RootDirectory, "Pipeline.sln"), "--logger", "trx", "--logger", "console;verbosity=normal",
+                 "--results-directory", TestResultsDirectory],
+                new PassThroughLog(), RootDirectory, cancellation: Cancellation);
+
+            var counts = TestCounts.FromTrxFiles(Directory.Exists(TestResultsDirectory)
+                ? Directory.GetFiles(TestResultsDirectory, "*.trx", SearchOption.AllDirectories)
+                : []);
+            Console.WriteLine();
+            Console.WriteLine($"{counts.Passed} passed, {counts.Failed} failed, {counts.Skipped} skipped");
+
+            if (run.ExitCode != 0 || counts.Failed > 0)
+                throw new PipelineException($"Tests failed ({counts.Failed} failed; dotnet test exit code {run.ExitCode}). Results: artifacts/test-results/.");
+            if (counts.Passed == 0)
+                throw new PipelineException("No test ran. Check that the test projects build and are in Pipeline.sln.");
+            if (counts.Skipped > 0 && Environment.GetEnvironmentVariable("CI") == "true")
+                throw new PipelineException($"{counts.Skipped} test(s) skipped under CI=true: in CI every test must run. See the skip reasons above.");
+        });
+
+    /// <summary>dotnet test already formats its output; show it as it comes.</summary>
+    sealed class PassThroughLog : IStepLog
+    {
+        public void Info(string message) => Console.WriteLine(message);
+        public void Warn(string message) => Console.WriteLine(message);
+        public void Detail(string message) => Console.WriteLine(message);
+    }
+}
+
+/// <summary>Totals over the .trx result files of one test run.</summary>
+internal sealed record TestCounts(int Passed, int Failed, int Skipped)
+{
+    public static TestCounts FromTrxFiles(IEnumerable<string> paths)
+    {
+        int passed = 0, failed = 0, skipped = 0;
+        foreach (var path in paths)
+        {
+            var counters = XDocument.Load(path).Descendants().FirstOrDefault(e => e.Name.LocalName == "Counters");
+            if (counters is null) continue;
+            int Read(string name) => int.TryParse(counters.Attribute(name)?.Value, out var n) ? n : 0;
+            passed += Read("passed");
+            failed += Read("failed") + Read("error") + Read("timeout") + Read("aborted");
+            skipped += Read("notExecuted");
+        }
+        return new TestCounts(passed, failed, skipped);
+    }
+}
