@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace Mcp.Server;
+
+/// <summary>Descriptive statistics as the fastapi service computes them.</summary>
+public sealed record StatisticsSummary(
+    [property: JsonPropertyName("count")] int Count,
+    [property: JsonPropertyName("sum")] double Sum,
+    [property: JsonPropertyName("mean")] double Mean,
+    [property: JsonPropertyName("median")] double Median,
+    [property: JsonPropertyName("min")] double Min,
+    [property: JsonPropertyName("max")] double Max,
+    [property: JsonPropertyName("stdev")] double? Stdev,
+    [property: JsonPropertyName("computed_by")] string ComputedBy);
