@@ -1,0 +1,9 @@
+namespace Pipeline.Build.Deploy;
+
+public enum StackDeployKind
+{
+    Created,
+    Updated,
+    NoChanges,
+    DryRun,
+}

@@ -1,0 +1,104 @@
+using System.Text.Json.Nodes;
+using Pipeline.Build.Aws;
+using Pipeline.Build.Deploy;
+using Pipeline.Build.Engine;
+using Pipeline.IntegrationTests.Infrastructure;
+
+namespace Pipeline.IntegrationTests.Aws;
+
+[Collection(MotoCollection.Name)]
+public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
+{
+    readonly HttpClient http = new();
+    readonly string cluster = "apigw-test-" + Guid.NewGuid().ToString("N")[..8];
+    MotoFaultProxy proxy = null!;
+
+    public async Task InitializeAsync()
+    {
+        proxy = new MotoFaultProxy(moto.Endpoint);
+        var ecs = new EcsClient(moto.Connection(), http).Json;
+        await ecs.CallAsync("CreateCluster", new JsonObject { ["clusterName"] = cluster }, default);
+        await ecs.CallAsync("RegisterTaskDefinition", new JsonObject
+        {
+            ["family"] = "web",
+            ["containerDefinitions"] = new JsonArray(new JsonObject { ["name"] = "web", ["image"] = "web:1", ["memory"] = 512 }),
+        }, default);
+        foreach (var (name, desired) in new[] { ("web", 2), ("slow", 3) })
+            await ecs.CallAsync("CreateService", new JsonObject
+            {
+                ["cluster"] = cluster, ["serviceName"] = name, ["taskDefinition"] = "web", ["desiredCount"] = desired, ["launchType"] = "EC2",
+            }, default);
+    }
+
+    ServiceUpdater Updater(Uri endpoint) => new(new EcsClient(MotoServer.Connection(endpoint), http), TimeSpan.FromMilliseconds(100));
+
+    [Fact]
+    public async Task Forced_deployment_reaches_steady_state_and_reports_counts()
+    {
+        var log = new RecordingStepLog();
+
+        await Updater(moto.Endpoint).UpdateAsync(cluster, ["web"], forceNewDeployment: true, TimeSpan.FromSeconds(30), dryRun: false, log, default);
+
+        log.Text.Should().Contain("web: new deployment ecs-svc/").And.Contain("web: 2 running, 0 pending, 2 desired, rollout COMPLETED").And.Contain("web: steady");
+    }
+
+    [Fact]
+    public async Task Dry_run_touches_no_service()
+    {
+        var log = new RecordingStepLog();
+
+        await Updater(proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), dryRun: true, log, default);
+
+        proxy.Actions.Should().NotContain("UpdateService");
+        log.Text.Should().Contain("would force a new deployment");
+    }
+
+    [Fact]
+    public async Task Service_that_never_settles_fails_at_the_bound_with_its_last_progress()
+    {
+        var update = () => Updater(moto.Endpoint).UpdateAsync(cluster, ["slow"], true, TimeSpan.FromSeconds(1), false, new RecordingStepLog(), default);
+
+        (await update.Should().ThrowAsync<PipelineException>())
+            .Which.Message.Should().Contain($"slow in cluster {cluster} did not reach steady state within").And.Contain("2 running, 1 pending, 3 desired");
+    }
+
+    [Fact]
+    public async Task Unknown_service_is_named_with_the_fix()
+    {
+        var update = () => Updater(moto.Endpoint).UpdateAsync(cluster, ["nope"], true, TimeSpan.FromSeconds(5), false, new RecordingStepLog(), default);
+
+        (await update.Should().ThrowAsync<PipelineException>()).Which.Message.Should().Contain("nope").And.Contain("DeployInfra");
+    }
+
+    [Fact]
+    public async Task Circuit_breaker_rollback_fails_the_update_with_the_stop_reasons()
+    {
+        var updated = false;
+        proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
+        proxy.When("DescribeServices", async call =>
+        {
+            var real = await call.ForwardAsync();
+            return updated ? real with { Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
+                .Replace("\"rolloutStateReason\": \"ECS deployment", "\"rolloutStateReason\": \"tasks failed to start; ECS deployment") } : null;
+        });
+        proxy.When("ListTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
+            $"{{\"taskArns\": [\"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\"]}}", "application/x-amz-json-1.1")));
+        proxy.When("DescribeTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
+            $"{{\"tasks\": [{{\"taskArn\": \"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\", \"taskDefinitionArn\": \"arn:aws:ecs:us-east-1:123456789012:task-definition/web:2\", " +
+            "\"lastStatus\": \"STOPPED\", \"stopCode\": \"EssentialContainerExited\", \"stoppedReason\": \"Essential container in task exited\", " +
+            "\"containers\": [{\"name\": \"web\", \"exitCode\": 1, \"reason\": \"\"}]}]}", "application/x-amz-json-1.1")));
+
+        var update = () => Updater(proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, new RecordingStepLog(), default);
+
+        (await update.Should().ThrowAsync<PipelineException>())
+            .Which.Message.Should().Contain("ECS service web").And.Contain("circuit breaker rolled it back").And.Contain("tasks failed to start")
+            .And.Contain("abc123 (web:2): EssentialContainerExited, Essential container in task exited, web: exit code 1")
+            .And.Contain("previous version keeps serving");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await proxy.DisposeAsync();
+        http.Dispose();
+    }
+}

@@ -1,0 +1,179 @@
+using Pipeline.Build.Aws;
+using Pipeline.Build.Deploy;
+using Pipeline.Build.Engine;
+using Pipeline.IntegrationTests.Infrastructure;
+
+namespace Pipeline.IntegrationTests.Aws;
+
+/// <summary>Stack states moto cannot reach by itself, produced by rewriting its answers in a proxy.</summary>
+[Collection(MotoCollection.Name)]
+public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
+{
+    readonly HttpClient http = new();
+    MotoFaultProxy proxy = null!;
+    readonly StackDeployerOptions fast = new() { PollInterval = TimeSpan.FromMilliseconds(100), BusyWait = TimeSpan.FromSeconds(20), OperationWait = TimeSpan.FromSeconds(30) };
+
+    public Task InitializeAsync()
+    {
+        proxy = new MotoFaultProxy(moto.Endpoint);
+        return Task.CompletedTask;
+    }
+
+    StackDeployer Deployer(StackDeployerOptions? options = null) =>
+        new(new CloudFormationClient(MotoServer.Connection(proxy.Endpoint), http), options: options ?? fast);
+
+    static StackDeployRequest Request(string stack) =>
+        new(stack, StackTemplates.Write(StackTemplates.Parameter()), new Dictionary<string, string> { ["Value"] = "one" }, new Dictionary<string, string>());
+
+    async Task CreateOnMoto(string stack) =>
+        await new StackDeployer(new CloudFormationClient(MotoServer.Connection(moto.Endpoint), http), options: fast)
+            .DeployAsync(Request(stack), false, new RecordingStepLog(), default);
+
+    /// <summary>Answers DescribeStacks with moto's answer but the stack status replaced, for the next <paramref name="times"/> calls.</summary>
+    void ReportStatus(string status, int times)
+    {
+        var remaining = times;
+        proxy.When("DescribeStacks", async call =>
+        {
+            if (Interlocked.Decrement(ref remaining) < 0)
+                return null;
+            var real = await call.ForwardAsync();
+            return real with { Body = System.Text.RegularExpressions.Regex.Replace(real.Body, "<StackStatus>[A-Z_]+</StackStatus>", $"<StackStatus>{status}</StackStatus>") };
+        });
+    }
+
+    [Fact]
+    public async Task Stack_left_in_ROLLBACK_COMPLETE_by_a_failed_create_is_deleted_and_created_again()
+    {
+        var stack = StackTemplates.UniqueStackName("rollback");
+        await CreateOnMoto(stack);
+        ReportStatus("ROLLBACK_COMPLETE", times: 1);
+        var log = new RecordingStepLog();
+
+        var outcome = await Deployer().DeployAsync(Request(stack), false, log, default);
+
+        outcome.Kind.Should().Be(StackDeployKind.Created);
+        log.Text.Should().Contain("ROLLBACK_COMPLETE").And.Contain("Deleting it and creating it again").And.Contain("deleted");
+        proxy.Actions.Should().ContainInOrder("DeleteStack", "CreateChangeSet", "ExecuteChangeSet");
+    }
+
+    [Fact]
+    public async Task Throttled_calls_are_retried_until_they_pass()
+    {
+        var stack = StackTemplates.UniqueStackName("throttle");
+        proxy.Fail("DescribeStacks", times: 2, MotoFaultProxy.QueryError(400, "Throttling", "Rate exceeded"));
+        proxy.Fail("CreateChangeSet", times: 1, MotoFaultProxy.QueryError(503, "ServiceUnavailable", "Please try again"));
+
+        var outcome = await Deployer().DeployAsync(Request(stack), false, new RecordingStepLog(), default);
+
+        outcome.Kind.Should().Be(StackDeployKind.Created);
+        proxy.Actions.Take(3).Should().Equal("DescribeStacks", "DescribeStacks", "DescribeStacks");
+        proxy.Actions.Count(a => a == "CreateChangeSet").Should().Be(2);
+    }
+
+    [Fact]
+    public async Task Throttling_that_never_ends_fails_with_the_service_error()
+    {
+        var stack = StackTemplates.UniqueStackName("throttled");
+        proxy.Fail("DescribeStacks", times: 100, MotoFaultProxy.QueryError(400, "Throttling", "Rate exceeded"));
+
+        var deploy = () => Deployer().DeployAsync(Request(stack), false, new RecordingStepLog(), default);
+
+        var error = (await deploy.Should().ThrowAsync<AwsServiceException>()).Which;
+        error.Message.Should().Contain("cloudformation DescribeStacks").And.Contain("Throttling").And.Contain("Rate exceeded");
+        proxy.Actions.Count(a => a == "DescribeStacks").Should().Be(5, "one call and four retries");
+    }
+
+    [Fact]
+    public async Task Busy_stack_is_waited_for_and_then_deployed()
+    {
+        var stack = StackTemplates.UniqueStackName("busy");
+        await CreateOnMoto(stack);
+        ReportStatus("UPDATE_IN_PROGRESS", times: 3);
+        var log = new RecordingStepLog();
+
+        var outcome = await Deployer().DeployAsync(Request(stack) with { TemplatePath = StackTemplates.Write(StackTemplates.Parameter(description: "second")) }, false, log, default);
+
+        outcome.Kind.Should().Be(StackDeployKind.Updated);
+        log.Text.Should().Contain("is busy (UPDATE_IN_PROGRESS); waiting up to 20 s");
+    }
+
+    [Fact]
+    public async Task Stack_that_stays_busy_fails_clearly_after_the_bound()
+    {
+        var stack = StackTemplates.UniqueStackName("stuck");
+        await CreateOnMoto(stack);
+        ReportStatus("UPDATE_ROLLBACK_IN_PROGRESS", times: 1000);
+
+        var deploy = () => Deployer(fast with { BusyWait = TimeSpan.FromSeconds(1) }).DeployAsync(Request(stack), false, new RecordingStepLog(), default);
+
+        (await deploy.Should().ThrowAsync<PipelineException>())
+            .Which.Message.Should().Contain(stack).And.Contain("still busy (UPDATE_ROLLBACK_IN_PROGRESS) after waiting 1 s").And.Contain("run the deploy again");
+        proxy.Actions.Should().NotContain("CreateChangeSet");
+    }
+
+    [Fact]
+    public async Task UPDATE_ROLLBACK_FAILED_is_explained_with_the_way_out()
+    {
+        var stack = StackTemplates.UniqueStackName("rbfailed");
+        await CreateOnMoto(stack);
+        ReportStatus("UPDATE_ROLLBACK_FAILED", times: 1000);
+
+        var deploy = () => Deployer().DeployAsync(Request(stack), false, new RecordingStepLog(), default);
+
+        (await deploy.Should().ThrowAsync<PipelineException>())
+            .Which.Message.Should().Contain($"Stack {stack} is in UPDATE_ROLLBACK_FAILED")
+            .And.Contain($"continue-update-rollback --stack-name {stack}").And.Contain("--resources-to-skip").And.Contain("delete-stack");
+        proxy.Actions.Should().NotContain("CreateChangeSet");
+    }
+
+    [Fact]
+    public async Task Failed_update_that_rolled_back_names_the_failed_resource()
+    {
+        var stack = StackTemplates.UniqueStackName("failed");
+        await CreateOnMoto(stack);
+        var executed = false;
+        proxy.When("ExecuteChangeSet", call => { executed = true; return Task.FromResult<MotoProxyReply?>(null); });
+        proxy.When("DescribeStacks", async call =>
+        {
+            var real = await call.ForwardAsync();
+            return executed ? real with { Body = System.Text.RegularExpressions.Regex.Replace(real.Body, "<StackStatus>[A-Z_]+</StackStatus>", "<StackStatus>UPDATE_ROLLBACK_COMPLETE</StackStatus>") } : null;
+        });
+        proxy.When("DescribeStackEvents", async call =>
+        {
+            var real = await call.ForwardAsync();
+            var failure = $"<member><EventId>failed-1</EventId><StackName>{stack}</StackName><LogicalResourceId>Setting</LogicalResourceId>" +
+                          $"<ResourceType>AWS::SSM::Parameter</ResourceType><Timestamp>{DateTime.UtcNow:O}</Timestamp><ResourceStatus>UPDATE_FAILED</ResourceStatus>" +
+                          "<ResourceStatusReason>Parameter value too long</ResourceStatusReason></member>";
+            return executed ? real with { Body = real.Body.Replace("<StackEvents>", "<StackEvents>" + failure) } : null;
+        });
+
+        var deploy = () => Deployer().DeployAsync(Request(stack) with { TemplatePath = StackTemplates.Write(StackTemplates.Parameter(description: "second")) }, false, new RecordingStepLog(), default);
+
+        (await deploy.Should().ThrowAsync<PipelineException>())
+            .Which.Message.Should().Contain("ended in UPDATE_ROLLBACK_COMPLETE").And.Contain("Setting (AWS::SSM::Parameter): Parameter value too long")
+            .And.Contain("previous version is still deployed");
+    }
+
+    [Fact]
+    public async Task Outputs_of_the_deployed_stack_are_returned()
+    {
+        var stack = StackTemplates.UniqueStackName("outputs");
+        // moto keeps outputs empty after a change set, so the proxy adds what CloudFormation would report.
+        proxy.When("DescribeStacks", async call =>
+        {
+            var real = await call.ForwardAsync();
+            return real with { Body = real.Body.Replace("</StackStatus>", "</StackStatus><Outputs><member><OutputKey>ApiEndpoint</OutputKey><OutputValue>https://abc.execute-api.us-east-1.amazonaws.com</OutputValue></member></Outputs>") };
+        });
+
+        var outcome = await Deployer().DeployAsync(Request(stack), false, new RecordingStepLog(), default);
+
+        outcome.Outputs.Should().Equal(new Dictionary<string, string> { ["ApiEndpoint"] = "https://abc.execute-api.us-east-1.amazonaws.com" });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await proxy.DisposeAsync();
+        http.Dispose();
+    }
+}

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Web;
+
+namespace Pipeline.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// An HTTP proxy in front of moto that lets a test script the answers moto cannot give (throttling, a busy stack,
+/// a rolled-back deployment): per API action, a handler may answer itself, rewrite moto's answer, or pass it through.
+/// </summary>
+public sealed class MotoFaultProxy : IAsyncDisposable
+{
+    readonly HttpListener listener = new();
+    readonly HttpClient upstream = new();
+    readonly Uri target;
+    readonly ConcurrentDictionary<string, Func<MotoProxiedCall, Task<MotoProxyReply?>>> handlers = new();
+    readonly ConcurrentQueue<string> actions = new();
+    readonly Task loop;
+
+    public MotoFaultProxy(Uri target)
+    {
+        this.target = target;
+        for (var tries = 0; ; tries++)
+        {
+            var port = FreePort();
+            Endpoint = new Uri($"http://127.0.0.1:{port}/");
+            listener.Prefixes.Clear();
+            listener.Prefixes.Add(Endpoint.ToString());
+            try
+            {
+                listener.Start();
+                break;
+            }
+            catch (HttpListenerException) when (tries < 5)
+            {
+            }
+        }
+        loop = Task.Run(AcceptLoopAsync);
+    }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>Every action that passed through, in order.</summary>
+    public IReadOnlyList<string> Actions => actions.ToList();
+
+    /// <summary>Routes <paramref name="action"/> to <paramref name="handler"/>; a null reply forwards the call unchanged.</summary>
+    public void When(string action, Func<MotoProxiedCall, Task<MotoProxyReply?>> handler) => handlers[action] = handler;
+
+    /// <summary>Answers <paramref name="action"/> with <paramref name="reply"/> for the next <paramref name="times"/> calls, then passes through.</summary>
+    public void Fail(string action, int times, MotoProxyReply reply)
+    {
+        var remaining = times;
+        When(action, _ => Task.FromResult(Interlocked.Decrement(ref remaining) >= 0 ? reply : null));
+    }
+
+    public static MotoProxyReply QueryError(int status, string code, string message) =>
+        new(status, $"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{SecurityElement(message)}</Message></Error><RequestId>1</RequestId></ErrorResponse>", "text/xml");
+
+    public static MotoProxyReply JsonError(int status, string code, string message) =>
+        new(status, $"{{\"__type\":\"{code}\",\"message\":\"{message}\"}}", "application/x-amz-json-1.1");
+
+    async Task AcceptLoopAsync()
+    {
+        while (listener.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await listener.GetContextAsync();
+            }
+            catch (Exception) when (!listener.IsListening)
+            {
+                return;
+            }
+            catch (HttpListenerException)
+            {
+                return;
+            }
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    async Task HandleAsync(HttpListenerContext context)
+    {
+        try
+        {
+            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync();
+            var action = ActionOf(context.Request, body);
+            actions.Enqueue(action);
+            var call = new MotoProxiedCall(action, body, () => ForwardAsync(context.Request, body));
+            var reply = handlers.TryGetValue(action, out var handler) ? await handler(call) : null;
+            reply ??= await call.ForwardAsync();
+            var bytes = Encoding.UTF8.GetBytes(reply.Body);
+            context.Response.StatusCode = reply.Status;
+            context.Response.ContentType = reply.ContentType;
+            context.Response.ContentLength64 = bytes.Length;
+            await context.Response.OutputStream.WriteAsync(bytes);
+            context.Response.Close();
+        }
+        catch (Exception e)
+        {
+            try
+            {
+                context.Response.StatusCode = 502;
+                var bytes = Encoding.UTF8.GetBytes("proxy failure: " + e.Message);
+                await context.Response.OutputStream.WriteAsync(bytes);
+                context.Response.Close();
+            }
+            catch (Exception)
+            {
+                // The client went away; nothing left to tell it.
+            }
+        }
+    }
+
+    async Task<MotoProxyReply> ForwardAsync(HttpListenerRequest request, string body)
+    {
+        using var message = new HttpRequestMessage(new HttpMethod(request.HttpMethod), new Uri(target, request.RawUrl));
+        message.Content = new StringContent(body, Encoding.UTF8);
+        message.Content.Headers.Remove("Content-Type");
+        foreach (var name in request.Headers.AllKeys.OfType<string>())
+        {
+            if (name is "Host" or "Content-Length" or "Connection" or "Expect")
+                continue;
+            var value = request.Headers[name]!;
+            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                message.Content.Headers.TryAddWithoutValidation(name, value);
+            else
+                message.Headers.TryAddWithoutValidation(name, value);
+        }
+        using var response = await upstream.SendAsync(message);
+        return new MotoProxyReply((int)response.StatusCode, await response.Content.ReadAsStringAsync(),
+            response.Content.Headers.ContentType?.ToString() ?? "text/xml");
+    }
+
+    static string ActionOf(HttpListenerRequest request, string body)
+    {
+        if (request.Headers["X-Amz-Target"] is { } target)
+            return target[(target.LastIndexOf('.') + 1)..];
+        return HttpUtility.ParseQueryString(body)["Action"] ?? request.HttpMethod + " " + request.Url?.AbsolutePath;
+    }
+
+    static string SecurityElement(string text) => System.Security.SecurityElement.Escape(text);
+
+    static int FreePort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        return ((IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        listener.Stop();
+        listener.Close();
+        try
+        {
+            await loop;
+        }
+        catch (Exception)
+        {
+            // Stopping the listener ends the accept loop with an exception; that is the expected way out.
+        }
+        upstream.Dispose();
+    }
+}

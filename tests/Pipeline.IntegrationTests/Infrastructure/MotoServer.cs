@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Pipeline.Build.Aws;
+
+namespace Pipeline.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A moto server on 127.0.0.1 for the AWS tests: started once per test collection, killed by its PID on dispose.
+/// ECS services report two running tasks, so a desired count of 2 reaches steady state.
+/// </summary>
+public sealed class MotoServer : IAsyncLifetime
+{
+    public const string AccessKey = "testing";
+    public const string Region = "us-east-1";
+    Process? process;
+    readonly List<string> output = [];
+
+    public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>Secret key of the test credentials: distinctive, so a test can prove it is never printed.</summary>
+    public static string SecretKey => "FAKEsecretKEY/mustNeverBePrinted+0123456789";
+
+    public async Task InitializeAsync()
+    {
+        var port = FreePort();
+        var start = new ProcessStartInfo("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", port.ToString()])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["MOTO_ECS_SERVICE_RUNNING"] = "2";
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("no process");
+        }
+        catch (Exception e)
+        {
+            throw new InvalidOperationException(
+                $"moto server: could not start 'python3 -m moto.server' ({e.Message}). Install it with 'pip install \"moto[server]\"' (the CI setup does).", e);
+        }
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) lock (output) output.Add(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) lock (output) output.Add(line.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        Endpoint = new Uri($"http://127.0.0.1:{port}/");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var waited = Stopwatch.StartNew();
+        while (waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (process.HasExited)
+                break;
+            try
+            {
+                using var response = await http.GetAsync(new Uri(Endpoint, "moto-api/"));
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+            await Task.Delay(200);
+        }
+        string log;
+        lock (output) log = string.Join("\n", output.TakeLast(20));
+        throw new InvalidOperationException(
+            $"moto server: did not answer on {Endpoint} within 60 s (exited: {process.HasExited}). Is moto[server] installed for python3? Its output:\n{log}");
+    }
+
+    public Task DisposeAsync()
+    {
+        if (process is { HasExited: false })
+        {
+            process.Kill();
+            process.WaitForExit(5000);
+        }
+        process?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A connection whose every endpoint is <paramref name="endpoint"/> (moto itself, or a proxy in front of it).</summary>
+    public static AwsConnection Connection(Uri endpoint, string? sessionToken = null) =>
+        new(Region, sessionToken is null ? new BasicAWSCredentials(AccessKey, SecretKey) : new SessionAWSCredentials(AccessKey, SecretKey, sessionToken),
+            name => name == "AWS_ENDPOINT_URL" ? endpoint.ToString() : null)
+        {
+            Retry = new AwsRetryOptions { BaseDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromMilliseconds(200), MaxRetries = 4 },
+        };
+
+    public AwsConnection Connection() => Connection(Endpoint);
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
