@@ -1,0 +1,88 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Pipeline.Manifests;
+
+namespace Pipeline.Build.Local;
+
+/// <summary>
+/// The lines printed at the end of a local deploy: the gateway, each service's URL, and what each service turns out
+/// to offer, found by asking it (an OpenAPI document means interactive docs at <c>/docs</c>; an answer to an MCP
+/// <c>initialize</c> means an MCP endpoint), so no service is named here.
+/// </summary>
+public static class LocalDeploySummary
+{
+    static readonly string[] McpEndpointCandidates = ["/mcp", "/"];
+
+    static readonly HttpClient Client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
+
+    public static async Task<IReadOnlyList<string>> BuildAsync(ServiceCatalog catalog, Uri gateway, CancellationToken cancellationToken)
+    {
+        var lines = new List<string> { $"Local platform is up. Gateway: {gateway}" };
+        foreach (var service in catalog.Services)
+        {
+            var root = new Uri(gateway, service.RoutePrefix);
+            lines.Add($"  {service.Name}: {root}   (health: {new Uri(gateway, service.RoutePrefix + service.HealthPath)})");
+
+            if (await HasOpenApiAsync(new Uri(gateway, service.RoutePrefix + "/openapi.json"), cancellationToken))
+                lines.Add($"    API docs: {new Uri(gateway, service.RoutePrefix + "/docs")}");
+
+            var mcp = await FindMcpEndpointAsync(gateway, service, cancellationToken);
+            if (mcp is not null)
+            {
+                lines.Add($"    MCP endpoint (Streamable HTTP): {mcp}");
+                lines.Add($"    Connect an MCP client: add {{\"mcpServers\": {{\"{service.Name}\": {{\"type\": \"http\", \"url\": \"{mcp}\"}}}}}} to its config,");
+                lines.Add($"      or try it with: npx @modelcontextprotocol/inspector  (transport: Streamable HTTP, URL above)");
+            }
+        }
+        lines.Add("Status: ./build.sh Status   Logs: ./build.sh Logs --service <name> [--follow]   Stop: ./build.sh Down");
+        return lines;
+    }
+
+    static async Task<bool> HasOpenApiAsync(Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await Client.GetAsync(url, cancellationToken);
+            return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("\"openapi\"", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
+    }
+
+    static async Task<Uri?> FindMcpEndpointAsync(Uri gateway, ServiceManifest service, CancellationToken cancellationToken)
+    {
+        foreach (var candidate in McpEndpointCandidates)
+        {
+            var url = new Uri(gateway, service.RoutePrefix + candidate);
+            using var request = new HttpRequestMessage(HttpMethod.Post, url)
+            {
+                Content = new StringContent(
+                    """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"deploy-summary","version":"1"}}}""",
+                    Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            try
+            {
+                using var response = await Client.SendAsync(request, cancellationToken);
+                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                if (!response.IsSuccessStatusCode || !body.Contains("\"protocolVersion\"", StringComparison.Ordinal))
+                    continue;
+                // Let the server drop the session this probe opened.
+                if (response.Headers.TryGetValues("Mcp-Session-Id", out var sessions))
+                {
+                    using var end = new HttpRequestMessage(HttpMethod.Delete, url);
+                    end.Headers.Add("Mcp-Session-Id", sessions.First());
+                    using var _ = await Client.SendAsync(end, cancellationToken);
+                }
+                return url;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+        }
+        return null;
+    }
+}

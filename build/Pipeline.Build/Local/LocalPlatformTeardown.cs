@@ -1,0 +1,72 @@
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Pipeline.Build.Engine;
+
+namespace Pipeline.Build.Local;
+
+/// <summary>
+/// Stops and removes what the local platform started and nothing else: containers carrying its platform label,
+/// and the gateway process recorded in <c>gateway.json</c> if that PID still runs our gateway.
+/// </summary>
+public sealed class LocalPlatformTeardown(IDockerClient docker, LocalGateway gateway, LocalPlatformNaming? naming = null)
+{
+    readonly LocalPlatformNaming naming = naming ?? LocalPlatformNaming.Default;
+
+    /// <returns>The names of the containers removed (or that would be, in a dry run).</returns>
+    public async Task<IReadOnlyList<string>> DownAsync(bool dryRun, IStepLog log, CancellationToken cancellationToken)
+    {
+        var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [naming.PlatformFilter] = true },
+            },
+        }, cancellationToken);
+
+        var removed = new List<string>();
+        foreach (var container in containers)
+        {
+            var name = container.Names.FirstOrDefault()?.TrimStart('/') ?? container.ID[..12];
+            removed.Add(name);
+            if (dryRun)
+            {
+                log.Info($"{name}: would stop and remove (dry run)");
+                continue;
+            }
+            await docker.Containers.StopContainerAsync(container.ID, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
+            await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            log.Info($"{name}: stopped and removed");
+        }
+        if (containers.Count == 0)
+            log.Info($"no local service containers (label {naming.PlatformFilter})");
+
+        await StopGatewayAsync(dryRun, log, cancellationToken);
+        return removed;
+    }
+
+    async Task StopGatewayAsync(bool dryRun, IStepLog log, CancellationToken cancellationToken)
+    {
+        var record = LocalGatewayRecord.Read(gateway.RecordPath);
+        if (record is null)
+        {
+            log.Info("gateway: not started by this pipeline (no gateway.json)");
+            return;
+        }
+        if (!record.IsProcessAlive())
+        {
+            log.Info($"gateway: pid {record.ProcessId} no longer runs our gateway; forgetting it");
+            if (!dryRun)
+                File.Delete(gateway.RecordPath);
+            return;
+        }
+        if (dryRun)
+        {
+            log.Info($"gateway: would stop pid {record.ProcessId} on {record.Url} (dry run)");
+            return;
+        }
+        await ProcessSignal.TerminateAsync(record.ProcessId, TimeSpan.FromSeconds(10), cancellationToken);
+        File.Delete(gateway.RecordPath);
+        log.Info($"gateway: stopped pid {record.ProcessId} on {record.Url}");
+    }
+}

@@ -1,0 +1,81 @@
+using Pipeline.Manifests;
+
+namespace Pipeline.Gateway;
+
+/// <summary>What the gateway needs to start: where the manifests are, where to listen, and optional upstream overrides.</summary>
+public sealed record GatewayOptions
+{
+    public const int DefaultPort = 8080;
+
+    /// <summary>API Gateway HTTP APIs give an integration 30 s; the local gateway gives the same, so timeouts show up here first.</summary>
+    public static readonly TimeSpan DefaultActivityTimeout = TimeSpan.FromSeconds(30);
+
+    public required string ServicesDirectory { get; init; }
+
+    public string Urls { get; init; } = $"http://127.0.0.1:{DefaultPort}";
+
+    /// <summary>Service name → base URL, replacing <c>http://127.0.0.1:&lt;manifest port&gt;</c> for that service.</summary>
+    public IReadOnlyDictionary<string, Uri> UpstreamOverrides { get; init; } = new Dictionary<string, Uri>();
+
+    /// <summary>How long the upstream may stay silent (no headers, no body bytes) before the gateway answers 504.</summary>
+    public TimeSpan ActivityTimeout { get; init; } = DefaultActivityTimeout;
+
+    public const string Usage =
+        "usage: Pipeline.Gateway [--services-dir <dir>] [--urls http://127.0.0.1:<port>] " +
+        "[--upstream <service>=<url>]... [--activity-timeout <seconds>]";
+
+    /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the offending argument and the usage.</summary>
+    public static GatewayOptions Parse(IReadOnlyList<string> args)
+    {
+        string? servicesDirectory = null;
+        var urls = $"http://127.0.0.1:{DefaultPort}";
+        var overrides = new Dictionary<string, Uri>(StringComparer.OrdinalIgnoreCase);
+        var activityTimeout = DefaultActivityTimeout;
+
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Count
+                ? args[++i]
+                : throw new ArgumentException($"Option '{name}' needs a value.\n{Usage}");
+
+            switch (name)
+            {
+                case "--services-dir":
+                    servicesDirectory = Value();
+                    break;
+                case "--urls":
+                    urls = Value();
+                    break;
+                case "--upstream":
+                    var (service, url) = ParseUpstream(Value());
+                    overrides[service] = url;
+                    break;
+                case "--activity-timeout":
+                    var text = Value();
+                    if (!double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
+                        throw new ArgumentException($"--activity-timeout '{text}' is not a positive number of seconds.\n{Usage}");
+                    activityTimeout = TimeSpan.FromSeconds(seconds);
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown argument '{name}'.\n{Usage}");
+            }
+        }
+
+        return new GatewayOptions
+        {
+            ServicesDirectory = Path.GetFullPath(servicesDirectory ?? ServiceCatalog.FindServicesDirectory()),
+            Urls = urls,
+            UpstreamOverrides = overrides,
+            ActivityTimeout = activityTimeout,
+        };
+    }
+
+    static (string Service, Uri Url) ParseUpstream(string value)
+    {
+        var equals = value.IndexOf('=');
+        if (equals <= 0 || !Uri.TryCreate(value[(equals + 1)..], UriKind.Absolute, out var url))
+            throw new ArgumentException($"--upstream '{value}' must look like <service>=http://127.0.0.1:<port>.\n{Usage}");
+        return (value[..equals], url);
+    }
+}

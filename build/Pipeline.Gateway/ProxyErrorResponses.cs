@@ -1,0 +1,37 @@
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace Pipeline.Gateway;
+
+/// <summary>
+/// Gives a failed forward a body that says which service failed and what to do,
+/// instead of YARP's empty 502/504.
+/// </summary>
+public static class ProxyErrorResponses
+{
+    public static async Task WriteErrorBodyAsync(HttpContext context, Func<Task> next, GatewayRouteTable routes)
+    {
+        await next();
+
+        var error = context.Features.Get<IForwarderErrorFeature>();
+        if (error is null || context.Response.HasStarted)
+            return;
+
+        var serviceName = context.Features.Get<IReverseProxyFeature>()?.Route.Config.Metadata?[GatewayRouteTable.ServiceMetadataKey];
+        var route = serviceName is null ? null : routes.FindByService(serviceName);
+        var upstream = route?.Upstream.ToString() ?? "unknown";
+        var timedOut = error.Error == ForwarderError.RequestTimedOut || context.Response.StatusCode == StatusCodes.Status504GatewayTimeout;
+
+        context.Response.StatusCode = timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
+        await context.Response.WriteAsJsonAsync(new
+        {
+            error = timedOut ? "upstream timeout" : "upstream unavailable",
+            service = serviceName,
+            upstream,
+            detail = timedOut
+                ? $"Service '{serviceName}' at {upstream} sent nothing for the gateway's activity timeout."
+                : $"Service '{serviceName}' at {upstream} could not be reached ({error.Error}: {error.Exception?.Message}). " +
+                  "Check that it is running (./build.sh Status) and look at its logs (./build.sh Logs --service " + serviceName + ").",
+        });
+    }
+}

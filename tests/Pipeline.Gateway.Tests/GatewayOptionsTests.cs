@@ -1,0 +1,45 @@
+namespace Pipeline.Gateway.Tests;
+
+public sealed class GatewayOptionsTests
+{
+    [Fact]
+    public void Command_line_options_are_read()
+    {
+        var options = GatewayOptions.Parse([
+            "--services-dir", "/srv/services", "--urls", "http://127.0.0.1:9090",
+            "--upstream", "fastapi=http://127.0.0.1:18000", "--activity-timeout", "2.5",
+        ]);
+
+        options.ServicesDirectory.Should().Be("/srv/services");
+        options.Urls.Should().Be("http://127.0.0.1:9090");
+        options.UpstreamOverrides["fastapi"].Should().Be(new Uri("http://127.0.0.1:18000"));
+        options.ActivityTimeout.Should().Be(TimeSpan.FromSeconds(2.5));
+    }
+
+    [Theory]
+    [InlineData("--upstream", "fastapi")]
+    [InlineData("--upstream", "=http://127.0.0.1:1")]
+    [InlineData("--activity-timeout", "soon")]
+    [InlineData("--port", "80")]
+    [InlineData("--urls")]
+    public void A_bad_argument_is_named_with_the_usage(params string[] args)
+    {
+        var parse = () => GatewayOptions.Parse(args);
+
+        parse.Should().Throw<ArgumentException>().WithMessage($"*{args[0]}*").WithMessage("*usage: Pipeline.Gateway*");
+    }
+
+    [Fact]
+    public void An_upstream_override_for_a_service_without_manifest_is_refused()
+    {
+        using var services = new ServicesFolder("alpha");
+
+        var create = () => GatewayApp.Create(new GatewayOptions
+        {
+            ServicesDirectory = services.Path,
+            UpstreamOverrides = new Dictionary<string, Uri> { ["omega"] = new("http://127.0.0.1:1") },
+        });
+
+        create.Should().Throw<ArgumentException>().WithMessage("*'omega'*alpha*");
+    }
+}

@@ -1,0 +1,45 @@
+using Pipeline.Build.Local;
+using Pipeline.Build.Steps;
+
+namespace Pipeline.IntegrationTests.Local;
+
+public sealed class LocalContainerSpecTests
+{
+    [Fact]
+    public void The_container_gets_the_manifest_environment_its_bind_address_port_and_the_urls_of_the_services_it_uses()
+    {
+        using var services = new TestServicesFolder(
+            ("web", [], new Dictionary<string, string> { ["LOG_LEVEL"] = "info" }),
+            ("caller", ["web"], new Dictionary<string, string>()));
+        var caller = services.Catalog["caller"];
+
+        var spec = LocalContainerSpec.For(new ServiceImage(caller, "repo/caller", "abc123"), services.Catalog, new LocalPlatformNaming("t", "t-label"));
+        var create = spec.ToCreateParameters();
+
+        create.Name.Should().Be("t-caller");
+        create.Image.Should().Be("repo/caller:abc123");
+        create.Env.Should().BeEquivalentTo(
+            "BIND_ADDRESS=127.0.0.1", $"PORT={caller.Port}", "ROOT_PATH=/api/caller", "HEALTH_PATH=/health",
+            $"SERVICE_URL_WEB=http://127.0.0.1:{services.Catalog["web"].Port}");
+        create.Labels.Should().Contain("apigw.platform", "t-label").And.Contain("apigw.service", "caller").And.Contain("apigw.image-tag", "abc123");
+        create.HostConfig!.NetworkMode.Should().Be("host");
+        create.HostConfig.ReadonlyRootfs.Should().BeTrue();
+        create.HostConfig.Tmpfs.Should().ContainKey("/tmp");
+        spec.HealthUrl.Should().Be(new Uri($"http://127.0.0.1:{caller.Port}/health"));
+    }
+
+    [Fact]
+    public void The_config_hash_changes_with_the_image_and_the_environment_and_only_with_them()
+    {
+        using var services = new TestServicesFolder(("web", [], new Dictionary<string, string> { ["A"] = "1" }));
+        var web = services.Catalog["web"];
+        var naming = LocalPlatformNaming.Default;
+
+        var baseline = LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming).ConfigHash;
+
+        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming).ConfigHash.Should().Be(baseline);
+        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t2"), services.Catalog, naming).ConfigHash.Should().NotBe(baseline);
+        var changedEnvironment = web with { Environment = new Dictionary<string, string> { ["A"] = "2" } };
+        LocalContainerSpec.For(new ServiceImage(changedEnvironment, "repo/web", "t1"), services.Catalog, naming).ConfigHash.Should().NotBe(baseline);
+    }
+}

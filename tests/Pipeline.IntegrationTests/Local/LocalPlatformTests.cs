@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Net;
+using Docker.DotNet.Models;
+using Pipeline.Build.Engine;
+using Pipeline.Build.Local;
+
+namespace Pipeline.IntegrationTests.Local;
+
+public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFixture<LocalPlatformFixture>, IAsyncLifetime
+{
+    static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+    readonly RecordingStepLog log = new();
+
+    static TestServicesFolder WebAndCaller() => new(
+        ("web", [], new Dictionary<string, string> { ["GREETING"] = "hello" }),
+        ("caller", ["web"], new Dictionary<string, string>()));
+
+    [LocalDockerFact]
+    public async Task A_deploy_from_clean_serves_every_service_through_the_gateway_and_a_second_deploy_touches_nothing()
+    {
+        using var services = WebAndCaller();
+        var gatewayPort = TestServicesFolder.FreePort();
+
+        var first = await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, dryRun: false, log, default);
+        var gateway = await fixture.Gateway.EnsureRunningAsync(services.Path, gatewayPort, dryRun: false, log, default);
+
+        first.Select(r => (r.Service, r.Outcome)).Should().Equal(("web", LocalServiceOutcome.Started), ("caller", LocalServiceOutcome.Started));
+        (await Http.GetStringAsync(new Uri(gateway, "/api/web/health"))).Trim().Should().Be("ok");
+        (await Http.GetStringAsync(new Uri(gateway, "/api/caller/health"))).Trim().Should().Be("ok");
+        var callerEnv = await Http.GetStringAsync(new Uri(gateway, "/api/caller/env"));
+        callerEnv.Should().Contain($"SERVICE_URL_WEB=http://127.0.0.1:{services.Catalog["web"].Port}")
+            .And.Contain("BIND_ADDRESS=127.0.0.1").And.Contain("ROOT_PATH=/api/caller").And.Contain("HEALTH_PATH=/health");
+        (await Http.GetStringAsync(new Uri(gateway, "/api/web/env?x=1"))).Should().Contain("GREETING=hello");
+        (await Http.GetAsync(new Uri(gateway, "/api/nothing"))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var web = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
+        web.HostConfig!.NetworkMode.Should().Be("host");
+        web.HostConfig!.ReadonlyRootfs.Should().BeTrue();
+        web.HostConfig!.RestartPolicy.Name.Should().Be(RestartPolicyKind.UnlessStopped);
+        web.Config!.Labels.Should().Contain(LocalPlatformNaming.PlatformLabel, fixture.Naming.PlatformLabelValue)
+            .And.Contain(LocalPlatformNaming.ServiceLabel, "web").And.Contain(LocalPlatformNaming.ImageTagLabel, fixture.FirstTag);
+        var gatewayPid = LocalGatewayRecord.Read(fixture.Gateway.RecordPath)!.ProcessId;
+
+        var again = await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, dryRun: false, log, default);
+        await fixture.Gateway.EnsureRunningAsync(services.Path, gatewayPort, dryRun: false, log, default);
+
+        again.Should().OnlyContain(r => r.Outcome == LocalServiceOutcome.Unchanged);
+        again.Select(r => r.ContainerId).Should().Equal(first.Select(r => r.ContainerId));
+        LocalGatewayRecord.Read(fixture.Gateway.RecordPath)!.ProcessId.Should().Be(gatewayPid);
+        log.Lines.Should().Contain(l => l.StartsWith("gateway: unchanged"));
+    }
+
+    [LocalDockerFact]
+    public async Task Redeploy_of_one_service_replaces_only_its_container_and_reports_how_long_it_was_unavailable()
+    {
+        using var services = WebAndCaller();
+        var runner = fixture.Runner();
+        var first = await runner.EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, dryRun: false, log, default);
+
+        var webOnly = services.Images(fixture.SecondTag).Where(i => i.Service.Name == "web").ToList();
+        var redeploy = await runner.EnsureRunningAsync(webOnly, services.Catalog, dryRun: false, log, default);
+
+        redeploy.Should().ContainSingle().Which.Outcome.Should().Be(LocalServiceOutcome.Replaced);
+        redeploy[0].Unavailability.Should().BePositive().And.BeLessThan(TimeSpan.FromSeconds(30));
+        redeploy[0].ContainerId.Should().NotBe(first.Single(r => r.Service == "web").ContainerId);
+        (await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("caller"))).ID
+            .Should().Be(first.Single(r => r.Service == "caller").ContainerId);
+        (await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web")))!.Config!.Image
+            .Should().Be($"{LocalTestImage.Repository}:{fixture.SecondTag}");
+        log.Lines.Should().Contain(l => l.StartsWith("web: healthy") && l.Contains("unavailable for"));
+        (await ContainerNames()).Should().NotContain(fixture.Naming.PreviousContainerName("web"));
+    }
+
+    [LocalDockerFact]
+    public async Task A_changed_manifest_environment_replaces_the_container_even_with_the_same_image()
+    {
+        using var services = new TestServicesFolder(("web", [], new Dictionary<string, string> { ["MODE"] = "a" }));
+        var first = await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
+        var manifest = Path.Combine(services.Path, "web", "service.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"MODE\":\"a\"", "\"MODE\":\"b\""));
+        var changed = Pipeline.Manifests.ServiceCatalog.Load(services.Path);
+
+        var second = await fixture.Runner().EnsureRunningAsync(
+            [new Pipeline.Build.Steps.ServiceImage(changed["web"], LocalTestImage.Repository, fixture.FirstTag)], changed, false, log, default);
+
+        second.Single().Outcome.Should().Be(LocalServiceOutcome.Replaced);
+        second.Single().ContainerId.Should().NotBe(first.Single().ContainerId);
+    }
+
+    [LocalDockerFact]
+    public async Task A_dry_run_says_what_it_would_do_and_starts_nothing()
+    {
+        using var services = WebAndCaller();
+
+        var planned = await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, dryRun: true, log, default);
+        await fixture.Gateway.EnsureRunningAsync(services.Path, TestServicesFolder.FreePort(), dryRun: true, log, default);
+
+        planned.Should().OnlyContain(r => r.Outcome == LocalServiceOutcome.Started && r.DryRun && r.ContainerId == null);
+        (await ContainerNames()).Should().BeEmpty();
+        File.Exists(fixture.Gateway.RecordPath).Should().BeFalse();
+        log.Lines.Should().Contain(l => l.Contains("would start"));
+    }
+
+    [LocalDockerFact]
+    public async Task A_container_that_exits_at_start_fails_the_deploy_with_its_last_log_lines()
+    {
+        using var services = new TestServicesFolder(("broken", [], new Dictionary<string, string> { ["CRASH"] = "missing DATABASE_URL" }));
+
+        var deploy = () => fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
+
+        (await deploy.Should().ThrowAsync<PipelineException>())
+            .WithMessage("Service 'broken'*exited at start*boom: missing DATABASE_URL*services/broken/service.json*");
+        (await ContainerNames()).Should().BeEmpty("a crash-looping container must not be left behind");
+    }
+
+    [LocalDockerFact]
+    public async Task A_failed_replacement_puts_the_previous_container_back()
+    {
+        using var services = new TestServicesFolder(("web", [], new Dictionary<string, string>()));
+        var good = await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
+        var manifest = Path.Combine(services.Path, "web", "service.json");
+        File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"environment\":{}", "\"environment\":{\"CRASH\":\"bad release\"}"));
+        var broken = Pipeline.Manifests.ServiceCatalog.Load(services.Path);
+
+        var deploy = () => fixture.Runner().EnsureRunningAsync(
+            [new Pipeline.Build.Steps.ServiceImage(broken["web"], LocalTestImage.Repository, fixture.SecondTag)], broken, false, log, default);
+
+        await deploy.Should().ThrowAsync<PipelineException>().WithMessage("*boom: bad release*");
+        var restored = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
+        restored.ID.Should().Be(good.Single().ContainerId);
+        restored.State!.Running.Should().BeTrue();
+        log.Lines.Should().Contain(l => l.Contains("previous container") && l.Contains("running again"));
+    }
+
+    [LocalDockerFact]
+    public async Task A_port_held_by_another_process_is_named_with_that_process_in_the_error()
+    {
+        using var services = new TestServicesFolder(("web", [], new Dictionary<string, string>()));
+        var port = services.Catalog["web"].Port;
+        using var squatter = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port);
+        squatter.Start();
+
+        var deploy = () => fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
+
+        (await deploy.Should().ThrowAsync<PipelineException>())
+            .WithMessage($"*'web'*port {port} (held by pid {Environment.ProcessId}:*services/web/service.json*");
+        (await ContainerNames()).Should().BeEmpty();
+    }
+
+    [LocalDockerFact]
+    public async Task Status_shows_each_service_container_image_tag_health_and_url_and_logs_show_recent_lines()
+    {
+        using var services = WebAndCaller();
+        var gatewayPort = TestServicesFolder.FreePort();
+        await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
+        await fixture.Gateway.EnsureRunningAsync(services.Path, gatewayPort, false, log, default);
+        await Http.GetStringAsync(new Uri($"http://127.0.0.1:{gatewayPort}/api/web/health?from=status-test"));
+
+        var snapshot = await fixture.Status.ReadAsync(services.Catalog, default);
+        var logs = new StringWriter();
+        await fixture.Logs.ShowAsync(services.Catalog["web"], tail: 50, follow: false, logs, default);
+
+        snapshot.Services.Should().AllSatisfy(s =>
+        {
+            s.State.Should().Be("running");
+            s.Healthy.Should().BeTrue();
+            s.ImageTag.Should().Be(fixture.FirstTag);
+            s.GatewayUrl.Should().Be(new Uri($"http://127.0.0.1:{gatewayPort}/api/{s.Service}/"));
+        });
+        snapshot.Gateway.Healthy.Should().BeTrue();
+        snapshot.ToLines().Should().Contain(l => l.StartsWith("web") && l.Contains(fixture.FirstTag) && l.Contains("healthy"));
+        logs.ToString().Should().Contain("listening on 127.0.0.1").And.Contain("GET /health?from=status-test");
+    }
+
+    [LocalDockerFact]
+    public async Task Logs_follow_streams_new_lines_until_cancelled()
+    {
+        using var services = new TestServicesFolder(("web", [], new Dictionary<string, string>()));
+        await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
+        var output = new StringWriter();
+        using var stop = new CancellationTokenSource();
+
+        var following = fixture.Logs.ShowAsync(services.Catalog["web"], tail: 0, follow: true, TextWriter.Synchronized(output), stop.Token);
+        await Task.Delay(500);
+        await Http.GetStringAsync(new Uri($"http://127.0.0.1:{services.Catalog["web"].Port}/health?marker=followed"));
+        var waited = Stopwatch.StartNew();
+        while (!output.ToString().Contains("marker=followed") && waited.Elapsed < TimeSpan.FromSeconds(10))
+            await Task.Delay(100);
+        await stop.CancelAsync();
+        await following.WaitAsync(TimeSpan.FromSeconds(10));
+
+        output.ToString().Should().Contain("marker=followed");
+    }
+
+    [LocalDockerFact]
+    public async Task Logs_of_a_service_without_container_say_to_deploy_first()
+    {
+        using var services = new TestServicesFolder(("web", [], new Dictionary<string, string>()));
+
+        var show = () => fixture.Logs.ShowAsync(services.Catalog["web"], 10, false, new StringWriter(), default);
+
+        await show.Should().ThrowAsync<PipelineException>().WithMessage("*'web' has no local container*./build.sh Deploy*");
+    }
+
+    [LocalDockerFact]
+    public async Task Down_removes_the_platform_containers_and_gateway_and_nothing_else()
+    {
+        using var services = WebAndCaller();
+        var gatewayPort = TestServicesFolder.FreePort();
+        await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
+        await fixture.Gateway.EnsureRunningAsync(services.Path, gatewayPort, false, log, default);
+        var gatewayPid = LocalGatewayRecord.Read(fixture.Gateway.RecordPath)!.ProcessId;
+        var bystander = await fixture.Docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Image = $"{LocalTestImage.Repository}:{fixture.FirstTag}",
+            Name = fixture.Naming.NamePrefix + "-bystander",
+            Labels = new Dictionary<string, string> { [LocalPlatformNaming.PlatformLabel] = "someone-else" },
+            HostConfig = new HostConfig { NetworkMode = "host" },
+        });
+        try
+        {
+            var removed = await fixture.Teardown.DownAsync(dryRun: false, log, default);
+
+            removed.Should().BeEquivalentTo(fixture.Naming.ContainerName("web"), fixture.Naming.ContainerName("caller"));
+            (await ContainerNames()).Should().BeEmpty();
+            ProcessSignal.IsAlive(gatewayPid).Should().BeFalse();
+            File.Exists(fixture.Gateway.RecordPath).Should().BeFalse();
+            ListeningPortHolder.Find(gatewayPort).Should().BeNull();
+            ListeningPortHolder.Find(services.Catalog["web"].Port).Should().BeNull();
+            (await fixture.Docker.Containers.InspectContainerAsync(bystander.ID)).Should().NotBeNull();
+        }
+        finally
+        {
+            await fixture.Docker.Containers.RemoveContainerAsync(bystander.ID, new ContainerRemoveParameters { Force = true });
+        }
+    }
+
+    [LocalDockerFact]
+    public async Task Down_leaves_alone_a_recorded_gateway_pid_that_now_belongs_to_another_process()
+    {
+        using var stranger = Process.Start(new ProcessStartInfo("sleep", ["60"]))!;
+        new LocalGatewayRecord(stranger.Id, TestServicesFolder.FreePort(), fixture.Gateway.DllPath, "x", "y", "/nowhere", DateTimeOffset.UtcNow)
+            .Write(fixture.Gateway.RecordPath);
+        try
+        {
+            await fixture.Teardown.DownAsync(dryRun: false, log, default);
+
+            stranger.HasExited.Should().BeFalse();
+            log.Lines.Should().Contain(l => l.Contains($"pid {stranger.Id} no longer runs our gateway"));
+        }
+        finally
+        {
+            stranger.Kill();
+        }
+    }
+
+    async Task<IReadOnlyList<string>> ContainerNames()
+    {
+        var containers = await fixture.Docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>> { ["label"] = new Dictionary<string, bool> { [fixture.Naming.PlatformFilter] = true } },
+        });
+        return containers.Select(c => c.Names[0].TrimStart('/')).ToList();
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => fixture.DownAsync();
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace Pipeline.IntegrationTests.Local;
+
+/// <summary>
+/// A small service image for the local platform tests: Python's http.server on $BIND_ADDRESS:$PORT serving
+/// <c>/health</c> and <c>/env</c> (the container's environment). With CRASH set it prints a message and exits at start.
+/// </summary>
+public static class LocalTestImage
+{
+    public const string BaseImageVariable = "LOCAL_TEST_BASE_IMAGE";
+    public const string Repository = "apigw-localtest/web";
+
+    public static string BaseImage =>
+        Environment.GetEnvironmentVariable(BaseImageVariable) is { Length: > 0 } image ? image : "127.0.0.1:5000/python:3.13.9-slim-trixie";
+
+    const string Dockerfile = """
+        ARG BASE_IMAGE
+        FROM ${BASE_IMAGE}
+        ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+        CMD ["/bin/sh", "-c", "if [ -n \"$CRASH\" ]; then echo \"boom: $CRASH\"; exit 3; fi; mkdir -p /tmp/www && echo ok > /tmp/www/health && env | sort > /tmp/www/env && echo \"listening on $BIND_ADDRESS:$PORT\" && exec python3 -m http.server --bind \"$BIND_ADDRESS\" --directory /tmp/www \"$PORT\""]
+        """;
+
+    /// <summary>Builds the image and tags it with each of <paramref name="tags"/> (same content, different references).</summary>
+    public static void Build(params string[] tags)
+    {
+        var context = Directory.CreateTempSubdirectory("local-test-image-");
+        try
+        {
+            File.WriteAllText(Path.Combine(context.FullName, "Dockerfile"), Dockerfile);
+            Docker(["build", "--network", "host", "--build-arg", $"BASE_IMAGE={BaseImage}", "-t", $"{Repository}:{tags[0]}", context.FullName]);
+            foreach (var tag in tags.Skip(1))
+                Docker(["tag", $"{Repository}:{tags[0]}", $"{Repository}:{tag}"]);
+        }
+        finally
+        {
+            context.Delete(recursive: true);
+        }
+    }
+
+    public static void Remove(params string[] tags)
+    {
+        foreach (var tag in tags)
+            Docker(["image", "rm", $"{Repository}:{tag}"], allowFailure: true);
+    }
+
+    public static string Docker(IEnumerable<string> args, bool allowFailure = false)
+    {
+        var start = new ProcessStartInfo("docker", args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0 && !allowFailure)
+            throw new InvalidOperationException($"docker {string.Join(' ', args)} failed ({process.ExitCode}): {errors.Result}");
+        return output.Result;
+    }
+}

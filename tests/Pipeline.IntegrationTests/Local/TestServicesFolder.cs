@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Pipeline.Build.Steps;
+using Pipeline.Manifests;
+
+namespace Pipeline.IntegrationTests.Local;
+
+/// <summary>A services/ folder for a test, on free ports so it never collides with a real local deploy.</summary>
+public sealed class TestServicesFolder : IDisposable
+{
+    public TestServicesFolder(params (string Name, string[] Uses, Dictionary<string, string> Environment)[] services)
+    {
+        Path = Directory.CreateTempSubdirectory("local-services-").FullName;
+        foreach (var (name, uses, environment) in services)
+        {
+            Directory.CreateDirectory(System.IO.Path.Combine(Path, name));
+            File.WriteAllText(System.IO.Path.Combine(Path, name, "service.json"), JsonSerializer.Serialize(new
+            {
+                name,
+                port = FreePort(),
+                routePrefix = "/api/" + name,
+                healthPath = "/health",
+                environment,
+                uses,
+            }));
+        }
+        Catalog = ServiceCatalog.Load(Path);
+    }
+
+    public string Path { get; }
+
+    public ServiceCatalog Catalog { get; }
+
+    public IReadOnlyList<ServiceImage> Images(string tag) =>
+        Catalog.Services.Select(s => new ServiceImage(s, LocalTestImage.Repository, tag)).ToList();
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}
