@@ -1,6 +1,9 @@
 namespace Pipeline.Build.Aws;
 
-/// <summary>What CreateChangeSet needs. Exactly one of <see cref="TemplateBody"/> and <see cref="TemplateUrl"/> is set.</summary>
+/// <summary>
+/// What CreateChangeSet needs. At most one of <see cref="TemplateBody"/> and <see cref="TemplateUrl"/> is set;
+/// with neither, the stack's current template is reused (an update that changes parameters only).
+/// </summary>
 public sealed record ChangeSetRequest(
     string StackName,
     string ChangeSetName,
@@ -8,4 +11,8 @@ public sealed record ChangeSetRequest(
     string? TemplateBody,
     string? TemplateUrl,
     IReadOnlyDictionary<string, string> Parameters,
-    IReadOnlyDictionary<string, string> Tags);
+    IReadOnlyDictionary<string, string> Tags)
+{
+    /// <summary>Parameters that keep the value the stack has now.</summary>
+    public IReadOnlyCollection<string> PreviousValueParameters { get; init; } = [];
+}

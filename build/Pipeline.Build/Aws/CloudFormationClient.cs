@@ -25,7 +25,28 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
         if (stack is null)
             return null;
         var outputs = stack.Members("Outputs").ToDictionary(o => o.Text("OutputKey"), o => o.Text("OutputValue"));
-        return new StackDescription(stack.Text("StackName"), stack.Text("StackId"), stack.Text("StackStatus"), stack.Text("StackStatusReason"), outputs);
+        return new StackDescription(stack.Text("StackName"), stack.Text("StackId"), stack.Text("StackStatus"), stack.Text("StackStatusReason"), outputs)
+        {
+            Parameters = stack.Members("Parameters").ToDictionary(p => p.Text("ParameterKey"), p => p.Text("ParameterValue")),
+        };
+    }
+
+    /// <summary>The stack's resources: logical id, physical id and type (used where outputs are not available).</summary>
+    public async Task<IReadOnlyList<StackResource>> ListStackResourcesAsync(string stackName, CancellationToken ct)
+    {
+        var resources = new List<StackResource>();
+        string? nextToken = null;
+        do
+        {
+            var parameters = new List<KeyValuePair<string, string>> { new("StackName", stackName) };
+            if (nextToken is not null) parameters.Add(new("NextToken", nextToken));
+            var result = await query.CallAsync("ListStackResources", parameters, ct);
+            resources.AddRange(result.Members("StackResourceSummaries").Select(r =>
+                new StackResource(r.Text("LogicalResourceId"), r.Text("PhysicalResourceId"), r.Text("ResourceType"))));
+            nextToken = result.Text("NextToken") is { Length: > 0 } token ? token : null;
+        }
+        while (nextToken is not null);
+        return resources;
     }
 
     /// <summary>Creates a change set; returns its id. The client token makes a retried call create it only once.</summary>
@@ -43,13 +64,23 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
         };
         if (request.TemplateUrl is not null)
             parameters.Add(new("TemplateURL", request.TemplateUrl));
+        else if (request.TemplateBody is not null)
+            parameters.Add(new("TemplateBody", request.TemplateBody));
+        else if (request.CreatesStack)
+            throw new ArgumentException("A change set that creates a stack needs a template body or URL.", nameof(request));
         else
-            parameters.Add(new("TemplateBody", request.TemplateBody ?? throw new ArgumentException("A change set needs a template body or URL.", nameof(request))));
+            parameters.Add(new("UsePreviousTemplate", "true"));
         var index = 1;
         foreach (var (key, value) in request.Parameters)
         {
             parameters.Add(new($"Parameters.member.{index}.ParameterKey", key));
             parameters.Add(new($"Parameters.member.{index}.ParameterValue", value));
+            index++;
+        }
+        foreach (var key in request.PreviousValueParameters)
+        {
+            parameters.Add(new($"Parameters.member.{index}.ParameterKey", key));
+            parameters.Add(new($"Parameters.member.{index}.UsePreviousValue", "true"));
             index++;
         }
         index = 1;

@@ -8,5 +8,8 @@ public sealed record StackDescription(
     string StatusReason,
     IReadOnlyDictionary<string, string> Outputs)
 {
+    /// <summary>Current parameter values (e.g. the image tag each service runs).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
     public bool IsInProgress => Status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal);
 }

@@ -17,8 +17,10 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
     public async Task<StackDeployOutcome> DeployAsync(StackDeployRequest request, bool dryRun, IStepLog log, CancellationToken ct)
     {
         var stackName = request.StackName;
-        var templateBody = await ReadTemplateAsync(request.TemplatePath, ct);
+        var templateBody = request.TemplatePath is null ? null : await ReadTemplateAsync(request.TemplatePath, ct);
         var stack = await WaitWhileBusyAsync(stackName, log, ct);
+        if (templateBody is null && (stack is null || stack.Status is "ROLLBACK_COMPLETE" or "REVIEW_IN_PROGRESS"))
+            throw new PipelineException($"Stack {stackName} is not deployed yet, so it has no current template to update. Run ./build.sh Deploy first.");
 
         if (stack?.Status is "ROLLBACK_COMPLETE" or "ROLLBACK_FAILED" && dryRun)
         {
@@ -36,11 +38,14 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
 
         var createsStack = stack is null || stack.Status == "REVIEW_IN_PROGRESS";
         var changeSetName = "pipeline-" + DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..6];
-        var (inlineBody, templateUrl) = await PlaceTemplateAsync(stackName, templateBody, log, ct);
+        var (inlineBody, templateUrl) = templateBody is null ? (null, null) : await PlaceTemplateAsync(stackName, templateBody, log, ct);
         try
         {
             await cloudFormation.CreateChangeSetAsync(
-                new ChangeSetRequest(stackName, changeSetName, createsStack, inlineBody, templateUrl, request.Parameters, request.Tags), ct);
+                new ChangeSetRequest(stackName, changeSetName, createsStack, inlineBody, templateUrl, request.Parameters, request.Tags)
+                {
+                    PreviousValueParameters = request.PreviousValueParameters,
+                }, ct);
         }
         // Some CloudFormation implementations refuse an empty change set outright instead of failing it.
         catch (AwsServiceException e) when (e.ErrorCode == "ValidationError" && e.ErrorMessage.Contains("No updates are to be performed", StringComparison.Ordinal))

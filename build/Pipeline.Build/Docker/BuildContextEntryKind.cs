@@ -1,0 +1,8 @@
+namespace Pipeline.Build.Docker;
+
+public enum BuildContextEntryKind
+{
+    File,
+    Directory,
+    SymbolicLink,
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Pipeline.Manifests;
+
+namespace Pipeline.IntegrationTests.Images;
+
+/// <summary>One service image running with host networking on a free loopback port, removed on dispose.</summary>
+sealed class RunningContainer : IAsyncDisposable
+{
+    readonly DockerClient docker;
+    readonly string id;
+
+    RunningContainer(DockerClient docker, string id, int port)
+    {
+        this.docker = docker;
+        this.id = id;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public Uri BaseUrl => new($"http://127.0.0.1:{Port}");
+
+    public static async Task<RunningContainer> StartAsync(
+        DockerClient docker, string reference, ServiceManifest service, IDictionary<string, string>? extraEnvironment = null)
+    {
+        var port = FreePort();
+        var environment = new Dictionary<string, string>(service.Environment)
+        {
+            ["PORT"] = port.ToString(),
+            ["BIND_ADDRESS"] = "127.0.0.1",
+        };
+        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+            environment[name] = value;
+        var created = await docker.Containers.CreateContainerAsync(new CreateContainerParameters
+        {
+            Image = reference,
+            Name = $"it-{service.Name}-{Guid.NewGuid():N}"[..30],
+            Env = environment.Select(e => $"{e.Key}={e.Value}").ToList(),
+            HostConfig = new HostConfig
+            {
+                NetworkMode = "host",
+                ReadonlyRootfs = service.ReadOnlyRootFilesystem,
+                Tmpfs = new Dictionary<string, string> { ["/tmp"] = "rw,size=64m" },
+            },
+        });
+        await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
+        return new RunningContainer(docker, created.ID, port);
+    }
+
+    /// <summary>Polls the health endpoint until it answers 200, and returns its body; fails with the container's log otherwise.</summary>
+    public async Task<string> WaitForHealthAsync(string healthPath, TimeSpan timeout)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri(BaseUrl, healthPath));
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
+                if (response.StatusCode == HttpStatusCode.OK)
+                    return await response.Content.ReadAsStringAsync();
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            var state = await docker.Containers.InspectContainerAsync(id);
+            if (state.State is { Running: false })
+                break;
+            await Task.Delay(500);
+        }
+        throw new Xunit.Sdk.XunitException($"{BaseUrl}{healthPath} never answered 200 (last: {last}). Container log:\n{await LogsAsync()}");
+    }
+
+    async Task<string> LogsAsync()
+    {
+        using var stream = await docker.Containers.GetContainerLogsAsync(id, new ContainerLogsParameters { ShowStdout = true, ShowStderr = true, Tail = "50" });
+        var (stdout, stderr) = await stream.ReadOutputToEndAsync(CancellationToken.None);
+        return stdout + stderr;
+    }
+
+    static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync() =>
+        await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true });
+}
