@@ -1,47 +1,138 @@
+using Pipeline.Build.Deploy;
+using Pipeline.Build.Docker;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Platforms;
+using Pipeline.Build.Steps;
 
 namespace Pipeline.Build;
 
-/// <summary>The Deploy and Redeploy chains.</summary>
+/// <summary>The Deploy and Redeploy chains. Each target calls one step; the platform decides what the step means.</summary>
 public sealed partial class Build
 {
     Target BuildImages => _ => _
-        .Description("Build the selected services' images; unchanged services (same content tag) are not rebuilt")
-        .Executes(() => NotImplementedYet("BuildImages"));
+        .Description("Build the selected services' images; a service whose content tag exists already is not rebuilt")
+        .Executes(async () =>
+        {
+            var log = new ConsoleStepLog();
+            var destination = await PlatformSteps().ImageDestinationAsync(Cancellation);
+            log.Info($"images go to {destination.Describe()}");
+            var images = await ImagesAsync();
+            using var engine = new DockerEngine();
+            using var registry = new RegistryClient();
+            var results = await new ImageBuilder(engine, registry).BuildAsync(images, new ImageBuildOptions
+            {
+                BaseImageRegistry = BaseImageRegistry,
+                DryRun = DryRun,
+                CheckRegistry = destination.IsRegistry,
+                RegistryCredentials = destination.Credentials,
+            }, log, Cancellation);
+            builtImages = results.Select(r => r.Image).ToList();
+        });
 
     Target PushImages => _ => _
-        .Description("Push the images the registry does not have yet")
+        .Description("Push the images the registry does not have yet (only missing layers travel)")
         .DependsOn(BuildImages)
-        .Executes(() => NotImplementedYet("PushImages"));
+        .Executes(async () => await PlatformSteps().PushImagesAsync(await ImagesAsync(), new ConsoleStepLog(), Cancellation));
 
     Target SynthInfra => _ => _
         .Description("Synthesize the CDK app into CloudFormation templates (skipped when nothing changed)")
         .DependsOn(BuildImages)
         .After(PushImages)
         .OnlyWhenStatic(() => Platform == PlatformKind.Aws)
-        .Executes(() => NotImplementedYet("SynthInfra"));
+        .Executes(async () => await PlatformSteps().SynthesizeAsync(new ConsoleStepLog(), Cancellation));
 
     Target DeployInfra => _ => _
         .Description("Bring the platform to the synthesized state: change sets on AWS, the gateway locally")
         .DependsOn(SynthInfra, PushImages)
-        .Executes(() => NotImplementedYet("DeployInfra"));
+        .Executes(async () => await PlatformSteps().DeployInfraAsync(await ImagesAsync(), new ConsoleStepLog(), Cancellation));
 
     Target UpdateServices => _ => _
         .Description("Roll the selected services to their new images and wait for steady state")
         .DependsOn(PushImages)
         .After(DeployInfra)
-        .Executes(() => NotImplementedYet("UpdateServices"));
+        .Executes(async () => await PlatformSteps().UpdateServicesAsync(await ImagesAsync(), IsRedeploy, new ConsoleStepLog(), Cancellation));
 
     Target HealthCheck => _ => _
-        .Description("Call each selected service's health route through the gateway and check the version it serves")
+        .Description("Call each selected service's health route through the gateway; check it serves the version just deployed")
         .DependsOn(UpdateServices)
-        .Executes(() => NotImplementedYet("HealthCheck"));
+        .Executes(async () =>
+        {
+            var log = new ConsoleStepLog();
+            var baseUrl = await PlatformSteps().HealthBaseUrlAsync(Cancellation);
+            var images = await ImagesAsync();
+            if (DryRun)
+            {
+                foreach (var image in images)
+                    log.Info($"would check {baseUrl.ToString().TrimEnd('/')}{image.Service.RoutePrefix}{image.Service.HealthPath} serves version {image.Tag}");
+                return;
+            }
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            var healthy = await new HealthChecker(http).CheckAsync(baseUrl, images.Select(i => (i.Service, i.Tag)).ToList(), HealthTimeout, log, Cancellation);
+            foreach (var h in healthy)
+                log.Info($"{h.Service}: healthy at {h.Url}, version {h.Version}, {h.Latency.TotalMilliseconds:0} ms");
+        });
 
     Target Deploy => _ => _
         .Description("Build, push, deploy infrastructure, roll the services and check their health")
-        .DependsOn(DeployInfra, HealthCheck);
+        .DependsOn(DeployInfra, HealthCheck)
+        .Executes(async () =>
+        {
+            if (DryRun) return;
+            Console.WriteLine();
+            foreach (var line in await PlatformSteps().SummaryAsync(Cancellation))
+                Console.WriteLine(line);
+        });
 
     Target Redeploy => _ => _
         .Description("Rebuild, push, roll and check only --service (no infrastructure change)")
         .DependsOn(HealthCheck);
+
+    IDeploymentPlatform? platform;
+    List<ServiceImage>? builtImages;
+
+    /// <summary>Redeploy rolls its service even when the image is unchanged; Deploy rolls only what changed.</summary>
+    bool IsRedeploy => InvokedTargets.Contains(nameof(Redeploy), StringComparer.OrdinalIgnoreCase);
+
+    internal IDeploymentPlatform PlatformSteps() => platform ??= Platform switch
+    {
+        PlatformKind.Aws => new AwsPlatform(Settings),
+        _ => new LocalPlatform(Settings),
+    };
+
+    internal DeploySettings Settings => new()
+    {
+        RootDirectory = RootDirectory,
+        ArtifactsDirectory = ArtifactsDirectory,
+        Catalog = Catalog,
+        Environment = DeployEnvironment,
+        DryRun = DryRun,
+        Registry = Registry,
+        RegistryUsername = RegistryUsername,
+        RegistryPassword = RegistryPassword,
+        BaseImageRegistry = BaseImageRegistry,
+        AwsRegion = AwsRegion,
+        NatGateways = NatGateways,
+        GatewayPort = GatewayPort,
+        HealthUrl = HealthUrl,
+        HealthTimeout = HealthTimeout,
+        RolloutTimeout = RolloutTimeout,
+    };
+
+    /// <summary>The selected services' images, tagged by content (with digests once built or found).</summary>
+    async Task<IReadOnlyList<ServiceImage>> ImagesAsync()
+    {
+        if (builtImages is not null) return builtImages;
+        var destination = await PlatformSteps().ImageDestinationAsync(Cancellation);
+        return builtImages = SelectedServices
+            .Select(s => ImageTagger.ImageFor(s, destination.RepositoryRoot, BaseImageRegistry))
+            .ToList();
+    }
+
+    protected internal override void ValidateInvocation(IReadOnlyCollection<string> invokedTargets)
+    {
+        if (Service != AllServices && invokedTargets.Contains(nameof(Deploy), StringComparer.OrdinalIgnoreCase))
+            throw new PipelineException(
+                $"Deploy deploys every service, so --service {Service} does not apply to it. " +
+                $"To build, push and roll only {Service}, run: ./build.sh Redeploy --service {Service}");
+    }
 }

@@ -7,14 +7,18 @@ public sealed partial class Build
 {
     Target Status => _ => _
         .Description("Show each service: where it runs, the image tag it serves, its health and URL")
-        .Executes(() => NotImplementedYet("Status"));
+        .Executes(async () => await PlatformSteps().StatusAsync(Console.Out, Cancellation));
 
     Target Logs => _ => _
-        .Description("Show recent logs of --service (with --follow, keep streaming)")
-        .Requires(() => Service)
-        .Executes(() => NotImplementedYet("Logs"));
+        .Description("Show recent logs of --service (with --follow, keep streaming until Ctrl+C)")
+        .Executes(async () =>
+        {
+            if (Service == AllServices)
+                throw new PipelineException($"Logs needs one service: ./build.sh Logs --service <{string.Join("|", Catalog.Names)}>");
+            await PlatformSteps().LogsAsync(Catalog[Service], Tail, Follow, Console.Out, Cancellation);
+        });
 
     Target Down => _ => _
         .Description("Stop and remove what the local platform started, and nothing else")
-        .Executes(() => NotImplementedYet("Down"));
+        .Executes(async () => await PlatformSteps().DownAsync(new ConsoleStepLog(), Cancellation));
 }

@@ -23,6 +23,12 @@ public abstract class PipelineBuild
     /// <summary>Cancelled on Ctrl+C, so long waits stop promptly and cleanup still runs.</summary>
     public CancellationToken Cancellation { get; internal set; }
 
+    /// <summary>The targets named on the command line.</summary>
+    public IReadOnlyCollection<string> InvokedTargets { get; internal set; } = [];
+
+    /// <summary>Checks that the invoked targets and the parameters make sense together; runs before any plan is printed or run.</summary>
+    protected internal virtual void ValidateInvocation(IReadOnlyCollection<string> invokedTargets) { }
+
     /// <summary>Allowed values of a string parameter; null means any value.</summary>
     protected internal virtual IReadOnlyList<string>? ValidValuesOf(string parameterName) => null;
 
@@ -93,6 +99,8 @@ public abstract class PipelineBuild
             }
 
             var invoked = targets.ResolveNames(arguments.Targets, "target");
+            build.InvokedTargets = invoked.Select(t => t.Name).ToList();
+            build.ValidateInvocation(build.InvokedTargets);
             var skip = arguments.Skip is null
                 ? SkipRequest.None
                 : new SkipRequest(arguments.Skip.TargetNames.Count == 0, targets.ResolveNames(arguments.Skip.TargetNames, "target to skip").ToList());

@@ -1,0 +1,51 @@
+using System.Text.Json;
+using Pipeline.Build.Engine;
+
+namespace Pipeline.Build.Reports;
+
+/// <summary>The CloudFormation templates of one synth output folder, parsed, in file-name order.</summary>
+public sealed class SynthesizedTemplates : IDisposable
+{
+    SynthesizedTemplates(string directory, IReadOnlyList<string> files, IReadOnlyList<JsonDocument> documents)
+    {
+        Directory = directory;
+        Files = files;
+        Documents = documents;
+    }
+
+    public string Directory { get; }
+
+    public IReadOnlyList<string> Files { get; }
+
+    public IReadOnlyList<JsonDocument> Documents { get; }
+
+    public static bool ExistIn(string directory) =>
+        System.IO.Directory.Exists(directory) && System.IO.Directory.EnumerateFiles(directory, "*.template.json").Any();
+
+    public static SynthesizedTemplates Read(string directory)
+    {
+        if (!ExistIn(directory))
+            throw new PipelineException($"There are no *.template.json files in {directory}. Synthesize them first (./build.sh SynthInfra with the same environment), then run the report again.");
+        var files = System.IO.Directory.GetFiles(directory, "*.template.json").Order(StringComparer.Ordinal).ToList();
+        var documents = new List<JsonDocument>();
+        foreach (var file in files)
+        {
+            try
+            {
+                documents.Add(JsonDocument.Parse(File.ReadAllText(file)));
+            }
+            catch (JsonException e)
+            {
+                documents.ForEach(d => d.Dispose());
+                throw new PipelineException($"{file} is not valid JSON ({e.Message}). Delete it and synthesize again.");
+            }
+        }
+        return new SynthesizedTemplates(directory, files, documents);
+    }
+
+    public void Dispose()
+    {
+        foreach (var document in Documents)
+            document.Dispose();
+    }
+}

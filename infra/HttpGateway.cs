@@ -1,0 +1,120 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.Apigatewayv2;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AwsApigatewayv2Integrations;
+using Constructs;
+using Pipeline.Manifests;
+using HttpMethod = Amazon.CDK.AWS.Apigatewayv2.HttpMethod;
+
+namespace Pipeline.Infra;
+
+/// <summary>
+/// The public entry: an HTTP API whose routes reach each service's internal ALB through one VPC Link.
+/// <c>/api/&lt;service&gt;/{proxy+}</c> goes to <c>/{proxy}</c> and <c>/api/&lt;service&gt;</c> to <c>/</c>:
+/// the prefix is stripped, exactly as the local gateway does.
+/// </summary>
+public sealed class HttpGateway : Construct
+{
+    public const int ThrottleRatePerSecond = 100;
+    public const int ThrottleBurst = 200;
+
+    public HttpGateway(Construct scope, string id, Network network, string environment, RemovalPolicy logRemoval) : base(scope, id)
+    {
+        VpcLinkSecurityGroup = new SecurityGroup(this, "VpcLinkSecurityGroup", new SecurityGroupProps
+        {
+            Vpc = network.Vpc,
+            Description = "VPC Link of the HTTP API: may reach only the service ALBs",
+            AllowAllOutbound = false,
+        });
+
+        VpcLink = new VpcLink(this, "VpcLink", new VpcLinkProps
+        {
+            Vpc = network.Vpc,
+            Subnets = network.PrivateSubnets,
+            SecurityGroups = [VpcLinkSecurityGroup],
+        });
+
+        Api = new HttpApi(this, "Api", new HttpApiProps
+        {
+            ApiName = $"apigw-{environment}",
+            Description = "Routes /api/<service> to each service's internal ALB",
+            CreateDefaultStage = false,
+        });
+
+        AccessLogs = new LogGroup(this, "AccessLogs", new LogGroupProps
+        {
+            Retention = RetentionDays.ONE_WEEK,
+            RemovalPolicy = logRemoval,
+        });
+
+        var stage = new HttpStage(this, "DefaultStage", new HttpStageProps
+        {
+            HttpApi = Api,
+            StageName = "$default",
+            AutoDeploy = true,
+            Throttle = new ThrottleSettings { RateLimit = ThrottleRatePerSecond, BurstLimit = ThrottleBurst },
+        });
+        // HttpStage in this CDK version has no access-log property; the L1 stage does.
+        ((CfnStage)stage.Node.DefaultChild!).AccessLogSettings = new CfnStage.AccessLogSettingsProperty
+        {
+            DestinationArn = AccessLogs.LogGroupArn,
+            Format = AccessLogFormat,
+        };
+    }
+
+    static readonly string AccessLogFormat = System.Text.Json.JsonSerializer.Serialize(new SortedDictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["requestId"] = "$context.requestId",
+        ["ip"] = "$context.identity.sourceIp",
+        ["requestTime"] = "$context.requestTime",
+        ["httpMethod"] = "$context.httpMethod",
+        ["routeKey"] = "$context.routeKey",
+        ["path"] = "$context.path",
+        ["status"] = "$context.status",
+        ["responseLength"] = "$context.responseLength",
+        ["integrationStatus"] = "$context.integrationStatus",
+        ["integrationLatency"] = "$context.integrationLatency",
+        ["integrationError"] = "$context.integrationErrorMessage",
+    });
+
+    public SecurityGroup VpcLinkSecurityGroup { get; }
+
+    public VpcLink VpcLink { get; }
+
+    public HttpApi Api { get; }
+
+    public LogGroup AccessLogs { get; }
+
+    /// <summary><c>https://{api id}.execute-api.{region}.{url suffix}</c>, built from Ref (not GetAtt) so emulators that skip the API still deploy the stack.</summary>
+    public string Endpoint => Fn.Join("", ["https://", Api.ApiId, ".execute-api.", Aws.REGION, ".", Aws.URL_SUFFIX]);
+
+    /// <summary>Routes the service's prefix and everything below it to its ALB, stripping the prefix.</summary>
+    public void Route(ServiceLoadBalancer target)
+    {
+        target.AllowFrom(VpcLinkSecurityGroup, "HTTP API VPC Link");
+        var name = DeploymentNames.Pascal(target.Service.Name);
+        var prefix = target.Service.RoutePrefix;
+
+        Api.AddRoutes(new AddRoutesOptions
+        {
+            Path = prefix,
+            Methods = [HttpMethod.ANY],
+            Integration = new HttpAlbIntegration(name + "Root", target.Listener, new HttpAlbIntegrationProps
+            {
+                VpcLink = VpcLink,
+                ParameterMapping = new ParameterMapping().OverwritePath(MappingValue.Custom("/")),
+            }),
+        });
+        Api.AddRoutes(new AddRoutesOptions
+        {
+            Path = prefix + "/{proxy+}",
+            Methods = [HttpMethod.ANY],
+            Integration = new HttpAlbIntegration(name + "Proxy", target.Listener, new HttpAlbIntegrationProps
+            {
+                VpcLink = VpcLink,
+                ParameterMapping = new ParameterMapping().OverwritePath(MappingValue.Custom("/$request.path.proxy")),
+            }),
+        });
+    }
+}

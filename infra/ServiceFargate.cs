@@ -1,0 +1,146 @@
+using System.Globalization;
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ECR;
+using Amazon.CDK.AWS.ECS;
+using Amazon.CDK.AWS.Logs;
+using Constructs;
+using Pipeline.Manifests;
+
+namespace Pipeline.Infra;
+
+/// <summary>
+/// A service's Fargate tasks: the container as the manifest describes it, the ECS service that rolls it
+/// out safely behind its ALB, CPU autoscaling and its log group.
+/// </summary>
+public sealed class ServiceFargate : Construct
+{
+    /// <summary>Tasks run as this unprivileged user; the images make their files readable by it.</summary>
+    public const string RunAsUser = "10001:10001";
+
+    public const int CpuTargetPercent = 70;
+
+    public const string ScratchVolume = "tmp";
+
+    public ServiceFargate(
+        Construct scope,
+        string id,
+        ServiceLoadBalancer loadBalancer,
+        IReadOnlyDictionary<string, string> calledServiceUrls,
+        ICluster cluster,
+        Network network,
+        string environment,
+        string imageTag,
+        RemovalPolicy logRemoval) : base(scope, id)
+    {
+        var service = loadBalancer.Service;
+
+        LogGroup = new LogGroup(this, "Logs", new LogGroupProps
+        {
+            Retention = RetentionDays.ONE_WEEK,
+            RemovalPolicy = logRemoval,
+        });
+
+        var taskDefinition = new FargateTaskDefinition(this, "Task", new FargateTaskDefinitionProps
+        {
+            Cpu = service.Cpu,
+            MemoryLimitMiB = service.Memory,
+            RuntimePlatform = new RuntimePlatform
+            {
+                OperatingSystemFamily = OperatingSystemFamily.LINUX,
+                CpuArchitecture = CpuArchitecture.X86_64,
+            },
+        });
+
+        var repository = Repository.FromRepositoryName(this, "Repository", DeploymentNames.Repository(environment, service.Name));
+        var container = taskDefinition.AddContainer("App", new ContainerDefinitionOptions
+        {
+            ContainerName = service.Name,
+            Image = ContainerImage.FromEcrRepository(repository, imageTag),
+            Essential = true,
+            User = RunAsUser,
+            ReadonlyRootFilesystem = service.ReadOnlyRootFilesystem,
+            Environment = ContainerEnvironment(service, calledServiceUrls),
+            PortMappings = [new PortMapping { ContainerPort = service.Port, Protocol = Amazon.CDK.AWS.ECS.Protocol.TCP }],
+            Logging = LogDriver.AwsLogs(new AwsLogDriverProps
+            {
+                LogGroup = LogGroup,
+                StreamPrefix = service.Name,
+                Mode = AwsLogDriverMode.NON_BLOCKING,
+            }),
+            HealthCheck = new Amazon.CDK.AWS.ECS.HealthCheck
+            {
+                // Images ship no curl; each ships this probe of http://127.0.0.1:$PORT$HEALTH_PATH.
+                Command = ["CMD", "/usr/local/bin/healthcheck"],
+                Interval = Duration.Seconds(RolloutTimings.ContainerHealthIntervalSeconds),
+                Timeout = Duration.Seconds(RolloutTimings.ContainerHealthTimeoutSeconds),
+                Retries = RolloutTimings.ContainerHealthRetries,
+                StartPeriod = Duration.Seconds(RolloutTimings.ContainerHealthStartPeriodSeconds),
+            },
+        });
+        if (service.ReadOnlyRootFilesystem)
+        {
+            // A read-only root still needs somewhere to put temp files; task storage is private to the task.
+            taskDefinition.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = ScratchVolume });
+            container.AddMountPoints(new MountPoint { SourceVolume = ScratchVolume, ContainerPath = "/tmp", ReadOnly = false });
+        }
+
+        SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
+        {
+            Vpc = network.Vpc,
+            Description = $"Tasks of {service.Name}: reachable only from its ALB",
+            // Tasks pull images and call AWS APIs through the NAT gateway.
+            AllowAllOutbound = true,
+        });
+
+        FargateService = new FargateService(this, "Service", new FargateServiceProps
+        {
+            Cluster = cluster,
+            TaskDefinition = taskDefinition,
+            DesiredCount = service.MinTasks,
+            MinHealthyPercent = 100,
+            MaxHealthyPercent = 200,
+            CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
+            HealthCheckGracePeriod = Duration.Seconds(RolloutTimings.HealthCheckGracePeriodSeconds),
+            VpcSubnets = network.PrivateSubnets,
+            AssignPublicIp = false,
+            SecurityGroups = [SecurityGroup],
+            EnableExecuteCommand = false,
+        });
+        // Registers the tasks and lets the ALB (and only the ALB) reach them on the service port.
+        loadBalancer.TargetGroup.AddTarget(FargateService);
+
+        var scaling = FargateService.AutoScaleTaskCount(new Amazon.CDK.AWS.ApplicationAutoScaling.EnableScalingProps
+        {
+            MinCapacity = service.MinTasks,
+            MaxCapacity = service.MaxTasks,
+        });
+        scaling.ScaleOnCpuUtilization("Cpu", new CpuUtilizationScalingProps
+        {
+            TargetUtilizationPercent = CpuTargetPercent,
+            ScaleOutCooldown = Duration.Seconds(60),
+            ScaleInCooldown = Duration.Seconds(300),
+        });
+    }
+
+    public LogGroup LogGroup { get; }
+
+    public SecurityGroup SecurityGroup { get; }
+
+    public FargateService FargateService { get; }
+
+    static Dictionary<string, string> ContainerEnvironment(ServiceManifest service, IReadOnlyDictionary<string, string> calledServiceUrls)
+    {
+        // Sorted, so the same manifests always give the same template.
+        var environment = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in service.Environment)
+            environment[name] = value;
+        foreach (var (name, url) in calledServiceUrls)
+            environment[name] = url;
+        environment["ROOT_PATH"] = service.RoutePrefix;
+        environment["PORT"] = service.Port.ToString(CultureInfo.InvariantCulture);
+        environment["BIND_ADDRESS"] = "0.0.0.0";
+        environment["HEALTH_PATH"] = service.HealthPath;
+        return new Dictionary<string, string>(environment);
+    }
+}

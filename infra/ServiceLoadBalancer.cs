@@ -1,0 +1,79 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ElasticLoadBalancingV2;
+using Constructs;
+using Pipeline.Manifests;
+
+namespace Pipeline.Infra;
+
+/// <summary>
+/// A service's internal ALB: one listener on the service port forwarding to an IP target group.
+/// Nothing may reach it until <see cref="AllowFrom"/> names a peer (the VPC Link, a calling service).
+/// </summary>
+public sealed class ServiceLoadBalancer : Construct
+{
+    public ServiceLoadBalancer(Construct scope, string id, ServiceManifest service, Network network) : base(scope, id)
+    {
+        Service = service;
+        SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
+        {
+            Vpc = network.Vpc,
+            Description = $"ALB of {service.Name}: reachable only from the VPC Link and calling services",
+            // Egress is opened per target by the target group, to the task security group only.
+            AllowAllOutbound = false,
+        });
+
+        LoadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
+        {
+            Vpc = network.Vpc,
+            InternetFacing = false,
+            VpcSubnets = network.PrivateSubnets,
+            SecurityGroup = SecurityGroup,
+            DropInvalidHeaderFields = true,
+        });
+
+        TargetGroup = new ApplicationTargetGroup(this, "TargetGroup", new ApplicationTargetGroupProps
+        {
+            Vpc = network.Vpc,
+            Port = service.Port,
+            Protocol = ApplicationProtocol.HTTP,
+            TargetType = TargetType.IP,
+            DeregistrationDelay = Duration.Seconds(RolloutTimings.DeregistrationDelaySeconds),
+            HealthCheck = new Amazon.CDK.AWS.ElasticLoadBalancingV2.HealthCheck
+            {
+                Path = service.HealthPath,
+                Port = service.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                HealthyHttpCodes = "200",
+                Interval = Duration.Seconds(RolloutTimings.HealthCheckIntervalSeconds),
+                Timeout = Duration.Seconds(RolloutTimings.HealthCheckTimeoutSeconds),
+                HealthyThresholdCount = RolloutTimings.HealthyThresholdCount,
+                UnhealthyThresholdCount = RolloutTimings.UnhealthyThresholdCount,
+            },
+        });
+
+        Listener = LoadBalancer.AddListener("Listener", new BaseApplicationListenerProps
+        {
+            Port = service.Port,
+            Protocol = ApplicationProtocol.HTTP,
+            // Open = true would add 0.0.0.0/0 ingress; peers are allowed explicitly instead.
+            Open = false,
+            DefaultTargetGroups = [TargetGroup],
+        });
+    }
+
+    public ServiceManifest Service { get; }
+
+    public SecurityGroup SecurityGroup { get; }
+
+    public ApplicationLoadBalancer LoadBalancer { get; }
+
+    public ApplicationTargetGroup TargetGroup { get; }
+
+    public ApplicationListener Listener { get; }
+
+    /// <summary>Base URL other services use to call this one.</summary>
+    public string BaseUrl => $"http://{LoadBalancer.LoadBalancerDnsName}:{Service.Port}";
+
+    public void AllowFrom(IConnectable peer, string why) =>
+        LoadBalancer.Connections.AllowFrom(peer, Port.Tcp(Service.Port), why);
+}

@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Pipeline.Build.Infra;
+
+namespace Pipeline.Infra.Tests.Rules;
+
+/// <summary>Each rule fails on a hand-made template that breaks it, and only that rule fails.</summary>
+public sealed class TemplateRulesTests
+{
+    // A minimal template every rule accepts; each test breaks exactly one thing.
+    const string GoodTemplate = """
+    {
+      "Resources": {
+        "Vpc": { "Type": "AWS::EC2::VPC", "Properties": { "CidrBlock": "10.0.0.0/16" } },
+        "FlowLog": { "Type": "AWS::EC2::FlowLog", "Properties": { "ResourceId": { "Ref": "Vpc" }, "ResourceType": "VPC", "TrafficType": "ALL" } },
+        "AlbSg": { "Type": "AWS::EC2::SecurityGroup", "Properties": { "GroupDescription": "alb", "VpcId": { "Ref": "Vpc" } } },
+        "AlbFromLink": { "Type": "AWS::EC2::SecurityGroupIngress", "Properties": { "GroupId": { "Fn::GetAtt": ["AlbSg", "GroupId"] }, "IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "SourceSecurityGroupId": { "Fn::GetAtt": ["LinkSg", "GroupId"] } } },
+        "Cluster": { "Type": "AWS::ECS::Cluster", "Properties": { "ClusterSettings": [ { "Name": "containerInsights", "Value": "enabled" } ] } },
+        "Task": { "Type": "AWS::ECS::TaskDefinition", "Properties": { "ContainerDefinitions": [ {
+            "Name": "app", "Image": "repo:tag",
+            "Environment": [ { "Name": "PORT", "Value": "8000" } ],
+            "LogConfiguration": { "LogDriver": "awslogs", "Options": {} } } ] } },
+        "Repo": { "Type": "AWS::ECR::Repository", "Properties": { "RepositoryPolicyText": { "Statement": [ { "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:root" }, "Action": ["ecr:BatchGetImage"] } ] } } },
+        "Stage": { "Type": "AWS::ApiGatewayV2::Stage", "Properties": { "ApiId": "a", "StageName": "$default", "AccessLogSettings": { "DestinationArn": "arn:aws:logs:x", "Format": "$context.requestId" } } },
+        "Policy": { "Type": "AWS::IAM::Policy", "Properties": { "PolicyName": "p", "PolicyDocument": { "Statement": [ { "Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "*" } ] } } }
+      }
+    }
+    """;
+
+    [Fact]
+    public void The_good_template_breaks_no_rule() =>
+        Check(GoodTemplate).Should().BeEmpty();
+
+    [Fact]
+    public void Every_rule_has_its_own_id()
+    {
+        TemplateRules.All.Select(r => r.Id).Should().OnlyHaveUniqueItems();
+        TemplateRules.All.Should().HaveCount(8);
+    }
+
+    [Theory]
+    [InlineData("\"CidrIp\": \"0.0.0.0/0\"")]
+    [InlineData("\"CidrIpv6\": \"::/0\"")]
+    public void Ingress_from_anywhere_to_an_alb_or_task_fails(string openSource)
+    {
+        var bad = GoodTemplate.Replace("\"SourceSecurityGroupId\": { \"Fn::GetAtt\": [\"LinkSg\", \"GroupId\"] }", openSource);
+        ShouldBreakOnly(bad, "Pipeline-EC23", "AlbFromLink");
+    }
+
+    [Fact]
+    public void Inline_ingress_from_anywhere_fails()
+    {
+        var bad = GoodTemplate.Replace("\"GroupDescription\": \"alb\",",
+            "\"GroupDescription\": \"alb\", \"SecurityGroupIngress\": [ { \"IpProtocol\": \"tcp\", \"FromPort\": 80, \"ToPort\": 80, \"CidrIp\": \"0.0.0.0/0\" } ],");
+        ShouldBreakOnly(bad, "Pipeline-EC23", "AlbSg");
+    }
+
+    [Theory]
+    [InlineData("DB_PASSWORD", "hunter2")]
+    [InlineData("STRIPE_API_KEY", "sk_live_abc")]
+    [InlineData("SETTING", "AKIAIOSFODNN7EXAMPLE")]
+    public void Plaintext_secret_in_a_container_environment_fails(string name, string value)
+    {
+        var bad = GoodTemplate.Replace("{ \"Name\": \"PORT\", \"Value\": \"8000\" }", $"{{ \"Name\": \"{name}\", \"Value\": \"{value}\" }}");
+        ShouldBreakOnly(bad, "Pipeline-ECS2", "Task");
+    }
+
+    [Fact]
+    public void Cluster_without_container_insights_fails()
+    {
+        var bad = GoodTemplate.Replace("\"Value\": \"enabled\"", "\"Value\": \"disabled\"");
+        ShouldBreakOnly(bad, "Pipeline-ECS4", "Cluster");
+    }
+
+    [Fact]
+    public void Container_without_logs_fails()
+    {
+        var bad = GoodTemplate.Replace("\"LogConfiguration\": { \"LogDriver\": \"awslogs\", \"Options\": {} }", "\"Ulimits\": []");
+        bad.Should().NotContain("LogConfiguration");
+        ShouldBreakOnly(bad, "Pipeline-ECS7", "Task");
+    }
+
+    [Fact]
+    public void Repository_anyone_may_pull_from_fails()
+    {
+        var bad = GoodTemplate.Replace("{ \"AWS\": \"arn:aws:iam::123456789012:root\" }", "\"*\"");
+        ShouldBreakOnly(bad, "Pipeline-ECR1", "Repo");
+    }
+
+    [Fact]
+    public void Public_repository_fails()
+    {
+        var bad = GoodTemplate.Replace("\"AWS::ECR::Repository\"", "\"AWS::ECR::PublicRepository\"");
+        ShouldBreakOnly(bad, "Pipeline-ECR1", "Repo");
+    }
+
+    [Fact]
+    public void Api_stage_without_access_logs_fails()
+    {
+        var bad = GoodTemplate.Replace(", \"AccessLogSettings\": { \"DestinationArn\": \"arn:aws:logs:x\", \"Format\": \"$context.requestId\" }", "");
+        bad.Should().NotContain("AccessLogSettings");
+        ShouldBreakOnly(bad, "Pipeline-APIG1", "Stage");
+    }
+
+    [Theory]
+    [InlineData("\"*\"")]
+    [InlineData("[\"logs:*\"]")]
+    [InlineData("[\"logs:PutLogEvents\", \"s3:Get*\"]")]
+    public void Wildcard_action_in_a_policy_we_create_fails(string actions)
+    {
+        var bad = GoodTemplate.Replace("\"Action\": [\"logs:PutLogEvents\"]", $"\"Action\": {actions}");
+        ShouldBreakOnly(bad, "Pipeline-IAM5", "Policy");
+    }
+
+    [Fact]
+    public void Wildcard_action_in_an_inline_role_policy_fails()
+    {
+        var bad = GoodTemplate.Replace("\"Resources\": {", """
+            "Resources": {
+              "Role": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": {}, "Policies": [ { "PolicyName": "x", "PolicyDocument": { "Statement": { "Effect": "Allow", "Action": "ecs:*", "Resource": "*" } } } ] } },
+            """);
+        ShouldBreakOnly(bad, "Pipeline-IAM5", "Role");
+    }
+
+    [Fact]
+    public void Deny_with_a_wildcard_is_not_a_grant()
+    {
+        var denied = GoodTemplate.Replace("\"Effect\": \"Allow\", \"Action\": [\"logs:PutLogEvents\"]", "\"Effect\": \"Deny\", \"Action\": \"*\"");
+        Check(denied).Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Vpc_without_flow_logs_fails()
+    {
+        var bad = GoodTemplate.Replace("\"ResourceId\": { \"Ref\": \"Vpc\" }", "\"ResourceId\": { \"Ref\": \"OtherVpc\" }");
+        ShouldBreakOnly(bad, "Pipeline-VPC7", "Vpc");
+    }
+
+    [Fact]
+    public void Violation_names_rule_resource_and_fix()
+    {
+        var bad = GoodTemplate.Replace("\"Value\": \"enabled\"", "\"Value\": \"disabled\"");
+        Check(bad).Single().ToString().Should().Be(
+            "Pipeline-ECS4 Cluster: Container Insights is off. Set ClusterSettings containerInsights=enabled (CDK: ContainerInsights = true).");
+    }
+
+    static IReadOnlyList<RuleViolation> Check(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return TemplateRules.Check(document);
+    }
+
+    static void ShouldBreakOnly(string json, string ruleId, string logicalId)
+    {
+        json.Should().NotBe(GoodTemplate, "the test must actually change the template");
+        var violations = Check(json);
+        violations.Should().NotBeEmpty();
+        violations.Should().OnlyContain(v => v.RuleId == ruleId && v.LogicalId == logicalId, string.Join("; ", violations));
+    }
+}

@@ -1,0 +1,46 @@
+namespace Pipeline.Infra.Tests.Stacks;
+
+public sealed class InfraOptionsTests
+{
+    static InfraOptions Parse(params string[] args) => InfraOptions.Parse(args, _ => null);
+
+    [Fact]
+    public void Command_line_sets_environment_nat_stacks_and_image_tags()
+    {
+        var options = Parse("--environment", "prod", "--nat-gateways", "2", "--stack", "registry", "--image", "fastapi=3f2a9c1d0b7e", "--region", "eu-west-1");
+
+        options.Environment.Should().Be("prod");
+        options.NatGateways.Should().Be(2);
+        options.Stacks.Should().Be(StackSelection.Registry);
+        options.Region.Should().Be("eu-west-1");
+        options.ImageTagFor("fastapi").Should().Be("3f2a9c1d0b7e");
+    }
+
+    [Fact]
+    public void A_service_without_an_image_gets_the_unset_tag() =>
+        Parse().ImageTagFor("mcp").Should().Be(InfraOptions.UnsetImageTag);
+
+    [Fact]
+    public void Cdk_context_supplies_values_the_command_line_leaves_out()
+    {
+        var context = new Dictionary<string, string> { ["environment"] = "staging", ["natGateways"] = "2", ["images"] = "fastapi=abc, mcp=def" };
+        var options = InfraOptions.Parse(["--nat-gateways", "1", "--image", "mcp=xyz"], key => context.GetValueOrDefault(key));
+
+        options.Environment.Should().Be("staging");
+        options.ImageTagFor("fastapi").Should().Be("abc");
+        options.ImageTagFor("mcp").Should().Be("xyz", "the command line wins over context");
+        options.NatGateways.Should().Be(1, "the command line wins over context");
+    }
+
+    [Theory]
+    [InlineData("--nat-gateways", "3", "must be 1")]
+    [InlineData("--nat-gateways", "0", "must be 1")]
+    [InlineData("--image", "fastapi", "<service>=<tag>")]
+    [InlineData("--image", "fastapi=bad tag", "not a valid Docker tag")]
+    [InlineData("--stack", "network", "use registry, app or all")]
+    [InlineData("--environment", "Prod", "lower-case")]
+    [InlineData("--bogus", "x", "Unknown option")]
+    public void Invalid_options_are_rejected_with_the_fix(string option, string value, string expected) =>
+        FluentActions.Invoking(() => Parse(option, value))
+            .Should().Throw<InfraOptionsException>().WithMessage($"*{expected}*");
+}

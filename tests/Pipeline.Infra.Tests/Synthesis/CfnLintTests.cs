@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Pipeline.Infra.Tests.Support;
+
+namespace Pipeline.Infra.Tests.Synthesis;
+
+[Collection(SynthesizedInfraCollection.Name)]
+public sealed class CfnLintTests(SynthesizedInfra infra)
+{
+    [ToolFact("node", "cfn-lint")]
+    public void Cfn_lint_finds_no_errors_in_any_synthesized_template()
+    {
+        RequiredTools.Require("node", "cfn-lint");
+        var templates = new[] { infra.Dev, infra.Prod, infra.ThreeServices }
+            .SelectMany(e => new[] { e.RegistryTemplatePath, e.AppTemplatePath })
+            .ToList();
+
+        var (exitCode, output) = CfnLint(templates);
+
+        // cfn-lint exit code: bit 2 = errors, 4 = warnings, 8 = informational; 0 = clean.
+        (exitCode & 2).Should().Be(0, "cfn-lint reported errors:\n" + output);
+        (exitCode & 4).Should().Be(0, "every warning kept must be ignored, with a reason, in infra/.cfnlintrc:\n" + output);
+    }
+
+    [ToolFact("cfn-lint")]
+    public void Cfn_lint_would_fail_a_template_with_an_error()
+    {
+        RequiredTools.Require("cfn-lint");
+        var broken = Path.Combine(Path.GetTempPath(), $"broken-{Guid.NewGuid():N}.template.json");
+        File.WriteAllText(broken, """{"Resources":{"Bucket":{"Type":"AWS::S3::Bucket","Properties":{"NoSuchProperty":1}}}}""");
+        try
+        {
+            var (exitCode, output) = CfnLint([broken]);
+            (exitCode & 2).Should().Be(2, output);
+        }
+        finally
+        {
+            File.Delete(broken);
+        }
+    }
+
+    static (int ExitCode, string Output) CfnLint(IEnumerable<string> templates)
+    {
+        var infraDirectory = Path.Combine(Pipeline.Manifests.RepositoryRoot.Find(), "infra");
+        var start = new ProcessStartInfo("cfn-lint")
+        {
+            // cfn-lint picks up infra/.cfnlintrc from its working directory.
+            WorkingDirectory = infraDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var template in templates)
+            start.ArgumentList.Add(template);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}

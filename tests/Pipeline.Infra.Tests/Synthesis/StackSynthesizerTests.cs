@@ -1,0 +1,141 @@
+using Pipeline.Build.Infra;
+using Pipeline.Infra.Tests.Support;
+using Pipeline.Manifests;
+
+namespace Pipeline.Infra.Tests.Synthesis;
+
+[Collection(SynthesizedInfraCollection.Name)]
+public sealed class StackSynthesizerTests : IDisposable
+{
+    readonly string _scratch = Path.Combine(Path.GetTempPath(), "pipeline-synth-tests-" + Guid.NewGuid().ToString("N")[..8]);
+
+    static SynthRequest Request(string outDirectory, string fastapiTag = "aaaaaaaaaaaa") => new(
+        "dev", 1, "us-east-1",
+        new Dictionary<string, string> { ["fastapi"] = fastapiTag, ["mcp"] = "bbbbbbbbbbbb" },
+        outDirectory);
+
+    [Fact]
+    public void Input_hash_follows_sources_manifests_and_parameters_only()
+    {
+        var root = FakeRepository();
+        var synthesizer = new StackSynthesizer(root);
+        var request = Request(Path.Combine(_scratch, "out"));
+        var baseline = synthesizer.InputHash(request);
+
+        synthesizer.InputHash(request with { OutDirectory = Path.Combine(_scratch, "elsewhere") }).Should().Be(baseline, "the out folder is not an input");
+        synthesizer.InputHash(request with { ImageTags = request.ImageTags.Reverse().ToDictionary() }).Should().Be(baseline, "tag order is not an input");
+        synthesizer.InputHash(request with { NatGateways = 2 }).Should().NotBe(baseline);
+        synthesizer.InputHash(request with { Region = "eu-west-1" }).Should().NotBe(baseline);
+        synthesizer.InputHash(Request(request.OutDirectory, "cccccccccccc")).Should().NotBe(baseline);
+
+        File.WriteAllText(Path.Combine(root, "infra", "README.md"), "docs do not change templates");
+        Directory.CreateDirectory(Path.Combine(root, "infra", "bin"));
+        File.WriteAllText(Path.Combine(root, "infra", "bin", "Generated.cs"), "// build output");
+        synthesizer.InputHash(request).Should().Be(baseline);
+
+        File.AppendAllText(Path.Combine(root, "services", "fastapi", "service.json"), " ");
+        var afterManifest = synthesizer.InputHash(request);
+        afterManifest.Should().NotBe(baseline);
+
+        File.AppendAllText(Path.Combine(root, "infra", "Network.cs"), "// changed");
+        synthesizer.InputHash(request).Should().NotBe(afterManifest);
+    }
+
+    [Fact]
+    public async Task Dry_run_builds_and_writes_nothing()
+    {
+        var root = FakeRepository();
+        var appDirectory = Path.Combine(_scratch, "app");
+        var outDirectory = Path.Combine(_scratch, "out");
+        var log = new RecordingStepLog();
+
+        var result = await new StackSynthesizer(root, appDirectory).SynthesizeAsync(Request(outDirectory), dryRun: true, log, CancellationToken.None);
+
+        result.Outcome.Should().Be(SynthOutcome.DryRun);
+        Directory.Exists(appDirectory).Should().BeFalse();
+        Directory.Exists(outDirectory).Should().BeFalse();
+        log.Lines.Should().ContainSingle(l => l.Contains("Would build the CDK app, then synthesize apigw-dev-registry and apigw-dev-app"));
+    }
+
+    [ToolFact("node")]
+    public async Task Synth_writes_checked_templates_then_skips_until_an_input_changes()
+    {
+        RequiredTools.Require("node");
+        var synthesizer = new StackSynthesizer(RepositoryRoot.Find());
+        var outDirectory = Path.Combine(_scratch, "cdk.out");
+
+        var firstLog = new RecordingStepLog();
+        var first = await synthesizer.SynthesizeAsync(Request(outDirectory), dryRun: false, firstLog, CancellationToken.None);
+        first.Outcome.Should().Be(SynthOutcome.Synthesized, string.Join("\n", firstLog.Lines));
+        File.Exists(first.RegistryTemplatePath).Should().BeTrue();
+        File.ReadAllText(first.AppTemplatePath).Should().Contain("\"Default\": \"aaaaaaaaaaaa\"");
+        File.ReadAllText(Path.Combine(outDirectory, StackSynthesizer.StampFileName)).Should().Be(first.InputHash);
+        firstLog.Lines.Should().Contain(l => l.Contains("apigw-dev-app:") && l.Contains("resources"));
+        firstLog.Lines.Should().Contain(l => l.Contains("AWS::ECS::Service"));
+        var firstWrite = File.GetLastWriteTimeUtc(first.AppTemplatePath);
+
+        var secondLog = new RecordingStepLog();
+        var second = await synthesizer.SynthesizeAsync(Request(outDirectory), dryRun: false, secondLog, CancellationToken.None);
+        second.Outcome.Should().Be(SynthOutcome.UpToDate);
+        secondLog.Lines.Should().ContainSingle(l => l.Contains("up to date") && l.Contains("skipped synth"));
+        File.GetLastWriteTimeUtc(first.AppTemplatePath).Should().Be(firstWrite);
+
+        var third = await synthesizer.SynthesizeAsync(Request(outDirectory, "dddddddddddd"), dryRun: false, new RecordingStepLog(), CancellationToken.None);
+        third.Outcome.Should().Be(SynthOutcome.Synthesized);
+        File.ReadAllText(third.AppTemplatePath).Should().Contain("\"Default\": \"dddddddddddd\"");
+    }
+
+    [Fact]
+    public void Templates_that_break_a_rule_fail_the_step_with_every_violation()
+    {
+        var outDirectory = Path.Combine(_scratch, "bad");
+        Directory.CreateDirectory(outDirectory);
+        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-registry.template.json"),
+            """{"Resources":{"Repo":{"Type":"AWS::ECR::PublicRepository","Properties":{}}}}""");
+        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-app.template.json"),
+            """{"Resources":{"Vpc":{"Type":"AWS::EC2::VPC","Properties":{"CidrBlock":"10.0.0.0/16"}}}}""");
+        var result = new SynthResult(outDirectory, "dev", SynthOutcome.Synthesized, "");
+
+        FluentActions.Invoking(() => StackSynthesizer.CheckTemplates(result, new RecordingStepLog(), countResources: true))
+            .Should().Throw<Pipeline.Build.Engine.PipelineException>()
+            .WithMessage("*2 security rule(s)*apigw-dev-registry/Repo*Pipeline-VPC7 apigw-dev-app/Vpc*nothing was deployed*");
+    }
+
+    [Fact]
+    public async Task An_up_to_date_stamp_does_not_let_a_template_that_breaks_a_rule_through()
+    {
+        var root = FakeRepository();
+        var outDirectory = Path.Combine(_scratch, "stale");
+        var synthesizer = new StackSynthesizer(root, Path.Combine(_scratch, "app"));
+        var request = Request(outDirectory);
+        Directory.CreateDirectory(outDirectory);
+        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-registry.template.json"), """{"Resources":{}}""");
+        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-app.template.json"),
+            """{"Resources":{"Cluster":{"Type":"AWS::ECS::Cluster","Properties":{}}}}""");
+        File.WriteAllText(Path.Combine(outDirectory, StackSynthesizer.StampFileName), synthesizer.InputHash(request));
+
+        await FluentActions.Awaiting(() => synthesizer.SynthesizeAsync(request, dryRun: false, new RecordingStepLog(), CancellationToken.None))
+            .Should().ThrowAsync<Pipeline.Build.Engine.PipelineException>().WithMessage("*Pipeline-ECS4*");
+    }
+
+    /// <summary>Just enough of a repository for hashing: an infra source and two manifests.</summary>
+    string FakeRepository()
+    {
+        var root = Path.Combine(_scratch, "repo");
+        Directory.CreateDirectory(Path.Combine(root, "infra"));
+        File.WriteAllText(Path.Combine(root, "infra", "Network.cs"), "namespace X;");
+        File.WriteAllText(Path.Combine(root, "infra", "Pipeline.Infra.csproj"), "<Project />");
+        foreach (var service in new[] { "fastapi", "mcp" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, "services", service));
+            File.WriteAllText(Path.Combine(root, "services", service, "service.json"), $"{{\"name\":\"{service}\"}}");
+        }
+        return root;
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_scratch))
+            Directory.Delete(_scratch, recursive: true);
+    }
+}
