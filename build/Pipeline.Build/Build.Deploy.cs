@@ -67,9 +67,7 @@ public sealed partial class Build
                 return;
             }
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            var healthy = await new HealthChecker(http).CheckAsync(baseUrl, images.Select(i => (i.Service, i.Tag)).ToList(), HealthTimeout, log, Cancellation);
-            foreach (var h in healthy)
-                log.Info($"{h.Service}: healthy at {h.Url}, version {h.Version}, {h.Latency.TotalMilliseconds:0} ms");
+            await new HealthChecker(http).CheckAsync(baseUrl, images.Select(i => (i.Service, i.Tag)).ToList(), HealthTimeout, log, Cancellation);
         });
 
     Target Deploy => _ => _

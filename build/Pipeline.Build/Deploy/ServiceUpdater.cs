@@ -45,7 +45,8 @@ public sealed class ServiceUpdater(EcsClient ecs, TimeSpan? pollInterval = null)
         }
 
         var waited = Stopwatch.StartNew();
-        var pending = ecsServiceNames.ToList();
+        // Callers may name services by ARN; DescribeServices answers with short names, so track those.
+        var pending = current.Select(s => s.ServiceName).ToList();
         var lastProgress = new Dictionary<string, string>();
         while (true)
         {

@@ -13,10 +13,13 @@ namespace Pipeline.Build.Platforms;
 /// </summary>
 public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
 {
-    public const string RepositoryNamespace = "apigw-local";
-
     readonly DockerEngine engine = new();
-    readonly LocalGateway gateway = new(settings.RootDirectory, Path.Combine(settings.ArtifactsDirectory, "local"));
+    readonly LocalGateway gateway = new(settings.RootDirectory, Path.Combine(settings.ArtifactsDirectory, settings.Environment));
+
+    // Named after the environment, so a second local environment (a test run, say) never touches the first.
+    readonly LocalPlatformNaming naming = new($"apigw-{settings.Environment}", settings.Environment);
+
+    string RepositoryNamespace => DeploymentNames.RepositoryNamespace(settings.Environment);
 
     public string Description => $"local (Docker engine, gateway on 127.0.0.1:{settings.GatewayPort})";
 
@@ -51,7 +54,7 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     public async Task UpdateServicesAsync(IReadOnlyList<ServiceImage> images, bool explicitRollout, IStepLog log, CancellationToken cancellation)
     {
         var docker = await engine.ConnectAsync(cancellation);
-        var results = await new LocalServiceRunner(docker).EnsureRunningAsync(images, settings.Catalog, settings.DryRun, log, cancellation);
+        var results = await new LocalServiceRunner(docker, naming).EnsureRunningAsync(images, settings.Catalog, settings.DryRun, log, cancellation);
         foreach (var result in results.Where(r => r.Outcome == LocalServiceOutcome.Unchanged && explicitRollout))
             log.Info($"{result.Service}: already running {result.ImageReference}; the same image was not restarted");
     }
@@ -64,20 +67,20 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     public async Task StatusAsync(TextWriter output, CancellationToken cancellation)
     {
         var docker = await engine.ConnectAsync(cancellation);
-        var snapshot = await new LocalPlatformStatus(docker, gateway).ReadAsync(settings.Catalog, cancellation);
+        var snapshot = await new LocalPlatformStatus(docker, gateway, naming).ReadAsync(settings.Catalog, cancellation);
         foreach (var line in snapshot.ToLines()) output.WriteLine(line);
     }
 
     public async Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation)
     {
         var docker = await engine.ConnectAsync(cancellation);
-        await new LocalLogs(docker).ShowAsync(service, tail, follow, output, cancellation);
+        await new LocalLogs(docker, naming).ShowAsync(service, tail, follow, output, cancellation);
     }
 
     public async Task DownAsync(IStepLog log, CancellationToken cancellation)
     {
         var docker = await engine.ConnectAsync(cancellation);
-        var removed = await new LocalPlatformTeardown(docker, gateway).DownAsync(settings.DryRun, log, cancellation);
+        var removed = await new LocalPlatformTeardown(docker, gateway, naming).DownAsync(settings.DryRun, log, cancellation);
         if (removed.Count == 0) log.Info("nothing of the local platform was running");
     }
 
