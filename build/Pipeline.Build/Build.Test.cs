@@ -21,10 +21,11 @@ public sealed partial class Build
             }
             if (Directory.Exists(TestResultsDirectory)) Directory.Delete(TestResultsDirectory, recursive: true);
 
-            var run = await ExternalProcess.RunAsync("dotnet",
+            // dotnet test formats its own output: pass it through as it comes.
+            var run = await ChildProcess.RunAsync("dotnet",
                 ["test", Path.Combine(RootDirectory, "Pipeline.sln"), "--logger", "trx", "--logger", "console;verbosity=normal",
                  "--results-directory", TestResultsDirectory],
-                new PassThroughLog(), RootDirectory, cancellation: Cancellation);
+                RootDirectory, environment: null, (line, _) => Console.WriteLine(line), Cancellation);
 
             var counts = TestCounts.FromTrxFiles(Directory.Exists(TestResultsDirectory)
                 ? Directory.GetFiles(TestResultsDirectory, "*.trx", SearchOption.AllDirectories)
@@ -39,14 +40,6 @@ public sealed partial class Build
             if (counts.Skipped > 0 && Environment.GetEnvironmentVariable("CI") == "true")
                 throw new PipelineException($"{counts.Skipped} test(s) skipped under CI=true: in CI every test must run. See the skip reasons above.");
         });
-
-    /// <summary>dotnet test already formats its output; show it as it comes.</summary>
-    sealed class PassThroughLog : IStepLog
-    {
-        public void Info(string message) => Console.WriteLine(message);
-        public void Warn(string message) => Console.WriteLine(message);
-        public void Detail(string message) => Console.WriteLine(message);
-    }
 }
 
 /// <summary>Totals over the .trx result files of one test run.</summary>

@@ -22,20 +22,7 @@ public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry)
         foreach (var image in images)
             ImageTagger.RequireDockerfile(image.Service);
         var builds = images.Select(image => BuildOneAsync(image, options, new PrefixedStepLog(log, image.Service.Name), cancellationToken)).ToList();
-        try
-        {
-            await Task.WhenAll(builds);
-        }
-        catch when (builds.All(b => b.IsCompleted))
-        {
-            var failures = builds.Where(b => b.IsFaulted).Select(b => b.Exception!.InnerException!).ToList();
-            if (failures.OfType<OperationCanceledException>().Any() && cancellationToken.IsCancellationRequested)
-                throw;
-            throw failures.Count == 1 && failures[0] is PipelineException single
-                ? single
-                : new PipelineException(string.Join("\n\n", failures.Select(f => f.Message)));
-        }
-        return builds.Select(b => b.Result).ToList();
+        return await PerService.RunAllAsync(builds, cancellationToken);
     }
 
     async Task<ImageBuildResult> BuildOneAsync(ServiceImage image, ImageBuildOptions options, IStepLog log, CancellationToken cancellationToken)

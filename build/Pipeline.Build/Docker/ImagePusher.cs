@@ -17,20 +17,7 @@ public sealed class ImagePusher(DockerEngine engine, RegistryClient registry)
         CancellationToken cancellationToken = default)
     {
         var pushes = images.Select(image => PushOneAsync(image, credentials, dryRun, new PrefixedStepLog(log, image.Service.Name), cancellationToken)).ToList();
-        try
-        {
-            await Task.WhenAll(pushes);
-        }
-        catch when (pushes.All(p => p.IsCompleted))
-        {
-            var failures = pushes.Where(p => p.IsFaulted).Select(p => p.Exception!.InnerException!).ToList();
-            if (failures.OfType<OperationCanceledException>().Any() && cancellationToken.IsCancellationRequested)
-                throw;
-            throw failures.Count == 1 && failures[0] is PipelineException single
-                ? single
-                : new PipelineException(string.Join("\n\n", failures.Select(f => f.Message)));
-        }
-        return pushes.Select(p => p.Result).ToList();
+        return await PerService.RunAllAsync(pushes, cancellationToken);
     }
 
     async Task<ImagePushResult> PushOneAsync(

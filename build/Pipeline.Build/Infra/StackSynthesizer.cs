@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Steps;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Infra;

@@ -1,3 +1,4 @@
+using Pipeline.Build.Docker;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Local;
 
@@ -10,10 +11,11 @@ public sealed class LocalDockerEngineTests
     {
         var socket = Path.Combine(Path.GetTempPath(), $"no-docker-{Guid.NewGuid():N}.sock");
 
-        var connect = () => LocalDockerEngine.ConnectAsync($"unix://{socket}");
+        using var engine = new DockerEngine(new Uri($"unix://{socket}"));
+        var connect = () => engine.ConnectAsync();
 
         await connect.Should().ThrowAsync<PipelineException>()
-            .WithMessage($"Docker engine at unix://{socket} is not reachable*start it*DOCKER_HOST*");
+            .WithMessage($"Docker engine not reachable at unix://{socket}*Start Docker*DOCKER_HOST*");
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class LocalDockerFactAttribute : FactAttribute
 
     static string? FindMissingRequirement()
     {
-        var endpoint = LocalDockerEngine.Endpoint();
+        var endpoint = Pipeline.Build.Docker.DockerEngine.FromEnvironment();
         if (endpoint.Scheme == "unix")
         {
             try

@@ -13,6 +13,7 @@ public sealed class LocalPlatformFixture : IAsyncLifetime
     static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
 
     Exception? setupFailure;
+    readonly Pipeline.Build.Docker.DockerEngine engine = new();
     IDockerClient? docker;
 
     public LocalPlatformNaming Naming { get; } = new("apigw-it-" + RunId, "it-" + RunId);
@@ -36,7 +37,7 @@ public sealed class LocalPlatformFixture : IAsyncLifetime
             return;
         try
         {
-            docker = await LocalDockerEngine.ConnectAsync();
+            docker = await engine.ConnectAsync();
             LocalTestImage.Build(FirstTag, SecondTag);
         }
         catch (Exception e)
@@ -57,7 +58,7 @@ public sealed class LocalPlatformFixture : IAsyncLifetime
         await DownAsync();
         if (docker is not null)
             LocalTestImage.Remove(FirstTag, SecondTag);
-        docker?.Dispose();
+        engine.Dispose();
         Directory.Delete(ArtifactsDirectory, recursive: true);
     }
 }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Pipeline.Build.Engine;
 
-namespace Pipeline.IntegrationTests.Aws;
+namespace Pipeline.IntegrationTests;
 
 /// <summary>Keeps every line a step logs, so tests can assert on what a user would see.</summary>
 public sealed class RecordingStepLog : IStepLog

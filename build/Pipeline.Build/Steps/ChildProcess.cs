@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Pipeline.Build.Infra;
+namespace Pipeline.Build.Steps;
 
 /// <summary>Runs a tool to completion, streaming its lines to a callback; cancellation kills the whole process tree.</summary>
 public static class ChildProcess
@@ -36,7 +36,7 @@ public static class ChildProcess
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new Engine.PipelineException($"Cannot start '{fileName}': {e.Message}. Install it or put it on PATH.", e);
+            throw new Pipeline.Build.Engine.PipelineException($"Cannot start '{fileName}': {e.Message}. Install it or put it on PATH.", e);
         }
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

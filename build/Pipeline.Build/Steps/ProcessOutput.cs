@@ -1,3 +1,3 @@
-namespace Pipeline.Build.Infra;
+namespace Pipeline.Build.Steps;
 
 public sealed record ProcessOutput(int ExitCode, IReadOnlyList<string> StandardOutput, IReadOnlyList<string> StandardError);
