@@ -1,0 +1,33 @@
+using System.Runtime.CompilerServices;
+using Pipeline.IntegrationTests.Infrastructure;
+
+namespace Pipeline.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// A step of an end-to-end scenario. Steps run in the order they are written in the file (see <see cref="ScenarioOrderer"/>).
+/// Without Docker, the registry (and for <see cref="NeedsMoto"/> moto and node) the step is skipped with the reason,
+/// except under CI=true, where it runs and fails loudly: CI must provide them.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class EndToEndFactAttribute : FactAttribute
+{
+    public EndToEndFactAttribute([CallerLineNumber] int line = 0) => Line = line;
+
+    /// <summary>Where the step is written; the scenario's order.</summary>
+    public int Line { get; }
+
+    public bool NeedsMoto { get; init; }
+
+    public override string? Skip
+    {
+        get => base.Skip ?? Decide();
+        set => base.Skip = value;
+    }
+
+    string? Decide()
+    {
+        if (Requires.InCi) return null;
+        var reason = NeedsMoto ? EndToEndRequirements.WhyNoAwsPlatform() : EndToEndRequirements.WhyNoLocalPlatform();
+        return reason is null ? null : "End-to-end run skipped (set CI=true to make this a failure): " + reason;
+    }
+}

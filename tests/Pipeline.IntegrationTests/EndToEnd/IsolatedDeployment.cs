@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Sockets;
+using Docker.DotNet.Models;
+using Pipeline.Build.Docker;
+using Pipeline.Build.Local;
+using Pipeline.IntegrationTests.Infrastructure;
+using Pipeline.Manifests;
+
+namespace Pipeline.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// A repository copy with an environment name and ports of its own: its services listen on free ports (set in their
+/// manifests), its gateway on another, and its containers are named and labelled after its environment. So it never
+/// meets a local platform already running on this machine, and <c>Down</c> in it ends only what it started.
+/// </summary>
+public sealed class IsolatedDeployment : IAsyncDisposable
+{
+    static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(15);
+    readonly List<BuildScriptRun> runs = [];
+
+    IsolatedDeployment(RepositoryCopy copy, string environment, int gatewayPort)
+    {
+        Copy = copy;
+        Environment = environment;
+        GatewayPort = gatewayPort;
+    }
+
+    public RepositoryCopy Copy { get; }
+
+    /// <summary>e2e + random hex: the DeployEnvironment of every run in this copy.</summary>
+    public string Environment { get; }
+
+    public int GatewayPort { get; }
+
+    public Uri GatewayUrl => new($"http://127.0.0.1:{GatewayPort}/");
+
+    public ServiceCatalog Catalog => ServiceCatalog.Load(Copy.ServicesDirectory);
+
+    /// <summary>Every run so far, in order.</summary>
+    public IReadOnlyList<BuildScriptRun> Runs
+    {
+        get
+        {
+            lock (runs) return runs.ToList();
+        }
+    }
+
+    /// <summary>The record the local gateway writes for this environment (PID, port), or null when none runs.</summary>
+    public LocalGatewayRecord? GatewayRecord =>
+        LocalGatewayRecord.Read(Path.Combine(Copy.Root, "artifacts", Environment, "gateway.json"));
+
+    public static IsolatedDeployment Create()
+    {
+        var copy = RepositoryCopy.Create();
+        var ports = FreePorts(copy.ServiceNames().Count + 1);
+        var services = copy.ServiceNames();
+        for (var i = 0; i < services.Count; i++)
+            copy.SetServicePort(services[i], ports[i]);
+        return new IsolatedDeployment(copy, "e2e" + Guid.NewGuid().ToString("N")[..8], ports[^1]);
+    }
+
+    /// <summary>Runs <c>./build.sh</c> on the local platform of this copy's environment and gateway port.</summary>
+    public Task<BuildScriptRun> RunLocalAsync(params string[] arguments) =>
+        RunAsync([.. arguments, "--deploy-environment", Environment, "--gateway-port", GatewayPort.ToString()],
+            new Dictionary<string, string>());
+
+    /// <summary>Runs <c>./build.sh</c> with exactly these arguments; base images come from the local registry.</summary>
+    public async Task<BuildScriptRun> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
+    {
+        var variables = new Dictionary<string, string>(environment) { ["BASE_IMAGE_REGISTRY"] = Requires.LocalRegistry };
+        var run = await BuildScript.RunAsync(Copy.Root, arguments, variables, RunTimeout);
+        lock (runs) runs.Add(run);
+        return run;
+    }
+
+    /// <summary>Service name to container id, for every container labelled with this environment.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ContainerIdsAsync()
+    {
+        var containers = await ContainersAsync();
+        return containers.ToDictionary(
+            c => c.Labels.TryGetValue(LocalPlatformNaming.ServiceLabel, out var service) ? service : c.Names.First(),
+            c => c.ID);
+    }
+
+    /// <summary>Names of every container, running or not, labelled with this environment.</summary>
+    public async Task<IReadOnlyList<string>> ContainerNamesAsync() =>
+        (await ContainersAsync()).Select(c => c.Names.First().TrimStart('/')).Order().ToList();
+
+    /// <summary>The version a service reports on its health route through this copy's gateway.</summary>
+    public async Task<string> ServedVersionAsync(HttpClient http, string service)
+    {
+        var manifest = Catalog[service];
+        using var response = await http.GetAsync(new Uri(GatewayUrl, manifest.RoutePrefix.TrimStart('/') + manifest.HealthPath));
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, $"{service}'s health route through the gateway answered: {body}");
+        return System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("version").GetString()!;
+    }
+
+    async Task<IList<ContainerListResponse>> ContainersAsync()
+    {
+        using var engine = new DockerEngine();
+        var docker = await engine.ConnectAsync();
+        return await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [$"{LocalPlatformNaming.PlatformLabel}={Environment}"] = true },
+            },
+        });
+    }
+
+    /// <summary>Takes the local platform of this environment down, removes the images it built, deletes the copy.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (Runs.Count > 0)
+            {
+                await RunLocalAsync("Down");
+                await RemoveImagesAsync();
+            }
+        }
+        finally
+        {
+            Copy.Dispose();
+        }
+    }
+
+    /// <summary>The images tagged for this environment, locally or for the registry; shared layers stay in the engine.</summary>
+    async Task RemoveImagesAsync()
+    {
+        using var engine = new DockerEngine();
+        var docker = await engine.ConnectAsync();
+        var space = DeploymentNames.RepositoryNamespace(Environment) + "/";
+        var images = await docker.Images.ListImagesAsync(new ImagesListParameters());
+        foreach (var tag in images.SelectMany(i => i.RepoTags ?? []).Where(t => t.StartsWith(space) || t.Contains("/" + space)))
+        {
+            try
+            {
+                await docker.Images.DeleteImageAsync(tag, new ImageDeleteParameters { Force = true });
+            }
+            catch (Docker.DotNet.DockerApiException)
+            {
+                // Already gone with another tag of the same image.
+            }
+        }
+    }
+
+    static IReadOnlyList<int> FreePorts(int count)
+    {
+        // Held together until all are chosen, so no two are the same.
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
+    }
+}
