@@ -26,7 +26,19 @@ public static class ProcessSignal
         return true;
     }
 
-    // A zombie still has /proc/<pid> but no command line; it holds no port and is as good as gone.
-    public static bool IsAlive(int pid) =>
-        Directory.Exists($"/proc/{pid}") && ListeningPortHolder.ReadCommandLine(pid).Length > 0;
+    // Judged by the process state, not its command line: while a process execs (setsid → sh → dotnet) its
+    // command line can read empty for a moment. A zombie (Z) or dead (X) process holds no port and is as good as gone.
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var state = stat[(stat.LastIndexOf(')') + 1)..].TrimStart();
+            return state.Length > 0 && state[0] is not ('Z' or 'X');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }
