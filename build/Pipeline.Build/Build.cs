@@ -71,7 +71,4 @@ public sealed partial class Build : PipelineBuild
 
     protected internal override IReadOnlyList<string>? ValidValuesOf(string parameterName) =>
         parameterName == nameof(Service) ? [.. Catalog.Names, AllServices] : null;
-
-    static Task NotImplementedYet(string what) =>
-        throw new PipelineException($"{what} is not implemented yet.");
 }
