@@ -18,7 +18,7 @@ $env:DOTNET_SKIP_FIRST_TIME_EXPERIENCE = '1'
 
 function Get-ChangedInput {
     if (-not (Test-Path $Stamp)) { return '(first build)' }
-    $since = (Get-Item $Stamp).LastWriteTimeUtc
+    $since = (Get-Item -Force $Stamp).LastWriteTimeUtc
     $sources = @('build/Pipeline.Build', 'build/Pipeline.Manifests') | ForEach-Object {
         Get-ChildItem -Path (Join-Path $Root $_) -Recurse -File -Include '*.cs', '*.csproj' |
             Where-Object { $_.FullName -notmatch '[\\/](bin|obj)[\\/]' }
