@@ -19,15 +19,20 @@ public static class BuildScript
     ];
 
     public static async Task<BuildScriptRun> RunAsync(
-        string repositoryRoot, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+        string repositoryRoot, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout,
+        string? powerShell = null)
     {
-        var start = new ProcessStartInfo(Path.Combine(repositoryRoot, "build.sh"))
+        // With a PowerShell path, the same run goes through build.ps1 instead of build.sh.
+        var start = new ProcessStartInfo(powerShell ?? Path.Combine(repositoryRoot, "build.sh"))
         {
             WorkingDirectory = repositoryRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (powerShell is not null)
+            foreach (var argument in new[] { "-NoProfile", "-NonInteractive", "-File", Path.Combine(repositoryRoot, "build.ps1") })
+                start.ArgumentList.Add(argument);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         foreach (var name in start.Environment.Keys.ToList())
