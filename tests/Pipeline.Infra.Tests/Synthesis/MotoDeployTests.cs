@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;
+using Pipeline.TestSupport;
 
 namespace Pipeline.Infra.Tests.Synthesis;
 
@@ -16,7 +17,6 @@ public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : I
     public void Both_stacks_deploy_to_create_complete_on_moto()
     {
         RequiredTools.Require("node", "moto", "aws");
-        moto.EnsureStarted();
         var dev = infra.Dev;
         var registry = DeploymentNames.RegistryStack("dev");
         var app = DeploymentNames.AppStack("dev");
@@ -77,9 +77,9 @@ public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : I
     JsonElement Aws(params string[] args)
     {
         var start = new ProcessStartInfo("aws") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args.Concat(["--endpoint-url", moto.Endpoint, "--output", "json"]))
+        foreach (var arg in args.Concat(["--endpoint-url", moto.Endpoint.ToString(), "--output", "json"]))
             start.ArgumentList.Add(arg);
-        foreach (var (key, value) in moto.Environment)
+        foreach (var (key, value) in moto.ChildEnvironment)
             start.Environment[key] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

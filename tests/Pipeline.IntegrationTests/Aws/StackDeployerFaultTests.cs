@@ -2,6 +2,7 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Deploy;
 using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Aws;
 

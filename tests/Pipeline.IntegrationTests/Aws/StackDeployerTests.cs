@@ -1,6 +1,7 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Deploy;
 using Pipeline.IntegrationTests.Infrastructure;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Aws;
 

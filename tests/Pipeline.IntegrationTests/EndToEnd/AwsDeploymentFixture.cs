@@ -1,6 +1,7 @@
 using Pipeline.Build.Aws;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 

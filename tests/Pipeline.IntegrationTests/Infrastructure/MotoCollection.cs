@@ -1,3 +1,5 @@
+using Pipeline.TestSupport;
+
 namespace Pipeline.IntegrationTests.Infrastructure;
 
 /// <summary>Tests that share one moto server. They run one after the other, which also keeps the machine's load low.</summary>

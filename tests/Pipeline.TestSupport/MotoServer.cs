@@ -3,8 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
 using Pipeline.Build.Aws;
+using Xunit;
 
-namespace Pipeline.IntegrationTests.Infrastructure;
+namespace Pipeline.TestSupport;
 
 /// <summary>
 /// A moto server on 127.0.0.1 for the AWS tests: started once per test collection, killed by its PID on dispose.
@@ -93,6 +94,17 @@ public sealed class MotoServer : IAsyncLifetime
         };
 
     public AwsConnection Connection() => Connection(Endpoint);
+
+    /// <summary>Environment for a child process (an AWS CLI, say) that should talk to this moto.</summary>
+    public IReadOnlyDictionary<string, string> ChildEnvironment => new Dictionary<string, string>
+    {
+        ["AWS_ACCESS_KEY_ID"] = AccessKey,
+        ["AWS_SECRET_ACCESS_KEY"] = SecretKey,
+        ["AWS_DEFAULT_REGION"] = Region,
+        ["AWS_REGION"] = Region,
+        ["AWS_ENDPOINT_URL"] = Endpoint.ToString(),
+        ["AWS_PAGER"] = "",
+    };
 
     static int FreePort()
     {
