@@ -52,6 +52,9 @@ public static class GitHubWorkflowWriter
                   - name: Deploy
                     run: ./build.sh Deploy --profile {{spec.PushEnvironment}}
 
+                  - name: Monthly cost estimate (to the job summary)
+                    run: ./build.sh Cost --profile {{spec.PushEnvironment}} --format markdown
+
             """);
         return y.ToString();
     }
