@@ -21,21 +21,21 @@ public sealed class StackSynthesizer
     const string StampFormat = "synth-v1";
 
     readonly string _repositoryRoot;
-    readonly string _appDirectory;
+    readonly OwnProject _app;
 
     /// <param name="repositoryRoot">Folder that holds Pipeline.sln, infra/ and services/.</param>
     /// <param name="appDirectory">Where the built CDK app goes; default <c>artifacts/infra-app</c>.</param>
     public StackSynthesizer(string repositoryRoot, string? appDirectory = null)
     {
         _repositoryRoot = Path.GetFullPath(repositoryRoot);
-        _appDirectory = Path.GetFullPath(appDirectory ?? Path.Combine(_repositoryRoot, "artifacts", "infra-app"));
+        // Everything compiled into the CDK app: infra/ and the manifest library, plus the central build settings.
+        _app = new OwnProject(_repositoryRoot, "infra/Pipeline.Infra.csproj", ["infra", "build/Pipeline.Manifests"],
+            appDirectory ?? Path.Combine(_repositoryRoot, "artifacts", "infra-app"));
     }
-
-    string InfraProject => Path.Combine(_repositoryRoot, "infra", "Pipeline.Infra.csproj");
 
     string ServicesDirectory => Path.Combine(_repositoryRoot, "services");
 
-    public string AppAssemblyPath => Path.Combine(_appDirectory, InfraAppAssembly);
+    public string AppAssemblyPath => Path.Combine(_app.OutputDirectory, InfraAppAssembly);
 
     public async Task<SynthResult> SynthesizeAsync(SynthRequest request, bool dryRun, IStepLog log, CancellationToken ct)
     {
@@ -51,7 +51,7 @@ public sealed class StackSynthesizer
             return result with { Outcome = SynthOutcome.UpToDate };
         }
 
-        var appStale = AppIsStale();
+        var appStale = !_app.IsCurrent(InfraAppAssembly);
         if (dryRun)
         {
             log.Info($"Would {(appStale ? "build the CDK app, then " : "")}synthesize {result.RegistryStackName} and {result.AppStackName} into {outDirectory} (inputs {Short(hash)}).");
@@ -60,7 +60,10 @@ public sealed class StackSynthesizer
 
         RequireNode();
         if (appStale)
-            await BuildAppAsync(log, ct);
+        {
+            log.Info($"Building the CDK app into {_app.OutputDirectory}");
+            await _app.BuildAsync(log, ct);
+        }
 
         ClearPreviousOutput(outDirectory);
         await RunAppAsync(request, outDirectory, log, ct);
@@ -102,7 +105,7 @@ public sealed class StackSynthesizer
         void Add(string text) => sha.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
 
         Add(StampFormat);
-        foreach (var file in SourceFiles().Concat(ManifestFiles()))
+        foreach (var file in _app.SourceFiles().Concat(ManifestFiles()))
         {
             Add(Path.GetRelativePath(_repositoryRoot, file).Replace('\\', '/'));
             Add(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))));
@@ -124,28 +127,6 @@ public sealed class StackSynthesizer
                File.Exists(result.AppTemplatePath);
     }
 
-    bool AppIsStale()
-    {
-        if (!File.Exists(AppAssemblyPath))
-            return true;
-        var built = File.GetLastWriteTimeUtc(AppAssemblyPath);
-        return SourceFiles().Any(f => File.GetLastWriteTimeUtc(f) > built);
-    }
-
-    /// <summary>Everything compiled into the CDK app: infra/ and the manifest library, plus the central build settings.</summary>
-    IEnumerable<string> SourceFiles()
-    {
-        var roots = new[] { Path.Combine(_repositoryRoot, "infra"), Path.Combine(_repositoryRoot, "build", "Pipeline.Manifests") };
-        var sources = roots.Where(Directory.Exists)
-            .SelectMany(root => Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
-                .Where(f => f.EndsWith(".cs", StringComparison.Ordinal) || f.EndsWith(".csproj", StringComparison.Ordinal))
-                .Where(f => !IsBuildOutput(Path.GetRelativePath(root, f))));
-        var settings = new[] { "Directory.Build.props", "Directory.Packages.props", "global.json" }
-            .Select(f => Path.Combine(_repositoryRoot, f))
-            .Where(File.Exists);
-        return sources.Concat(settings).OrderBy(f => f, StringComparer.Ordinal);
-    }
-
     IEnumerable<string> ManifestFiles() =>
         Directory.Exists(ServicesDirectory)
             ? Directory.GetDirectories(ServicesDirectory)
@@ -153,26 +134,6 @@ public sealed class StackSynthesizer
                 .Where(File.Exists)
                 .OrderBy(f => f, StringComparer.Ordinal)
             : [];
-
-    static bool IsBuildOutput(string relativePath)
-    {
-        var first = relativePath.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)[0];
-        return first is "bin" or "obj" or "cdk.out";
-    }
-
-    async Task BuildAppAsync(IStepLog log, CancellationToken ct)
-    {
-        log.Info($"Building the CDK app into {_appDirectory}");
-        var output = await ChildProcess.RunAsync(
-            "dotnet",
-            ["build", InfraProject, "-c", "Release", "-o", _appDirectory, "--nologo", "-v", "quiet"],
-            _repositoryRoot,
-            null,
-            (line, _) => log.Detail(line),
-            ct);
-        if (output.ExitCode != 0)
-            throw new PipelineException($"Building {InfraProject} failed (exit {output.ExitCode}). Fix the compile errors above, then run SynthInfra again.");
-    }
 
     async Task RunAppAsync(SynthRequest request, string outDirectory, IStepLog log, CancellationToken ct)
     {
@@ -192,7 +153,7 @@ public sealed class StackSynthesizer
 
         log.Info($"Synthesizing {DeploymentNames.RegistryStack(request.Environment)} and {DeploymentNames.AppStack(request.Environment)}");
         var output = await ChildProcess.RunAsync(
-            "dotnet",
+            OwnProject.DotnetHost(),
             arguments,
             _repositoryRoot,
             null,

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Steps;
 
 namespace Pipeline.Build.Local;
 
@@ -14,27 +15,26 @@ public sealed class LocalGateway
 {
     public const int DefaultPort = 8080;
     public const string HealthPath = "/_gateway/health";
-    const string ProjectRelativePath = "build/Pipeline.Gateway/Pipeline.Gateway.csproj";
-    static readonly string[] SourceFolders = ["build/Pipeline.Gateway", "build/Pipeline.Manifests"];
-    static readonly string[] SourceFiles = ["Directory.Build.props", "Directory.Packages.props", "global.json"];
+    const string GatewayAssembly = "Pipeline.Gateway.dll";
     static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
 
-    readonly string repositoryRoot;
+    readonly OwnProject project;
 
     /// <param name="repositoryRoot">Folder holding Pipeline.sln; the gateway's sources are under it.</param>
     /// <param name="artifactsDirectory">Where the binary, the record and the log go; default <c>artifacts/local</c>.</param>
     public LocalGateway(string repositoryRoot, string? artifactsDirectory = null)
     {
-        this.repositoryRoot = Path.GetFullPath(repositoryRoot);
-        ArtifactsDirectory = Path.GetFullPath(artifactsDirectory ?? Path.Combine(this.repositoryRoot, "artifacts", "local"));
+        repositoryRoot = Path.GetFullPath(repositoryRoot);
+        ArtifactsDirectory = Path.GetFullPath(artifactsDirectory ?? Path.Combine(repositoryRoot, "artifacts", "local"));
+        project = new OwnProject(repositoryRoot, "build/Pipeline.Gateway/Pipeline.Gateway.csproj",
+            ["build/Pipeline.Gateway", "build/Pipeline.Manifests"], BinaryDirectory);
     }
 
     public string ArtifactsDirectory { get; }
     public string BinaryDirectory => Path.Combine(ArtifactsDirectory, "gateway-bin");
-    public string DllPath => Path.Combine(BinaryDirectory, "Pipeline.Gateway.dll");
+    public string DllPath => Path.Combine(BinaryDirectory, GatewayAssembly);
     public string RecordPath => Path.Combine(ArtifactsDirectory, "gateway.json");
     public string LogPath => Path.Combine(ArtifactsDirectory, "gateway.log");
-    string SourceStampPath => Path.Combine(BinaryDirectory, "source.sha256");
 
     /// <summary>
     /// Makes sure our gateway for <paramref name="servicesDirectory"/> listens on 127.0.0.1:<paramref name="port"/>:
@@ -46,8 +46,7 @@ public sealed class LocalGateway
         var url = new Uri($"http://127.0.0.1:{port}");
         var record = LocalGatewayRecord.Read(RecordPath);
         var running = record is not null && record.IsProcessAlive() ? record : null;
-        var sourceHash = HashSources();
-        var binaryCurrent = File.Exists(DllPath) && File.Exists(SourceStampPath) && File.ReadAllText(SourceStampPath).Trim() == sourceHash;
+        var binaryCurrent = project.IsCurrent(GatewayAssembly);
         var manifestsHash = HashManifests(servicesDirectory);
 
         if (binaryCurrent && running is not null
@@ -72,7 +71,10 @@ public sealed class LocalGateway
             await ProcessSignal.TerminateAsync(running.ProcessId, TimeSpan.FromSeconds(10), cancellationToken);
         }
         if (!binaryCurrent)
-            await BuildAsync(sourceHash, log, cancellationToken);
+        {
+            log.Info("gateway: building from build/Pipeline.Gateway");
+            await project.BuildAsync(log, cancellationToken);
+        }
 
         var holder = ListeningPortHolder.Find(port);
         if (holder is not null)
@@ -87,32 +89,6 @@ public sealed class LocalGateway
         return url;
     }
 
-    async Task BuildAsync(string sourceHash, IStepLog log, CancellationToken cancellationToken)
-    {
-        log.Info("gateway: building from build/Pipeline.Gateway");
-        Directory.CreateDirectory(BinaryDirectory);
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = repositoryRoot,
-        };
-        foreach (var arg in new[] { "build", Path.Combine(repositoryRoot, ProjectRelativePath), "-c", "Release", "-o", BinaryDirectory, "-nologo", "-v", "q" })
-            start.ArgumentList.Add(arg);
-        using var build = Process.Start(start)!;
-        var output = build.StandardOutput.ReadToEndAsync(cancellationToken);
-        var errors = build.StandardError.ReadToEndAsync(cancellationToken);
-        await build.WaitForExitAsync(cancellationToken);
-        if (build.ExitCode != 0)
-        {
-            var text = (await output + await errors).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(30);
-            throw new PipelineException(
-                $"Building the local gateway ({ProjectRelativePath}) failed with exit code {build.ExitCode}:\n  " +
-                string.Join("\n  ", text) + $"\nFix the build (dotnet build {ProjectRelativePath}) and deploy again.");
-        }
-        File.WriteAllText(SourceStampPath, sourceHash);
-    }
-
     int StartDetached(string servicesDirectory, Uri url)
     {
         Directory.CreateDirectory(ArtifactsDirectory);
@@ -123,7 +99,7 @@ public sealed class LocalGateway
         foreach (var arg in new[]
                  {
                      "/bin/sh", "-c", "exec \"$0\" \"$@\" </dev/null >>\"$GATEWAY_LOG\" 2>&1",
-                     DotnetHost(), DllPath, "--services-dir", servicesDirectory, "--urls", url.ToString().TrimEnd('/'),
+                     OwnProject.DotnetHost(), DllPath, "--services-dir", servicesDirectory, "--urls", url.ToString().TrimEnd('/'),
                  })
             start.ArgumentList.Add(arg);
         start.Environment["GATEWAY_LOG"] = LogPath;
@@ -153,19 +129,6 @@ public sealed class LocalGateway
         }
     }
 
-    string HashSources()
-    {
-        var files = SourceFolders
-            .SelectMany(folder => Directory.EnumerateFiles(Path.Combine(repositoryRoot, folder), "*", SearchOption.AllDirectories))
-            .Where(path => !IsBuildOutput(Path.GetRelativePath(repositoryRoot, path)))
-            .Concat(SourceFiles.Select(f => Path.Combine(repositoryRoot, f)).Where(File.Exists))
-            .OrderBy(path => Path.GetRelativePath(repositoryRoot, path), StringComparer.Ordinal);
-        return HashFiles(files, repositoryRoot);
-    }
-
-    static bool IsBuildOutput(string relativePath) =>
-        relativePath.Split(Path.DirectorySeparatorChar).Any(segment => segment is "bin" or "obj");
-
     static string HashManifests(string servicesDirectory) =>
         HashFiles(Directory.EnumerateFiles(servicesDirectory, "service.json", SearchOption.AllDirectories)
             .Where(p => Path.GetDirectoryName(Path.GetDirectoryName(p)) == servicesDirectory)
@@ -183,16 +146,4 @@ public sealed class LocalGateway
     }
 
     static string HashFile(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
-
-    // The pipeline runs under the dotnet host; use that same one, so the gateway gets the SDK/runtime the build pinned.
-    static string DotnetHost()
-    {
-        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk))
-            return fromSdk;
-        var current = Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet")
-            return current;
-        return "dotnet";
-    }
 }
