@@ -185,10 +185,7 @@ public sealed class StackSynthesizer
 
     static void RequireNode()
     {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        var found = path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, "node")) || File.Exists(Path.Combine(dir, "node.exe")));
-        if (!found)
+        if (ChildProcess.FindOnPath("node") is null)
             throw new PipelineException("Synthesizing the infrastructure needs Node.js (the CDK runs its constructs in node), and 'node' is not on PATH. Install Node.js 20 or later, then run SynthInfra again.");
     }
 

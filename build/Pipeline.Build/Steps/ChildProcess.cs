@@ -5,6 +5,14 @@ namespace Pipeline.Build.Steps;
 /// <summary>Runs a tool to completion, streaming its lines to a callback; cancellation kills the whole process tree.</summary>
 public static class ChildProcess
 {
+    /// <summary>The full path of <paramref name="program"/> in a PATH folder (or one of <paramref name="moreFolders"/>), or null.</summary>
+    public static string? FindOnPath(string program, params string[] moreFolders) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(moreFolders)
+            .SelectMany(dir => new[] { Path.Combine(dir, program), Path.Combine(dir, program + ".exe") })
+            .FirstOrDefault(File.Exists);
+
     public static async Task<ProcessOutput> RunAsync(
         string fileName,
         IEnumerable<string> arguments,

@@ -1,19 +1,13 @@
+using Pipeline.TestSupport;
+
 namespace Pipeline.Build.Tests.Reports;
 
-/// <summary>
-/// A fact that synthesizes the CDK app, which needs node. Without node it is skipped with the reason,
-/// except under CI=true, where it runs and fails loudly: CI must never pass by skipping it.
-/// </summary>
-public sealed class NodeFactAttribute : FactAttribute
+/// <summary>A fact that synthesizes the CDK app, which needs node (skipped with the reason outside CI when it is missing).</summary>
+public sealed class NodeFactAttribute : CiStrictFactAttribute
 {
-    public NodeFactAttribute()
-    {
-        var inCi = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-        if (!inCi && !NodeIsInstalled)
-            Skip = "node is not on PATH; the CDK app needs it to synthesize. Install Node.js 20+ to run this test.";
-    }
+    protected override string? WhyItCannotRun() => NodeIsInstalled
+        ? null
+        : "node is not on PATH; the CDK app needs it to synthesize. Install Node.js 20+ to run this test.";
 
-    public static bool NodeIsInstalled =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, "node")) || File.Exists(Path.Combine(dir, "node.exe")));
+    public static bool NodeIsInstalled => Pipeline.Build.Steps.ChildProcess.FindOnPath("node") is not null;
 }

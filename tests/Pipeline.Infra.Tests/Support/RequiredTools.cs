@@ -10,8 +10,6 @@ public static class RequiredTools
 {
     static readonly Dictionary<string, bool> Known = new();
 
-    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     public static string? Missing(IEnumerable<string> tools)
     {
         var missing = tools.Where(t => !IsAvailable(t)).ToList();
@@ -45,10 +43,7 @@ public static class RequiredTools
         }
     }
 
-    static bool OnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, name)));
+    static bool OnPath(string name) => Pipeline.Build.Steps.ChildProcess.FindOnPath(name) is not null;
 
     static bool Runs(string file, params string[] args)
     {

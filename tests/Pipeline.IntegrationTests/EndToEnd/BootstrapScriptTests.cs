@@ -1,4 +1,5 @@
 using Pipeline.IntegrationTests.Infrastructure;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 
@@ -49,26 +50,17 @@ public sealed class BootstrapScriptTests : IDisposable
 
 /// <summary>Skipped with the reason where PowerShell is missing, except under CI=true, where it runs and fails loudly.</summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class PowerShellFactAttribute : FactAttribute
+public sealed class PowerShellFactAttribute : CiStrictFactAttribute
 {
-    public override string? Skip
-    {
-        get => base.Skip ?? (Requires.InCi || PowerShell.Find() is not null
-            ? null
-            : "pwsh not found (set CI=true to make this a failure): dotnet tool install --global PowerShell");
-        set => base.Skip = value;
-    }
+    protected override string? WhyItCannotRun() => PowerShell.Find() is not null
+        ? null
+        : "pwsh not found (set CI=true to make this a failure): dotnet tool install --global PowerShell";
 }
 
 /// <summary>Finds pwsh on PATH or where `dotnet tool install --global` puts it.</summary>
 internal static class PowerShell
 {
-    public static string? Find()
-    {
-        var candidates = (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Append(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools"))
-            .Select(dir => Path.Combine(dir, "pwsh"));
-        return candidates.FirstOrDefault(File.Exists);
-    }
+    public static string? Find() =>
+        Pipeline.Build.Steps.ChildProcess.FindOnPath("pwsh",
+            Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools"));
 }

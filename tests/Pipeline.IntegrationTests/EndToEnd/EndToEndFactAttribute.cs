@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Pipeline.IntegrationTests.Infrastructure;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 
@@ -9,7 +9,7 @@ namespace Pipeline.IntegrationTests.EndToEnd;
 /// except under CI=true, where it runs and fails loudly: CI must provide them.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class EndToEndFactAttribute : FactAttribute
+public sealed class EndToEndFactAttribute : CiStrictFactAttribute
 {
     public EndToEndFactAttribute([CallerLineNumber] int line = 0) => Line = line;
 
@@ -18,15 +18,8 @@ public sealed class EndToEndFactAttribute : FactAttribute
 
     public bool NeedsMoto { get; init; }
 
-    public override string? Skip
+    protected override string? WhyItCannotRun()
     {
-        get => base.Skip ?? Decide();
-        set => base.Skip = value;
-    }
-
-    string? Decide()
-    {
-        if (Requires.InCi) return null;
         var reason = NeedsMoto ? EndToEndRequirements.WhyNoAwsPlatform() : EndToEndRequirements.WhyNoLocalPlatform();
         return reason is null ? null : "End-to-end run skipped (set CI=true to make this a failure): " + reason;
     }

@@ -11,8 +11,7 @@ public static class Requires
 {
     public const string LocalRegistry = "127.0.0.1:5000";
 
-    public static bool InCi => Environment.GetEnvironmentVariable("CI") is { } ci &&
-                               (ci.Equals("true", StringComparison.OrdinalIgnoreCase) || ci == "1");
+    public static bool InCi => Pipeline.Build.Engine.ContinuousIntegration.IsOn;
 
     /// <summary>Why the Docker engine and the local registry cannot be used, or null when both answer.</summary>
     public static string? WhyNoDockerEngineAndRegistry()

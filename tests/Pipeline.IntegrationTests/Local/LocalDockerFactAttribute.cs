@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using Pipeline.Build.Local;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Local;
 
@@ -8,19 +9,13 @@ namespace Pipeline.IntegrationTests.Local;
 /// A fact that needs the Docker engine and the test base image. Without them it is skipped with the reason,
 /// except under CI=true, where it runs and fails loudly: CI must provide both.
 /// </summary>
-public sealed class LocalDockerFactAttribute : FactAttribute
+public sealed class LocalDockerFactAttribute : CiStrictFactAttribute
 {
     static readonly Lazy<string?> MissingRequirement = new(FindMissingRequirement);
 
-    public LocalDockerFactAttribute()
-    {
-        if (MissingRequirement.Value is { } reason && !IsCi)
-            Skip = reason;
-    }
-
-    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
-
     public static string? Missing => MissingRequirement.Value;
+
+    protected override string? WhyItCannotRun() => Missing;
 
     static string? FindMissingRequirement()
     {

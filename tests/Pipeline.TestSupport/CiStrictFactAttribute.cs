@@ -1,0 +1,21 @@
+using Pipeline.Build.Engine;
+using Xunit;
+
+namespace Pipeline.TestSupport;
+
+/// <summary>
+/// A fact that needs something outside the test process (a Docker engine, moto, node, PowerShell...).
+/// On a workstation it is skipped, with the reason, when that is missing; in CI it always runs, so a missing
+/// component fails it loudly instead of hiding it.
+/// </summary>
+public abstract class CiStrictFactAttribute : FactAttribute
+{
+    /// <summary>Why the test cannot run on this machine, or null when it can. Not asked in CI.</summary>
+    protected abstract string? WhyItCannotRun();
+
+    public override string? Skip
+    {
+        get => base.Skip ?? (ContinuousIntegration.IsOn ? null : WhyItCannotRun());
+        set => base.Skip = value;
+    }
+}
