@@ -138,11 +138,11 @@ public sealed class AwsPlatform : IDeploymentPlatform
         var (services, missing) = await new EcsClient(aws, http).DescribeServicesAsync(
             names.Cluster, settings.Catalog.Services.Select(names.ServiceNameOf).ToList(), cancellation);
         output.WriteLine($"Stack {AppStack}: {stack.Status}");
+        var endpoint = stack.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput);
         var table = new TextTable("Service", "Version", "Running", "Pending", "Desired", "Rollout", "URL");
         foreach (var service in settings.Catalog.Services)
         {
             var ecs = services.FirstOrDefault(s => names.ServiceNameOf(service).EndsWith(s.ServiceName, StringComparison.Ordinal));
-            var endpoint = stack.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput);
             table.Add(service.Name, stack.Parameters.GetValueOrDefault(DeploymentNames.ImageTagParameter(service.Name)) ?? "?",
                 ecs?.RunningCount.ToString() ?? "-", ecs?.PendingCount.ToString() ?? "-", ecs?.DesiredCount.ToString() ?? "-",
                 ecs?.Primary?.RolloutState ?? (ecs is null ? "missing" : "-"),
@@ -161,7 +161,7 @@ public sealed class AwsPlatform : IDeploymentPlatform
         var since = DateTimeOffset.UtcNow.AddHours(-1);
         var events = await logs.FilterLogEventsAsync(group, since, null, int.MaxValue, cancellation);
         foreach (var e in events.TakeLast(tail))
-            output.WriteLine($"{e.Timestamp:HH:mm:ss} {e.LogStreamName.Split('/').Last()[..Math.Min(8, e.LogStreamName.Split('/').Last().Length)]} {e.Message.TrimEnd()}");
+            output.WriteLine($"{e.Timestamp:HH:mm:ss} {TaskOf(e.LogStreamName)} {e.Message.TrimEnd()}");
         var last = events.Count > 0 ? events[^1].Timestamp : since;
         while (follow && !cancellation.IsCancellationRequested)
         {
@@ -172,6 +172,13 @@ public sealed class AwsPlatform : IDeploymentPlatform
                 last = e.Timestamp;
             }
         }
+    }
+
+    /// <summary>awslogs streams are <c>prefix/container/task-id</c>; the task id's start tells the tasks apart.</summary>
+    static string TaskOf(string logStreamName)
+    {
+        var taskId = logStreamName[(logStreamName.LastIndexOf('/') + 1)..];
+        return taskId[..Math.Min(8, taskId.Length)];
     }
 
     public Task DownAsync(IStepLog log, CancellationToken cancellation) =>
