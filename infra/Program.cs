@@ -12,7 +12,8 @@ try
         throw new InfraOptionsException($"--image names '{unknown}', which is not a service. Services: {string.Join(", ", catalog.Names)}.");
     if (options.Stacks.HasFlag(StackSelection.App))
         foreach (var missing in catalog.Names.Where(n => !options.ImageTags.ContainsKey(n)))
-            Console.Error.WriteLine($"warning: no --image {missing}=<tag>; {missing} synthesizes with tag '{InfraOptions.UnsetImageTag}', which cannot deploy. Pass the tag the pipeline pushed.");
+            Console.Error.WriteLine($"note: no --image {missing}=<tag>: the template's {DeploymentNames.ImageTagParameter(missing)} parameter defaults to '{InfraOptions.UnsetImageTag}'; " +
+                                    "the pipeline passes the real tag as a parameter when it deploys.");
 
     InfraApp.Build(app, options, catalog);
     var assembly = app.Synth();

@@ -23,7 +23,7 @@ public sealed partial class Build
             {
                 BaseImageRegistry = BaseImageRegistry,
                 DryRun = DryRun,
-                CheckRegistry = destination.IsRegistry,
+                CheckRegistry = destination.IsRegistry && destination.RepositoriesExist,
                 RegistryCredentials = destination.Credentials,
             }, log, Cancellation);
             builtImages = results.Select(r => r.Image).ToList();
@@ -35,8 +35,7 @@ public sealed partial class Build
         .Executes(async () => await PlatformSteps().PushImagesAsync(await ImagesAsync(), new ConsoleStepLog(), Cancellation));
 
     Target SynthInfra => _ => _
-        .Description("Synthesize the CDK app into CloudFormation templates (skipped when nothing changed)")
-        .DependsOn(BuildImages)
+        .Description("Synthesize the CDK app into CloudFormation templates under artifacts/cdk.out/<env>; needs neither Docker nor AWS credentials")
         .After(PushImages)
         .OnlyWhenStatic(() => Platform == PlatformKind.Aws)
         .Executes(async () => await PlatformSteps().SynthesizeAsync(new ConsoleStepLog(), Cancellation));
@@ -109,6 +108,7 @@ public sealed partial class Build
         RegistryPassword = RegistryPassword,
         BaseImageRegistry = BaseImageRegistry,
         AwsRegion = AwsRegion,
+        AwsProfile = AwsProfile,
         NatGateways = NatGateways,
         GatewayPort = GatewayPort,
         HealthUrl = HealthUrl,
@@ -128,6 +128,14 @@ public sealed partial class Build
 
     protected internal override void ValidateInvocation(IReadOnlyCollection<string> invokedTargets)
     {
+        if (Platform != PlatformKind.Aws && invokedTargets.Contains(nameof(SynthInfra), StringComparer.OrdinalIgnoreCase))
+            throw new PipelineException(
+                $"SynthInfra writes the AWS CloudFormation templates, and {(Profile is null ? "the default profile" : $"profile '{Profile}'")} deploys to the " +
+                $"{Platform.ToString().ToLowerInvariant()} platform, which has none (its gateway routes come from the service manifests). " +
+                $"Name an AWS profile: {string.Join(" or ", AwsProfiles().Select(p => $"./build.sh SynthInfra --profile {p}"))}.");
+        // An unknown profile must stop the run here: the SDK would otherwise fall back to the default credentials.
+        if (AwsProfile is not null)
+            Aws.AwsConnection.RequireProfile(AwsProfile);
         if (Service != AllServices && invokedTargets.Contains(nameof(Deploy), StringComparer.OrdinalIgnoreCase))
             throw new PipelineException(
                 $"Deploy deploys every service, so --service {Service} does not apply to it. " +

@@ -36,14 +36,7 @@ public sealed partial class Build
     /// <summary>Services from the manifests; AWS environments are the profiles whose Platform is aws.</summary>
     internal DeployWorkflowSpec WorkflowSpec()
     {
-        var directory = Path.Combine(RootDirectory, ParametersDirectory);
-        var awsProfiles = Directory.GetFiles(directory, "parameters.*.json")
-            .Select(path => (Name: Path.GetFileName(path)["parameters.".Length..^".json".Length], File: ParameterFile.Read(path, ParameterSource.Profile)))
-            .Where(p => p.File.Values.TryGetValue(nameof(Platform), out var platform) && platform.Count == 1 &&
-                        string.Equals(platform[0], nameof(PlatformKind.Aws), StringComparison.OrdinalIgnoreCase))
-            .Select(p => p.Name)
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        var awsProfiles = AwsProfiles();
         if (awsProfiles.Count == 0)
             throw new PipelineException($"No AWS profile in {ParametersDirectory}/: add a parameters.<name>.json with \"Platform\": \"aws\".");
         var pushEnvironment = awsProfiles.Contains("dev") ? "dev" : awsProfiles[0];

@@ -32,7 +32,7 @@ public sealed partial class Build : PipelineBuild
     [Parameter("AWS region (the SDK's own resolution applies when unset)")]
     public string? AwsRegion { get; set; }
 
-    [Parameter("AWS named profile for credentials (the SDK's default chain applies when unset)")]
+    [Parameter("AWS named profile (shared config/credentials files; SSO and assume-role profiles too); the SDK's default chain applies when unset")]
     public string? AwsProfile { get; set; }
 
     [Parameter("NAT gateways in the VPC: 1 is cheap (dev), one per AZ survives an AZ outage (prod)")]
@@ -47,13 +47,13 @@ public sealed partial class Build : PipelineBuild
     [Parameter("How long UpdateServices waits for a rollout to reach steady state")]
     public TimeSpan RolloutTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
-    [Parameter("Port of the local gateway on 127.0.0.1")]
+    [Parameter("Port of the local gateway on 127.0.0.1", Minimum = 1, Maximum = 65535)]
     public int GatewayPort { get; set; } = 8080;
 
     [Parameter("Logs: keep streaming new lines")]
     public bool Follow { get; set; }
 
-    [Parameter("Logs: how many recent lines to show")]
+    [Parameter("Logs: how many recent lines to show", Minimum = 0)]
     public int Tail { get; set; } = 100;
 
     public const string AllServices = "all";
@@ -68,6 +68,21 @@ public sealed partial class Build : PipelineBuild
         Service == AllServices ? Catalog.Services : [Catalog[Service]];
 
     internal string ArtifactsDirectory => Path.Combine(RootDirectory, "artifacts");
+
+    /// <summary>The profiles (<c>.nuke/parameters.&lt;name&gt;.json</c>) whose Platform is aws, by name.</summary>
+    internal IReadOnlyList<string> AwsProfiles()
+    {
+        var directory = Path.Combine(RootDirectory, ParametersDirectory);
+        if (!Directory.Exists(directory))
+            return [];
+        return Directory.GetFiles(directory, "parameters.*.json")
+            .Select(path => (Name: Path.GetFileName(path)["parameters.".Length..^".json".Length], File: ParameterFile.Read(path, ParameterSource.Profile)))
+            .Where(p => p.File.Values.TryGetValue(nameof(Platform), out var platform) && platform.Count == 1 &&
+                        string.Equals(platform[0], nameof(PlatformKind.Aws), StringComparison.OrdinalIgnoreCase))
+            .Select(p => p.Name)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
 
     protected internal override IReadOnlyList<string>? ValidValuesOf(string parameterName) =>
         parameterName == nameof(Service) ? [.. Catalog.Names, AllServices] : null;

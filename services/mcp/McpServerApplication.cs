@@ -4,7 +4,7 @@ using ModelContextProtocol.AspNetCore;
 namespace Mcp.Server;
 
 /// <summary>Builds the web application: the MCP endpoint, health, service info and Origin validation.</summary>
-public static class McpServerApplication
+public static partial class McpServerApplication
 {
     /// <summary>
     /// Creates the application. <paramref name="settingsOverride"/> lets a host (tests) replace
@@ -19,7 +19,13 @@ public static class McpServerApplication
         }
 
         var settings = ServiceSettings.FromConfiguration(builder.Configuration);
-        builder.WebHost.UseUrls($"http://{settings.BindAddress}:{settings.Port}");
+        if (settings.BindUrl is { } bindUrl)
+        {
+            builder.WebHost.UseUrls(bindUrl);
+            // Our own startup warning already says PORT overrides ASPNETCORE_HTTP_PORTS; Kestrel would warn a second time.
+            builder.WebHost.UseSetting(WebHostDefaults.HttpPortsKey, "");
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
@@ -33,6 +39,16 @@ public static class McpServerApplication
             .WithTools<TemperatureTools>();
 
         var app = builder.Build();
+        if (settings.VariablesOverriddenByPort is { Count: > 0 } overridden)
+        {
+            LogPortOverridesAspNetCoreVariables(
+                app.Logger,
+                settings.Port,
+                string.Join(" and ", overridden.Select(variable => $"{variable.Name}={variable.Value}")),
+                settings.BindUrl,
+                string.Join(" and ", overridden.Select(variable => variable.Name)));
+        }
+
         app.UseMiddleware<OriginValidationMiddleware>();
         app.MapGet(settings.HealthPath, () => Results.Ok(new
         {
@@ -52,4 +68,13 @@ public static class McpServerApplication
         app.MapMcp(ServiceSettings.McpPath);
         return app;
     }
+
+    [LoggerMessage(
+        EventId = 1,
+        EventName = "PortOverridesAspNetCoreVariables",
+        Level = LogLevel.Warning,
+        Message = "PORT={Port} is set together with {OverriddenVariables}; PORT wins, so the server listens on {BindUrl} " +
+                  "and ignores {OverriddenNames}. Unset one of them to silence this warning.")]
+    private static partial void LogPortOverridesAspNetCoreVariables(
+        ILogger logger, int port, string overriddenVariables, string? bindUrl, string overriddenNames);
 }

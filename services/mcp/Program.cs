@@ -2,8 +2,7 @@ using Mcp.Server;
 
 if (args.Contains(HealthCheckCommand.Argument))
 {
-    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
-    return await HealthCheckCommand.RunAsync(configuration, Console.Out);
+    return await HealthCheckCommand.RunAsync(HealthCheckCommand.ConfigurationFromEnvironment(), Console.Out);
 }
 
 await McpServerApplication.Create(args).RunAsync();

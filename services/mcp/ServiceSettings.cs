@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Sockets;
+
 namespace Mcp.Server;
 
 /// <summary>
@@ -9,17 +12,58 @@ public sealed record ServiceSettings
     public const string DefaultServiceName = "mcp";
     public const int DefaultPort = 3000;
     public const string McpPath = "/mcp";
+    public const string AspNetCoreUrlsVariable = "ASPNETCORE_URLS";
+    public const string AspNetCoreHttpPortsVariable = "ASPNETCORE_HTTP_PORTS";
 
     public string ServiceName { get; init; } = DefaultServiceName;
 
     /// <summary>Image tag / source hash the image was built from (<c>SERVICE_VERSION</c>).</summary>
     public string Version { get; init; } = "dev";
 
-    /// <summary>Address Kestrel binds to (<c>BIND_ADDRESS</c>).</summary>
+    /// <summary>Address Kestrel binds to (<c>BIND_ADDRESS</c>) with <see cref="Port"/>.</summary>
     public string BindAddress { get; init; } = "0.0.0.0";
 
-    /// <summary>Port Kestrel listens on (<c>PORT</c>); 0 picks a free port.</summary>
+    /// <summary>Port Kestrel listens on (<c>PORT</c>) unless an ASPNETCORE_* variable decides; 0 picks a free port.</summary>
     public int Port { get; init; } = DefaultPort;
+
+    /// <summary>
+    /// Which setting decides where the server listens: <c>PORT</c>, else <c>ASPNETCORE_URLS</c>,
+    /// else <c>ASPNETCORE_HTTP_PORTS</c>, else the default.
+    /// </summary>
+    public ListenSource ListenSource { get; init; } = ListenSource.Default;
+
+    /// <summary><c>ASPNETCORE_URLS</c> as Kestrel reads it (its <c>urls</c> setting), or null when unset.</summary>
+    public string? AspNetCoreUrls { get; init; }
+
+    /// <summary><c>ASPNETCORE_HTTP_PORTS</c> as Kestrel reads it (its <c>http_ports</c> setting), or null when unset.</summary>
+    public string? AspNetCoreHttpPorts { get; init; }
+
+    /// <summary>
+    /// The URL the server binds itself (<c>BIND_ADDRESS</c>:<c>PORT</c> or the default), or null when
+    /// Kestrel binds <c>ASPNETCORE_URLS</c> / <c>ASPNETCORE_HTTP_PORTS</c> on its own.
+    /// </summary>
+    public string? BindUrl =>
+        ListenSource is ListenSource.Port or ListenSource.Default ? $"http://{UrlHost(BindAddress)}:{Port}" : null;
+
+    /// <summary>The ASPNETCORE_* variables that are set but ignored because <c>PORT</c> wins; startup warns about them.</summary>
+    public IReadOnlyList<(string Name, string Value)> VariablesOverriddenByPort
+    {
+        get
+        {
+            var overridden = new List<(string Name, string Value)>();
+            if (ListenSource is ListenSource.Port && AspNetCoreUrls is { } urls)
+            {
+                overridden.Add((AspNetCoreUrlsVariable, urls));
+            }
+
+            if (ListenSource is ListenSource.Port && AspNetCoreHttpPorts is { } httpPorts)
+            {
+                overridden.Add((AspNetCoreHttpPortsVariable, httpPorts));
+            }
+
+            return overridden;
+        }
+    }
 
     /// <summary>Public prefix the gateway strips before forwarding (<c>ROOT_PATH</c>), e.g. <c>/api/mcp</c>.</summary>
     public string RootPath { get; init; } = "";
@@ -35,6 +79,8 @@ public sealed record ServiceSettings
     {
         var port = DefaultPort;
         var portText = configuration["PORT"];
+        var aspNetCoreUrls = NonEmpty(configuration[WebHostDefaults.ServerUrlsKey]);
+        var aspNetCoreHttpPorts = NonEmpty(configuration[WebHostDefaults.HttpPortsKey]);
         if (!string.IsNullOrWhiteSpace(portText) && (!int.TryParse(portText, out port) || port is < 0 or > 65535))
         {
             throw new InvalidOperationException(
@@ -47,6 +93,15 @@ public sealed record ServiceSettings
             Version = NonEmpty(configuration["SERVICE_VERSION"]) ?? "dev",
             BindAddress = NonEmpty(configuration["BIND_ADDRESS"]) ?? "0.0.0.0",
             Port = port,
+            ListenSource = (NonEmpty(portText), aspNetCoreUrls, aspNetCoreHttpPorts) switch
+            {
+                ({ }, _, _) => ListenSource.Port,
+                (null, { }, _) => ListenSource.AspNetCoreUrls,
+                (null, null, { }) => ListenSource.AspNetCoreHttpPorts,
+                _ => ListenSource.Default,
+            },
+            AspNetCoreUrls = aspNetCoreUrls,
+            AspNetCoreHttpPorts = aspNetCoreHttpPorts,
             RootPath = (NonEmpty(configuration["ROOT_PATH"]) ?? "").TrimEnd('/'),
             HealthPath = NonEmpty(configuration["HEALTH_PATH"]) ?? "/health",
             FastApiBaseUrl = ParseBaseUrl(configuration["SERVICE_URL_FASTAPI"]),
@@ -71,6 +126,12 @@ public sealed record ServiceSettings
 
         return uri;
     }
+
+    /// <summary>The host as it goes into a URL: IPv6 addresses need brackets.</summary>
+    private static string UrlHost(string host) =>
+        IPAddress.TryParse(host, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6 && !host.StartsWith('[')
+            ? $"[{host}]"
+            : host;
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

@@ -1,5 +1,6 @@
 using Mcp.Server;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
 
@@ -22,17 +23,27 @@ public sealed class RunningMcpServer : IAsyncDisposable
 
     public Uri McpEndpoint => new(BaseAddress, "/mcp");
 
-    public static async Task<RunningMcpServer> StartAsync(Uri? fastApiBaseUrl, string? allowedOrigins = null)
+    /// <param name="listenSettings">Replaces the defaults PORT=0, BIND_ADDRESS=127.0.0.1 and no ASPNETCORE_URLS / _HTTP_PORTS.</param>
+    public static async Task<RunningMcpServer> StartAsync(
+        Uri? fastApiBaseUrl, string? allowedOrigins = null, IReadOnlyDictionary<string, string?>? listenSettings = null)
     {
         var settings = new Dictionary<string, string?>
         {
             ["BIND_ADDRESS"] = "127.0.0.1",
             ["PORT"] = "0",
+            // Keeps ASPNETCORE_URLS / ASPNETCORE_HTTP_PORTS of the test process's own environment out of the server.
+            [WebHostDefaults.ServerUrlsKey] = "",
+            [WebHostDefaults.HttpPortsKey] = "",
             ["SERVICE_VERSION"] = Version,
             ["SERVICE_URL_FASTAPI"] = fastApiBaseUrl?.AbsoluteUri.TrimEnd('/') ?? "",
             ["ALLOWED_ORIGINS"] = allowedOrigins ?? "",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (key, value) in listenSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         var app = McpServerApplication.Create([], settings);
         await app.StartAsync();
         var address = app.Urls.Single();

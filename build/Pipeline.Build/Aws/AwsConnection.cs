@@ -1,4 +1,5 @@
 using Amazon.Runtime;
+using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Credentials;
 using Pipeline.Build.Engine;
 
@@ -19,24 +20,60 @@ public sealed class AwsConnection(string region, AWSCredentials credentials, Fun
     /// <summary>Retry policy for every client built on this connection.</summary>
     public AwsRetryOptions Retry { get; init; } = new();
 
-    public static AwsConnection FromEnvironment(string? region = null)
+    /// <param name="region">--aws-region; else the profile's region, then the SDK's resolution (AWS_REGION, the default profile).</param>
+    /// <param name="profile">--aws-profile (or AWS_PROFILE): a profile of the shared config and credentials files, including
+    /// SSO, assume-role and credential-process profiles; null for the SDK's default chain.</param>
+    public static AwsConnection FromEnvironment(string? region = null, string? profile = null)
     {
-        var resolvedRegion = region
-            ?? FallbackRegionFactory.GetRegionEndpoint()?.SystemName
+        var named = profile is null ? null : RequireProfile(profile);
+        var resolvedRegion = ResolveRegion(region, named)
             ?? throw new PipelineException(
-                "AWS region: none configured. Set AWS_REGION (or a region in your AWS profile), or pass --region.");
+                "AWS region: none configured. Pass --aws-region <region> (or set AWS_REGION), or set a region in your AWS profile" +
+                (profile is null ? "" : $" '{profile}'") + ".");
         AWSCredentials credentials;
         try
         {
-            credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            credentials = named is null
+                ? DefaultAWSCredentialsIdentityResolver.GetCredentials()
+                : named.GetAWSCredentials(Profiles);
         }
-        catch (Exception e)
+        catch (Exception e) when (e is not PipelineException)
         {
-            throw new PipelineException(
-                "AWS credentials: none found in the environment, profiles, SSO, web identity or instance metadata. " +
-                "Run 'aws sso login' or 'aws configure', or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.", e);
+            throw new PipelineException(profile is null
+                ? "AWS credentials: none found in the environment, profiles, SSO, web identity or instance metadata. " +
+                  "Run 'aws sso login' or 'aws configure', pass --aws-profile <name>, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY."
+                : $"AWS profile '{profile}' has no usable credentials: {e.Message.TrimEnd('.')}. " +
+                  $"Fix it in your AWS config (for SSO: 'aws sso login --profile {profile}'), or pass another --aws-profile.", e);
         }
         return new AwsConnection(resolvedRegion, credentials, Environment.GetEnvironmentVariable);
+    }
+
+    /// <summary>The region that applies without calling AWS, or null when none is configured.</summary>
+    public static string? ResolveRegion(string? region, string? profile) =>
+        ResolveRegion(region, profile is null ? null : RequireProfile(profile));
+
+    static string? ResolveRegion(string? region, CredentialProfile? profile) =>
+        region ?? profile?.Region?.SystemName ?? FallbackRegionFactory.GetRegionEndpoint()?.SystemName;
+
+    static CredentialProfileStoreChain Profiles => new();
+
+    /// <summary>
+    /// The named profile of the shared AWS files (<c>~/.aws/config</c>, <c>~/.aws/credentials</c>, or AWS_CONFIG_FILE /
+    /// AWS_SHARED_CREDENTIALS_FILE). An unknown name fails here, naming the profiles that exist, so a deploy never falls
+    /// back to the default credentials and lands in another account.
+    /// </summary>
+    public static CredentialProfile RequireProfile(string profile)
+    {
+        var chain = Profiles;
+        if (chain.TryGetProfile(profile, out var found))
+            return found;
+        var existing = chain.ListProfiles().Select(p => p.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        throw new PipelineException(
+            $"AWS profile '{profile}' (--aws-profile / AWS_PROFILE) does not exist in your AWS config and credentials files. " +
+            (existing.Count == 0
+                ? "There are no profiles at all: create one with 'aws configure --profile <name>' or 'aws configure sso'. "
+                : $"Profiles: {string.Join(", ", existing)}. {Suggestion.For(profile, existing)}") +
+            "Nothing was run.");
     }
 
     /// <summary>

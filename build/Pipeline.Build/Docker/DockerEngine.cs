@@ -38,9 +38,7 @@ public sealed class DockerEngine(Uri? endpoint = null) : IDisposable
             catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 candidate.Dispose();
-                throw new PipelineException(
-                    $"Docker engine not reachable at {Endpoint}: {Reason(e)}. Start Docker (e.g. `sudo systemctl start docker`, " +
-                    "or run .ci/setup on a CI machine), or point DOCKER_HOST at a running engine, and retry.", e);
+                throw new PipelineException(NotReachableMessage(Endpoint, e), e);
             }
             return client = candidate;
         }
@@ -48,6 +46,35 @@ public sealed class DockerEngine(Uri? endpoint = null) : IDisposable
         {
             connecting.Release();
         }
+    }
+
+    /// <summary>
+    /// "Not running" when nothing listens where the engine should be (no socket file, connection refused), with what to
+    /// run on this OS; otherwise the engine's own reason. The socket's errno text ("Cannot assign requested address")
+    /// means nothing to a user.
+    /// </summary>
+    internal static string NotReachableMessage(Uri endpoint, Exception e)
+    {
+        var start = OperatingSystem.IsLinux()
+            ? "Start it: `sudo systemctl start docker` where Docker is installed, or on a machine without one run `sudo .ci/setup deploy` " +
+              "(installs the engine, a local registry and the base images, then starts them)"
+            : "Start Docker Desktop and wait until it says the engine is running";
+        var next = $"{start}; or point DOCKER_HOST at a running engine. Then run the same command again.";
+        if (IsNotListening(endpoint, e))
+            return $"The Docker engine is not running: nothing listens at {endpoint}" +
+                   (endpoint.Scheme == "unix" && !File.Exists(endpoint.LocalPath) ? $" ({endpoint.LocalPath} does not exist)" : "") +
+                   $". {next}";
+        return $"Docker engine not reachable at {endpoint}: {Reason(e)}. {next}";
+    }
+
+    static bool IsNotListening(Uri endpoint, Exception e)
+    {
+        if (endpoint.Scheme == "unix" && !File.Exists(endpoint.LocalPath))
+            return true;
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.HostNotFound })
+                return true;
+        return false;
     }
 
     static string Reason(Exception e)

@@ -103,6 +103,7 @@ public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry)
             ForceRemove = true,
             NoCache = options.NoCache,
         };
+        await BaseImagePuller.EnsurePresentAsync(docker, service.DockerfilePath, options.BaseImageRegistry, log, cancellationToken);
         var output = new BuildOutput(log);
         try
         {

@@ -12,4 +12,10 @@ public sealed class ParameterAttribute(string description) : Attribute
 
     /// <summary>Its value is masked in every line of output.</summary>
     public bool Secret { get; init; }
+
+    /// <summary>Smallest value a number parameter accepts; no bound when unset.</summary>
+    public double Minimum { get; init; } = double.NegativeInfinity;
+
+    /// <summary>Largest value a number parameter accepts; no bound when unset.</summary>
+    public double Maximum { get; init; } = double.PositiveInfinity;
 }

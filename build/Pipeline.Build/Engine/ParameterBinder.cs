@@ -51,11 +51,35 @@ internal sealed class ParameterBinder(
     void Set(object build, ParameterDescriptor parameter, IReadOnlyList<string> raw, ParameterSource source)
     {
         var value = ValueConverter.Convert(raw, parameter.Type, parameter.CliName, validValuesOf(parameter.Name));
+        RequireInRange(parameter, value, source);
         parameter.SetValue(build, value);
         sources[parameter.Name] = source;
         if (parameter.IsSecret && value is string secret)
             SecretMasker.Register(secret);
     }
+
+    static void RequireInRange(ParameterDescriptor parameter, object? value, ParameterSource source)
+    {
+        if (value is not (int or long or double) || value is double and double.NaN)
+            return;
+        var number = System.Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture);
+        if (number >= parameter.Minimum && number <= parameter.Maximum)
+            return;
+        var range = double.IsNegativeInfinity(parameter.Minimum) ? $"at most {parameter.Maximum}"
+            : double.IsPositiveInfinity(parameter.Maximum) ? $"at least {parameter.Minimum}"
+            : $"between {parameter.Minimum} and {parameter.Maximum}";
+        throw new PipelineException(
+            $"{parameter.CliName} (or {parameter.EnvironmentName}) is {value}{FromWhere(source)}, but it must be {range}. " +
+            $"{parameter.Description}. Give a value in that range; nothing was run.");
+    }
+
+    static string FromWhere(ParameterSource source) => source switch
+    {
+        ParameterSource.Environment => " (from the environment)",
+        ParameterSource.Profile => " (from the profile file)",
+        ParameterSource.ParametersFile => " (from .nuke/parameters.json)",
+        _ => "",
+    };
 
     void RejectUnknown(IEnumerable<string> given, string what, Func<ParameterDescriptor, string> nameOf)
     {

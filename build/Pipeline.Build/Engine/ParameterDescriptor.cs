@@ -10,6 +10,8 @@ internal sealed class ParameterDescriptor(MemberInfo member, ParameterAttribute 
     public string Name => Member.Name;
     public string Description => attribute.Description;
     public bool IsSecret => attribute.Secret;
+    public double Minimum => attribute.Minimum;
+    public double Maximum => attribute.Maximum;
 
     public Type Type => Member switch
     {

@@ -16,21 +16,21 @@ namespace Pipeline.Build.Platforms;
 public sealed class AwsPlatform : IDeploymentPlatform
 {
     readonly DeploySettings settings;
-    readonly AwsConnection aws;
     readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(60) };
-    readonly CloudFormationClient cloudFormation;
+    AwsConnection? connection;
+    CloudFormationClient? cloudFormationClient;
     ImageDestination? destination;
     SynthResult? synthesized;
     bool registryEnsured;
     bool appStackChanged;
     StackDeployer? deployer;
 
-    public AwsPlatform(DeploySettings settings)
-    {
-        this.settings = settings;
-        aws = AwsConnection.FromEnvironment(settings.AwsRegion);
-        cloudFormation = new CloudFormationClient(aws, http);
-    }
+    public AwsPlatform(DeploySettings settings) => this.settings = settings;
+
+    /// <summary>Resolved on first use, so synthesis (like <c>cdk synth</c>) needs neither credentials nor a region.</summary>
+    AwsConnection aws => connection ??= AwsConnection.FromEnvironment(settings.AwsRegion, settings.AwsProfile);
+
+    CloudFormationClient cloudFormation => cloudFormationClient ??= new CloudFormationClient(aws, http);
 
     string Environment => settings.Environment;
     string RegistryStack => DeploymentNames.RegistryStack(Environment);
@@ -49,8 +49,13 @@ public sealed class AwsPlatform : IDeploymentPlatform
 
         var login = await new EcrClient(aws, http).GetAuthorizationAsync(cancellation);
         SecretMasker.Register(login.Password);
+        // Before the first deploy the repositories do not exist yet: a dry run has nothing to look up in them.
+        var repositoriesExist = !settings.DryRun || await cloudFormation.DescribeStackAsync(RegistryStack, cancellation) is not null;
         return destination = new ImageDestination($"{login.Registry}/{space}",
-            new RegistryCredentials(login.Registry, login.Username, login.Password), IsRegistry: true);
+            new RegistryCredentials(login.Registry, login.Username, login.Password), IsRegistry: true)
+        {
+            RepositoriesExist = repositoriesExist,
+        };
     }
 
     public async Task PushImagesAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation)
@@ -60,6 +65,12 @@ public sealed class AwsPlatform : IDeploymentPlatform
         var target = await ImageDestinationAsync(cancellation);
         using var engine = new DockerEngine();
         using var registry = new RegistryClient();
+        if (!target.RepositoriesExist)
+        {
+            foreach (var image in images)
+                log.Info($"{image.Service.Name}: would push {image.Reference} (its repository is created with stack {RegistryStack} first)");
+            return;
+        }
         await new ImagePusher(engine, registry).PushAsync(images, target.Credentials, settings.DryRun, log, cancellation);
     }
 
@@ -98,9 +109,15 @@ public sealed class AwsPlatform : IDeploymentPlatform
             // The same image again: roll the tasks anyway, as a redeploy asks for.
             forceNewDeployment = outcome.Kind == StackDeployKind.NoChanges;
         }
-        else if (!appStackChanged)
+        if (settings.DryRun && await cloudFormation.DescribeStackAsync(AppStack, cancellation) is null)
+        {
+            foreach (var image in images)
+                log.Info($"{image.Service.Name}: would start {image.Service.MinTasks} task(s) of {image.Reference} " +
+                         $"({image.Service.Cpu} CPU units, {image.Service.Memory} MiB) once stack {AppStack} creates its ECS service, and wait for steady state.");
+            return;
+        }
+        if (!explicitRollout && !appStackChanged)
             log.Info("the app stack did not change in this run: checking that the services are steady");
-
         var names = await new DeployedStack(cloudFormation, AppStack).LocateAsync(settings.Catalog, cancellation);
         await new ServiceUpdater(new EcsClient(aws, http)).UpdateAsync(
             names.Cluster, images.Select(i => names.ServiceNameOf(i.Service)).ToList(),
@@ -113,6 +130,9 @@ public sealed class AwsPlatform : IDeploymentPlatform
         var stack = await cloudFormation.DescribeStackAsync(AppStack, cancellation);
         if (stack?.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput) is { Length: > 0 } endpoint)
             return new Uri(endpoint);
+        if (settings.DryRun && stack is null)
+            // The API's id is known only once the stack exists; this is the shape its endpoint output will have.
+            return new Uri($"https://api-id-of-{AppStack}.execute-api.{aws.Region}.amazonaws.com/");
         throw new PipelineException(
             $"Stack {AppStack} has no {DeploymentNames.ApiEndpointOutput} output to check health through" +
             (stack is null ? " (the stack does not exist: run ./build.sh Deploy first)." : ". Pass --health-url <base URL> to check another address."));
@@ -199,7 +219,7 @@ public sealed class AwsPlatform : IDeploymentPlatform
 
     async Task<SynthResult> SynthesizedAsync(IStepLog log, CancellationToken cancellation) =>
         synthesized ??= await new StackSynthesizer(settings.RootDirectory).SynthesizeAsync(
-            new SynthRequest(Environment, settings.NatGateways, aws.Region, new Dictionary<string, string>(),
+            new SynthRequest(Environment, settings.NatGateways, connection?.Region ?? AwsConnection.ResolveRegion(settings.AwsRegion, settings.AwsProfile), new Dictionary<string, string>(),
                 Path.Combine(settings.ArtifactsDirectory, "cdk.out", Environment)),
             // Synthesis writes only under artifacts/, so a dry run synthesizes too: the change sets need the templates.
             dryRun: false, log, cancellation);

@@ -15,6 +15,7 @@ public sealed record DeploySettings
     public string? RegistryPassword { get; init; }
     public string? BaseImageRegistry { get; init; }
     public string? AwsRegion { get; init; }
+    public string? AwsProfile { get; init; }
     public int NatGateways { get; init; } = 1;
     public int GatewayPort { get; init; } = 8080;
     public Uri? HealthUrl { get; init; }

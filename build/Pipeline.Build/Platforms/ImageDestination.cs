@@ -8,5 +8,8 @@ namespace Pipeline.Build.Platforms;
 /// </summary>
 public sealed record ImageDestination(string RepositoryRoot, RegistryCredentials? Credentials, bool IsRegistry)
 {
+    /// <summary>False before the first deploy of an environment whose registry is created with it (a dry run looks nothing up there).</summary>
+    public bool RepositoriesExist { get; init; } = true;
+
     public string Describe() => IsRegistry ? $"registry {RepositoryRoot}" : "the local Docker engine (no registry)";
 }

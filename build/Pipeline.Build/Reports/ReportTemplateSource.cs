@@ -20,7 +20,7 @@ public sealed class ReportTemplateSource(string repositoryRoot, string? appDirec
         var synthesizer = new StackSynthesizer(repositoryRoot, appDirectory);
         // Reports need no image tags: the templates' shape does not depend on them.
         var request = new SynthRequest(scope.Environment, scope.NatGateways, null, new Dictionary<string, string>(), outDirectory);
-        var result = await synthesizer.SynthesizeAsync(request, dryRun, new WithoutImageTagWarnings(log), ct);
+        var result = await synthesizer.SynthesizeAsync(request, dryRun, log, ct);
         if (result.Outcome == SynthOutcome.DryRun)
         {
             if (!SynthesizedTemplates.ExistIn(outDirectory))
@@ -28,18 +28,5 @@ public sealed class ReportTemplateSource(string repositoryRoot, string? appDirec
             log.Info($"Dry run: reading the templates of the last report synth in {outDirectory}; they may be out of date.");
         }
         return SynthesizedTemplates.Read(outDirectory);
-    }
-
-    sealed class WithoutImageTagWarnings(IStepLog inner) : IStepLog
-    {
-        public void Info(string message) => inner.Info(message);
-
-        public void Warn(string message)
-        {
-            if (message.StartsWith("no --image", StringComparison.Ordinal)) inner.Detail(message);
-            else inner.Warn(message);
-        }
-
-        public void Detail(string message) => inner.Detail(message);
     }
 }

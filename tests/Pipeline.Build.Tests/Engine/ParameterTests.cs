@@ -16,6 +16,7 @@ public sealed class ParameterTests
         [Parameter("wait")] public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(5);
         [Parameter("password", Secret = true)] public string? RegistryPassword { get; set; }
         [Parameter("tags")] public string[] Tags { get; set; } = [];
+        [Parameter("Port of the gateway", Minimum = 1, Maximum = 65535)] public int GatewayPort { get; set; } = 8080;
 
         public List<string> Seen { get; } = [];
 
@@ -68,6 +69,29 @@ public sealed class ParameterTests
         code.Should().NotBe(0);
         build.Seen.Should().BeEmpty();
         output.Should().Contain("'nope' is not valid").And.Contain("fastapi, mcp, all");
+    }
+
+    [Theory]
+    [InlineData("99999")]
+    [InlineData("0")]
+    public async Task A_number_outside_its_range_fails_before_anything_runs_and_names_the_range(string port)
+    {
+        using var repo = new TemporaryRepository();
+        var (code, build, output) = await Run(repo, Env(), "Show", "--gateway-port", port);
+
+        code.Should().Be(2);
+        build.Seen.Should().BeEmpty();
+        output.Should().Contain($"--gateway-port (or GATEWAY_PORT) is {port}, but it must be between 1 and 65535");
+    }
+
+    [Fact]
+    public async Task A_number_outside_its_range_from_the_environment_says_where_it_came_from()
+    {
+        using var repo = new TemporaryRepository();
+        var (code, _, output) = await Run(repo, Env(("GATEWAY_PORT", "70000")), "Show");
+
+        code.Should().Be(2);
+        output.Should().Contain("is 70000 (from the environment), but it must be between 1 and 65535");
     }
 
     [Fact]

@@ -54,6 +54,6 @@ public class ImageStepsWithoutEngineTests
 
         var act = () => new ImageBuilder(engine, registry).BuildAsync([image], new ImageBuildOptions { CheckRegistry = false }, new RecordingStepLog());
 
-        (await act.Should().ThrowAsync<PipelineException>()).WithMessage("Docker engine not reachable at *");
+        (await act.Should().ThrowAsync<PipelineException>()).WithMessage("The Docker engine is not running: *");
     }
 }

@@ -129,6 +129,34 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
     }
 
     [RequiresDockerFact]
+    public async Task A_base_image_mirror_that_does_not_answer_names_the_image_the_registry_and_both_ways_out()
+    {
+        fixture.EnsureBuilt();
+        var folder = Path.Combine(Path.GetTempPath(), "mirror-" + Guid.NewGuid().ToString("N"), "fastapi");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "Dockerfile"),
+                "ARG BASE_IMAGE_PREFIX=\"\"\nFROM ${BASE_IMAGE_PREFIX}python:3.13.9-slim-trixie\nRUN true\n");
+            var service = new Pipeline.Manifests.ServiceManifest { Name = "fastapi", Port = 9, RoutePrefix = "/api/fastapi", Directory = folder };
+            // Nothing listens on this port: the engine's pull is refused.
+            var options = fixture.Options with { BaseImageRegistry = "127.0.0.1:5999", CheckRegistry = false };
+            var image = ImageTagger.ImageFor(service, fixture.Namespace, options.BaseImageRegistry);
+
+            var act = () => new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync([image], options, new RecordingStepLog());
+
+            var error = (await act.Should().ThrowAsync<PipelineException>()).Which.Message;
+            error.Should().StartWith("Base image 127.0.0.1:5999/python:3.13.9-slim-trixie could not be pulled from 127.0.0.1:5999: ")
+                .And.Contain("--base-image-registry").And.Contain("BASE_IMAGE_REGISTRY").And.Contain(".ci/setup deploy")
+                .And.NotContain("Fix ");
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
+        }
+    }
+
+    [RequiresDockerFact]
     public async Task Without_a_registry_an_image_already_in_the_engine_is_not_rebuilt()
     {
         fixture.EnsureBuilt();

@@ -15,7 +15,7 @@ public sealed class LocalDockerEngineTests
         var connect = () => engine.ConnectAsync();
 
         await connect.Should().ThrowAsync<PipelineException>()
-            .WithMessage($"Docker engine not reachable at unix://{socket}*Start Docker*DOCKER_HOST*");
+            .WithMessage($"The Docker engine is not running: nothing listens at unix://{socket}*Start it*DOCKER_HOST*");
     }
 
     [Fact]

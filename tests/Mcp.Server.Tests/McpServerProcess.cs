@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Mcp.Server.Tests;
+
+/// <summary>
+/// The built server (<c>dotnet Mcp.Server.dll</c>, copied next to the tests) as its own process, with exactly the
+/// listen-related environment a test gives it: what the image's entry point and health check see.
+/// </summary>
+public sealed class McpServerProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly string[] ListenVariables =
+    [
+        "PORT", "BIND_ADDRESS", "URLS", "HTTP_PORTS", "HTTPS_PORTS",
+        "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS",
+        "DOTNET_URLS", "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS",
+    ];
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private McpServerProcess(Process process) => _process = process;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static McpServerProcess Start(IReadOnlyDictionary<string, string> environment)
+    {
+        var process = new Process { StartInfo = StartInfo(environment) };
+        var server = new McpServerProcess(process);
+        process.OutputDataReceived += (_, line) => server.Append(line.Data);
+        process.ErrorDataReceived += (_, line) => server.Append(line.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return server;
+    }
+
+    /// <summary>Runs <c>dotnet Mcp.Server.dll --healthcheck</c> with the given environment, as the image's HEALTHCHECK does.</summary>
+    public static async Task<(int ExitCode, string Output)> RunHealthCheckAsync(IReadOnlyDictionary<string, string> environment)
+    {
+        var start = StartInfo(environment);
+        start.ArgumentList.Add(HealthCheckCommand.Argument);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancellation = new CancellationTokenSource(HealthCheckTimeout);
+        await process.WaitForExitAsync(cancellation.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>Waits until <paramref name="healthUrl"/> answers 200, failing with the server's output if it never does.</summary>
+    public async Task WaitUntilHealthyAsync(Uri healthUrl)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The server exited with {_process.ExitCode} before answering {healthUrl}. Its output:\n{Output}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(healthUrl);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"The server did not answer 200 on {healthUrl} within {StartTimeout}. Its output:\n{Output}");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mcp.Server.dll"));
+        foreach (var variable in ListenVariables)
+        {
+            start.Environment.Remove(variable);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
+
+    // `dotnet test` tells child processes which host runs them; outside it, the one on PATH.
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+}
