@@ -1,8 +1,9 @@
-using Pipeline.Build.Deploy;
-using Pipeline.Build.Docker;
+using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
-using Pipeline.Build.Platforms;
-using Pipeline.Build.Steps;
+using Pipeline.Build.Images;
+using Pipeline.Build.Local;
 
 namespace Pipeline.Build;
 
@@ -135,7 +136,7 @@ public sealed partial class Build
                 $"Name an AWS profile: {string.Join(" or ", AwsProfiles().Select(p => $"./build.sh SynthInfra --profile {p}"))}.");
         // An unknown profile must stop the run here: the SDK would otherwise fall back to the default credentials.
         if (AwsProfile is not null)
-            Aws.AwsConnection.RequireProfile(AwsProfile);
+            AwsConnection.RequireProfile(AwsProfile);
         if (Service != AllServices && invokedTargets.Contains(nameof(Deploy), StringComparer.OrdinalIgnoreCase))
             throw new PipelineException(
                 $"Deploy deploys every service, so --service {Service} does not apply to it. " +

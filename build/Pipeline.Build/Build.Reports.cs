@@ -1,3 +1,4 @@
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Reports;
 

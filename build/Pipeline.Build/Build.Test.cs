@@ -1,6 +1,5 @@
 using System.Xml.Linq;
 using Pipeline.Build.Engine;
-using Pipeline.Build.Steps;
 
 namespace Pipeline.Build;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Amazon.Runtime;
-using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.Clients;
 using Xunit;
 
 namespace Pipeline.TestSupport;

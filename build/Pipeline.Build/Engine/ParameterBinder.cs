@@ -90,3 +90,13 @@ internal sealed class ParameterBinder(
                     $"Unknown {what} '{name}'. {Suggestion.For(name, known)}Run ./build.sh --help for the parameters.");
     }
 }
+
+/// <summary>Where a parameter's value came from, shown by <c>--help</c>.</summary>
+public enum ParameterSource
+{
+    Default,
+    ParametersFile,
+    Profile,
+    Environment,
+    CommandLine,
+}

@@ -71,3 +71,14 @@ internal sealed class TargetRunner(TextWriter output)
         return line.Length > 100 ? line[..97] + "..." : line;
     }
 }
+
+/// <summary>How one target of the plan ended, for the table at the end of a run.</summary>
+internal sealed record TargetOutcome(string Target, TargetStatus Status, TimeSpan Duration, string? Note);
+
+public enum TargetStatus
+{
+    Succeeded,
+    Failed,
+    Skipped,
+    NotRun,
+}

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Docker.DotNet.Models;
-using Pipeline.Build.Steps;
+using Pipeline.Build.Deployment;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Local;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using Pipeline.Build.Engine;
-using Pipeline.Build.Steps;
 
 namespace Pipeline.Build.Local;
 
@@ -147,3 +146,6 @@ public sealed class LocalGateway
 
     static string HashFile(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 }
+
+/// <summary>The local gateway as recorded and as it answers now.</summary>
+public sealed record LocalGatewayStatus(int? ProcessId, Uri? Url, bool Running, bool Healthy);

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
-using Pipeline.Build.Steps;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Local;
@@ -214,3 +214,29 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalPlatformNaming
     static string? Label(ContainerInspectResponse container, string key) =>
         container.Config?.Labels is { } labels && labels.TryGetValue(key, out var value) ? value : null;
 }
+
+public enum LocalServiceOutcome
+{
+    /// <summary>The running container already had this image and configuration and was healthy; nothing was touched.</summary>
+    Unchanged,
+
+    /// <summary>No container existed; one was started.</summary>
+    Started,
+
+    /// <summary>The old container was stopped and a new one started in its place.</summary>
+    Replaced,
+}
+
+/// <summary>
+/// What <see cref="LocalServiceRunner"/> did (or, in a dry run, would do) to one service.
+/// <see cref="Unavailability"/> is the time from stopping the old container to the new one answering its health check.
+/// </summary>
+public sealed record LocalServiceResult(
+    string Service,
+    LocalServiceOutcome Outcome,
+    string ContainerName,
+    string? ContainerId,
+    string ImageReference,
+    Uri DirectUrl,
+    TimeSpan? Unavailability,
+    bool DryRun);

@@ -1,4 +1,4 @@
-using Pipeline.Build.Infra;
+using Pipeline.Build.Synthesis;
 
 namespace Pipeline.Build.Reports;
 
@@ -17,3 +17,57 @@ public sealed record Architecture(
     IReadOnlyList<AlarmLayout> Alarms,
     IReadOnlyList<ClusterLayout> Clusters,
     IReadOnlyList<TemplateResource> Resources);
+
+/// <summary>A CloudWatch alarm: the service whose resources it watches, how many metrics it evaluates and at which resolution.</summary>
+public sealed record AlarmLayout(string LogicalId, string? Service, int Metrics, bool HighResolution);
+
+/// <summary>An ECS cluster and whether Container Insights (billed as custom metrics) is on.</summary>
+public sealed record ClusterLayout(string LogicalId, bool ContainerInsights);
+
+/// <summary>An API Gateway v2 API: its name, protocol (HTTP or WEBSOCKET) and routes.</summary>
+public sealed record HttpApiLayout(string LogicalId, string Name, string Protocol, IReadOnlyList<RouteLayout> Routes);
+
+/// <summary>An Elastic Load Balancing v2 load balancer: application, network or gateway; internal or internet-facing.</summary>
+public sealed record LoadBalancerLayout(string LogicalId, string Type, string Scheme, string? Service);
+
+/// <summary>A CloudWatch log group, what writes to it, and how long it keeps events (null: forever).</summary>
+public sealed record LogGroupLayout(string LogicalId, string Purpose, int? RetentionInDays, string? Service);
+
+/// <summary>The VPC as the templates declare it.</summary>
+public sealed record NetworkLayout(
+    IReadOnlyList<string> VpcCidrs,
+    int PublicSubnets,
+    int PrivateSubnets,
+    int IsolatedSubnets,
+    int NatGateways,
+    int PublicIpv4Addresses,
+    int InternetGateways);
+
+/// <summary>An ECR repository, how many images its lifecycle policy keeps (null: no count rule) and the service that pulls from it.</summary>
+public sealed record RepositoryLayout(string LogicalId, string Name, int? KeepsImages, string? Service);
+
+/// <summary>Resources of one type that carry no price of their own, or that the estimate cannot price, and why.</summary>
+public sealed record ResourceTally(string Type, int Count, string Reason);
+
+/// <summary>One route of an HTTP API and the service whose load balancer it reaches (null when it reaches none).</summary>
+public sealed record RouteLayout(string RouteKey, string? Service, bool ThroughVpcLink);
+
+/// <summary>
+/// One ECS service with what it takes from its task definition, scalable target and load balancer.
+/// Cpu is in CPU units (1024 = 1 vCPU) and Memory in MiB, as in the task definition.
+/// </summary>
+public sealed record ServiceLayout(
+    string Name,
+    string LogicalId,
+    bool OnFargate,
+    int Cpu,
+    int Memory,
+    int MinTasks,
+    int MaxTasks,
+    int? ContainerPort,
+    int? TargetGroupPort,
+    int? ListenerPort,
+    string? HealthCheckPath);
+
+/// <summary>A VPC link of an HTTP API and how many subnets it places its interfaces in.</summary>
+public sealed record VpcLinkLayout(string LogicalId, int Subnets);

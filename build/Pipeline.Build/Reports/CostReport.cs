@@ -78,3 +78,10 @@ public static class CostReport
 
     static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 }
+
+/// <summary>How the Cost target prints its estimate.</summary>
+public enum ReportFormat
+{
+    Text,
+    Markdown,
+}

@@ -48,3 +48,33 @@ public sealed record PriceBook
         return new PriceTable(region, TakenOn, HoursPerMonth, Sources, prices);
     }
 }
+
+/// <summary>One list price: the amount in US dollars, what it is charged per, and the pricing page it comes from.</summary>
+public sealed record Price(decimal Usd, string Unit, string Source);
+
+/// <summary>The prices an estimate uses: one region's list prices, when they were taken and from which pages.</summary>
+public sealed record PriceTable(
+    string Region,
+    string TakenOn,
+    decimal HoursPerMonth,
+    IReadOnlyList<string> Sources,
+    RegionPrices Prices);
+
+/// <summary>The list prices of one region, one property per priced dimension (as spelled in prices.json).</summary>
+public sealed record RegionPrices
+{
+    public required Price NatGatewayHour { get; init; }
+    public required Price NatGatewayGb { get; init; }
+    public required Price PublicIpv4Hour { get; init; }
+    public required Price HttpApiMillionRequests { get; init; }
+    public required Price VpcLinkHour { get; init; }
+    public required Price FargateVcpuHour { get; init; }
+    public required Price FargateGbHour { get; init; }
+    public required Price AlbHour { get; init; }
+    public required Price AlbLcuHour { get; init; }
+    public required Price EcrGbMonth { get; init; }
+    public required Price LogsIngestionGb { get; init; }
+    public required Price LogsStorageGbMonth { get; init; }
+    public required Price AlarmMetricMonth { get; init; }
+    public required Price HighResolutionAlarmMetricMonth { get; init; }
+}

@@ -1,5 +1,5 @@
 using Pipeline.Build.Engine;
-using Pipeline.Build.Infra;
+using Pipeline.Build.Synthesis;
 
 namespace Pipeline.Build.Reports;
 
@@ -29,4 +29,10 @@ public sealed class ReportTemplateSource(string repositoryRoot, string? appDirec
         }
         return SynthesizedTemplates.Read(outDirectory);
     }
+}
+
+/// <summary>Which environment a report describes, and why that one (shown to the user when it was not asked for).</summary>
+public sealed record ReportScope(string Environment, int NatGateways, string? Reason = null)
+{
+    public string Subject => $"the {Environment} environment ({NatGateways} NAT gateway{(NatGateways == 1 ? "" : "s")})";
 }

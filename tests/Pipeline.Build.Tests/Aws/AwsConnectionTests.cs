@@ -1,5 +1,5 @@
 using Amazon.Runtime;
-using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Tests.Aws;

@@ -1,4 +1,4 @@
-using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.Clients;
 
 namespace Pipeline.Build.Tests.Aws;
 

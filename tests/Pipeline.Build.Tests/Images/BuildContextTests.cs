@@ -1,5 +1,5 @@
 using System.Formats.Tar;
-using Pipeline.Build.Docker;
+using Pipeline.Build.Images;
 
 namespace Pipeline.Build.Tests.Images;
 

@@ -1,4 +1,4 @@
-using Pipeline.Build.Docker;
+using Pipeline.Build.Images;
 
 namespace Pipeline.Build.Tests.Images;
 

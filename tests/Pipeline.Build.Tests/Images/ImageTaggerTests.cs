@@ -1,5 +1,5 @@
-using Pipeline.Build.Docker;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Images;
 
 namespace Pipeline.Build.Tests.Images;
 

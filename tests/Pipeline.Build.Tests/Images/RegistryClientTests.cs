@@ -1,6 +1,6 @@
 using System.Text;
-using Pipeline.Build.Docker;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Images;
 
 namespace Pipeline.Build.Tests.Images;
 

@@ -9,5 +9,5 @@ public sealed class NodeFactAttribute : CiStrictFactAttribute
         ? null
         : "node is not on PATH; the CDK app needs it to synthesize. Install Node.js 20+ to run this test.";
 
-    public static bool NodeIsInstalled => Pipeline.Build.Steps.ChildProcess.FindOnPath("node") is not null;
+    public static bool NodeIsInstalled => Pipeline.Build.Engine.ChildProcess.FindOnPath("node") is not null;
 }

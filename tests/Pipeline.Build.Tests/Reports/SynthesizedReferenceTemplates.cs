@@ -1,6 +1,6 @@
 using Pipeline.Build.Engine;
-using Pipeline.Build.Infra;
 using Pipeline.Build.Reports;
+using Pipeline.Build.Synthesis;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Tests.Reports;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Pipeline.Build.Infra;
+using Pipeline.Build.Synthesis;
 
 namespace Pipeline.Infra.Tests.Rules;
 

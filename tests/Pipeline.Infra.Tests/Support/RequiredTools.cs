@@ -43,7 +43,7 @@ public static class RequiredTools
         }
     }
 
-    static bool OnPath(string name) => Pipeline.Build.Steps.ChildProcess.FindOnPath(name) is not null;
+    static bool OnPath(string name) => Pipeline.Build.Engine.ChildProcess.FindOnPath(name) is not null;
 
     static bool Runs(string file, params string[] args)
     {

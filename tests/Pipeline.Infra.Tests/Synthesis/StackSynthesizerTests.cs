@@ -1,4 +1,4 @@
-using Pipeline.Build.Infra;
+using Pipeline.Build.Synthesis;
 using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;
 

@@ -1,6 +1,5 @@
 using Pipeline.Build.Aws;
-using Pipeline.Build.Deploy;
-using Pipeline.Build.Engine;
+using Pipeline.Build.Aws.Clients;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.TestSupport;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipeline.Build.Aws;
-using Pipeline.Build.Deploy;
+using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.TestSupport;

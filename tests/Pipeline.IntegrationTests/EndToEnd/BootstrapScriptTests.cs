@@ -61,6 +61,6 @@ public sealed class PowerShellFactAttribute : CiStrictFactAttribute
 internal static class PowerShell
 {
     public static string? Find() =>
-        Pipeline.Build.Steps.ChildProcess.FindOnPath("pwsh",
+        Pipeline.Build.Engine.ChildProcess.FindOnPath("pwsh",
             Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".dotnet", "tools"));
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Docker.DotNet.Models;
-using Pipeline.Build.Docker;
+using Pipeline.Build.Images;
 using Pipeline.Build.Local;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;

@@ -147,7 +147,7 @@ public sealed class LocalPlatformEndToEndTests(LocalDeploymentFixture fixture) :
     /// <summary>Service name to the content tag its container was started from (the label the platform sets).</summary>
     async Task<IReadOnlyDictionary<string, string>> ServedTagsAsync()
     {
-        using var engine = new Pipeline.Build.Docker.DockerEngine();
+        using var engine = new Pipeline.Build.Images.DockerEngine();
         var docker = await engine.ConnectAsync();
         var tags = new Dictionary<string, string>();
         foreach (var (service, id) in await Deployment.ContainerIdsAsync())

@@ -1,5 +1,5 @@
-using Pipeline.Build.Docker;
-using Pipeline.Build.Steps;
+using Pipeline.Build.Deployment;
+using Pipeline.Build.Images;
 using Pipeline.IntegrationTests.Infrastructure;
 
 namespace Pipeline.IntegrationTests.Images;

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
-using Pipeline.Build.Docker;
+using Pipeline.Build.Engine;
+using Pipeline.Build.Images;
 
 namespace Pipeline.IntegrationTests.Infrastructure;
 

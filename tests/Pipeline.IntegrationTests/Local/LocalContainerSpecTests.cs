@@ -1,5 +1,5 @@
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Local;
-using Pipeline.Build.Steps;
 
 namespace Pipeline.IntegrationTests.Local;
 

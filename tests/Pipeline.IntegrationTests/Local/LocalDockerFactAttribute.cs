@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Sockets;
-using Pipeline.Build.Local;
 using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Local;
@@ -19,7 +18,7 @@ public sealed class LocalDockerFactAttribute : CiStrictFactAttribute
 
     static string? FindMissingRequirement()
     {
-        var endpoint = Pipeline.Build.Docker.DockerEngine.FromEnvironment();
+        var endpoint = Pipeline.Build.Images.DockerEngine.FromEnvironment();
         if (endpoint.Scheme == "unix")
         {
             try

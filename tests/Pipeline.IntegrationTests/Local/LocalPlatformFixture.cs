@@ -13,7 +13,7 @@ public sealed class LocalPlatformFixture : IAsyncLifetime
     static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
 
     Exception? setupFailure;
-    readonly Pipeline.Build.Docker.DockerEngine engine = new();
+    readonly Pipeline.Build.Images.DockerEngine engine = new();
     IDockerClient? docker;
 
     public LocalPlatformNaming Naming { get; } = new("apigw-it-" + RunId, "it-" + RunId);

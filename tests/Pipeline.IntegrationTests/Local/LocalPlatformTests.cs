@@ -81,7 +81,7 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFix
         var changed = Pipeline.Manifests.ServiceCatalog.Load(services.Path);
 
         var second = await fixture.Runner().EnsureRunningAsync(
-            [new Pipeline.Build.Steps.ServiceImage(changed["web"], LocalTestImage.Repository, fixture.FirstTag)], changed, false, log, default);
+            [new Pipeline.Build.Deployment.ServiceImage(changed["web"], LocalTestImage.Repository, fixture.FirstTag)], changed, false, log, default);
 
         second.Single().Outcome.Should().Be(LocalServiceOutcome.Replaced);
         second.Single().ContainerId.Should().NotBe(first.Single().ContainerId);
@@ -123,7 +123,7 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFix
         var broken = Pipeline.Manifests.ServiceCatalog.Load(services.Path);
 
         var deploy = () => fixture.Runner().EnsureRunningAsync(
-            [new Pipeline.Build.Steps.ServiceImage(broken["web"], LocalTestImage.Repository, fixture.SecondTag)], broken, false, log, default);
+            [new Pipeline.Build.Deployment.ServiceImage(broken["web"], LocalTestImage.Repository, fixture.SecondTag)], broken, false, log, default);
 
         await deploy.Should().ThrowAsync<PipelineException>().WithMessage("*boom: bad release*");
         var restored = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));

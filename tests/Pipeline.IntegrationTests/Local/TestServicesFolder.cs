@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using Pipeline.Build.Steps;
+using Pipeline.Build.Deployment;
 using Pipeline.Manifests;
 
 namespace Pipeline.IntegrationTests.Local;

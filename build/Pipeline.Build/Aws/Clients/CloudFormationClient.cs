@@ -1,0 +1,214 @@
+using System.Xml.Linq;
+
+namespace Pipeline.Build.Aws.Clients;
+
+/// <summary>The CloudFormation operations the pipeline uses: change sets, stacks and stack events.</summary>
+public sealed class CloudFormationClient(AwsConnection connection, HttpClient http)
+{
+    readonly AwsQueryClient query = new(connection, AwsService.CloudFormation, "2010-05-15", http);
+
+    public Uri Endpoint => query.Endpoint;
+
+    /// <summary>The stack, or null when no stack of that name exists.</summary>
+    public async Task<StackDescription?> DescribeStackAsync(string stackName, CancellationToken ct)
+    {
+        XElement result;
+        try
+        {
+            result = await query.CallAsync("DescribeStacks", [new("StackName", stackName)], ct);
+        }
+        catch (AwsServiceException e) when (e.ErrorCode == "ValidationError" && e.ErrorMessage.Contains("does not exist", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var stack = result.Members("Stacks").FirstOrDefault();
+        if (stack is null)
+            return null;
+        var outputs = stack.Members("Outputs").ToDictionary(o => o.Text("OutputKey"), o => o.Text("OutputValue"));
+        return new StackDescription(stack.Text("StackName"), stack.Text("StackId"), stack.Text("StackStatus"), stack.Text("StackStatusReason"), outputs)
+        {
+            Parameters = stack.Members("Parameters").ToDictionary(p => p.Text("ParameterKey"), p => p.Text("ParameterValue")),
+        };
+    }
+
+    /// <summary>The stack's resources: logical id, physical id and type (used where outputs are not available).</summary>
+    public async Task<IReadOnlyList<StackResource>> ListStackResourcesAsync(string stackName, CancellationToken ct)
+    {
+        var resources = new List<StackResource>();
+        string? nextToken = null;
+        do
+        {
+            var parameters = new List<KeyValuePair<string, string>> { new("StackName", stackName) };
+            if (nextToken is not null) parameters.Add(new("NextToken", nextToken));
+            var result = await query.CallAsync("ListStackResources", parameters, ct);
+            resources.AddRange(result.Members("StackResourceSummaries").Select(r =>
+                new StackResource(r.Text("LogicalResourceId"), r.Text("PhysicalResourceId"), r.Text("ResourceType"))));
+            nextToken = result.Text("NextToken") is { Length: > 0 } token ? token : null;
+        }
+        while (nextToken is not null);
+        return resources;
+    }
+
+    /// <summary>Creates a change set; returns its id. The client token makes a retried call create it only once.</summary>
+    public async Task<string> CreateChangeSetAsync(ChangeSetRequest request, CancellationToken ct)
+    {
+        var parameters = new List<KeyValuePair<string, string>>
+        {
+            new("StackName", request.StackName),
+            new("ChangeSetName", request.ChangeSetName),
+            new("ChangeSetType", request.CreatesStack ? "CREATE" : "UPDATE"),
+            new("ClientToken", NewToken()),
+            new("Capabilities.member.1", "CAPABILITY_IAM"),
+            new("Capabilities.member.2", "CAPABILITY_NAMED_IAM"),
+            new("Capabilities.member.3", "CAPABILITY_AUTO_EXPAND"),
+        };
+        if (request.TemplateUrl is not null)
+            parameters.Add(new("TemplateURL", request.TemplateUrl));
+        else if (request.TemplateBody is not null)
+            parameters.Add(new("TemplateBody", request.TemplateBody));
+        else if (request.CreatesStack)
+            throw new ArgumentException("A change set that creates a stack needs a template body or URL.", nameof(request));
+        else
+            parameters.Add(new("UsePreviousTemplate", "true"));
+        var index = 1;
+        foreach (var (key, value) in request.Parameters)
+        {
+            parameters.Add(new($"Parameters.member.{index}.ParameterKey", key));
+            parameters.Add(new($"Parameters.member.{index}.ParameterValue", value));
+            index++;
+        }
+        foreach (var key in request.PreviousValueParameters)
+        {
+            parameters.Add(new($"Parameters.member.{index}.ParameterKey", key));
+            parameters.Add(new($"Parameters.member.{index}.UsePreviousValue", "true"));
+            index++;
+        }
+        index = 1;
+        foreach (var (key, value) in request.Tags)
+        {
+            parameters.Add(new($"Tags.member.{index}.Key", key));
+            parameters.Add(new($"Tags.member.{index}.Value", value));
+            index++;
+        }
+        var result = await query.CallAsync("CreateChangeSet", parameters, ct);
+        return result.Text("Id");
+    }
+
+    public async Task<ChangeSetDescription> DescribeChangeSetAsync(string stackName, string changeSetName, CancellationToken ct)
+    {
+        var changes = new List<ResourceChange>();
+        string? nextToken = null;
+        XElement result;
+        do
+        {
+            var parameters = new List<KeyValuePair<string, string>> { new("StackName", stackName), new("ChangeSetName", changeSetName) };
+            if (nextToken is not null)
+                parameters.Add(new("NextToken", nextToken));
+            result = await query.CallAsync("DescribeChangeSet", parameters, ct);
+            changes.AddRange(result.Members("Changes")
+                .Select(c => c.Element("ResourceChange"))
+                .OfType<XElement>()
+                .Select(rc => new ResourceChange(rc.Text("Action"), rc.Text("LogicalResourceId"), rc.Text("ResourceType"), rc.Text("Replacement"))));
+            nextToken = NonEmpty(result.Text("NextToken"));
+        }
+        while (nextToken is not null);
+        return new ChangeSetDescription(result.Text("ChangeSetId"), result.Text("Status"), result.Text("ExecutionStatus"), result.Text("StatusReason"), changes);
+    }
+
+    public Task ExecuteChangeSetAsync(string stackName, string changeSetName, CancellationToken ct) =>
+        query.CallAsync("ExecuteChangeSet",
+            [new("StackName", stackName), new("ChangeSetName", changeSetName), new("ClientRequestToken", NewToken())], ct);
+
+    public Task DeleteChangeSetAsync(string stackName, string changeSetName, CancellationToken ct) =>
+        query.CallAsync("DeleteChangeSet", [new("StackName", stackName), new("ChangeSetName", changeSetName)], ct);
+
+    public Task DeleteStackAsync(string stackName, CancellationToken ct) =>
+        query.CallAsync("DeleteStack", [new("StackName", stackName), new("ClientRequestToken", NewToken())], ct);
+
+    /// <summary>Events newer than <paramref name="since"/>, oldest first (the API pages newest first).</summary>
+    public async Task<IReadOnlyList<StackEvent>> DescribeStackEventsAsync(string stackName, DateTimeOffset since, CancellationToken ct)
+    {
+        var events = new List<StackEvent>();
+        string? nextToken = null;
+        do
+        {
+            var parameters = new List<KeyValuePair<string, string>> { new("StackName", stackName) };
+            if (nextToken is not null)
+                parameters.Add(new("NextToken", nextToken));
+            var result = await query.CallAsync("DescribeStackEvents", parameters, ct);
+            var page = result.Members("StackEvents")
+                .Select(e => new StackEvent(e.Text("EventId"), e.Time("Timestamp") ?? DateTimeOffset.MinValue, e.Text("LogicalResourceId"),
+                    e.Text("ResourceType"), e.Text("ResourceStatus"), e.Text("ResourceStatusReason")))
+                .ToList();
+            events.AddRange(page.Where(e => e.Timestamp >= since));
+            nextToken = page.Count > 0 && page.Min(e => e.Timestamp) >= since ? NonEmpty(result.Text("NextToken")) : null;
+        }
+        while (nextToken is not null);
+        return events.OrderBy(e => e.Timestamp).ToList();
+    }
+
+    static string NewToken() => "pipeline-" + Guid.NewGuid().ToString("N");
+
+    static string? NonEmpty(string value) => value.Length == 0 ? null : value;
+}
+
+/// <summary>A change set as DescribeChangeSet reports it, with all pages of changes.</summary>
+public sealed record ChangeSetDescription(
+    string ChangeSetId,
+    string Status,
+    string ExecutionStatus,
+    string StatusReason,
+    IReadOnlyList<ResourceChange> Changes)
+{
+    /// <summary>CloudFormation's way of saying "nothing to do": the change set fails with this reason.</summary>
+    public bool HasNoChanges =>
+        Status == "FAILED" &&
+        (StatusReason.Contains("didn't contain changes", StringComparison.OrdinalIgnoreCase) ||
+         StatusReason.Contains("No updates are to be performed", StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>
+/// What CreateChangeSet needs. At most one of <see cref="TemplateBody"/> and <see cref="TemplateUrl"/> is set;
+/// with neither, the stack's current template is reused (an update that changes parameters only).
+/// </summary>
+public sealed record ChangeSetRequest(
+    string StackName,
+    string ChangeSetName,
+    bool CreatesStack,
+    string? TemplateBody,
+    string? TemplateUrl,
+    IReadOnlyDictionary<string, string> Parameters,
+    IReadOnlyDictionary<string, string> Tags)
+{
+    /// <summary>Parameters that keep the value the stack has now.</summary>
+    public IReadOnlyCollection<string> PreviousValueParameters { get; init; } = [];
+}
+
+/// <summary>One resource in a change set: Add, Modify, Remove (or Import/Dynamic), and whether a Modify replaces it.</summary>
+public sealed record ResourceChange(string Action, string LogicalResourceId, string ResourceType, string Replacement);
+
+/// <summary>A CloudFormation stack as DescribeStacks reports it.</summary>
+public sealed record StackDescription(
+    string StackName,
+    string StackId,
+    string Status,
+    string StatusReason,
+    IReadOnlyDictionary<string, string> Outputs)
+{
+    /// <summary>Current parameter values (e.g. the image tag each service runs).</summary>
+    public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
+
+    public bool IsInProgress => Status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal);
+}
+
+/// <summary>One entry of a stack's event log.</summary>
+public sealed record StackEvent(
+    string EventId,
+    DateTimeOffset Timestamp,
+    string LogicalResourceId,
+    string ResourceType,
+    string ResourceStatus,
+    string ResourceStatusReason);
+
+/// <summary>One resource of a stack as ListStackResources reports it.</summary>
+public sealed record StackResource(string LogicalId, string PhysicalId, string Type);

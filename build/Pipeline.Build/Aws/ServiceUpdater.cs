@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Engine;
+
+namespace Pipeline.Build.Aws;
+
+/// <summary>
+/// Rolls ECS services: forces a new deployment of each, then waits for steady state, showing running / pending /
+/// desired counts and the rollout state. A circuit-breaker rollback or stopped tasks fail with the tasks' stop reasons.
+/// </summary>
+public sealed class ServiceUpdater(EcsClient ecs, TimeSpan? pollInterval = null)
+{
+    readonly TimeSpan pollInterval = pollInterval ?? TimeSpan.FromSeconds(10);
+
+    public async Task UpdateAsync(
+        string cluster, IReadOnlyList<string> ecsServiceNames, bool forceNewDeployment, TimeSpan bound, bool dryRun, IStepLog log, CancellationToken ct)
+    {
+        if (ecsServiceNames.Count == 0)
+            return;
+        var (current, missing) = await ecs.DescribeServicesAsync(cluster, ecsServiceNames, ct);
+        var notActive = current.Where(s => s.Status != "ACTIVE").Select(s => $"{s.ServiceName} ({s.Status})");
+        if (missing.Count > 0 || notActive.Any())
+            throw new PipelineException(
+                $"ECS cluster {cluster}: services not found or not active: {string.Join(", ", missing.Concat(notActive))}. " +
+                "Deploy the infrastructure first (DeployInfra), or check the cluster and service names.");
+
+        if (dryRun)
+        {
+            foreach (var service in current)
+                log.Info($"{service.ServiceName}: would {(forceNewDeployment ? "force a new deployment" : "wait for steady state")} " +
+                         $"(now {service.RunningCount}/{service.DesiredCount} running, task definition {ShortName(service.TaskDefinition)}). Dry run: nothing touched.");
+            return;
+        }
+
+        var started = DateTimeOffset.UtcNow;
+        var previousTaskDefinitions = new Dictionary<string, string>();
+        var deploymentIds = new Dictionary<string, string>();
+        foreach (var service in current)
+        {
+            previousTaskDefinitions[service.ServiceName] = ActiveTaskDefinitionBefore(service);
+            var updated = forceNewDeployment ? await ecs.ForceNewDeploymentAsync(cluster, service.ServiceName, ct) : service;
+            deploymentIds[service.ServiceName] = updated.Primary?.Id ?? "";
+            if (forceNewDeployment)
+                log.Info($"{service.ServiceName}: new deployment {updated.Primary?.Id} started.");
+        }
+
+        var waited = Stopwatch.StartNew();
+        // Callers may name services by ARN; DescribeServices answers with short names, so track those.
+        var pending = current.Select(s => s.ServiceName).ToList();
+        var lastProgress = new Dictionary<string, string>();
+        while (true)
+        {
+            var (services, _) = await ecs.DescribeServicesAsync(cluster, pending, ct);
+            foreach (var service in services)
+            {
+                var primary = service.Primary;
+                var progress = $"{service.RunningCount} running, {service.PendingCount} pending, {service.DesiredCount} desired, " +
+                               $"rollout {(primary?.RolloutState is { Length: > 0 } state ? state : "n/a")}";
+                if (!lastProgress.TryGetValue(service.ServiceName, out var last) || last != progress)
+                    log.Info($"{service.ServiceName}: {progress}");
+                lastProgress[service.ServiceName] = progress;
+
+                await ThrowIfFailedAsync(cluster, service, deploymentIds[service.ServiceName], previousTaskDefinitions[service.ServiceName], started, ct);
+                if (IsSteady(service))
+                {
+                    log.Info($"{service.ServiceName}: steady ({service.RunningCount}/{service.DesiredCount} running {ShortName(service.TaskDefinition)}).");
+                    pending.Remove(service.ServiceName);
+                }
+            }
+            if (pending.Count == 0)
+                return;
+            if (waited.Elapsed >= bound)
+                throw new PipelineException(
+                    $"ECS services {string.Join(", ", pending)} in cluster {cluster} did not reach steady state within {bound.TotalMinutes:0.#} min " +
+                    $"(last: {string.Join("; ", pending.Select(p => p + ": " + lastProgress.GetValueOrDefault(p, "unknown")))}). " +
+                    "The deployment continues in AWS; check the service events and task logs, or raise the wait bound.");
+            await Task.Delay(pollInterval, ct);
+        }
+    }
+
+    static bool IsSteady(EcsService service) =>
+        service.Deployments.Count == 1 &&
+        service.Primary is { } primary &&
+        primary.RolloutState is "COMPLETED" or "" &&
+        service.RunningCount == service.DesiredCount &&
+        service.PendingCount == 0;
+
+    async Task ThrowIfFailedAsync(string cluster, EcsService service, string deploymentId, string previousTaskDefinition, DateTimeOffset started, CancellationToken ct)
+    {
+        var ours = service.Deployments.FirstOrDefault(d => d.Id == deploymentId);
+        var rolledBack = ours?.RolloutState == "FAILED"
+            || (ours is not null && ours.Status != "PRIMARY" && service.Primary?.TaskDefinition == previousTaskDefinition && previousTaskDefinition != ours.TaskDefinition);
+        var failedTasks = ours?.FailedTasks ?? service.Primary?.FailedTasks ?? 0;
+        if (!rolledBack && failedTasks == 0)
+            return;
+
+        var reasons = await StopReasonsAsync(cluster, service.ServiceName, started, ct);
+        var what = rolledBack
+            ? $"the deployment circuit breaker rolled it back{(ours?.RolloutStateReason is { Length: > 0 } r ? $" ({r})" : "")}"
+            : $"{failedTasks} task(s) of the new deployment stopped";
+        throw new PipelineException(
+            $"ECS service {service.ServiceName} in cluster {cluster}: {what}. " +
+            (reasons.Count > 0 ? "Stopped tasks: " + string.Join("; ", reasons) + ". " : "No stopped task was found to explain it. ") +
+            (rolledBack ? "The previous version keeps serving. " : "") +
+            "Check the container logs and the health check of the new image, then redeploy.");
+    }
+
+    async Task<IReadOnlyList<string>> StopReasonsAsync(string cluster, string serviceName, DateTimeOffset since, CancellationToken ct)
+    {
+        var stopped = await ecs.ListTasksAsync(cluster, serviceName, "STOPPED", ct);
+        if (stopped.Count == 0)
+            return [];
+        var tasks = await ecs.DescribeTasksAsync(cluster, stopped.Take(10).ToList(), ct);
+        return tasks
+            .Where(t => t.StoppedAt is null || t.StoppedAt >= since.AddMinutes(-1))
+            .Select(t => $"{ShortName(t.TaskArn)} ({ShortName(t.TaskDefinition)}): " +
+                         string.Join(", ", new[] { t.StopCode, t.StoppedReason }.Concat(t.ContainerReasons).Where(s => s.Length > 0)))
+            .ToList();
+    }
+
+    // The task definition to which a circuit breaker would roll back: the one serving before our deployment.
+    static string ActiveTaskDefinitionBefore(EcsService service) =>
+        service.Deployments.FirstOrDefault(d => d.Status == "ACTIVE")?.TaskDefinition ?? service.Primary?.TaskDefinition ?? service.TaskDefinition;
+
+    static string ShortName(string arn) => arn[(arn.LastIndexOf('/') + 1)..];
+}

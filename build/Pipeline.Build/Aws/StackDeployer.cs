@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Text;
+using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Engine;
+
+namespace Pipeline.Build.Aws;
+
+/// <summary>
+/// Deploys one CloudFormation stack through a change set: shows what changes (add / modify / remove, replacements),
+/// then executes it and streams the stack's events, or under a dry run deletes it again.
+/// Handles the states a plain "update-stack" trips over: a busy stack, a failed first create, a stuck rollback.
+/// </summary>
+public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateStore? templateStore = null, StackDeployerOptions? options = null)
+{
+    readonly StackDeployerOptions options = options ?? new StackDeployerOptions();
+
+    public async Task<StackDeployOutcome> DeployAsync(StackDeployRequest request, bool dryRun, IStepLog log, CancellationToken ct)
+    {
+        var stackName = request.StackName;
+        var templateBody = request.TemplatePath is null ? null : await ReadTemplateAsync(request.TemplatePath, ct);
+        var stack = await WaitWhileBusyAsync(stackName, log, ct);
+        if (templateBody is null && (stack is null || stack.Status is "ROLLBACK_COMPLETE" or "REVIEW_IN_PROGRESS"))
+            throw new PipelineException($"Stack {stackName} is not deployed yet, so it has no current template to update. Run ./build.sh Deploy first.");
+
+        if (stack?.Status is "ROLLBACK_COMPLETE" or "ROLLBACK_FAILED" && dryRun)
+        {
+            log.Warn($"stack {stackName} is in {stack.Status} from a failed first create; a real deploy deletes it and creates it again. Dry run: nothing touched.");
+            return new StackDeployOutcome(stackName, StackDeployKind.DryRun, new Dictionary<string, string>());
+        }
+        if (stack?.Status == "ROLLBACK_COMPLETE")
+        {
+            log.Warn($"stack {stackName} is in ROLLBACK_COMPLETE: its first create failed and it cannot be updated. Deleting it and creating it again.");
+            await DeleteStackAndWaitAsync(stackName, log, ct);
+            stack = null;
+        }
+        if (stack is not null)
+            ThrowIfStuck(stack);
+
+        var createsStack = stack is null || stack.Status == "REVIEW_IN_PROGRESS";
+        var changeSetName = "pipeline-" + DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..6];
+        var (inlineBody, templateUrl) = templateBody is null ? (null, null) : await PlaceTemplateAsync(stackName, templateBody, log, ct);
+        try
+        {
+            await cloudFormation.CreateChangeSetAsync(
+                new ChangeSetRequest(stackName, changeSetName, createsStack, inlineBody, templateUrl, request.Parameters, request.Tags)
+                {
+                    PreviousValueParameters = request.PreviousValueParameters,
+                }, ct);
+        }
+        // Some CloudFormation implementations refuse an empty change set outright instead of failing it.
+        catch (AwsServiceException e) when (e.ErrorCode == "ValidationError" && e.ErrorMessage.Contains("No updates are to be performed", StringComparison.Ordinal))
+        {
+            log.Info($"stack {stackName}: no changes, nothing to deploy.");
+            return new StackDeployOutcome(stackName, StackDeployKind.NoChanges, stack?.Outputs ?? new Dictionary<string, string>());
+        }
+        var changeSet = await WaitForChangeSetAsync(stackName, changeSetName, ct);
+
+        if (changeSet.HasNoChanges)
+        {
+            await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, ct);
+            log.Info($"stack {stackName}: no changes, nothing to deploy.");
+            return new StackDeployOutcome(stackName, StackDeployKind.NoChanges, stack?.Outputs ?? new Dictionary<string, string>());
+        }
+        if (changeSet.Status == "FAILED")
+        {
+            await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, ct);
+            throw new PipelineException(
+                $"Stack {stackName}: CloudFormation rejected the change set: {changeSet.StatusReason}. Fix the template or parameters and deploy again.");
+        }
+
+        ShowChangeSet(stackName, changeSet, log);
+
+        if (dryRun)
+        {
+            await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, ct);
+            // A CREATE change set leaves an empty stack in REVIEW_IN_PROGRESS behind; a dry run must leave nothing.
+            if (createsStack && stack is null)
+                await cloudFormation.DeleteStackAsync(stackName, ct);
+            log.Info($"stack {stackName}: dry run, change set deleted without executing.");
+            return new StackDeployOutcome(stackName, StackDeployKind.DryRun, stack?.Outputs ?? new Dictionary<string, string>());
+        }
+
+        var alreadySeen = (await cloudFormation.DescribeStackEventsAsync(stackName, DateTimeOffset.UtcNow.AddMinutes(-10), ct))
+            .Select(e => e.EventId).ToHashSet();
+        await cloudFormation.ExecuteChangeSetAsync(stackName, changeSetName, ct);
+        var final = await StreamUntilSettledAsync(stackName, alreadySeen, log, ct);
+
+        if (final.Status is "CREATE_COMPLETE" or "UPDATE_COMPLETE" or "IMPORT_COMPLETE")
+        {
+            log.Info($"stack {stackName}: {final.Status}.");
+            return new StackDeployOutcome(stackName, createsStack ? StackDeployKind.Created : StackDeployKind.Updated, final.Outputs);
+        }
+        throw new PipelineException(
+            $"Stack {stackName} ended in {final.Status}{Reason(final.StatusReason)}. {await DescribeFailuresAsync(stackName, ct)}" +
+            (final.Status == "UPDATE_ROLLBACK_COMPLETE" ? "The previous version is still deployed. " : "") +
+            "Fix the failing resource and deploy again.");
+    }
+
+    static async Task<string> ReadTemplateAsync(string templatePath, CancellationToken ct)
+    {
+        if (!File.Exists(templatePath))
+            throw new PipelineException($"Template {templatePath}: file not found. Run the SynthInfra target first.");
+        return await File.ReadAllTextAsync(templatePath, ct);
+    }
+
+    async Task<(string? Body, string? Url)> PlaceTemplateAsync(string stackName, string templateBody, IStepLog log, CancellationToken ct)
+    {
+        if (Encoding.UTF8.GetByteCount(templateBody) <= TemplateStore.InlineTemplateLimit)
+            return (templateBody, null);
+        if (templateStore is null)
+            throw new PipelineException(
+                $"Stack {stackName}: the template is larger than CloudFormation's inline limit of {TemplateStore.InlineTemplateLimit:N0} bytes and no template bucket is configured. " +
+                "Deploy with a template store (S3) so the template can be uploaded.");
+        return (null, await templateStore.UploadAsync(stackName, templateBody, log, ct));
+    }
+
+    async Task<StackDescription?> WaitWhileBusyAsync(string stackName, IStepLog log, CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        var announced = false;
+        while (true)
+        {
+            var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
+            if (stack is null || !stack.IsInProgress || stack.Status == "REVIEW_IN_PROGRESS")
+                return stack;
+            if (waited.Elapsed >= options.BusyWait)
+                throw new PipelineException(
+                    $"Stack {stackName} is still busy ({stack.Status}) after waiting {Format(options.BusyWait)}. " +
+                    "Another deploy or a rollback is running; let it finish (watch it in the CloudFormation console) and run the deploy again.");
+            if (!announced)
+            {
+                log.Info($"stack {stackName} is busy ({stack.Status}); waiting up to {Format(options.BusyWait)} for it to finish.");
+                announced = true;
+            }
+            await Task.Delay(options.PollInterval, ct);
+        }
+    }
+
+    static void ThrowIfStuck(StackDescription stack)
+    {
+        var name = stack.StackName;
+        switch (stack.Status)
+        {
+            case "UPDATE_ROLLBACK_FAILED":
+                throw new PipelineException(
+                    $"Stack {name} is in UPDATE_ROLLBACK_FAILED{Reason(stack.StatusReason)}: an update failed and CloudFormation could not roll some resources back, " +
+                    "so the stack accepts no update until that rollback finishes. Fix the resource named in the stack events (or the cause, e.g. a deleted dependency), then run " +
+                    $"'aws cloudformation continue-update-rollback --stack-name {name}' (add '--resources-to-skip <LogicalId>' for resources that cannot be restored), " +
+                    $"or delete the stack with 'aws cloudformation delete-stack --stack-name {name}'. Then deploy again.");
+            case "ROLLBACK_FAILED":
+                throw new PipelineException(
+                    $"Stack {name} is in ROLLBACK_FAILED{Reason(stack.StatusReason)}: its first create failed and the cleanup failed too. " +
+                    $"Delete it with 'aws cloudformation delete-stack --stack-name {name}' (with '--retain-resources' for what cannot be deleted), then deploy again.");
+            case "DELETE_FAILED":
+                throw new PipelineException(
+                    $"Stack {name} is in DELETE_FAILED{Reason(stack.StatusReason)}. Finish the delete ('aws cloudformation delete-stack --stack-name {name}', " +
+                    "with '--retain-resources' for what cannot be deleted), then deploy again.");
+        }
+    }
+
+    async Task DeleteStackAndWaitAsync(string stackName, IStepLog log, CancellationToken ct)
+    {
+        await cloudFormation.DeleteStackAsync(stackName, ct);
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
+            if (stack is null || stack.Status == "DELETE_COMPLETE")
+            {
+                log.Info($"stack {stackName}: deleted.");
+                return;
+            }
+            if (stack.Status == "DELETE_FAILED")
+                throw new PipelineException(
+                    $"Stack {stackName}: deleting the failed stack failed{Reason(stack.StatusReason)}. Delete it by hand ('aws cloudformation delete-stack --stack-name {stackName}') and deploy again.");
+            if (waited.Elapsed >= options.OperationWait)
+                throw new PipelineException($"Stack {stackName}: still {stack.Status} after {Format(options.OperationWait)}. Wait for the delete to finish, then deploy again.");
+            await Task.Delay(options.PollInterval, ct);
+        }
+    }
+
+    async Task<ChangeSetDescription> WaitForChangeSetAsync(string stackName, string changeSetName, CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            var changeSet = await cloudFormation.DescribeChangeSetAsync(stackName, changeSetName, ct);
+            if (changeSet.Status is not ("CREATE_PENDING" or "CREATE_IN_PROGRESS"))
+                return changeSet;
+            if (waited.Elapsed >= options.OperationWait)
+                throw new PipelineException(
+                    $"Stack {stackName}: change set {changeSetName} still {changeSet.Status} after {Format(options.OperationWait)}. Check CloudFormation's health and deploy again.");
+            await Task.Delay(options.PollInterval, ct);
+        }
+    }
+
+    static void ShowChangeSet(string stackName, ChangeSetDescription changeSet, IStepLog log)
+    {
+        var added = changeSet.Changes.Count(c => c.Action == "Add");
+        var modified = changeSet.Changes.Count(c => c.Action == "Modify");
+        var replaced = changeSet.Changes.Count(c => c.Action == "Modify" && c.Replacement is "True" or "Conditional");
+        var removed = changeSet.Changes.Count(c => c.Action == "Remove");
+        log.Info($"stack {stackName}: {added} to add, {modified} to modify ({replaced} replaced), {removed} to remove");
+        foreach (var change in changeSet.Changes)
+        {
+            var symbol = change.Action switch { "Add" => "+", "Remove" => "-", "Modify" => "~", _ => "?" };
+            var replacement = change.Action == "Modify" && change.Replacement is "True" or "Conditional"
+                ? change.Replacement == "True" ? "  [replacement]" : "  [may be replaced]"
+                : "";
+            log.Info($"  {symbol} {change.Action,-6} {change.LogicalResourceId} ({change.ResourceType}){replacement}");
+        }
+    }
+
+    async Task<StackDescription> StreamUntilSettledAsync(string stackName, HashSet<string> alreadySeen, IStepLog log, CancellationToken ct)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            foreach (var stackEvent in await cloudFormation.DescribeStackEventsAsync(stackName, DateTimeOffset.UtcNow.AddMinutes(-10) - waited.Elapsed, ct))
+            {
+                if (!alreadySeen.Add(stackEvent.EventId))
+                    continue;
+                log.Detail($"{stackEvent.Timestamp:HH:mm:ss} {stackEvent.ResourceStatus,-20} {stackEvent.LogicalResourceId} ({stackEvent.ResourceType}){Reason(stackEvent.ResourceStatusReason)}");
+            }
+            var stack = await cloudFormation.DescribeStackAsync(stackName, ct)
+                ?? throw new PipelineException($"Stack {stackName} disappeared while deploying. Someone deleted it; deploy again.");
+            if (!stack.IsInProgress)
+                return stack;
+            if (waited.Elapsed >= options.OperationWait)
+                throw new PipelineException(
+                    $"Stack {stackName} is still {stack.Status} after {Format(options.OperationWait)}. The operation continues in AWS; " +
+                    "watch it in the CloudFormation console and run the deploy again once it has finished.");
+            await Task.Delay(options.PollInterval, ct);
+        }
+    }
+
+    async Task<string> DescribeFailuresAsync(string stackName, CancellationToken ct)
+    {
+        var failures = (await cloudFormation.DescribeStackEventsAsync(stackName, DateTimeOffset.UtcNow.AddHours(-2), ct))
+            .Where(e => e.ResourceStatus.EndsWith("_FAILED", StringComparison.Ordinal) && e.ResourceStatusReason.Length > 0)
+            .Select(e => $"{e.LogicalResourceId} ({e.ResourceType}): {e.ResourceStatusReason}")
+            .Distinct()
+            .ToList();
+        return failures.Count == 0 ? "" : "Failed resources: " + string.Join("; ", failures) + ". ";
+    }
+
+    static string Reason(string reason) => string.IsNullOrWhiteSpace(reason) ? "" : $" ({reason})";
+
+    static string Format(TimeSpan span) => span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0.#} s";
+}
+
+public enum StackDeployKind
+{
+    Created,
+    Updated,
+    NoChanges,
+    DryRun,
+}
+
+/// <summary>What a stack deploy did, and the stack's outputs afterwards (empty for a dry run of a new stack).</summary>
+public sealed record StackDeployOutcome(string StackName, StackDeployKind Kind, IReadOnlyDictionary<string, string> Outputs);
+
+/// <summary>
+/// One stack to deploy: its name, the synthesized template file, parameters and stack tags.
+/// A null <see cref="TemplatePath"/> updates an existing stack's parameters on its current template.
+/// </summary>
+public sealed record StackDeployRequest(
+    string StackName,
+    string? TemplatePath,
+    IReadOnlyDictionary<string, string> Parameters,
+    IReadOnlyDictionary<string, string> Tags)
+{
+    /// <summary>Parameters that keep their current value (Redeploy of one service keeps the others' image tags).</summary>
+    public IReadOnlyCollection<string> PreviousValueParameters { get; init; } = [];
+}
+
+/// <summary>The bounds of a stack deploy's waits.</summary>
+public sealed record StackDeployerOptions
+{
+    /// <summary>How long to wait for another operation on the stack to finish before giving up. Default 30 minutes.</summary>
+    public TimeSpan BusyWait { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How long a change set creation, a stack update or a delete may take. Default 60 minutes.</summary>
+    public TimeSpan OperationWait { get; init; } = TimeSpan.FromMinutes(60);
+
+    /// <summary>How often stack status and events are polled. Default 5 seconds.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,9 +1,0 @@
-namespace Pipeline.Build.Deploy;
-
-public enum StackDeployKind
-{
-    Created,
-    Updated,
-    NoChanges,
-    DryRun,
-}

@@ -1,0 +1,46 @@
+using Pipeline.Build.Images;
+using Pipeline.Manifests;
+
+namespace Pipeline.Build.Deployment;
+
+/// <summary>Everything a platform needs from the build's parameters, bound once per run.</summary>
+public sealed record DeploySettings
+{
+    public required string RootDirectory { get; init; }
+    public required string ArtifactsDirectory { get; init; }
+    public required ServiceCatalog Catalog { get; init; }
+    public required string Environment { get; init; }
+    public required bool DryRun { get; init; }
+    public string? Registry { get; init; }
+    public string? RegistryUsername { get; init; }
+    public string? RegistryPassword { get; init; }
+    public string? BaseImageRegistry { get; init; }
+    public string? AwsRegion { get; init; }
+    public string? AwsProfile { get; init; }
+    public int NatGateways { get; init; } = 1;
+    public int GatewayPort { get; init; } = 8080;
+    public Uri? HealthUrl { get; init; }
+    public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromMinutes(2);
+    public TimeSpan RolloutTimeout { get; init; } = TimeSpan.FromMinutes(15);
+
+    public string ServicesDirectory => Path.Combine(RootDirectory, "services");
+}
+
+/// <summary>Where the Deploy chain deploys to. The targets are the same; the platform decides what each means.</summary>
+public enum PlatformKind
+{
+    /// <summary>Containers in the local Docker engine behind a local gateway with the HTTP API's routes.</summary>
+    Local,
+
+    /// <summary>ECR, CloudFormation, ECS Fargate and API Gateway.</summary>
+    Aws,
+}
+
+/// <summary>Credentials for a registry given with --registry, when the user supplied them.</summary>
+internal static class RegistryLogin
+{
+    public static RegistryCredentials? From(DeploySettings settings) =>
+        settings.Registry is { Length: > 0 } registry && settings.RegistryUsername is { Length: > 0 } user
+            ? new RegistryCredentials(registry.Split('/')[0], user, settings.RegistryPassword ?? "")
+            : null;
+}

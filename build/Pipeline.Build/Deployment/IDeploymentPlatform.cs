@@ -1,0 +1,52 @@
+using Pipeline.Build.Engine;
+using Pipeline.Build.Images;
+using Pipeline.Manifests;
+
+namespace Pipeline.Build.Deployment;
+
+/// <summary>
+/// The seam between the Deploy chain and where it deploys. The targets are the same on every platform;
+/// each platform says what pushing, deploying infrastructure, rolling services and checking health mean.
+/// </summary>
+public interface IDeploymentPlatform : IDisposable
+{
+    /// <summary>One line for the start of a run, e.g. "aws, environment dev, us-east-1".</summary>
+    string Description { get; }
+
+    Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation);
+
+    Task PushImagesAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation);
+
+    /// <summary>Synthesizes what DeployInfra applies; platforms without templates have nothing to do.</summary>
+    Task SynthesizeAsync(IStepLog log, CancellationToken cancellation);
+
+    Task DeployInfraAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation);
+
+    /// <summary>Rolls <paramref name="images"/>'s services to those images and waits until they are steady.</summary>
+    /// <param name="explicitRollout">True for Redeploy: roll even when the image did not change.</param>
+    Task UpdateServicesAsync(IReadOnlyList<ServiceImage> images, bool explicitRollout, IStepLog log, CancellationToken cancellation);
+
+    /// <summary>The base URL the gateway routes are under (the API endpoint or the local gateway).</summary>
+    Task<Uri> HealthBaseUrlAsync(CancellationToken cancellation);
+
+    /// <summary>What to tell the user at the end of a successful Deploy (URLs, how to connect).</summary>
+    Task<IReadOnlyList<string>> SummaryAsync(CancellationToken cancellation);
+
+    Task StatusAsync(TextWriter output, CancellationToken cancellation);
+
+    Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation);
+
+    Task DownAsync(IStepLog log, CancellationToken cancellation);
+}
+
+/// <summary>
+/// Where a platform's images live: <see cref="RepositoryRoot"/> + "/" + service name is each image's repository.
+/// Without a registry the images stay in the local engine and nothing is pushed.
+/// </summary>
+public sealed record ImageDestination(string RepositoryRoot, RegistryCredentials? Credentials, bool IsRegistry)
+{
+    /// <summary>False before the first deploy of an environment whose registry is created with it (a dry run looks nothing up there).</summary>
+    public bool RepositoriesExist { get; init; } = true;
+
+    public string Describe() => IsRegistry ? $"registry {RepositoryRoot}" : "the local Docker engine (no registry)";
+}

@@ -1,8 +1,0 @@
-namespace Pipeline.Build.Docker;
-
-public enum BuildContextEntryKind
-{
-    File,
-    Directory,
-    SymbolicLink,
-}

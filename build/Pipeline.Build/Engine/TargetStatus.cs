@@ -1,9 +1,0 @@
-namespace Pipeline.Build.Engine;
-
-public enum TargetStatus
-{
-    Succeeded,
-    Failed,
-    Skipped,
-    NotRun,
-}

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using Docker.DotNet;
+using Docker.DotNet.Models;
+using Pipeline.Build.Deployment;
+using Pipeline.Build.Engine;
+
+namespace Pipeline.Build.Images;
+
+/// <summary>
+/// Builds each service's image from its own Dockerfile through the Docker Engine API, all services at once.
+/// A tag that already exists (in the target registry, or in the local engine) is not rebuilt.
+/// </summary>
+public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry)
+{
+    /// <summary>Label naming the service an image belongs to.</summary>
+    public const string ServiceLabel = "pipeline.service";
+
+    public async Task<IReadOnlyList<ImageBuildResult>> BuildAsync(
+        IReadOnlyList<ServiceImage> images, ImageBuildOptions options, IStepLog log, CancellationToken cancellationToken = default)
+    {
+        // Every Dockerfile is checked before anything starts, so a missing one does not leave half the images built.
+        foreach (var image in images)
+            ImageTagger.RequireDockerfile(image.Service);
+        var builds = images.Select(image => BuildOneAsync(image, options, new PrefixedStepLog(log, image.Service.Name), cancellationToken)).ToList();
+        return await PerService.RunAllAsync(builds, cancellationToken);
+    }
+
+    async Task<ImageBuildResult> BuildOneAsync(ServiceImage image, ImageBuildOptions options, IStepLog log, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var existing = await FindExistingAsync(image, options, log, cancellationToken);
+        if (existing is not null)
+            return existing with { Duration = clock.Elapsed };
+        if (options.DryRun)
+        {
+            log.Info($"would build {image.Reference} from {image.Service.DockerfilePath}");
+            return new ImageBuildResult(image, ImageBuildOutcome.WouldBuild, clock.Elapsed);
+        }
+
+        var docker = await engine.ConnectAsync(cancellationToken);
+        log.Info($"building {image.Reference}");
+        var imageId = await RunBuildAsync(docker, image, options, log, cancellationToken);
+        log.Info($"built {image.Reference} ({ShortId(imageId)}) in {clock.Elapsed.TotalSeconds:0.0} s");
+        return new ImageBuildResult(image, ImageBuildOutcome.Built, clock.Elapsed, imageId);
+    }
+
+    async Task<ImageBuildResult?> FindExistingAsync(ServiceImage image, ImageBuildOptions options, IStepLog log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (options.CheckRegistry &&
+                await registry.TryGetDigestAsync(image.Repository, image.Tag, options.RegistryCredentials, cancellationToken) is { } digest)
+            {
+                log.Info($"{image.Reference} already in the registry ({digest}); not rebuilt");
+                return new ImageBuildResult(image with { Digest = digest }, ImageBuildOutcome.AlreadyInRegistry, TimeSpan.Zero);
+            }
+            var docker = await engine.ConnectAsync(cancellationToken);
+            var local = await docker.Images.InspectImageAsync(image.Reference, cancellationToken);
+            log.Info($"{image.Reference} already built ({ShortId(local.ID)}); not rebuilt");
+            return new ImageBuildResult(image, ImageBuildOutcome.AlreadyLocal, TimeSpan.Zero, local.ID);
+        }
+        catch (DockerImageNotFoundException)
+        {
+            return null;
+        }
+        catch (PipelineException e) when (options.DryRun)
+        {
+            // A dry run still says what it would do when it cannot look.
+            log.Warn($"cannot tell whether {image.Reference} exists: {e.Message}");
+            return null;
+        }
+    }
+
+    static async Task<string> RunBuildAsync(
+        DockerClient docker, ServiceImage image, ImageBuildOptions options, IStepLog log, CancellationToken cancellationToken)
+    {
+        var service = image.Service;
+        var buildArgs = new Dictionary<string, string>(ImageTagger.ContentBuildArgs(options.BaseImageRegistry))
+        {
+            [ImageTagger.VersionArgument] = image.Tag,
+        };
+        WarnAboutUnprefixedBaseImages(service.DockerfilePath, options, log);
+
+        await using var context = new FileStream(
+            Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        await BuildContext.Load(service.Directory).WriteTarAsync(context, cancellationToken);
+        context.Position = 0;
+
+        var parameters = new ImageBuildParameters
+        {
+            Dockerfile = "Dockerfile",
+            Tags = [image.Reference],
+            BuildArgs = buildArgs,
+            Labels = new Dictionary<string, string>
+            {
+                [ServiceLabel] = service.Name,
+                ["org.opencontainers.image.version"] = image.Tag,
+                ["org.opencontainers.image.revision"] = image.Tag,
+            },
+            NetworkMode = "host",
+            Platform = ImageTagger.Platform,
+            Remove = true,
+            ForceRemove = true,
+            NoCache = options.NoCache,
+        };
+        await BaseImagePuller.EnsurePresentAsync(docker, service.DockerfilePath, options.BaseImageRegistry, log, cancellationToken);
+        var output = new BuildOutput(log);
+        try
+        {
+            await docker.Images.BuildImageFromDockerfileAsync(
+                parameters, context, [], new Dictionary<string, string>(), new SynchronousProgress<JSONMessage>(output.Handle), cancellationToken);
+        }
+        catch (DockerApiException e)
+        {
+            output.Handle(new JSONMessage { Error = new JSONError { Message = e.ResponseBody is { Length: > 0 } body ? body.Trim() : e.Message } });
+        }
+        output.Flush();
+        if (output.Error is not null)
+            throw new PipelineException(
+                $"{service.Name}: building {image.Reference} failed: {output.Error.Trim()}\n" +
+                $"Last lines of the build output:\n    {string.Join("\n    ", output.Tail)}\n" +
+                $"Fix {service.DockerfilePath} or the service's sources, then rerun.");
+        try
+        {
+            return (await docker.Images.InspectImageAsync(image.Reference, cancellationToken)).ID;
+        }
+        catch (DockerImageNotFoundException)
+        {
+            throw new PipelineException(
+                $"{service.Name}: the engine reported no error but has no image {image.Reference} afterwards. " +
+                $"Last lines of the build output:\n    {string.Join("\n    ", output.Tail)}\nRerun; if it persists, check the engine's log.");
+        }
+    }
+
+    static void WarnAboutUnprefixedBaseImages(string dockerfilePath, ImageBuildOptions options, IStepLog log)
+    {
+        var prefix = ImageTagger.ContentBuildArgs(options.BaseImageRegistry)[ImageTagger.BaseImagePrefixArgument];
+        if (prefix.Length == 0)
+            return;
+        var withoutPrefix = DockerfileBaseImages.Resolve(File.ReadAllText(dockerfilePath), new Dictionary<string, string> { [ImageTagger.BaseImagePrefixArgument] = prefix })
+            .Where(baseImage => !baseImage.StartsWith(prefix, StringComparison.Ordinal))
+            .ToList();
+        foreach (var baseImage in withoutPrefix)
+            log.Warn($"FROM {baseImage} does not start with ${{{ImageTagger.BaseImagePrefixArgument}}}: it is pulled from its own registry, not from {options.BaseImageRegistry}.");
+    }
+
+    static string ShortId(string imageId) => imageId.Replace("sha256:", "")[..Math.Min(12, imageId.Replace("sha256:", "").Length)];
+}
+
+/// <summary>How <see cref="ImageBuilder"/> builds.</summary>
+public sealed record ImageBuildOptions
+{
+    /// <summary>
+    /// Registry to pull base images from under their official names (passed to Dockerfiles as
+    /// <c>BASE_IMAGE_PREFIX=&lt;registry&gt;/</c>), e.g. <c>127.0.0.1:5000</c>. Default: none, the official registries.
+    /// </summary>
+    public string? BaseImageRegistry { get; init; }
+
+    /// <summary>Print what would be built, with the tags, and build nothing. Default: false.</summary>
+    public bool DryRun { get; init; }
+
+    /// <summary>
+    /// Whether the images' repositories are in a registry; then a tag already there is not rebuilt.
+    /// False for a local platform that keeps images in the engine only. Default: true.
+    /// </summary>
+    public bool CheckRegistry { get; init; } = true;
+
+    /// <summary>Run every Dockerfile step again instead of reusing the engine's layer cache. Default: false.</summary>
+    public bool NoCache { get; init; }
+
+    /// <summary>Login for the target registry, used to look up existing tags. Default: none (anonymous).</summary>
+    public RegistryCredentials? RegistryCredentials { get; init; }
+}
+
+public enum ImageBuildOutcome
+{
+    /// <summary>Built by this run.</summary>
+    Built,
+
+    /// <summary>The target registry already has this tag: not rebuilt (nor pushed later).</summary>
+    AlreadyInRegistry,
+
+    /// <summary>The local engine already has this tag: not rebuilt.</summary>
+    AlreadyLocal,
+
+    /// <summary>Dry run: would have been built.</summary>
+    WouldBuild,
+}
+
+/// <summary>
+/// What happened to one service's image. <see cref="ServiceImage.Digest"/> is set when the registry already had it;
+/// <see cref="ImageId"/> (the engine's <c>sha256:…</c> image id) when the image is in the local engine.
+/// </summary>
+public sealed record ImageBuildResult(ServiceImage Image, ImageBuildOutcome Outcome, TimeSpan Duration, string? ImageId = null);

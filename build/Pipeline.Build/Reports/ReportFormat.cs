@@ -1,8 +1,0 @@
-namespace Pipeline.Build.Reports;
-
-/// <summary>How the Cost target prints its estimate.</summary>
-public enum ReportFormat
-{
-    Text,
-    Markdown,
-}

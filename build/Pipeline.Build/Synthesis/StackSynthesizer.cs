@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Pipeline.Build.Engine;
+using Pipeline.Manifests;
+
+namespace Pipeline.Build.Synthesis;
+
+/// <summary>
+/// The SynthInfra step: builds the CDK app if its sources changed, runs it for one environment,
+/// checks every template against <see cref="TemplateRules"/> and stamps the out folder, so an unchanged
+/// input set skips the whole thing next time.
+/// </summary>
+public sealed class StackSynthesizer
+{
+    public const string StampFileName = ".synth-stamp";
+    const string InfraAppAssembly = "Pipeline.Infra.dll";
+    // Bump when the synth command line or stamp layout changes, so old stamps stop matching.
+    const string StampFormat = "synth-v1";
+
+    readonly string _repositoryRoot;
+    readonly OwnProject _app;
+
+    /// <param name="repositoryRoot">Folder that holds Pipeline.sln, infra/ and services/.</param>
+    /// <param name="appDirectory">Where the built CDK app goes; default <c>artifacts/infra-app</c>.</param>
+    public StackSynthesizer(string repositoryRoot, string? appDirectory = null)
+    {
+        _repositoryRoot = Path.GetFullPath(repositoryRoot);
+        // Everything compiled into the CDK app: infra/ and the manifest library, plus the central build settings.
+        _app = new OwnProject(_repositoryRoot, "infra/Pipeline.Infra.csproj", ["infra", "build/Pipeline.Manifests"],
+            appDirectory ?? Path.Combine(_repositoryRoot, "artifacts", "infra-app"));
+    }
+
+    string ServicesDirectory => Path.Combine(_repositoryRoot, "services");
+
+    public string AppAssemblyPath => Path.Combine(_app.OutputDirectory, InfraAppAssembly);
+
+    public async Task<SynthResult> SynthesizeAsync(SynthRequest request, bool dryRun, IStepLog log, CancellationToken ct)
+    {
+        var outDirectory = Path.GetFullPath(request.OutDirectory);
+        var hash = InputHash(request);
+        var result = new SynthResult(outDirectory, request.Environment, SynthOutcome.Synthesized, hash);
+
+        if (IsUpToDate(result))
+        {
+            log.Info($"Infrastructure templates for {request.Environment} are up to date (inputs {Short(hash)} unchanged): skipped synth.");
+            // Rules may have changed since the stamp was written; checking costs milliseconds.
+            CheckTemplates(result, log, countResources: false);
+            return result with { Outcome = SynthOutcome.UpToDate };
+        }
+
+        var appStale = !_app.IsCurrent(InfraAppAssembly);
+        if (dryRun)
+        {
+            log.Info($"Would {(appStale ? "build the CDK app, then " : "")}synthesize {result.RegistryStackName} and {result.AppStackName} into {outDirectory} (inputs {Short(hash)}).");
+            return result with { Outcome = SynthOutcome.DryRun };
+        }
+
+        RequireNode();
+        if (appStale)
+        {
+            log.Info($"Building the CDK app into {_app.OutputDirectory}");
+            await _app.BuildAsync(log, ct);
+        }
+
+        ClearPreviousOutput(outDirectory);
+        await RunAppAsync(request, outDirectory, log, ct);
+        CheckTemplates(result, log, countResources: true);
+
+        await File.WriteAllTextAsync(Path.Combine(outDirectory, StampFileName), hash, ct);
+        log.Info($"Synthesized {result.RegistryStackName} and {result.AppStackName} into {outDirectory}; security rules passed.");
+        return result;
+    }
+
+    /// <summary>
+    /// Runs <see cref="TemplateRules"/> over both templates of <paramref name="result"/>; throws a
+    /// <see cref="PipelineException"/> listing every violation. Optionally logs resource counts by type.
+    /// </summary>
+    public static void CheckTemplates(SynthResult result, IStepLog log, bool countResources)
+    {
+        var violations = new List<RuleViolation>();
+        foreach (var stack in new[] { result.RegistryStackName, result.AppStackName })
+        {
+            var path = result.TemplatePath(stack);
+            if (!File.Exists(path))
+                throw new PipelineException($"Template {path} is missing. Check the synth output above; the stack names come from Pipeline.Manifests/DeploymentNames.cs.");
+            using var template = JsonDocument.Parse(File.ReadAllText(path));
+            if (countResources)
+                LogResourceCounts(stack, template, log);
+            violations.AddRange(TemplateRules.Check(template).Select(v => v with { LogicalId = $"{stack}/{v.LogicalId}" }));
+        }
+        if (violations.Count > 0)
+            throw new PipelineException(
+                $"The synthesized templates break {violations.Count} security rule(s):\n  " +
+                string.Join("\n  ", violations) +
+                "\nFix the constructs under infra/ and run SynthInfra again; nothing was deployed.");
+    }
+
+    /// <summary>SHA-256 over the CDK app's sources, the service manifests and the request's parameters.</summary>
+    public string InputHash(SynthRequest request)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string text) => sha.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
+
+        Add(StampFormat);
+        foreach (var file in _app.SourceFiles().Concat(ManifestFiles()))
+        {
+            Add(Path.GetRelativePath(_repositoryRoot, file).Replace('\\', '/'));
+            Add(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))));
+        }
+        Add("environment=" + request.Environment);
+        Add("nat-gateways=" + request.NatGateways.ToString(CultureInfo.InvariantCulture));
+        Add("region=" + (request.Region ?? ""));
+        foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
+            Add($"image {service}={tag}");
+        return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+    }
+
+    bool IsUpToDate(SynthResult result)
+    {
+        var stamp = Path.Combine(result.OutDirectory, StampFileName);
+        return File.Exists(stamp) &&
+               File.ReadAllText(stamp).Trim() == result.InputHash &&
+               File.Exists(result.RegistryTemplatePath) &&
+               File.Exists(result.AppTemplatePath);
+    }
+
+    IEnumerable<string> ManifestFiles() =>
+        Directory.Exists(ServicesDirectory)
+            ? Directory.GetDirectories(ServicesDirectory)
+                .Select(d => Path.Combine(d, "service.json"))
+                .Where(File.Exists)
+                .OrderBy(f => f, StringComparer.Ordinal)
+            : [];
+
+    async Task RunAppAsync(SynthRequest request, string outDirectory, IStepLog log, CancellationToken ct)
+    {
+        var arguments = new List<string>
+        {
+            AppAssemblyPath,
+            "--out", outDirectory,
+            "--environment", request.Environment,
+            "--nat-gateways", request.NatGateways.ToString(CultureInfo.InvariantCulture),
+            "--stack", "all",
+            "--services-dir", ServicesDirectory,
+        };
+        if (request.Region is not null)
+            arguments.AddRange(["--region", request.Region]);
+        foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
+            arguments.AddRange(["--image", $"{service}={tag}"]);
+
+        log.Info($"Synthesizing {DeploymentNames.RegistryStack(request.Environment)} and {DeploymentNames.AppStack(request.Environment)}");
+        var output = await ChildProcess.RunAsync(
+            OwnProject.DotnetHost(),
+            arguments,
+            _repositoryRoot,
+            null,
+            (line, _) =>
+            {
+                if (line.StartsWith("warning:", StringComparison.Ordinal)) log.Warn(line["warning:".Length..].Trim());
+                else log.Detail(line);
+            },
+            ct);
+        if (output.ExitCode != 0)
+        {
+            var reason = output.StandardError.LastOrDefault(l => l.StartsWith("error:", StringComparison.Ordinal)) ?? $"exit code {output.ExitCode}";
+            throw new PipelineException($"The CDK app could not synthesize {request.Environment}: {reason}. See the output above; fix the manifest or parameter it names.");
+        }
+    }
+
+    static void ClearPreviousOutput(string outDirectory)
+    {
+        Directory.CreateDirectory(outDirectory);
+        // Only what the CDK app writes: the out folder may be one the user chose.
+        foreach (var file in Directory.EnumerateFiles(outDirectory))
+        {
+            var name = Path.GetFileName(file);
+            if (name.EndsWith(".template.json", StringComparison.Ordinal) ||
+                name is "manifest.json" or "cdk.out" or "tree.json" or StampFileName)
+                File.Delete(file);
+        }
+    }
+
+    static void RequireNode()
+    {
+        if (ChildProcess.FindOnPath("node") is null)
+            throw new PipelineException("Synthesizing the infrastructure needs Node.js (the CDK runs its constructs in node), and 'node' is not on PATH. Install Node.js 20 or later, then run SynthInfra again.");
+    }
+
+    static void LogResourceCounts(string stack, JsonDocument template, IStepLog log)
+    {
+        var resources = TemplateResource.All(template);
+        log.Info($"{stack}: {resources.Count} resources");
+        foreach (var byType in resources.GroupBy(r => r.Type).OrderBy(g => g.Key, StringComparer.Ordinal))
+            log.Detail($"{byType.Count(),3} {byType.Key}");
+    }
+
+    static string Short(string hash) => hash[..12];
+}
+
+public enum SynthOutcome
+{
+    /// <summary>The CDK app ran and the templates passed the security rules.</summary>
+    Synthesized,
+
+    /// <summary>Sources, manifests and parameters equal the last successful synth; the templates on disk are current.</summary>
+    UpToDate,
+
+    /// <summary>Dry run: nothing was built or written.</summary>
+    DryRun,
+}
+
+/// <summary>
+/// What to synthesize: the environment and its NAT profile, the region (recorded, templates stay region-agnostic),
+/// the immutable image tag per service and the folder the templates go to.
+/// </summary>
+public sealed record SynthRequest(
+    string Environment,
+    int NatGateways,
+    string? Region,
+    IReadOnlyDictionary<string, string> ImageTags,
+    string OutDirectory);
+
+/// <summary>Where the templates are and whether this run produced them.</summary>
+public sealed record SynthResult(string OutDirectory, string Environment, SynthOutcome Outcome, string InputHash)
+{
+    public string RegistryStackName => DeploymentNames.RegistryStack(Environment);
+
+    public string AppStackName => DeploymentNames.AppStack(Environment);
+
+    public string RegistryTemplatePath => TemplatePath(RegistryStackName);
+
+    public string AppTemplatePath => TemplatePath(AppStackName);
+
+    public string TemplatePath(string stackName) => Path.Combine(OutDirectory, stackName + ".template.json");
+}
