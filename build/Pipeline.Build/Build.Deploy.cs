@@ -12,74 +12,39 @@ public sealed partial class Build
 {
     Target BuildImages => _ => _
         .Description("Build the selected services' images; a service whose content tag exists already is not rebuilt")
-        .Executes(async () =>
-        {
-            var log = new ConsoleStepLog();
-            var destination = await PlatformSteps().ImageDestinationAsync(Cancellation);
-            log.Info($"images go to {destination.Describe()}");
-            var images = await ImagesAsync();
-            using var engine = new DockerEngine();
-            using var registry = new RegistryClient();
-            var results = await new ImageBuilder(engine, registry).BuildAsync(images, new ImageBuildOptions
-            {
-                BaseImageRegistry = BaseImageRegistry,
-                DryRun = DryRun,
-                CheckRegistry = destination.IsRegistry && destination.RepositoriesExist,
-                RegistryCredentials = destination.Credentials,
-            }, log, Cancellation);
-            builtImages = results.Select(r => r.Image).ToList();
-        });
+        .Executes(BuildImagesAsync);
 
     Target PushImages => _ => _
         .Description("Push the images the registry does not have yet (only missing layers travel)")
         .DependsOn(BuildImages)
-        .Executes(async () => await PlatformSteps().PushImagesAsync(await ImagesAsync(), new ConsoleStepLog(), Cancellation));
+        .Executes(async () => await PlatformSteps().PushImagesAsync(await ImagesAsync(), Log, Cancellation));
 
     Target SynthInfra => _ => _
         .Description("Synthesize the CDK app into CloudFormation templates under artifacts/cdk.out/<env>; needs neither Docker nor AWS credentials")
         .After(PushImages)
         .OnlyWhenStatic(() => Platform == PlatformKind.Aws)
-        .Executes(async () => await PlatformSteps().SynthesizeAsync(new ConsoleStepLog(), Cancellation));
+        .Executes(() => PlatformSteps().SynthesizeAsync(Log, Cancellation));
 
     Target DeployInfra => _ => _
         .Description("Bring the platform to the synthesized state: change sets on AWS, the gateway locally")
         .DependsOn(SynthInfra, PushImages)
-        .Executes(async () => await PlatformSteps().DeployInfraAsync(await ImagesAsync(), new ConsoleStepLog(), Cancellation));
+        .Executes(async () => await PlatformSteps().DeployInfraAsync(await ImagesAsync(), Log, Cancellation));
 
     Target UpdateServices => _ => _
         .Description("Roll the selected services to their new images and wait for steady state")
         .DependsOn(PushImages)
         .After(DeployInfra)
-        .Executes(async () => await PlatformSteps().UpdateServicesAsync(await ImagesAsync(), IsRedeploy, new ConsoleStepLog(), Cancellation));
+        .Executes(async () => await PlatformSteps().UpdateServicesAsync(await ImagesAsync(), IsRedeploy, Log, Cancellation));
 
     Target HealthCheck => _ => _
         .Description("Call each selected service's health route through the gateway; check it serves the version just deployed")
         .DependsOn(UpdateServices)
-        .Executes(async () =>
-        {
-            var log = new ConsoleStepLog();
-            var baseUrl = await PlatformSteps().HealthBaseUrlAsync(Cancellation);
-            var images = await ImagesAsync();
-            if (DryRun)
-            {
-                foreach (var image in images)
-                    log.Info($"would check {baseUrl.ToString().TrimEnd('/')}{image.Service.RoutePrefix}{image.Service.HealthPath} serves version {image.Tag}");
-                return;
-            }
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            await new HealthChecker(http).CheckAsync(baseUrl, images.Select(i => (i.Service, i.Tag)).ToList(), HealthTimeout, log, Cancellation);
-        });
+        .Executes(CheckHealthAsync);
 
     Target Deploy => _ => _
         .Description("Build, push, deploy infrastructure, roll the services and check their health")
         .DependsOn(DeployInfra, HealthCheck)
-        .Executes(async () =>
-        {
-            if (DryRun) return;
-            Console.WriteLine();
-            foreach (var line in await PlatformSteps().SummaryAsync(Cancellation))
-                Console.WriteLine(line);
-        });
+        .Executes(() => PlatformSteps().SummarizeAsync(Log, Cancellation));
 
     Target Redeploy => _ => _
         .Description("Rebuild, push, roll and check only --service (no infrastructure change)")
@@ -117,6 +82,29 @@ public sealed partial class Build
         RolloutTimeout = RolloutTimeout,
     };
 
+    async Task BuildImagesAsync()
+    {
+        var destination = await PlatformSteps().ImageDestinationAsync(Cancellation);
+        Log.Info($"images go to {destination.Describe()}");
+        using var engine = new DockerEngine();
+        using var registry = new RegistryClient();
+        var results = await new ImageBuilder(engine, registry).BuildAsync(await ImagesAsync(), new ImageBuildOptions
+        {
+            BaseImageRegistry = BaseImageRegistry,
+            DryRun = DryRun,
+            CheckRegistry = destination.IsRegistry && destination.RepositoriesExist,
+            RegistryCredentials = destination.Credentials,
+        }, Log, Cancellation);
+        builtImages = results.Select(r => r.Image).ToList();
+    }
+
+    async Task CheckHealthAsync()
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        await new HealthChecker(http) { DryRun = DryRun }.CheckAsync(await PlatformSteps().HealthBaseUrlAsync(Cancellation),
+            (await ImagesAsync()).Select(i => (i.Service, i.Tag)).ToList(), HealthTimeout, Log, Cancellation);
+    }
+
     /// <summary>The selected services' images, tagged by content (with digests once built or found).</summary>
     async Task<IReadOnlyList<ServiceImage>> ImagesAsync()
     {
@@ -134,6 +122,8 @@ public sealed partial class Build
                 $"SynthInfra writes the AWS CloudFormation templates, and {(Profile is null ? "the default profile" : $"profile '{Profile}'")} deploys to the " +
                 $"{Platform.ToString().ToLowerInvariant()} platform, which has none (its gateway routes come from the service manifests). " +
                 $"Name an AWS profile: {string.Join(" or ", AwsProfiles().Select(p => $"./build.sh SynthInfra --profile {p}"))}.");
+        if (Service == AllServices && invokedTargets.Contains(nameof(Logs), StringComparer.OrdinalIgnoreCase))
+            throw new PipelineException($"Logs shows one service's logs: ./build.sh Logs --service <{string.Join("|", Catalog.Names)}>");
         // An unknown profile must stop the run here: the SDK would otherwise fall back to the default credentials.
         if (AwsProfile is not null)
             AwsConnection.RequireProfile(AwsProfile);

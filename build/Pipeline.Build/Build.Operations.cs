@@ -11,14 +11,9 @@ public sealed partial class Build
 
     Target Logs => _ => _
         .Description("Show recent logs of --service (with --follow, keep streaming until Ctrl+C)")
-        .Executes(async () =>
-        {
-            if (Service == AllServices)
-                throw new PipelineException($"Logs needs one service: ./build.sh Logs --service <{string.Join("|", Catalog.Names)}>");
-            await PlatformSteps().LogsAsync(Catalog[Service], Tail, Follow, Console.Out, Cancellation);
-        });
+        .Executes(() => PlatformSteps().LogsAsync(Catalog[Service], Tail, Follow, Console.Out, Cancellation));
 
     Target Down => _ => _
         .Description("Stop and remove what the local platform started, and nothing else")
-        .Executes(async () => await PlatformSteps().DownAsync(new ConsoleStepLog(), Cancellation));
+        .Executes(async () => await PlatformSteps().DownAsync(Log, Cancellation));
 }

@@ -34,57 +34,49 @@ public sealed partial class Build
 
     Target Cost => _ => _
         .Description("Estimate the monthly AWS cost per component from the synthesized templates (--format markdown for Markdown)")
-        .Executes(async () =>
-        {
-            var log = new ConsoleStepLog();
-            var scope = CostScope();
-            if (scope.Reason is not null) log.Info(scope.Reason);
-            var region = AwsRegion ?? DefaultCostRegion;
-            if (AwsRegion is null) log.Info($"No --aws-region given: pricing {region}.");
-            var prices = PriceBook.LoadFromRepository(RootDirectory).For(region);
-
-            using var templates = await new ReportTemplateSource(RootDirectory).LoadAsync(scope, DryRun, log, CancellationToken.None);
-            if (templates is null)
-            {
-                log.Info($"Dry run: would synthesize {scope.Subject} and estimate its monthly cost in {region}.");
-                return;
-            }
-            var estimate = CostEstimator.Estimate(templates.Documents, prices, Usage());
-            Console.Out.Write("\n" + CostReport.Render(estimate, scope.Subject, Format));
-
-            var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-            if (!string.IsNullOrEmpty(summary))
-            {
-                await File.AppendAllTextAsync(summary, CostReport.ToMarkdown(estimate, scope.Subject) + "\n");
-                log.Info("Cost estimate added to the job summary.");
-            }
-        });
+        .Executes(EstimateCostAsync);
 
     Target Diagram => _ => _
         .Description($"Write docs/architecture.md (Mermaid) from the synthesized templates of the {ReferenceProfile} profile")
-        .Executes(async () =>
+        .Executes(DrawDiagramAsync);
+
+    async Task EstimateCostAsync()
+    {
+        var scope = CostScope();
+        if (scope.Reason is not null) Log.Info(scope.Reason);
+        var region = AwsRegion ?? DefaultCostRegion;
+        if (AwsRegion is null) Log.Info($"No --aws-region given: pricing {region}.");
+        var prices = PriceBook.LoadFromRepository(RootDirectory).For(region);
+
+        using var templates = await new ReportTemplateSource(RootDirectory).LoadAsync(scope, DryRun, Log, Cancellation);
+        if (templates is null)
         {
-            var log = new ConsoleStepLog();
-            var scope = ReferenceScope();
-            using var templates = await new ReportTemplateSource(RootDirectory).LoadAsync(scope, DryRun, log, CancellationToken.None);
-            if (templates is null)
-            {
-                log.Info($"Dry run: would synthesize {scope.Subject} and write docs/architecture.md.");
-                return;
-            }
-            var content = ArchitectureDiagram.ToMarkdown(ArchitectureReader.Read(templates.Documents), scope.Subject);
-            var current = File.Exists(ArchitectureDocumentPath) ? File.ReadAllText(ArchitectureDocumentPath) : null;
-            if (current == content)
-                log.Info("docs/architecture.md: up to date");
-            else if (DryRun)
-                log.Info($"docs/architecture.md: would be {(current is null ? "created" : "rewritten")}");
-            else
-            {
-                Directory.CreateDirectory(Path.GetDirectoryName(ArchitectureDocumentPath)!);
-                await File.WriteAllTextAsync(ArchitectureDocumentPath, content);
-                log.Info($"docs/architecture.md: {(current is null ? "created" : "rewritten")}");
-            }
-        });
+            Log.Info($"Dry run: would synthesize {scope.Subject} and estimate its monthly cost in {region}.");
+            return;
+        }
+        var estimate = CostEstimator.Estimate(templates.Documents, prices, Usage());
+        Console.Out.Write("\n" + CostReport.Render(estimate, scope.Subject, Format));
+
+        var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+        if (!string.IsNullOrEmpty(summary))
+        {
+            await File.AppendAllTextAsync(summary, CostReport.ToMarkdown(estimate, scope.Subject) + "\n", Cancellation);
+            Log.Info("Cost estimate added to the job summary.");
+        }
+    }
+
+    async Task DrawDiagramAsync()
+    {
+        var scope = ReferenceScope();
+        using var templates = await new ReportTemplateSource(RootDirectory).LoadAsync(scope, DryRun, Log, Cancellation);
+        if (templates is null)
+        {
+            Log.Info($"Dry run: would synthesize {scope.Subject} and write docs/architecture.md.");
+            return;
+        }
+        var content = ArchitectureDiagram.ToMarkdown(ArchitectureReader.Read(templates.Documents), scope.Subject);
+        await GeneratedFile.WriteAsync(ArchitectureDocumentPath, "docs/architecture.md", content, DryRun, Log, Cancellation);
+    }
 
     internal UsageAssumptions Usage() => new()
     {
@@ -107,12 +99,11 @@ public sealed partial class Build
     /// <summary>Environment and NAT count of <c>.nuke/parameters.dev.json</c> (dev and 1 when the file does not say).</summary>
     internal ReportScope ReferenceScope()
     {
-        var path = Path.Combine(RootDirectory, ParametersDirectory, $"parameters.{ReferenceProfile}.json");
-        var values = File.Exists(path) ? ParameterFile.Read(path, ParameterSource.Profile).Values : new Dictionary<string, IReadOnlyList<string>>();
-        var environment = values.TryGetValue(nameof(DeployEnvironment), out var env) && env.Count == 1 ? env[0] : ReferenceProfile;
+        var environment = Profiles.ValueOf(ReferenceProfile, nameof(DeployEnvironment)) ?? ReferenceProfile;
+        var nat = Profiles.ValueOf(ReferenceProfile, nameof(NatGateways));
         var natGateways = 1;
-        if (values.TryGetValue(nameof(NatGateways), out var nat) && nat.Count == 1 && !int.TryParse(nat[0], out natGateways))
-            throw new PipelineException($"{path}: NatGateways '{nat[0]}' is not a whole number. Set it to 1 or 2.");
+        if (nat is not null && !int.TryParse(nat, out natGateways))
+            throw new PipelineException($"{Profiles.PathOf(ReferenceProfile)}: NatGateways '{nat}' is not a whole number. Set it to 1 or 2.");
         return new ReportScope(environment, natGateways);
     }
 

@@ -71,19 +71,10 @@ public sealed partial class Build : PipelineBuild
     internal string ArtifactsDirectory => Path.Combine(RootDirectory, "artifacts");
 
     /// <summary>The profiles (<c>.nuke/parameters.&lt;name&gt;.json</c>) whose Platform is aws, by name.</summary>
-    internal IReadOnlyList<string> AwsProfiles()
-    {
-        var directory = Path.Combine(RootDirectory, ParametersDirectory);
-        if (!Directory.Exists(directory))
-            return [];
-        return Directory.GetFiles(directory, "parameters.*.json")
-            .Select(path => (Name: Path.GetFileName(path)["parameters.".Length..^".json".Length], File: ParameterFile.Read(path, ParameterSource.Profile)))
-            .Where(p => p.File.Values.TryGetValue(nameof(Platform), out var platform) && platform.Count == 1 &&
-                        string.Equals(platform[0], nameof(PlatformKind.Aws), StringComparison.OrdinalIgnoreCase))
-            .Select(p => p.Name)
-            .Order(StringComparer.Ordinal)
+    internal IReadOnlyList<string> AwsProfiles() =>
+        Profiles.Names
+            .Where(name => string.Equals(Profiles.ValueOf(name, nameof(Platform)), nameof(PlatformKind.Aws), StringComparison.OrdinalIgnoreCase))
             .ToList();
-    }
 
     protected internal override IReadOnlyList<string>? ValidValuesOf(string parameterName) =>
         parameterName == nameof(Service) ? [.. Catalog.Names, AllServices] : null;

@@ -36,9 +36,6 @@ public sealed class AwsPlatform : IDeploymentPlatform
     string AppStack => DeploymentNames.AppStack(Environment);
     bool UsesEcr => string.IsNullOrEmpty(settings.Registry);
 
-    public string Description => $"aws, environment {Environment}, region {aws.Region}" +
-        (aws.OverrideFor(AwsService.CloudFormation) is { } endpoint ? $", endpoint {endpoint}" : "");
-
     public async Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation)
     {
         if (destination is not null) return destination;
@@ -137,16 +134,16 @@ public sealed class AwsPlatform : IDeploymentPlatform
             (stack is null ? " (the stack does not exist: run ./build.sh Deploy first)." : ". Pass --health-url <base URL> to check another address."));
     }
 
-    public async Task<IReadOnlyList<string>> SummaryAsync(CancellationToken cancellation)
+    public async Task SummarizeAsync(IStepLog log, CancellationToken cancellation)
     {
+        if (settings.DryRun) return;
         var stack = await cloudFormation.DescribeStackAsync(AppStack, cancellation);
         var endpoint = stack?.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput);
-        var lines = new List<string> { $"Deployed environment {Environment} ({aws.Region})." };
+        log.Info($"Deployed environment {Environment} ({aws.Region}).");
         if (endpoint is { Length: > 0 })
             foreach (var service in settings.Catalog.Services)
-                lines.Add($"  {service.Name,-10} {endpoint.TrimEnd('/')}{service.RoutePrefix}");
-        lines.Add($"Deploy record: {new DeployRecordWriter(settings.ArtifactsDirectory).PathFor(Environment)}");
-        return lines;
+                log.Info($"  {service.Name,-10} {endpoint.TrimEnd('/')}{service.RoutePrefix}");
+        log.Info($"Deploy record: {new DeployRecordWriter(settings.ArtifactsDirectory).PathFor(Environment)}");
     }
 
     public async Task StatusAsync(TextWriter output, CancellationToken cancellation)

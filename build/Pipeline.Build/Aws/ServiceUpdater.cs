@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 
@@ -44,38 +43,40 @@ public sealed class ServiceUpdater(EcsClient ecs, TimeSpan? pollInterval = null)
                 log.Info($"{service.ServiceName}: new deployment {updated.Primary?.Id} started.");
         }
 
-        var waited = Stopwatch.StartNew();
         // Callers may name services by ARN; DescribeServices answers with short names, so track those.
         var pending = current.Select(s => s.ServiceName).ToList();
         var lastProgress = new Dictionary<string, string>();
-        while (true)
+        var rollout = new Poll($"The rollout in ECS cluster {cluster}", bound, pollInterval)
         {
-            var (services, _) = await ecs.DescribeServicesAsync(cluster, pending, ct);
-            foreach (var service in services)
+            Continues = "the deployment continues in AWS",
+            Command = $"aws ecs describe-services --cluster {cluster} --services {string.Join(' ', pending)}",
+            NextStep = "check the service events and task logs, or raise the wait bound (--rollout-timeout)",
+        };
+        await rollout.UntilAsync(
+            async (_, ct) =>
             {
-                var primary = service.Primary;
-                var progress = $"{service.RunningCount} running, {service.PendingCount} pending, {service.DesiredCount} desired, " +
-                               $"rollout {(primary?.RolloutState is { Length: > 0 } state ? state : "n/a")}";
-                if (!lastProgress.TryGetValue(service.ServiceName, out var last) || last != progress)
-                    log.Info($"{service.ServiceName}: {progress}");
-                lastProgress[service.ServiceName] = progress;
-
-                await ThrowIfFailedAsync(cluster, service, deploymentIds[service.ServiceName], previousTaskDefinitions[service.ServiceName], started, ct);
-                if (IsSteady(service))
+                var (services, _) = await ecs.DescribeServicesAsync(cluster, pending, ct);
+                foreach (var service in services)
                 {
-                    log.Info($"{service.ServiceName}: steady ({service.RunningCount}/{service.DesiredCount} running {ShortName(service.TaskDefinition)}).");
-                    pending.Remove(service.ServiceName);
+                    var primary = service.Primary;
+                    var progress = $"{service.RunningCount} running, {service.PendingCount} pending, {service.DesiredCount} desired, " +
+                                   $"rollout {(primary?.RolloutState is { Length: > 0 } state ? state : "n/a")}";
+                    if (!lastProgress.TryGetValue(service.ServiceName, out var last) || last != progress)
+                        log.Info($"{service.ServiceName}: {progress}");
+                    lastProgress[service.ServiceName] = progress;
+
+                    await ThrowIfFailedAsync(cluster, service, deploymentIds[service.ServiceName], previousTaskDefinitions[service.ServiceName], started, ct);
+                    if (IsSteady(service))
+                    {
+                        log.Info($"{service.ServiceName}: steady ({service.RunningCount}/{service.DesiredCount} running {ShortName(service.TaskDefinition)}).");
+                        pending.Remove(service.ServiceName);
+                    }
                 }
-            }
-            if (pending.Count == 0)
-                return;
-            if (waited.Elapsed >= bound)
-                throw new PipelineException(
-                    $"ECS services {string.Join(", ", pending)} in cluster {cluster} did not reach steady state within {bound.TotalMinutes:0.#} min " +
-                    $"(last: {string.Join("; ", pending.Select(p => p + ": " + lastProgress.GetValueOrDefault(p, "unknown")))}). " +
-                    "The deployment continues in AWS; check the service events and task logs, or raise the wait bound.");
-            await Task.Delay(pollInterval, ct);
-        }
+                return pending.ToList();
+            },
+            stillPending => stillPending.Count == 0,
+            stillPending => $"not steady ({string.Join("; ", stillPending.Select(p => p + ": " + lastProgress.GetValueOrDefault(p, "unknown")))})",
+            ct);
     }
 
     static bool IsSteady(EcsService service) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
@@ -114,27 +113,20 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
         return (null, await templateStore.UploadAsync(stackName, templateBody, log, ct));
     }
 
-    async Task<StackDescription?> WaitWhileBusyAsync(string stackName, IStepLog log, CancellationToken ct)
+    Task<StackDescription?> WaitWhileBusyAsync(string stackName, IStepLog log, CancellationToken ct) =>
+        StackPoll(stackName, options.BusyWait, "another deploy or a rollback continues in AWS", "run the deploy again once it has finished").UntilAsync(
+            (_, ct) => cloudFormation.DescribeStackAsync(stackName, ct),
+            stack => stack is null || !stack.IsInProgress || stack.Status == "REVIEW_IN_PROGRESS",
+            stack => $"busy ({stack!.Status})",
+            ct,
+            announce: stack => log.Info($"stack {stackName} is busy ({stack!.Status}); waiting up to {Poll.Format(options.BusyWait)} for it to finish."));
+
+    Poll StackPoll(string stackName, TimeSpan deadline, string continues, string nextStep) => new($"Stack {stackName}", deadline, options.PollInterval)
     {
-        var waited = Stopwatch.StartNew();
-        var announced = false;
-        while (true)
-        {
-            var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
-            if (stack is null || !stack.IsInProgress || stack.Status == "REVIEW_IN_PROGRESS")
-                return stack;
-            if (waited.Elapsed >= options.BusyWait)
-                throw new PipelineException(
-                    $"Stack {stackName} is still busy ({stack.Status}) after waiting {Format(options.BusyWait)}. " +
-                    "Another deploy or a rollback is running; let it finish (watch it in the CloudFormation console) and run the deploy again.");
-            if (!announced)
-            {
-                log.Info($"stack {stackName} is busy ({stack.Status}); waiting up to {Format(options.BusyWait)} for it to finish.");
-                announced = true;
-            }
-            await Task.Delay(options.PollInterval, ct);
-        }
-    }
+        Continues = continues,
+        Command = $"aws cloudformation describe-stack-events --stack-name {stackName}",
+        NextStep = nextStep,
+    };
 
     static void ThrowIfStuck(StackDescription stack)
     {
@@ -161,38 +153,32 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
     async Task DeleteStackAndWaitAsync(string stackName, IStepLog log, CancellationToken ct)
     {
         await cloudFormation.DeleteStackAsync(stackName, ct);
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
-            if (stack is null || stack.Status == "DELETE_COMPLETE")
+        await StackPoll(stackName, options.OperationWait, "the delete continues in AWS", "deploy again once the delete has finished").UntilAsync(
+            async (_, ct) =>
             {
-                log.Info($"stack {stackName}: deleted.");
-                return;
-            }
-            if (stack.Status == "DELETE_FAILED")
-                throw new PipelineException(
-                    $"Stack {stackName}: deleting the failed stack failed{Reason(stack.StatusReason)}. Delete it by hand ('aws cloudformation delete-stack --stack-name {stackName}') and deploy again.");
-            if (waited.Elapsed >= options.OperationWait)
-                throw new PipelineException($"Stack {stackName}: still {stack.Status} after {Format(options.OperationWait)}. Wait for the delete to finish, then deploy again.");
-            await Task.Delay(options.PollInterval, ct);
-        }
+                var stack = await cloudFormation.DescribeStackAsync(stackName, ct);
+                if (stack?.Status == "DELETE_FAILED")
+                    throw new PipelineException(
+                        $"Stack {stackName}: deleting the failed stack failed{Reason(stack.StatusReason)}. Delete it by hand ('aws cloudformation delete-stack --stack-name {stackName}') and deploy again.");
+                return stack;
+            },
+            stack => stack is null || stack.Status == "DELETE_COMPLETE",
+            stack => stack!.Status,
+            ct);
+        log.Info($"stack {stackName}: deleted.");
     }
 
-    async Task<ChangeSetDescription> WaitForChangeSetAsync(string stackName, string changeSetName, CancellationToken ct)
-    {
-        var waited = Stopwatch.StartNew();
-        while (true)
+    Task<ChangeSetDescription> WaitForChangeSetAsync(string stackName, string changeSetName, CancellationToken ct) =>
+        new Poll($"Change set {changeSetName} of stack {stackName}", options.OperationWait, options.PollInterval)
         {
-            var changeSet = await cloudFormation.DescribeChangeSetAsync(stackName, changeSetName, ct);
-            if (changeSet.Status is not ("CREATE_PENDING" or "CREATE_IN_PROGRESS"))
-                return changeSet;
-            if (waited.Elapsed >= options.OperationWait)
-                throw new PipelineException(
-                    $"Stack {stackName}: change set {changeSetName} still {changeSet.Status} after {Format(options.OperationWait)}. Check CloudFormation's health and deploy again.");
-            await Task.Delay(options.PollInterval, ct);
-        }
-    }
+            Continues = "CloudFormation goes on creating it",
+            Command = $"aws cloudformation describe-change-set --stack-name {stackName} --change-set-name {changeSetName}",
+            NextStep = "check CloudFormation's health and deploy again",
+        }.UntilAsync(
+            (_, ct) => cloudFormation.DescribeChangeSetAsync(stackName, changeSetName, ct),
+            changeSet => changeSet.Status is not ("CREATE_PENDING" or "CREATE_IN_PROGRESS"),
+            changeSet => changeSet.Status,
+            ct);
 
     static void ShowChangeSet(string stackName, ChangeSetDescription changeSet, IStepLog log)
     {
@@ -211,27 +197,25 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
         }
     }
 
-    async Task<StackDescription> StreamUntilSettledAsync(string stackName, HashSet<string> alreadySeen, IStepLog log, CancellationToken ct)
+    Task<StackDescription> StreamUntilSettledAsync(string stackName, HashSet<string> alreadySeen, IStepLog log, CancellationToken ct)
     {
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            foreach (var stackEvent in await cloudFormation.DescribeStackEventsAsync(stackName, DateTimeOffset.UtcNow.AddMinutes(-10) - waited.Elapsed, ct))
-            {
-                if (!alreadySeen.Add(stackEvent.EventId))
-                    continue;
-                log.Detail($"{stackEvent.Timestamp:HH:mm:ss} {stackEvent.ResourceStatus,-20} {stackEvent.LogicalResourceId} ({stackEvent.ResourceType}){Reason(stackEvent.ResourceStatusReason)}");
-            }
-            var stack = await cloudFormation.DescribeStackAsync(stackName, ct)
-                ?? throw new PipelineException($"Stack {stackName} disappeared while deploying. Someone deleted it; deploy again.");
-            if (!stack.IsInProgress)
-                return stack;
-            if (waited.Elapsed >= options.OperationWait)
-                throw new PipelineException(
-                    $"Stack {stackName} is still {stack.Status} after {Format(options.OperationWait)}. The operation continues in AWS; " +
-                    "watch it in the CloudFormation console and run the deploy again once it has finished.");
-            await Task.Delay(options.PollInterval, ct);
-        }
+        var eventsSince = DateTimeOffset.UtcNow.AddMinutes(-10);
+        return StackPoll(stackName, options.OperationWait, "the operation continues in AWS", "run the deploy again once it has finished")
+            .UntilAsync(
+                async (_, ct) =>
+                {
+                    foreach (var stackEvent in await cloudFormation.DescribeStackEventsAsync(stackName, eventsSince, ct))
+                    {
+                        if (!alreadySeen.Add(stackEvent.EventId))
+                            continue;
+                        log.Detail($"{stackEvent.Timestamp:HH:mm:ss} {stackEvent.ResourceStatus,-20} {stackEvent.LogicalResourceId} ({stackEvent.ResourceType}){Reason(stackEvent.ResourceStatusReason)}");
+                    }
+                    return await cloudFormation.DescribeStackAsync(stackName, ct)
+                        ?? throw new PipelineException($"Stack {stackName} disappeared while deploying. Someone deleted it; deploy again.");
+                },
+                stack => !stack.IsInProgress,
+                stack => stack.Status,
+                ct);
     }
 
     async Task<string> DescribeFailuresAsync(string stackName, CancellationToken ct)
@@ -245,8 +229,6 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
     }
 
     static string Reason(string reason) => string.IsNullOrWhiteSpace(reason) ? "" : $" ({reason})";
-
-    static string Format(TimeSpan span) => span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} min" : $"{span.TotalSeconds:0.#} s";
 }
 
 public enum StackDeployKind

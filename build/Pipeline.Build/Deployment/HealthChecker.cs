@@ -15,9 +15,18 @@ public sealed class HealthChecker(HttpClient http, TimeSpan? firstRetryDelay = n
     readonly TimeSpan firstRetryDelay = firstRetryDelay ?? TimeSpan.FromSeconds(1);
     static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(15);
 
+    /// <summary>Say which URL and version each check would ask for, and ask nothing.</summary>
+    public bool DryRun { get; init; }
+
     public async Task<IReadOnlyList<ServiceHealth>> CheckAsync(
         Uri baseUrl, IReadOnlyList<(ServiceManifest Service, string ExpectedVersion)> services, TimeSpan deadline, IStepLog log, CancellationToken ct)
     {
+        if (DryRun)
+        {
+            foreach (var (service, expectedVersion) in services)
+                log.Info($"would check {HealthUrl(baseUrl, service)} serves version {expectedVersion}");
+            return [];
+        }
         var checks = services.Select(s => CheckOneAsync(baseUrl, s.Service, s.ExpectedVersion, deadline, log, ct)).ToList();
         await Task.WhenAll(checks.Select(c => c.ContinueWith(_ => { }, TaskScheduler.Default)));
         var failures = checks.Where(c => c.IsFaulted).Select(c => c.Exception!.InnerException!).ToList();
@@ -35,51 +44,54 @@ public sealed class HealthChecker(HttpClient http, TimeSpan? firstRetryDelay = n
     async Task<ServiceHealth> CheckOneAsync(Uri baseUrl, ServiceManifest service, string expectedVersion, TimeSpan deadline, IStepLog log, CancellationToken ct)
     {
         var url = HealthUrl(baseUrl, service);
-        var total = Stopwatch.StartNew();
-        var delay = firstRetryDelay;
-        var attempts = 0;
-        string lastProblem;
-        while (true)
+        var healthCheck = new Poll($"Service {service.Name} at {url}", deadline, firstRetryDelay)
         {
-            attempts++;
-            var attempt = Stopwatch.StartNew();
-            try
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                timeout.CancelAfter(Max(TimeSpan.FromSeconds(1), Min(TimeSpan.FromSeconds(10), deadline - total.Elapsed)));
-                using var response = await http.GetAsync(url, timeout.Token);
-                var body = await response.Content.ReadAsStringAsync(timeout.Token);
-                attempt.Stop();
-                var status = (int)response.StatusCode;
-                var (reportedStatus, version) = Parse(body);
-                if (status != 200)
-                    lastProblem = $"HTTP {status}: {Shorten(body)}";
-                else if (version is null)
-                    lastProblem = $"HTTP 200 without a version: {Shorten(body)}";
-                else if (version != expectedVersion)
-                    lastProblem = $"version {version} is serving, expected {expectedVersion}";
-                else if (reportedStatus is not null && reportedStatus != "ok")
-                    lastProblem = $"status '{reportedStatus}'";
-                else
-                {
-                    log.Info($"{service.Name}: healthy, version {version}, {attempt.ElapsedMilliseconds} ms ({url})");
-                    return new ServiceHealth(service.Name, url, version, attempt.Elapsed, attempts);
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
-            {
-                lastProblem = e is OperationCanceledException ? "no answer (timed out)" : $"no answer ({e.Message})";
-            }
+            MaxInterval = MaxRetryDelay,
+            Continues = "the deploy is not confirmed",
+            Command = $"curl -i {url}",
+            NextStep = "check the service's logs and the gateway route",
+        };
+        var passed = await healthCheck.UntilAsync(
+            (attempt, ct) => AskAsync(service, url, expectedVersion, attempt, ct),
+            answer => answer.Health is not null,
+            answer => $"failing its health check ({answer.Problem}; {answer.Attempt} attempt(s))",
+            ct,
+            beforeEachWait: (answer, wait) => log.Detail($"{service.Name}: not yet healthy ({answer.Problem}); retrying in {Poll.Format(wait)}"));
+        var health = passed.Health!;
+        log.Info($"{service.Name}: healthy, version {health.Version}, {health.Latency.TotalMilliseconds:0} ms ({url})");
+        return health;
+    }
 
-            if (total.Elapsed + delay >= deadline)
-                throw new PipelineException(
-                    $"Service {service.Name}: health check at {url} failed after {attempts} attempt(s) in {total.Elapsed.TotalSeconds:0} s: {lastProblem}. " +
-                    "Check the service's logs and the gateway route; the deploy is not confirmed.");
-            log.Detail($"{service.Name}: not yet healthy ({lastProblem}); retrying in {delay.TotalSeconds:0.#} s");
-            await Task.Delay(delay, ct);
-            delay = Min(MaxRetryDelay, delay * 2);
+    async Task<HealthAnswer> AskAsync(ServiceManifest service, Uri url, string expectedVersion, PollAttempt attempt, CancellationToken ct)
+    {
+        var latency = Stopwatch.StartNew();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(Max(TimeSpan.FromSeconds(1), Min(TimeSpan.FromSeconds(10), attempt.Remaining)));
+            using var response = await http.GetAsync(url, timeout.Token);
+            var body = await response.Content.ReadAsStringAsync(timeout.Token);
+            latency.Stop();
+            var status = (int)response.StatusCode;
+            var (reportedStatus, version) = Parse(body);
+            if (status != 200)
+                return new HealthAnswer(attempt.Number, $"HTTP {status}: {Shorten(body)}");
+            if (version is null)
+                return new HealthAnswer(attempt.Number, $"HTTP 200 without a version: {Shorten(body)}");
+            if (version != expectedVersion)
+                return new HealthAnswer(attempt.Number, $"version {version} is serving, expected {expectedVersion}");
+            if (reportedStatus is not null && reportedStatus != "ok")
+                return new HealthAnswer(attempt.Number, $"status '{reportedStatus}'");
+            return new HealthAnswer(attempt.Number, "", new ServiceHealth(service.Name, url, version, latency.Elapsed, attempt.Number));
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            return new HealthAnswer(attempt.Number, e is OperationCanceledException ? "no answer (timed out)" : $"no answer ({e.Message})");
         }
     }
+
+    /// <summary>One attempt's outcome: the health when it passed, otherwise what was wrong.</summary>
+    sealed record HealthAnswer(int Attempt, string Problem, ServiceHealth? Health = null);
 
     static (string? Status, string? Version) Parse(string body)
     {

@@ -10,9 +10,6 @@ namespace Pipeline.Build.Deployment;
 /// </summary>
 public interface IDeploymentPlatform : IDisposable
 {
-    /// <summary>One line for the start of a run, e.g. "aws, environment dev, us-east-1".</summary>
-    string Description { get; }
-
     Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation);
 
     Task PushImagesAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation);
@@ -29,8 +26,8 @@ public interface IDeploymentPlatform : IDisposable
     /// <summary>The base URL the gateway routes are under (the API endpoint or the local gateway).</summary>
     Task<Uri> HealthBaseUrlAsync(CancellationToken cancellation);
 
-    /// <summary>What to tell the user at the end of a successful Deploy (URLs, how to connect).</summary>
-    Task<IReadOnlyList<string>> SummaryAsync(CancellationToken cancellation);
+    /// <summary>Tells the user, at the end of a successful Deploy, where things are (URLs, how to connect); nothing on a dry run.</summary>
+    Task SummarizeAsync(IStepLog log, CancellationToken cancellation);
 
     Task StatusAsync(TextWriter output, CancellationToken cancellation);
 

@@ -9,8 +9,6 @@ namespace Pipeline.Build.Engine;
 /// </summary>
 public abstract class PipelineBuild
 {
-    public const string ParametersDirectory = ".nuke";
-
     /// <summary>The repository root (the folder that holds Pipeline.sln).</summary>
     public string RootDirectory { get; internal set; } = "";
 
@@ -19,6 +17,12 @@ public abstract class PipelineBuild
 
     /// <summary>The profile chosen with <c>--profile</c>, if any.</summary>
     public string? Profile { get; internal set; }
+
+    /// <summary>The one log every target's step writes its progress to.</summary>
+    protected internal IStepLog Log { get; } = new ConsoleStepLog();
+
+    /// <summary>The parameter files of this repository: the defaults and the named profiles.</summary>
+    protected internal ProfileFiles Profiles => new(RootDirectory);
 
     /// <summary>Cancelled on Ctrl+C, so long waits stop promptly and cleanup still runs.</summary>
     public CancellationToken Cancellation { get; internal set; }
@@ -127,23 +131,12 @@ public abstract class PipelineBuild
 
         IReadOnlyList<ParameterFile> ReadParameterFiles(string? profile)
         {
-            var directory = Path.Combine(build.RootDirectory, ParametersDirectory);
+            var profiles = new ProfileFiles(build.RootDirectory);
             var files = new List<ParameterFile>();
-            var defaults = Path.Combine(directory, "parameters.json");
-            if (File.Exists(defaults))
-                files.Add(ParameterFile.Read(defaults, ParameterSource.ParametersFile));
+            if (profiles.ReadDefaults() is { } defaults)
+                files.Add(defaults);
             if (profile is not null)
-            {
-                var path = Path.Combine(directory, $"parameters.{profile}.json");
-                if (!File.Exists(path))
-                {
-                    var existing = Directory.Exists(directory)
-                        ? Directory.GetFiles(directory, "parameters.*.json").Select(f => Path.GetFileName(f)["parameters.".Length..^".json".Length])
-                        : [];
-                    throw new PipelineException($"Profile '{profile}' not found: there is no {ParametersDirectory}/parameters.{profile}.json. Profiles: {string.Join(", ", existing)}.");
-                }
-                files.Add(ParameterFile.Read(path, ParameterSource.Profile));
-            }
+                files.Add(profiles.Read(profile));
             return files;
         }
 

@@ -16,6 +16,7 @@ public sealed class LocalGateway
     public const string HealthPath = "/_gateway/health";
     const string GatewayAssembly = "Pipeline.Gateway.dll";
     static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan StartPollInterval = TimeSpan.FromMilliseconds(200);
 
     readonly OwnProject project;
 
@@ -109,23 +110,43 @@ public sealed class LocalGateway
 
     async Task WaitUntilHealthyAsync(int pid, Uri url, CancellationToken cancellationToken)
     {
-        var waited = Stopwatch.StartNew();
-        while (!await LocalHealthProbe.IsHealthyAsync(new Uri(url, HealthPath), TimeSpan.FromSeconds(2), cancellationToken))
+        var healthUrl = new Uri(url, HealthPath);
+        var startup = new Poll("The local gateway", StartTimeout, StartPollInterval)
         {
-            var exited = !ProcessSignal.IsAlive(pid);
-            if (exited || waited.Elapsed > StartTimeout)
-            {
-                if (!exited)
-                    await ProcessSignal.TerminateAsync(pid, TimeSpan.FromSeconds(5), CancellationToken.None);
-                File.Delete(RecordPath);
-                var lastLines = File.Exists(LogPath) ? File.ReadLines(LogPath).TakeLast(20) : [];
-                throw new PipelineException(
-                    $"The local gateway {(exited ? "exited at start" : $"did not answer {url}{HealthPath[1..]} within {StartTimeout.TotalSeconds:0} s")}. " +
-                    $"Last lines of {LogPath}:\n  | " + string.Join("\n  | ", lastLines) +
-                    "\nFix the cause above and deploy again.");
-            }
-            await Task.Delay(200, cancellationToken);
+            Continues = "it has been stopped",
+            Command = $"tail -n 50 {LogPath}",
+        };
+        string failure;
+        try
+        {
+            var answered = await startup.UntilAsync(
+                async (_, cancellationToken) => await LocalHealthProbe.IsHealthyAsync(healthUrl, TimeSpan.FromSeconds(2), cancellationToken)
+                    ? GatewayStart.Answered
+                    : ProcessSignal.IsAlive(pid) ? GatewayStart.Starting : GatewayStart.Exited,
+                start => start != GatewayStart.Starting,
+                _ => $"not answering {healthUrl}",
+                cancellationToken);
+            if (answered == GatewayStart.Answered)
+                return;
+            failure = "The local gateway exited at start.";
         }
+        catch (PollTimeoutException timeout)
+        {
+            await ProcessSignal.TerminateAsync(pid, TimeSpan.FromSeconds(5), CancellationToken.None);
+            failure = timeout.Message;
+        }
+        File.Delete(RecordPath);
+        var lastLines = File.Exists(LogPath) ? File.ReadLines(LogPath).TakeLast(20) : [];
+        throw new PipelineException(
+            $"{failure} Last lines of {LogPath}:\n  | " + string.Join("\n  | ", lastLines) +
+            "\nFix the cause above and deploy again.");
+    }
+
+    enum GatewayStart
+    {
+        Starting,
+        Answered,
+        Exited,
     }
 
     static string HashManifests(string servicesDirectory) =>

@@ -20,8 +20,6 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
 
     string RepositoryNamespace => DeploymentNames.RepositoryNamespace(settings.Environment);
 
-    public string Description => $"local (Docker engine, gateway on 127.0.0.1:{settings.GatewayPort})";
-
     Uri GatewayUrl => new($"http://127.0.0.1:{settings.GatewayPort}");
 
     public Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation) =>
@@ -60,8 +58,12 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
 
     public Task<Uri> HealthBaseUrlAsync(CancellationToken cancellation) => Task.FromResult(settings.HealthUrl ?? GatewayUrl);
 
-    public Task<IReadOnlyList<string>> SummaryAsync(CancellationToken cancellation) =>
-        LocalDeploySummary.BuildAsync(settings.Catalog, GatewayUrl, cancellation);
+    public async Task SummarizeAsync(IStepLog log, CancellationToken cancellation)
+    {
+        if (settings.DryRun) return;
+        foreach (var line in await LocalDeploySummary.BuildAsync(settings.Catalog, GatewayUrl, cancellation))
+            log.Info(line);
+    }
 
     public async Task StatusAsync(TextWriter output, CancellationToken cancellation)
     {

@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Local;
@@ -53,17 +54,17 @@ public sealed record LocalPlatformSnapshot(IReadOnlyList<LocalServiceStatus> Ser
 {
     public IReadOnlyList<string> ToLines()
     {
-        var rows = Services.Select(s => new[]
-        {
-            s.Service, s.ContainerId is null ? "-" : $"{s.ContainerName} ({s.ContainerId[..12]})", s.ImageTag ?? "-",
-            s.State, s.State == "absent" ? "-" : s.Healthy ? "healthy" : "unhealthy", s.GatewayUrl.ToString(),
-        }).Prepend(["SERVICE", "CONTAINER", "IMAGE TAG", "STATE", "HEALTH", "URL"]).ToList();
-        var widths = Enumerable.Range(0, rows[0].Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
-        var lines = rows.Select(r => string.Join("  ", r.Select((cell, c) => cell.PadRight(widths[c]))).TrimEnd()).ToList();
-        lines.Add(Gateway.Running
-            ? $"gateway: {Gateway.Url} (pid {Gateway.ProcessId}, {(Gateway.Healthy ? "healthy" : "not answering")})"
-            : "gateway: not running (./build.sh Deploy starts it)");
-        return lines;
+        var table = new TextTable("Service", "Container", "Image tag", "State", "Health", "URL");
+        foreach (var s in Services)
+            table.Add(s.Service, s.ContainerId is null ? "-" : $"{s.ContainerName} ({s.ContainerId[..12]})", s.ImageTag ?? "-",
+                s.State, s.State == "absent" ? "-" : s.Healthy ? "healthy" : "unhealthy", s.GatewayUrl.ToString());
+        return
+        [
+            .. table.ToLines(indent: ""),
+            Gateway.Running
+                ? $"gateway: {Gateway.Url} (pid {Gateway.ProcessId}, {(Gateway.Healthy ? "healthy" : "not answering")})"
+                : "gateway: not running (./build.sh Deploy starts it)",
+        ];
     }
 }
 

@@ -121,34 +121,52 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalPlatformNaming
 
     async Task WaitUntilHealthyAsync(string id, LocalContainerSpec spec, CancellationToken cancellationToken)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
+        var startup = new Poll($"Service '{spec.Service.Name}' ({spec.ImageReference})", healthTimeout, PollInterval)
         {
-            var state = (await docker.Containers.InspectContainerAsync(id, cancellationToken)).State;
-            // With restart policy unless-stopped an exit shows up as a restart, not as a stopped container.
-            if (state is null || !state.Running || state.Restarting || state.ExitCode != 0)
-                await FailWithLogsAsync(id, spec, $"exited at start (exit code {state?.ExitCode})", cancellationToken);
-
-            if (await LocalHealthProbe.IsHealthyAsync(spec.HealthUrl, TimeSpan.FromSeconds(2), cancellationToken))
-                return;
-
-            if (deadline.Elapsed > healthTimeout)
-                await FailWithLogsAsync(id, spec, $"did not answer {spec.HealthUrl} within {healthTimeout.TotalSeconds:0} s", cancellationToken);
-
-            await Task.Delay(PollInterval, cancellationToken);
+            Continues = "its container has been removed",
+            Command = ForegroundRunCommand(spec),
+        };
+        try
+        {
+            await startup.UntilAsync(
+                async (_, cancellationToken) =>
+                {
+                    var state = (await docker.Containers.InspectContainerAsync(id, cancellationToken)).State;
+                    // With restart policy unless-stopped an exit shows up as a restart, not as a stopped container.
+                    if (state is null || !state.Running || state.Restarting || state.ExitCode != 0)
+                        await FailWithLogsAsync(id, spec, $"Service '{spec.Service.Name}' ({spec.ImageReference}) exited at start (exit code {state?.ExitCode}).", cancellationToken);
+                    return await LocalHealthProbe.IsHealthyAsync(spec.HealthUrl, TimeSpan.FromSeconds(2), cancellationToken);
+                },
+                healthy => healthy,
+                _ => $"not answering {spec.HealthUrl}",
+                cancellationToken);
+        }
+        catch (PollTimeoutException timeout)
+        {
+            await FailWithLogsAsync(id, spec, timeout.Message, cancellationToken);
         }
     }
 
-    async Task FailWithLogsAsync(string id, LocalContainerSpec spec, string problem, CancellationToken cancellationToken)
+    async Task FailWithLogsAsync(string id, LocalContainerSpec spec, string failure, CancellationToken cancellationToken)
     {
         var lines = await ContainerLogTail.ReadAsync(docker, id, FailureLogLines, cancellationToken);
         // A crash-looping container would hold the name and keep restarting; remove it, its log is in the message.
         await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
         var logText = lines.Count == 0 ? "  (no log output)" : string.Join("\n", lines.Select(l => "  | " + l));
         throw new PipelineException(
-            $"Service '{spec.Service.Name}' ({spec.ImageReference}) {problem}. Last {lines.Count} log lines:\n{logText}\n" +
+            $"{failure} Last {lines.Count} log lines:\n{logText}\n" +
             $"Fix the service (or its manifest services/{spec.Service.Name}/service.json) and run the deploy again.");
     }
+
+    // The container is gone once a start has failed; this runs the same image and environment in the foreground.
+    static string ForegroundRunCommand(LocalContainerSpec spec) =>
+        string.Join(' ', new[] { "docker", "run", "--rm", "--network", "host" }
+            .Concat(spec.Environment.SelectMany(variable => new[] { "-e", variable }))
+            .Append(spec.ImageReference)
+            .Select(ShellQuoted));
+
+    static string ShellQuoted(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@,+%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 
     void EnsurePortFree(LocalContainerSpec spec)
     {

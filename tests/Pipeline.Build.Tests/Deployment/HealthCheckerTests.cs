@@ -33,6 +33,20 @@ public sealed class HealthCheckerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_dry_run_names_each_health_url_and_version_and_asks_nothing()
+    {
+        var dryRun = new HealthChecker(http) { DryRun = true };
+
+        var results = await dryRun.CheckAsync(gateway.BaseUrl, [(Api, "v2"), (Tools, "t7")], TimeSpan.FromSeconds(5), log, default);
+
+        results.Should().BeEmpty();
+        log.Lines.Should().Equal(
+            $"would check {gateway.BaseUrl.ToString().TrimEnd('/')}/api/api/health serves version v2",
+            $"would check {gateway.BaseUrl.ToString().TrimEnd('/')}/api/tools/healthz serves version t7");
+        gateway.RequestCount.Should().Be(0);
+    }
+
+    [Fact]
     public async Task Errors_and_the_old_version_are_retried_until_the_new_version_serves()
     {
         gateway.Script("/api/api/health", (500, "{\"detail\":\"boom\"}"), (502, "Bad Gateway"), Healthy("api", "v1"), Healthy("api", "v2"));

@@ -27,6 +27,11 @@ public sealed class ScriptedHealthServer : IAsyncDisposable
 
     public Uri BaseUrl { get; }
 
+    /// <summary>How many requests reached the server.</summary>
+    public int RequestCount => requestCount;
+
+    int requestCount;
+
     /// <summary>Answers <paramref name="path"/> with each reply in turn; the last one repeats.</summary>
     public void Script(string path, params (int Status, string Body)[] replies)
     {
@@ -46,6 +51,7 @@ public sealed class ScriptedHealthServer : IAsyncDisposable
             {
                 return;
             }
+            Interlocked.Increment(ref requestCount);
             var path = context.Request.Url!.AbsolutePath;
             var reply = (404, "{\"detail\":\"Not Found\"}");
             if (scripts.TryGetValue(path, out var queue))

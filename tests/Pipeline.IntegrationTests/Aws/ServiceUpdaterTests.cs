@@ -60,7 +60,7 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
         var update = () => Updater(moto.Endpoint).UpdateAsync(cluster, ["slow"], true, TimeSpan.FromSeconds(1), false, new RecordingStepLog(), default);
 
         (await update.Should().ThrowAsync<PipelineException>())
-            .Which.Message.Should().Contain($"slow in cluster {cluster} did not reach steady state within").And.Contain("2 running, 1 pending, 3 desired");
+            .Which.Message.Should().Contain($"The rollout in ECS cluster {cluster} is still not steady (slow: 2 running, 1 pending, 3 desired").And.Contain("after 1 s");
     }
 
     [Fact]

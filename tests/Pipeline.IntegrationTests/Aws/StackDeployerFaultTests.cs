@@ -109,7 +109,7 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
         var deploy = () => Deployer(fast with { BusyWait = TimeSpan.FromSeconds(1) }).DeployAsync(Request(stack), false, new RecordingStepLog(), default);
 
         (await deploy.Should().ThrowAsync<PipelineException>())
-            .Which.Message.Should().Contain(stack).And.Contain("still busy (UPDATE_ROLLBACK_IN_PROGRESS) after waiting 1 s").And.Contain("run the deploy again");
+            .Which.Message.Should().Contain(stack).And.Contain("is still busy (UPDATE_ROLLBACK_IN_PROGRESS) after 1 s").And.Contain("run the deploy again");
         proxy.Actions.Should().NotContain("CreateChangeSet");
     }
 
