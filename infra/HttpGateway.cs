@@ -2,17 +2,13 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.Logs;
-using Amazon.CDK.AwsApigatewayv2Integrations;
 using Constructs;
-using Pipeline.Manifests;
-using HttpMethod = Amazon.CDK.AWS.Apigatewayv2.HttpMethod;
 
 namespace Pipeline.Infra;
 
 /// <summary>
-/// The public entry: an HTTP API whose routes reach each service's internal ALB through one VPC Link.
-/// <c>/api/&lt;service&gt;/{proxy+}</c> goes to <c>/{proxy}</c> and <c>/api/&lt;service&gt;</c> to <c>/</c>:
-/// the prefix is stripped, exactly as the local gateway does.
+/// The public entry, in the shared stack: an HTTP API, one VPC Link into the private subnets, and the <c>$default</c>
+/// stage with access logs and throttling. Each service stack adds its own routes and integration (<see cref="ServiceRoutes"/>).
 /// </summary>
 public sealed class HttpGateway : Construct
 {
@@ -24,6 +20,7 @@ public sealed class HttpGateway : Construct
         VpcLinkSecurityGroup = new SecurityGroup(this, "VpcLinkSecurityGroup", new SecurityGroupProps
         {
             Vpc = network.Vpc,
+            // Each service stack adds one egress rule, to its own ALB.
             Description = "VPC Link of the HTTP API: may reach only the service ALBs",
             AllowAllOutbound = false,
         });
@@ -88,33 +85,4 @@ public sealed class HttpGateway : Construct
 
     /// <summary><c>https://{api id}.execute-api.{region}.{url suffix}</c>, built from Ref (not GetAtt) so emulators that skip the API still deploy the stack.</summary>
     public string Endpoint => Fn.Join("", ["https://", Api.ApiId, ".execute-api.", Aws.REGION, ".", Aws.URL_SUFFIX]);
-
-    /// <summary>Routes the service's prefix and everything below it to its ALB, stripping the prefix.</summary>
-    public void Route(ServiceLoadBalancer target)
-    {
-        target.AllowFrom(VpcLinkSecurityGroup, "HTTP API VPC Link");
-        var name = DeploymentNames.Pascal(target.Service.Name);
-        var prefix = target.Service.RoutePrefix;
-
-        Api.AddRoutes(new AddRoutesOptions
-        {
-            Path = prefix,
-            Methods = [HttpMethod.ANY],
-            Integration = new HttpAlbIntegration(name + "Root", target.Listener, new HttpAlbIntegrationProps
-            {
-                VpcLink = VpcLink,
-                ParameterMapping = new ParameterMapping().OverwritePath(MappingValue.Custom("/")),
-            }),
-        });
-        Api.AddRoutes(new AddRoutesOptions
-        {
-            Path = prefix + "/{proxy+}",
-            Methods = [HttpMethod.ANY],
-            Integration = new HttpAlbIntegration(name + "Proxy", target.Listener, new HttpAlbIntegrationProps
-            {
-                VpcLink = VpcLink,
-                ParameterMapping = new ParameterMapping().OverwritePath(MappingValue.Custom("/$request.path.proxy")),
-            }),
-        });
-    }
 }

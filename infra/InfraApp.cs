@@ -3,21 +3,28 @@ using Pipeline.Manifests;
 
 namespace Pipeline.Infra;
 
-/// <summary>The CDK app: the stacks for one environment, synthesized without bootstrap resources and byte-for-byte reproducibly.</summary>
+/// <summary>
+/// The CDK app: the stacks of one environment (registry, shared, one per service), synthesized without bootstrap
+/// resources and byte-for-byte reproducibly.
+/// </summary>
 public sealed class InfraApp
 {
-    InfraApp(App app, RegistryStack? registry, ApplicationStack? application)
+    InfraApp(App app, RegistryStack? registry, EnvironmentStack? shared, IReadOnlyList<ServiceStack> services)
     {
         App = app;
         Registry = registry;
-        Application = application;
+        Shared = shared;
+        Services = services;
     }
 
     public App App { get; }
 
     public RegistryStack? Registry { get; }
 
-    public ApplicationStack? Application { get; }
+    public EnvironmentStack? Shared { get; }
+
+    /// <summary>The service stacks in deployment order (a used service's stack before its callers').</summary>
+    public IReadOnlyList<ServiceStack> Services { get; }
 
     /// <param name="app">An app made by <see cref="CreateApp"/>; its context may already carry options.</param>
     public static InfraApp Build(App app, InfraOptions options, ServiceCatalog catalog)
@@ -25,10 +32,29 @@ public sealed class InfraApp
         var registry = options.Stacks.HasFlag(StackSelection.Registry)
             ? new RegistryStack(app, options, catalog, StackProps(options, "ECR repositories, one per service"))
             : null;
-        var application = options.Stacks.HasFlag(StackSelection.App)
-            ? new ApplicationStack(app, options, catalog, StackProps(options, "HTTP API, VPC Link, ALBs and Fargate services"))
+        var shared = options.Stacks.HasFlag(StackSelection.Shared)
+            ? new EnvironmentStack(app, options, StackProps(options, "VPC, cluster, HTTP API, VPC Link and stage shared by the services"))
             : null;
-        return new InfraApp(app, registry, application);
+
+        var services = new List<ServiceStack>();
+        if (options.Stacks.HasFlag(StackSelection.Services))
+        {
+            var byName = new Dictionary<string, ServiceStack>(StringComparer.Ordinal);
+            foreach (var service in catalog.InDeploymentOrder())
+            {
+                var stack = new ServiceStack(app, options, catalog, service,
+                    StackProps(options, $"{service.Name}: ALB, Fargate service, autoscaling, alarms, routes"));
+                // SSM parameters read by path create no dependency by themselves; these put the order into the cloud
+                // assembly's manifest.json (a stack deploys after the stacks whose parameters it reads).
+                if (shared is not null)
+                    stack.AddDependency(shared, "reads the shared stack's SSM parameters");
+                foreach (var used in service.Uses)
+                    stack.AddDependency(byName[used], $"reads the ALB parameters of {used}");
+                byName[service.Name] = stack;
+                services.Add(stack);
+            }
+        }
+        return new InfraApp(app, registry, shared, services);
     }
 
     public static App CreateApp(string? outDirectory) => new(new AppProps
@@ -43,6 +69,10 @@ public sealed class InfraApp
             ["aws:cdk:disable-version-reporting"] = true,
         },
     });
+
+    /// <summary>Logs of a throw-away environment go with it; production keeps them after a stack delete.</summary>
+    internal static RemovalPolicy LogRemoval(InfraOptions options) =>
+        options.Environment == "prod" ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     static StackProps StackProps(InfraOptions options, string what) => new()
     {

@@ -21,7 +21,7 @@ public sealed partial record InfraOptions
     /// </summary>
     public string? Region { get; init; }
 
-    /// <summary>Which stacks to synthesize: <c>registry</c>, <c>app</c> or <c>all</c>.</summary>
+    /// <summary>Which stacks to synthesize: <c>registry</c>, <c>shared</c>, <c>services</c> or <c>all</c> (<c>app</c> = shared + services).</summary>
     public StackSelection Stacks { get; init; } = StackSelection.All;
 
     /// <summary>Immutable image tag per service name.</summary>
@@ -69,7 +69,7 @@ public sealed partial record InfraOptions
                 case "--image": AddImage(images, Value()); break;
                 default:
                     throw new InfraOptionsException(
-                        $"Unknown option '{name}'. Options: --out, --environment, --nat-gateways, --region, --stack registry|app|all, " +
+                        $"Unknown option '{name}'. Options: --out, --environment, --nat-gateways, --region, --stack registry|shared|services|all, " +
                         "--image <service>=<tag>, --services-dir, --alarm-topic-arn.");
             }
         }
@@ -111,8 +111,12 @@ public sealed partial record InfraOptions
     {
         null or "all" => StackSelection.All,
         "registry" => StackSelection.Registry,
+        "shared" => StackSelection.Shared,
+        "services" => StackSelection.Services,
+        // The legacy layout's one application stack: now the shared stack and every service stack.
         "app" => StackSelection.App,
-        _ => throw new InfraOptionsException($"--stack '{value}' is not a stack; use registry, app or all."),
+        _ => throw new InfraOptionsException(
+            $"--stack '{value}' is not a stack selection; use registry, shared, services or all ('app' still means shared + services)."),
     };
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,20}$")]

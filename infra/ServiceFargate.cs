@@ -11,7 +11,7 @@ namespace Pipeline.Infra;
 
 /// <summary>
 /// A service's Fargate tasks: the container as the manifest describes it, the ECS service that rolls it
-/// out safely behind its ALB, CPU autoscaling and its log group.
+/// out safely behind its ALB (circuit breaker and deployment alarms, both rolling back), CPU autoscaling and its log group.
 /// </summary>
 public sealed class ServiceFargate : Construct
 {
@@ -28,9 +28,10 @@ public sealed class ServiceFargate : Construct
         ServiceLoadBalancer loadBalancer,
         IReadOnlyDictionary<string, string> calledServiceUrls,
         ICluster cluster,
-        Network network,
+        SubnetSelection subnets,
         string environment,
         string imageTag,
+        double desiredCount,
         RemovalPolicy logRemoval) : base(scope, id)
     {
         var service = loadBalancer.Service;
@@ -87,7 +88,7 @@ public sealed class ServiceFargate : Construct
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
-            Vpc = network.Vpc,
+            Vpc = cluster.Vpc,
             Description = $"Tasks of {service.Name}: reachable only from its ALB",
             // Tasks pull images and call AWS APIs through the NAT gateway.
             AllowAllOutbound = true,
@@ -97,12 +98,20 @@ public sealed class ServiceFargate : Construct
         {
             Cluster = cluster,
             TaskDefinition = taskDefinition,
-            DesiredCount = service.MinTasks,
+            // A template parameter, never a literal: autoscaling owns the count (see ServiceStack).
+            DesiredCount = desiredCount,
             MinHealthyPercent = 100,
             MaxHealthyPercent = 200,
             CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
+            // ECS watches the 5xx and unhealthy-host alarms (ServiceAlarms, named by DeploymentNames) during a deployment
+            // and rolls it back when one goes off: this catches a release whose health check passes but whose routes fail.
+            DeploymentAlarms = new DeploymentAlarmConfig
+            {
+                AlarmNames = [.. DeploymentNames.DeploymentAlarms(environment, service.Name)],
+                Behavior = AlarmBehavior.ROLLBACK_ON_ALARM,
+            },
             HealthCheckGracePeriod = Duration.Seconds(RolloutTimings.HealthCheckGracePeriodSeconds),
-            VpcSubnets = network.PrivateSubnets,
+            VpcSubnets = subnets,
             AssignPublicIp = false,
             SecurityGroups = [SecurityGroup],
             EnableExecuteCommand = false,

@@ -8,16 +8,17 @@ namespace Pipeline.Infra;
 
 /// <summary>
 /// A service's internal ALB: one listener on the service port forwarding to an IP target group.
-/// Nothing may reach it until <see cref="AllowFrom"/> names a peer (the VPC Link, a calling service).
+/// Nothing may reach it until a peer is allowed: the VPC Link (<see cref="AllowFrom"/>, in the service's own stack) or a
+/// calling service (an ingress rule the caller's stack adds to this ALB's security group, whose id it reads from SSM).
 /// </summary>
 public sealed class ServiceLoadBalancer : Construct
 {
-    public ServiceLoadBalancer(Construct scope, string id, ServiceManifest service, Network network) : base(scope, id)
+    public ServiceLoadBalancer(Construct scope, string id, ServiceManifest service, IVpc vpc, SubnetSelection subnets) : base(scope, id)
     {
         Service = service;
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
         {
-            Vpc = network.Vpc,
+            Vpc = vpc,
             Description = $"ALB of {service.Name}: reachable only from the VPC Link and calling services",
             // Egress is opened per target by the target group, to the task security group only.
             AllowAllOutbound = false,
@@ -25,16 +26,16 @@ public sealed class ServiceLoadBalancer : Construct
 
         LoadBalancer = new ApplicationLoadBalancer(this, "LoadBalancer", new ApplicationLoadBalancerProps
         {
-            Vpc = network.Vpc,
+            Vpc = vpc,
             InternetFacing = false,
-            VpcSubnets = network.PrivateSubnets,
+            VpcSubnets = subnets,
             SecurityGroup = SecurityGroup,
             DropInvalidHeaderFields = true,
         });
 
         TargetGroup = new ApplicationTargetGroup(this, "TargetGroup", new ApplicationTargetGroupProps
         {
-            Vpc = network.Vpc,
+            Vpc = vpc,
             Port = service.Port,
             Protocol = ApplicationProtocol.HTTP,
             TargetType = TargetType.IP,
@@ -70,9 +71,6 @@ public sealed class ServiceLoadBalancer : Construct
     public ApplicationTargetGroup TargetGroup { get; }
 
     public ApplicationListener Listener { get; }
-
-    /// <summary>Base URL other services use to call this one.</summary>
-    public string BaseUrl => $"http://{LoadBalancer.LoadBalancerDnsName}:{Service.Port}";
 
     public void AllowFrom(IConnectable peer, string why) =>
         LoadBalancer.Connections.AllowFrom(peer, Port.Tcp(Service.Port), why);

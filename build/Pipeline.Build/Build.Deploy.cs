@@ -80,6 +80,7 @@ public sealed partial class Build
         HealthUrl = HealthUrl,
         HealthTimeout = HealthTimeout,
         RolloutTimeout = RolloutTimeout,
+        MaxParallel = MaxParallel,
     };
 
     async Task BuildImagesAsync()
@@ -110,9 +111,17 @@ public sealed partial class Build
     {
         if (builtImages is not null) return builtImages;
         var destination = await PlatformSteps().ImageDestinationAsync(Cancellation);
-        return builtImages = SelectedServices
-            .Select(s => ImageTagger.ImageFor(s, destination.RepositoryRoot, BaseImageRegistry))
-            .ToList();
+        using var engine = new DockerEngine();
+        return builtImages = [.. await ImageTagger.ImagesForAsync(SelectedServices, destination.RepositoryRoot,
+            new ImageBuildOptions { BaseImageRegistry = BaseImageRegistry, DryRun = DryRun, Pull = Pull }, engine, Log, Cancellation)];
+    }
+
+    /// <summary>A Deploy or Redeploy is recorded once it is over, with how it ended, never before its health check.</summary>
+    protected internal override async Task OnFinishedAsync(string outcome, TimeSpan duration, CancellationToken cancellation)
+    {
+        var target = IsRedeploy ? nameof(Redeploy) : InvokedTargets.Contains(nameof(Deploy), StringComparer.OrdinalIgnoreCase) ? nameof(Deploy) : null;
+        if (target is null || platform is null) return;
+        await platform.RecordAsync(target, builtImages ?? [], outcome, duration, Log, cancellation);
     }
 
     protected internal override void ValidateInvocation(IReadOnlyCollection<string> invokedTargets)

@@ -54,7 +54,7 @@ public sealed partial class Build
             Log.Info($"Dry run: would synthesize {scope.Subject} and estimate its monthly cost in {region}.");
             return;
         }
-        var estimate = CostEstimator.Estimate(templates.Documents, prices, Usage());
+        var estimate = CostEstimator.Estimate(templates.Stacks, prices, Usage());
         Console.Out.Write("\n" + CostReport.Render(estimate, scope.Subject, Format));
 
         var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
@@ -74,7 +74,7 @@ public sealed partial class Build
             Log.Info($"Dry run: would synthesize {scope.Subject} and write docs/architecture.md.");
             return;
         }
-        var content = ArchitectureDiagram.ToMarkdown(ArchitectureReader.Read(templates.Documents), scope.Subject);
+        var content = ArchitectureDiagram.ToMarkdown(ArchitectureReader.Read(templates.Stacks), scope.Subject);
         await GeneratedFile.WriteAsync(ArchitectureDocumentPath, "docs/architecture.md", content, DryRun, Log, Cancellation);
     }
 

@@ -23,6 +23,30 @@ public sealed partial class Build
         if (awsProfiles.Count == 0)
             throw new PipelineException($"No AWS profile in {ProfileFiles.Directory}/: add a parameters.<name>.json with \"Platform\": \"aws\".");
         var pushEnvironment = awsProfiles.Contains("dev") ? "dev" : awsProfiles[0];
-        return new DeployWorkflowSpec([.. Catalog.Names], awsProfiles, pushEnvironment);
+        return new DeployWorkflowSpec([.. Catalog.Names], awsProfiles, pushEnvironment)
+        {
+            DeployTimeoutMinutes = JobTimeoutMinutes(pushEnvironment),
+            RedeployTimeoutMinutes = awsProfiles.Max(JobTimeoutMinutes),
+        };
     }
+
+    /// <summary>Room a CI job needs beyond the pipeline's own waits: checkout, SDK and tool setup, image builds and pushes.</summary>
+    internal static readonly TimeSpan SetupAndBuildAllowance = TimeSpan.FromMinutes(20);
+
+    /// <summary>
+    /// A job bound that never cuts the pipeline off in the middle of a wait it would itself end cleanly: the busy-stack
+    /// wait, the stack operation wait, the rollout and the health check of the profile, plus setup and builds.
+    /// </summary>
+    internal int JobTimeoutMinutes(string profile)
+    {
+        var stacks = new Aws.StackDeployerOptions();
+        var total = stacks.BusyWait + stacks.OperationWait + ProfileDuration(profile, nameof(RolloutTimeout), DefaultRolloutTimeout) +
+                    ProfileDuration(profile, nameof(HealthTimeout), DefaultHealthTimeout) + SetupAndBuildAllowance;
+        return (int)Math.Ceiling(total.TotalMinutes);
+    }
+
+    TimeSpan ProfileDuration(string profile, string parameter, TimeSpan fallback) =>
+        Profiles.ValueOf(profile, parameter) is { } raw
+            ? (TimeSpan)ValueConverter.Convert([raw], typeof(TimeSpan), parameter, null)!
+            : fallback;
 }

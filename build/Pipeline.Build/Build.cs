@@ -21,6 +21,9 @@ public sealed partial class Build : PipelineBuild
     [Parameter("Registry that holds the base images under their official names (mirror or air-gapped), e.g. 127.0.0.1:5000")]
     public string? BaseImageRegistry { get; set; }
 
+    [Parameter("Pull every base image again before tagging, so a patched base image under the same tag is rebuilt")]
+    public bool Pull { get; set; }
+
     [Parameter("Push images here instead of the platform's registry (ECR on AWS), e.g. 127.0.0.1:5000")]
     public string? Registry { get; set; }
 
@@ -43,10 +46,16 @@ public sealed partial class Build : PipelineBuild
     public Uri? HealthUrl { get; set; }
 
     [Parameter("How long HealthCheck keeps retrying before it fails")]
-    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(120);
+    public TimeSpan HealthTimeout { get; set; } = DefaultHealthTimeout;
 
     [Parameter("How long UpdateServices waits for a rollout to reach steady state")]
-    public TimeSpan RolloutTimeout { get; set; } = TimeSpan.FromMinutes(15);
+    public TimeSpan RolloutTimeout { get; set; } = DefaultRolloutTimeout;
+
+    internal static readonly TimeSpan DefaultHealthTimeout = TimeSpan.FromSeconds(120);
+    internal static readonly TimeSpan DefaultRolloutTimeout = TimeSpan.FromMinutes(15);
+
+    [Parameter("How many independent service stacks deploy at once", Minimum = 1, Maximum = 32)]
+    public int MaxParallel { get; set; } = 4;
 
     [Parameter("Port of the local gateway on 127.0.0.1", Minimum = 1, Maximum = 65535)]
     public int GatewayPort { get; set; } = 8080;

@@ -1,8 +1,14 @@
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Pipeline.Manifests;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Configuration;
 
 namespace Pipeline.Gateway;
 
-/// <summary>Builds the gateway web application: the manifest routes, the unknown-route 404 and its own health endpoint.</summary>
+/// <summary>
+/// Builds the gateway web application: the manifest routes (public and internal), the unknown-route 404, its own health
+/// endpoint and the pipeline's admin endpoints for switching a service's upstream.
+/// </summary>
 public static class GatewayApp
 {
     public const string HealthPath = "/_gateway/health";
@@ -11,18 +17,29 @@ public static class GatewayApp
     {
         var catalog = ServiceCatalog.Load(options.ServicesDirectory);
         var routes = GatewayRouteTable.From(catalog, options.UpstreamOverrides);
+        var traffic = new UpstreamTraffic();
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls);
+        if (options.ReusePort)
+            builder.Services.Configure<SocketTransportOptions>(sockets => sockets.CreateBoundListenSocket = ReusePortListener.Create);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services
             .AddReverseProxy()
             .LoadFromMemory(routes.ToProxyRoutes(), routes.ToProxyClusters(options.ActivityTimeout));
 
         var app = builder.Build();
+        var routeSwitch = new GatewayRouteSwitch(
+            routes, app.Services.GetRequiredService<InMemoryConfigProvider>(), app.Services.GetRequiredService<IProxyStateLookup>(), options.ActivityTimeout);
 
-        app.MapGet(HealthPath, () => Results.Json(new { status = "ok", routes = routes.Describe() }));
-        app.MapReverseProxy(proxy => proxy.Use((context, next) => ProxyErrorResponses.WriteErrorBodyAsync(context, next, routes)));
+        // The PID tells the pipeline which of two gateways sharing the port (during a replacement) answered.
+        app.MapGet(HealthPath, () => Results.Json(new { status = "ok", pid = Environment.ProcessId, routes = routes.Describe() }));
+        GatewayAdmin.Map(app, options.AdminToken, routes, routeSwitch, traffic);
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(traffic.TrackAsync);
+            proxy.Use((context, next) => ProxyErrorResponses.WriteErrorBodyAsync(context, next, routes));
+        });
         app.MapFallback("{**path}", (HttpContext context) => Results.Json(
             new { error = "no route", path = context.Request.Path.Value, routes = routes.Routes.Select(r => r.Prefix).ToList() },
             statusCode: StatusCodes.Status404NotFound));

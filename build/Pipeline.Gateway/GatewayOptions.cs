@@ -20,9 +20,15 @@ public sealed record GatewayOptions
     /// <summary>How long the upstream may stay silent (no headers, no body bytes) before the gateway answers 504.</summary>
     public TimeSpan ActivityTimeout { get; init; } = DefaultActivityTimeout;
 
+    /// <summary>Bind with SO_REUSEPORT, so a replacement gateway can listen on this port before this one stops (<see cref="ReusePortListener"/>).</summary>
+    public bool ReusePort { get; init; }
+
+    /// <summary>Enables the admin endpoints (<see cref="GatewayAdmin"/>) for this bearer token; null leaves them out. Never a command-line option.</summary>
+    public string? AdminToken { get; init; }
+
     public const string Usage =
         "usage: Pipeline.Gateway [--services-dir <dir>] [--urls http://127.0.0.1:<port>] " +
-        "[--upstream <service>=<url>]... [--activity-timeout <seconds>]";
+        "[--upstream <service>=<url>]... [--activity-timeout <seconds>] [--reuse-port]";
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the offending argument and the usage.</summary>
     public static GatewayOptions Parse(IReadOnlyList<string> args)
@@ -31,6 +37,7 @@ public sealed record GatewayOptions
         var urls = $"http://127.0.0.1:{DefaultPort}";
         var overrides = new Dictionary<string, Uri>(StringComparer.OrdinalIgnoreCase);
         var activityTimeout = DefaultActivityTimeout;
+        var reusePort = false;
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -57,6 +64,9 @@ public sealed record GatewayOptions
                         throw new ArgumentException($"--activity-timeout '{text}' is not a positive number of seconds.\n{Usage}");
                     activityTimeout = TimeSpan.FromSeconds(seconds);
                     break;
+                case "--reuse-port":
+                    reusePort = true;
+                    break;
                 default:
                     throw new ArgumentException($"Unknown argument '{name}'.\n{Usage}");
             }
@@ -68,6 +78,7 @@ public sealed record GatewayOptions
             Urls = urls,
             UpstreamOverrides = overrides,
             ActivityTimeout = activityTimeout,
+            ReusePort = reusePort,
         };
     }
 

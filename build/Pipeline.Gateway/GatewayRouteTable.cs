@@ -7,14 +7,25 @@ namespace Pipeline.Gateway;
 /// <summary>
 /// The gateway's routes, built from the service manifests. The mapping matches the HTTP API's:
 /// <c>/api/&lt;svc&gt;</c> → <c>/</c> and <c>/api/&lt;svc&gt;/&lt;rest&gt;</c> → <c>/&lt;rest&gt;</c>, query string kept.
+/// Each service also has an internal route, <c>/_internal/&lt;svc&gt;</c>: the local stand-in for the private load balancer
+/// a calling service reaches it through on AWS (<c>SERVICE_URL_&lt;SVC&gt;</c>). Both routes share one cluster, so a switch of the
+/// service's upstream moves public and internal traffic together.
+/// The routes never change while the gateway runs; a service's upstream does (<see cref="WithUpstream"/>).
 /// </summary>
 public sealed class GatewayRouteTable
 {
     public const string ServiceMetadataKey = "service";
 
-    GatewayRouteTable(IReadOnlyList<GatewayRoute> routes) => Routes = routes;
+    /// <summary>Where callers reach a service without its public prefix; the pipeline builds the same URL (Local/LocalGatewayRoutes.cs).</summary>
+    public const string InternalPrefix = "/_internal";
 
-    public IReadOnlyList<GatewayRoute> Routes { get; }
+    readonly Lock gate = new();
+    IReadOnlyList<GatewayRoute> routes;
+
+    GatewayRouteTable(IReadOnlyList<GatewayRoute> routes) => this.routes = routes;
+
+    /// <summary>The routes as they are now: one snapshot, never a mix of before and after a switch.</summary>
+    public IReadOnlyList<GatewayRoute> Routes => Volatile.Read(ref routes);
 
     public static GatewayRouteTable From(ServiceCatalog catalog, IReadOnlyDictionary<string, Uri> upstreamOverrides)
     {
@@ -31,19 +42,50 @@ public sealed class GatewayRouteTable
         return new GatewayRouteTable(routes);
     }
 
-    public IReadOnlyList<RouteConfig> ToProxyRoutes() => Routes.Select(route => new RouteConfig
+    public static string InternalPrefixOf(string service) => $"{InternalPrefix}/{service}";
+
+    /// <summary>Points <paramref name="service"/> at <paramref name="upstream"/>; returns the route as it was before.</summary>
+    public GatewayRoute WithUpstream(string service, Uri upstream)
     {
-        RouteId = route.Service,
-        ClusterId = route.Service,
-        // A catch-all is optional, so this template matches the bare prefix as well, but never "/api/<svc>x".
-        Match = new RouteMatch { Path = route.Prefix + "/{**rest}" },
-        Metadata = new Dictionary<string, string> { [ServiceMetadataKey] = route.Service },
-        Transforms =
-        [
-            new Dictionary<string, string> { ["PathPattern"] = "/{**rest}" },
-            new Dictionary<string, string> { ["X-Forwarded"] = "Set", ["Prefix"] = "Off" },
-            new Dictionary<string, string> { ["RequestHeader"] = "X-Forwarded-Prefix", ["Set"] = route.Prefix },
-        ],
+        lock (gate)
+        {
+            var current = routes;
+            var previous = current.FirstOrDefault(r => r.Service == service)
+                ?? throw new KeyNotFoundException($"No route for service '{service}'. Routes: {string.Join(", ", current.Select(r => r.Service))}.");
+            Volatile.Write(ref routes, current.Select(r => r.Service == service ? r with { Upstream = upstream } : r).ToList());
+            return previous;
+        }
+    }
+
+    public IReadOnlyList<RouteConfig> ToProxyRoutes() => Routes.SelectMany(route => new[]
+    {
+        new RouteConfig
+        {
+            RouteId = route.Service,
+            ClusterId = route.Service,
+            // A catch-all is optional, so this template matches the bare prefix as well, but never "/api/<svc>x".
+            Match = new RouteMatch { Path = route.Prefix + "/{**rest}" },
+            Metadata = new Dictionary<string, string> { [ServiceMetadataKey] = route.Service },
+            Transforms =
+            [
+                new Dictionary<string, string> { ["PathPattern"] = "/{**rest}" },
+                new Dictionary<string, string> { ["X-Forwarded"] = "Set", ["Prefix"] = "Off" },
+                new Dictionary<string, string> { ["RequestHeader"] = "X-Forwarded-Prefix", ["Set"] = route.Prefix },
+            ],
+        },
+        // Service to service, like a call to the private load balancer: no public prefix to announce.
+        new RouteConfig
+        {
+            RouteId = "internal-" + route.Service,
+            ClusterId = route.Service,
+            Match = new RouteMatch { Path = InternalPrefixOf(route.Service) + "/{**rest}" },
+            Metadata = new Dictionary<string, string> { [ServiceMetadataKey] = route.Service },
+            Transforms =
+            [
+                new Dictionary<string, string> { ["PathPattern"] = "/{**rest}" },
+                new Dictionary<string, string> { ["X-Forwarded"] = "Set", ["Prefix"] = "Off" },
+            ],
+        },
     }).ToList();
 
     public IReadOnlyList<ClusterConfig> ToProxyClusters(TimeSpan activityTimeout) => Routes.Select(route => new ClusterConfig

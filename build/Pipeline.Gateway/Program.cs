@@ -5,7 +5,8 @@ GatewayOptions options;
 WebApplication app;
 try
 {
-    options = GatewayOptions.Parse(args);
+    // The admin token comes from the environment, never the command line: /proc/<pid>/cmdline is readable by every user.
+    options = GatewayOptions.Parse(args) with { AdminToken = Environment.GetEnvironmentVariable(GatewayAdmin.TokenVariable) };
     app = GatewayApp.Create(options);
 }
 catch (Exception e) when (e is ArgumentException or ManifestException)

@@ -17,9 +17,12 @@ public static class ProxyErrorResponses
         if (error is null || context.Response.HasStarted)
             return;
 
-        var serviceName = context.Features.Get<IReverseProxyFeature>()?.Route.Config.Metadata?[GatewayRouteTable.ServiceMetadataKey];
-        var route = serviceName is null ? null : routes.FindByService(serviceName);
-        var upstream = route?.Upstream.ToString() ?? "unknown";
+        var proxy = context.Features.Get<IReverseProxyFeature>();
+        var serviceName = proxy?.Route.Config.Metadata?[GatewayRouteTable.ServiceMetadataKey];
+        // The destination this request went to: after a switch the route may already point elsewhere.
+        var upstream = proxy?.ProxiedDestination?.Model.Config.Address
+            ?? (serviceName is null ? null : routes.FindByService(serviceName))?.Upstream.ToString()
+            ?? "unknown";
         var timedOut = error.Error == ForwarderError.RequestTimedOut || context.Response.StatusCode == StatusCodes.Status504GatewayTimeout;
 
         context.Response.StatusCode = timedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;

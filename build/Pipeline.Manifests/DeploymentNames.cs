@@ -1,14 +1,61 @@
 namespace Pipeline.Manifests;
 
 /// <summary>
-/// Names the CDK app gives things and the pipeline finds them by again: stacks, repositories,
+/// Names the CDK app gives things and the pipeline finds them by again: stacks, SSM parameters, repositories,
 /// template parameters and outputs. One place, so the two sides cannot drift apart.
 /// </summary>
+/// <remarks>
+/// An environment is deployed as <c>apigw-&lt;env&gt;-registry</c> (ECR), <c>apigw-&lt;env&gt;-shared</c>
+/// (network, cluster, HTTP API) and one <c>apigw-&lt;env&gt;-&lt;service&gt;</c> stack per service.
+/// </remarks>
 public static class DeploymentNames
 {
     public static string RegistryStack(string environment) => $"apigw-{environment}-registry";
 
+    /// <summary>The environment stack every service stack reads from (through its SSM parameters): VPC, NAT, flow logs, cluster, HTTP API, VPC Link, stage.</summary>
+    public static string SharedStack(string environment) => $"apigw-{environment}-shared";
+
+    /// <summary>One service's stack: its ALB, tasks, autoscaling, alarms, log group, routes and integration.</summary>
+    public static string ServiceStack(string environment, string service) => $"apigw-{environment}-{service}";
+
+    /// <summary>
+    /// The legacy layout's single application stack (network, cluster, HTTP API and every service in one stack),
+    /// replaced by <see cref="SharedStack"/> plus one <see cref="ServiceStack"/> per service. Kept so the pipeline can
+    /// recognise an environment that was deployed with the old layout; the CDK app no longer synthesizes it.
+    /// </summary>
     public static string AppStack(string environment) => $"apigw-{environment}-app";
+
+    /// <summary>
+    /// Folder names a service may not have, because its stack <c>apigw-&lt;env&gt;-&lt;name&gt;</c> would be the name of another stack.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ReservedServiceNames { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["registry"] = "the ECR registry stack",
+        ["shared"] = "the shared environment stack",
+        ["app"] = "the legacy single application stack",
+    };
+
+    /// <summary>
+    /// Where every SSM parameter of an environment lives, <c>/apigw/&lt;env&gt;</c>. CloudFormation resolves a service
+    /// stack's <c>AWS::SSM::Parameter::Value&lt;String&gt;</c> parameters with the deploying caller's permissions, so the
+    /// deploy role needs <c>ssm:GetParameters</c> on <c>parameter/apigw/&lt;env&gt;/*</c> (and, to create the
+    /// parameters, <c>ssm:PutParameter</c>, <c>ssm:DeleteParameter</c>, <c>ssm:AddTagsToResource</c> there).
+    /// </summary>
+    public static string ParameterPrefix(string environment) => $"/apigw/{environment}";
+
+    /// <summary>
+    /// SSM parameter (type String) the shared stack writes for the service stacks, e.g. <c>/apigw/dev/shared/VpcId</c>.
+    /// Service stacks read it as a template parameter of type <c>AWS::SSM::Parameter::Value&lt;String&gt;</c> whose default
+    /// is this path, so CloudFormation fetches the current value at each create or update of the service stack.
+    /// </summary>
+    public static string SharedParameter(string environment, SharedValue value) => $"{ParameterPrefix(environment)}/shared/{value}";
+
+    /// <summary>
+    /// SSM parameter (type String) a service stack writes for the stacks of the services that use it,
+    /// e.g. <c>/apigw/dev/services/fastapi/LoadBalancerDns</c>.
+    /// </summary>
+    public static string ServiceParameter(string environment, string service, ServiceValue value) =>
+        $"{ParameterPrefix(environment)}/services/{service}/{value}";
 
     /// <summary>ECR repository of a service, e.g. <c>apigw-dev/fastapi</c>.</summary>
     public static string Repository(string environment, string service) => $"{RepositoryNamespace(environment)}/{service}";
@@ -18,7 +65,33 @@ public static class DeploymentNames
     /// <summary>Template parameter that carries a service's image tag, so a new image needs no new template.</summary>
     public static string ImageTagParameter(string service) => "ImageTag" + Pascal(service);
 
+    /// <summary>
+    /// Template parameter (type Number, default the manifest's <c>minTasks</c>) that carries a service's ECS desired count.
+    /// The pipeline fills it with the service's current desired count, so a deploy keeps the capacity autoscaling chose
+    /// instead of resetting a scaled-out service to its minimum.
+    /// </summary>
+    public static string DesiredCountParameter(string service) => "DesiredCount" + Pascal(service);
+
+    /// <summary>
+    /// Name of a service's alarm on its targets' 5xx answers (<c>HTTPCode_Target_5XX_Count</c>), e.g. <c>apigw-dev-fastapi-5xx</c>.
+    /// A deployment alarm of the service: ECS rolls a deployment back while it is in alarm.
+    /// </summary>
+    public static string FiveXxAlarm(string environment, string service) => $"{ServiceStack(environment, service)}-5xx";
+
+    /// <summary>
+    /// Name of a service's alarm on unhealthy targets, e.g. <c>apigw-dev-fastapi-unhealthy-hosts</c>.
+    /// A deployment alarm of the service: ECS rolls a deployment back while it is in alarm.
+    /// </summary>
+    public static string UnhealthyHostsAlarm(string environment, string service) => $"{ServiceStack(environment, service)}-unhealthy-hosts";
+
+    /// <summary>The alarms ECS watches during a deployment of a service, rolling it back when one goes off.</summary>
+    public static IReadOnlyList<string> DeploymentAlarms(string environment, string service) =>
+        [FiveXxAlarm(environment, service), UnhealthyHostsAlarm(environment, service)];
+
+    /// <summary>Output of the shared stack.</summary>
     public const string ApiEndpointOutput = "ApiEndpoint";
+
+    /// <summary>Output of the shared stack (its value is also the SSM parameter <see cref="SharedValue.ClusterName"/>).</summary>
     public const string ClusterNameOutput = "ClusterName";
 
     public static string RepositoryUriOutput(string service) => "RepositoryUri" + Pascal(service);
@@ -27,10 +100,47 @@ public static class DeploymentNames
 
     public static string LogGroupOutput(string service) => "LogGroup" + Pascal(service);
 
+    /// <summary>Output of a service stack (its value is also the SSM parameter <see cref="ServiceValue.LoadBalancerDns"/>).</summary>
     public static string LoadBalancerDnsOutput(string service) => "LoadBalancerDns" + Pascal(service);
+
+    /// <summary>Output of a service stack (its value is also the SSM parameter <see cref="ServiceValue.AlbSecurityGroupId"/>).</summary>
+    public static string AlbSecurityGroupOutput(string service) => "AlbSecurityGroupId" + Pascal(service);
 
     /// <summary><c>fastapi</c> → <c>Fastapi</c>, <c>order-api</c> → <c>OrderApi</c>: keys and logical ids allow letters and digits only.</summary>
     public static string Pascal(string service) =>
         string.Concat(service.Split('-', StringSplitOptions.RemoveEmptyEntries)
             .Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
+}
+
+/// <summary>
+/// What the shared stack publishes for the service stacks, one SSM parameter each
+/// (<see cref="DeploymentNames.SharedParameter"/>); the member name is the last segment of the parameter's path.
+/// Renaming a member moves its parameter: the shared stack's next deploy deletes the old path, and a service stack still
+/// on a template that reads it fails its next update until it is deployed from the new templates (a full Deploy does both,
+/// shared first).
+/// </summary>
+public enum SharedValue
+{
+    VpcId,
+
+    /// <summary>The private subnets (one per AZ), comma-joined in one String parameter; readers split them again.</summary>
+    PrivateSubnetIds,
+    ClusterName,
+    ClusterArn,
+    HttpApiId,
+    VpcLinkId,
+    VpcLinkSecurityGroupId,
+}
+
+/// <summary>
+/// What each service stack publishes for the services that call it (see <see cref="ServiceManifest.Uses"/>), one SSM
+/// parameter each (<see cref="DeploymentNames.ServiceParameter"/>).
+/// </summary>
+public enum ServiceValue
+{
+    /// <summary>DNS name of the service's internal ALB.</summary>
+    LoadBalancerDns,
+
+    /// <summary>Security group of the service's ALB; a caller's stack adds an ingress rule for its own tasks to it.</summary>
+    AlbSecurityGroupId,
 }

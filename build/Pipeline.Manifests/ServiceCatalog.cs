@@ -30,6 +30,57 @@ public sealed partial class ServiceCatalog
     public ServiceManifest? Find(string name) =>
         Services.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
 
+    /// <summary>
+    /// The services in deployment waves: every service comes in a later wave than each service it <c>uses</c>, so its
+    /// stack can read the used services' SSM parameters; the stacks of one wave are independent and may deploy concurrently.
+    /// Within a wave, services are in name order.
+    /// </summary>
+    /// <exception cref="ManifestException">A service uses one that does not exist, or <c>uses</c> form a cycle.</exception>
+    public IReadOnlyList<IReadOnlyList<ServiceManifest>> DeploymentWaves() => DeploymentWaves(Services);
+
+    /// <summary><see cref="DeploymentWaves()"/> flattened: a topological order in which used services come first.</summary>
+    public IReadOnlyList<ServiceManifest> InDeploymentOrder() => DeploymentWaves().SelectMany(wave => wave).ToList();
+
+    /// <inheritdoc cref="DeploymentWaves()"/>
+    public static IReadOnlyList<IReadOnlyList<ServiceManifest>> DeploymentWaves(IReadOnlyList<ServiceManifest> services)
+    {
+        var byName = new Dictionary<string, ServiceManifest>(StringComparer.Ordinal);
+        foreach (var service in services)
+            byName[service.Name] = service;
+        foreach (var service in services)
+            foreach (var used in service.Uses.Where(u => !byName.ContainsKey(u)))
+                throw new ManifestException(
+                    $"{service.Name} uses unknown service '{used}'. Services: {string.Join(", ", byName.Keys.Order(StringComparer.Ordinal))}. " +
+                    $"Fix 'uses' in {ManifestPath(service)}.");
+
+        // Wave = 0 for a service that uses nothing, else one more than the latest wave of what it uses.
+        var waves = new Dictionary<string, int>(StringComparer.Ordinal);
+        var path = new List<string>();
+        int WaveOf(ServiceManifest service)
+        {
+            if (waves.TryGetValue(service.Name, out var known))
+                return known;
+            var start = path.IndexOf(service.Name);
+            if (start >= 0)
+                throw new ManifestException(
+                    $"Services use each other in a cycle: {string.Join(" → ", path.Skip(start).Append(service.Name))}. " +
+                    "A service's stack deploys after the stacks of the services it uses, so 'uses' must not form a cycle; remove one of these uses.");
+            path.Add(service.Name);
+            var wave = service.Uses.Select(u => WaveOf(byName[u]) + 1).DefaultIfEmpty(0).Max();
+            path.RemoveAt(path.Count - 1);
+            waves[service.Name] = wave;
+            return wave;
+        }
+
+        foreach (var service in services.OrderBy(s => s.Name, StringComparer.Ordinal))
+            WaveOf(service);
+        return services
+            .GroupBy(s => waves[s.Name])
+            .OrderBy(g => g.Key)
+            .Select(g => (IReadOnlyList<ServiceManifest>)g.OrderBy(s => s.Name, StringComparer.Ordinal).ToList())
+            .ToList();
+    }
+
     /// <summary>Reads and validates every manifest under <paramref name="servicesDirectory"/>.</summary>
     public static ServiceCatalog Load(string servicesDirectory)
     {
@@ -81,6 +132,10 @@ public sealed partial class ServiceCatalog
         {
             if (!NamePattern().IsMatch(m.Name))
                 problems.Add($"{m.Name}: name must be lower-case letters, digits and dashes, starting with a letter.");
+            if (DeploymentNames.ReservedServiceNames.TryGetValue(m.Name, out var taken))
+                problems.Add($"{m.Name}: the service folder '{FolderOf(m)}' has a reserved name. A service's stack is named " +
+                             $"{DeploymentNames.ServiceStack("<env>", m.Name)}, which is already {taken}. Rename the folder and the manifest's name " +
+                             $"(reserved: {string.Join(", ", DeploymentNames.ReservedServiceNames.Keys)}).");
             if (m.Port is < 1 or > 65535)
                 problems.Add($"{m.Name}: port {m.Port} is outside 1-65535.");
             if (m.RoutePrefix != "/api/" + m.Name)
@@ -96,9 +151,24 @@ public sealed partial class ServiceCatalog
         }
         foreach (var clash in manifests.GroupBy(m => m.Port).Where(g => g.Count() > 1))
             problems.Add($"port {clash.Key} is used by {string.Join(" and ", clash.Select(m => m.Name))}; each service needs its own port to run side by side locally.");
+        if (problems.Count == 0)
+        {
+            try
+            {
+                DeploymentWaves(manifests);
+            }
+            catch (ManifestException e)
+            {
+                problems.Add(e.Message);
+            }
+        }
         if (problems.Count > 0)
             throw new ManifestException("Invalid service manifests:\n  " + string.Join("\n  ", problems));
     }
+
+    static string FolderOf(ServiceManifest m) => m.Directory.Length > 0 ? m.Directory : Path.Combine("services", m.Name);
+
+    static string ManifestPath(ServiceManifest m) => Path.Combine(FolderOf(m), ManifestFileName);
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,30}$")]
     private static partial Regex NamePattern();

@@ -7,13 +7,15 @@ public sealed class GatewayOptionsTests
     {
         var options = GatewayOptions.Parse([
             "--services-dir", "/srv/services", "--urls", "http://127.0.0.1:9090",
-            "--upstream", "fastapi=http://127.0.0.1:18000", "--activity-timeout", "2.5",
+            "--upstream", "fastapi=http://127.0.0.1:18000", "--activity-timeout", "2.5", "--reuse-port",
         ]);
 
         options.ServicesDirectory.Should().Be("/srv/services");
         options.Urls.Should().Be("http://127.0.0.1:9090");
         options.UpstreamOverrides["fastapi"].Should().Be(new Uri("http://127.0.0.1:18000"));
         options.ActivityTimeout.Should().Be(TimeSpan.FromSeconds(2.5));
+        options.ReusePort.Should().BeTrue();
+        options.AdminToken.Should().BeNull("the admin token never comes from the command line");
     }
 
     [Theory]

@@ -24,14 +24,17 @@ sealed class LocalServer(WebApplication app) : IAsyncDisposable
     }
 
     public static async Task<LocalServer> StartGatewayAsync(
-        string servicesDirectory, IReadOnlyDictionary<string, Uri> upstreams, TimeSpan? activityTimeout = null)
+        string servicesDirectory, IReadOnlyDictionary<string, Uri> upstreams, TimeSpan? activityTimeout = null,
+        string? adminToken = null, int port = 0, bool reusePort = false)
     {
         var app = GatewayApp.Create(new GatewayOptions
         {
             ServicesDirectory = servicesDirectory,
-            Urls = "http://127.0.0.1:0",
+            Urls = $"http://127.0.0.1:{port}",
             UpstreamOverrides = upstreams,
             ActivityTimeout = activityTimeout ?? GatewayOptions.DefaultActivityTimeout,
+            AdminToken = adminToken,
+            ReusePort = reusePort,
         });
         await app.StartAsync();
         return new LocalServer(app);

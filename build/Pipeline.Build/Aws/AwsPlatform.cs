@@ -8,9 +8,9 @@ using Pipeline.Manifests;
 namespace Pipeline.Build.Aws;
 
 /// <summary>
-/// ECR for images, CloudFormation for the two stacks (registry, app), ECS Fargate for the services,
-/// the HTTP API endpoint for health. Image tags are parameters of the app stack, so rolling a new image
-/// is a parameter change on the template already deployed.
+/// ECR for images; CloudFormation for the registry stack, the shared environment stack and one stack per service;
+/// ECS Fargate for the services; the HTTP API endpoint for health. A service's image tag is a parameter of its own
+/// stack, so rolling a new image is a parameter change on that one stack.
 /// </summary>
 public sealed class AwsPlatform : IDeploymentPlatform
 {
@@ -21,7 +21,8 @@ public sealed class AwsPlatform : IDeploymentPlatform
     ImageDestination? destination;
     SynthResult? synthesized;
     bool registryEnsured;
-    bool appStackChanged;
+    StackRun? registryRun;
+    IReadOnlySet<string> changedServices = new HashSet<string>();
     StackDeployer? deployer;
 
     public AwsPlatform(DeploySettings settings) => this.settings = settings;
@@ -33,8 +34,10 @@ public sealed class AwsPlatform : IDeploymentPlatform
 
     string Environment => settings.Environment;
     string RegistryStack => DeploymentNames.RegistryStack(Environment);
-    string AppStack => DeploymentNames.AppStack(Environment);
+    string SharedStack => DeploymentNames.SharedStack(Environment);
+    string ServiceStack(string service) => DeploymentNames.ServiceStack(Environment, service);
     bool UsesEcr => string.IsNullOrEmpty(settings.Registry);
+    DeployedEnvironment Deployed => new(cloudFormation, Environment);
 
     public async Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation)
     {
@@ -76,68 +79,178 @@ public sealed class AwsPlatform : IDeploymentPlatform
     {
         await EnsureRegistryStackAsync(log, cancellation);
         var synth = await SynthesizedAsync(log, cancellation);
-        var tags = settings.Catalog.Services.ToDictionary(
-            s => DeploymentNames.ImageTagParameter(s.Name),
-            s => images.FirstOrDefault(i => i.Service.Name == s.Name)?.Tag ?? throw new PipelineException(
-                $"No image tag for {s.Name}: Deploy deploys every service. Run ./build.sh Deploy without --service."));
-        var outcome = await (await DeployerAsync(cancellation)).DeployAsync(
-            new StackDeployRequest(AppStack, synth.AppTemplatePath, tags, StackTags), settings.DryRun, log, cancellation);
-        appStackChanged = outcome.Kind is StackDeployKind.Created or StackDeployKind.Updated;
-        if (!settings.DryRun)
-            await WriteRecordAsync(images, log, cancellation);
+        var deployed = await cloudFormation.DescribeAllStacksAsync(cancellation);
+        RefuseLegacyLayout(deployed);
+
+        var shared = new StackPlan(SharedStack, "shared", synth.SharedTemplatePath, new Dictionary<string, string>(), StackTags, []);
+        var plans = new List<StackPlan> { shared };
+        foreach (var service in settings.Catalog.Services)
+        {
+            var image = images.FirstOrDefault(i => i.Service.Name == service.Name) ?? throw new PipelineException(
+                $"No image tag for {service.Name}: Deploy deploys every service. Run ./build.sh Deploy without --service.");
+            var templatePath = synth.ServiceTemplatePath(service.Name);
+            plans.Add(new StackPlan(ServiceStack(service.Name), service.Name, templatePath,
+                new Dictionary<string, string> { [DeploymentNames.ImageTagParameter(service.Name)] = image.Tag }, StackTags,
+                [SharedStack, .. service.Uses.Select(ServiceStack)])
+            {
+                LiveParameters = ct => CurrentCapacityAsync(service, deployed, TemplateDeclares(templatePath, DeploymentNames.DesiredCountParameter(service.Name)), ct),
+            });
+        }
+
+        if (settings.DryRun)
+        {
+            // A stack reads the SSM parameters of the stacks it depends on; where one of those does not exist yet,
+            // CloudFormation cannot make its change set, so its template says what the stack would hold.
+            var previewable = plans.Where(p => p.DependsOn.All(deployed.ContainsKey)).ToList();
+            var fromTemplates = plans.Except(previewable).ToList();
+            var previews = await new StackSetDeployer(await DeployerAsync(cancellation), deployed, settings.MaxParallel)
+                .DeployAsync(previewable.Select(p => p with { DependsOn = [] }).ToList(), dryRun: true, log, cancellation);
+            foreach (var plan in fromTemplates)
+                DescribeNewStack(plan, log);
+            StackSetDeployer.Summarize([.. previews, .. fromTemplates.Select(p => new StackRun(p, StackRunState.DryRun, TimeSpan.Zero, "would be created (from its template)"))], log);
+            return;
+        }
+
+        var runs = await new StackSetDeployer(await DeployerAsync(cancellation), deployed, settings.MaxParallel)
+            .DeployAsync(plans, settings.DryRun, log, cancellation);
+        changedServices = runs.Where(r => r.Changed && r.Plan.StackName != SharedStack).Select(r => r.Plan.Label).ToHashSet();
+        StackSetDeployer.Summarize(registryRun is null ? runs : [registryRun, .. runs], log);
+    }
+
+    static bool TemplateDeclares(string templatePath, string parameter)
+    {
+        using var template = System.Text.Json.JsonDocument.Parse(File.ReadAllText(templatePath));
+        return template.RootElement.TryGetProperty("Parameters", out var parameters) && parameters.TryGetProperty(parameter, out _);
+    }
+
+    /// <summary>
+    /// The desired count the service runs with now, so that a deploy hands CloudFormation the count autoscaling chose
+    /// instead of resetting it to the minimum; a service that does not exist yet starts at its minimum.
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, string>> CurrentCapacityAsync(
+        ServiceManifest service, IReadOnlyDictionary<string, StackDescription> deployed, bool declared, CancellationToken ct)
+    {
+        if (!declared)
+            return new Dictionary<string, string>();
+        var count = service.MinTasks;
+        if (deployed.ContainsKey(ServiceStack(service.Name)))
+        {
+            var environment = new DeployedEnvironment(cloudFormation, Environment, deployed);
+            var running = await environment.ServiceAsync(service, ct);
+            var (services, _) = await new EcsClient(aws, http).DescribeServicesAsync(await environment.ClusterAsync(ct), [running.EcsServiceName], ct);
+            if (services.FirstOrDefault() is { Status: "ACTIVE" } current)
+                count = Math.Max(current.DesiredCount, service.MinTasks);
+        }
+        return new Dictionary<string, string> { [DeploymentNames.DesiredCountParameter(service.Name)] = count.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+    }
+
+    /// <summary>What a stack that does not exist yet would hold, read from its template.</summary>
+    static void DescribeNewStack(StackPlan plan, IStepLog log)
+    {
+        using var template = System.Text.Json.JsonDocument.Parse(File.ReadAllText(plan.TemplatePath));
+        var resources = TemplateResource.All(template);
+        log.Info($"{plan.Label}: stack {plan.StackName} would be created with {resources.Count} resources, " +
+                 $"parameters {string.Join(", ", plan.Parameters.Select(p => $"{p.Key}={p.Value}"))}:");
+        foreach (var byType in resources.GroupBy(r => r.Type).OrderBy(g => g.Key, StringComparer.Ordinal))
+            log.Info($"{plan.Label}:   + {byType.Count(),3} {byType.Key}");
+    }
+
+    /// <summary>
+    /// An environment deployed before the stack-per-service layout has everything in one <c>apigw-&lt;env&gt;-app</c>
+    /// stack. Deploying the new stacks next to it would create a second VPC, API and set of services: a half-moved mix.
+    /// </summary>
+    void RefuseLegacyLayout(IReadOnlyDictionary<string, StackDescription> deployed)
+    {
+        var legacy = DeploymentNames.AppStack(Environment);
+        if (!deployed.TryGetValue(legacy, out var stack))
+            return;
+        throw new PipelineException(
+            $"Environment {Environment} was deployed with the earlier layout: everything in stack {legacy} ({stack.Status}). This version deploys " +
+            $"{SharedStack} plus one stack per service, and will not deploy them next to {legacy}. Nothing was changed. To move the environment " +
+            $"(the services are down between the two steps, and the HTTP API gets a new endpoint, because the API belongs to the stack being deleted):\n" +
+            $"  aws cloudformation delete-stack --stack-name {legacy}\n" +
+            $"  aws cloudformation wait stack-delete-complete --stack-name {legacy}\n" +
+            $"  ./build.sh Deploy --profile <profile of {Environment}>\n" +
+            $"The registry stack {RegistryStack} and its images stay as they are. To keep serving meanwhile, deploy the new layout as another " +
+            "environment first (--deploy-environment), move your clients to its endpoint, then delete the old stack.");
     }
 
     public async Task UpdateServicesAsync(IReadOnlyList<ServiceImage> images, bool explicitRollout, IStepLog log, CancellationToken cancellation)
     {
-        var forceNewDeployment = false;
-        if (explicitRollout)
-        {
-            // Redeploy: only the selected services' tag parameters change; every other keeps its current value.
-            var selected = images.Select(i => i.Service.Name).ToHashSet();
-            var outcome = await (await DeployerAsync(cancellation)).DeployAsync(
-                new StackDeployRequest(AppStack, TemplatePath: null,
-                    images.ToDictionary(i => DeploymentNames.ImageTagParameter(i.Service.Name), i => i.Tag), StackTags)
-                {
-                    PreviousValueParameters = settings.Catalog.Services.Where(s => !selected.Contains(s.Name))
-                        .Select(s => DeploymentNames.ImageTagParameter(s.Name)).ToList(),
-                },
-                settings.DryRun, log, cancellation);
-            // The same image again: roll the tasks anyway, as a redeploy asks for.
-            forceNewDeployment = outcome.Kind == StackDeployKind.NoChanges;
-        }
-        if (settings.DryRun && await cloudFormation.DescribeStackAsync(AppStack, cancellation) is null)
+        var deployed = await cloudFormation.DescribeAllStacksAsync(cancellation);
+        if (settings.DryRun && !deployed.ContainsKey(SharedStack))
         {
             foreach (var image in images)
                 log.Info($"{image.Service.Name}: would start {image.Service.MinTasks} task(s) of {image.Reference} " +
-                         $"({image.Service.Cpu} CPU units, {image.Service.Memory} MiB) once stack {AppStack} creates its ECS service, and wait for steady state.");
+                         $"({image.Service.Cpu} CPU units, {image.Service.Memory} MiB) once stack {ServiceStack(image.Service.Name)} creates its ECS service, and wait for steady state.");
             return;
         }
-        if (!explicitRollout && !appStackChanged)
-            log.Info("the app stack did not change in this run: checking that the services are steady");
-        var names = await new DeployedStack(cloudFormation, AppStack).LocateAsync(settings.Catalog, cancellation);
-        await new ServiceUpdater(new EcsClient(aws, http)).UpdateAsync(
-            names.Cluster, images.Select(i => names.ServiceNameOf(i.Service)).ToList(),
-            forceNewDeployment, settings.RolloutTimeout, settings.DryRun, log, cancellation);
+        var forceNewDeployment = new HashSet<string>();
+        if (explicitRollout)
+        {
+            // Redeploy: only the selected services' stacks change, each its image tag parameter on its current template.
+            var missing = images.Where(i => !deployed.ContainsKey(ServiceStack(i.Service.Name))).Select(i => ServiceStack(i.Service.Name)).ToList();
+            if (missing.Count > 0)
+                throw new PipelineException($"Stack(s) {string.Join(", ", missing)} do not exist, so there is nothing to redeploy. Run ./build.sh Deploy first.");
+            var stackDeployer = await DeployerAsync(cancellation);
+            await PerService.RunAllAsync(images.Select(async image =>
+            {
+                var stack = deployed[ServiceStack(image.Service.Name)];
+                var parameters = new Dictionary<string, string>(await CurrentCapacityAsync(
+                    image.Service, deployed, stack.Parameters.ContainsKey(DeploymentNames.DesiredCountParameter(image.Service.Name)), cancellation))
+                {
+                    [DeploymentNames.ImageTagParameter(image.Service.Name)] = image.Tag,
+                };
+                var outcome = await stackDeployer.DeployAsync(
+                    new StackDeployRequest(ServiceStack(image.Service.Name), TemplatePath: null, parameters,
+                        // Tags are left as they are: the template, and so its hash tag, does not change.
+                        new Dictionary<string, string>()),
+                    settings.DryRun, new PrefixedStepLog(log, image.Service.Name), cancellation);
+                // The same image again: roll the tasks anyway, as a redeploy asks for.
+                if (outcome.Kind == StackDeployKind.NoChanges)
+                    lock (forceNewDeployment) forceNewDeployment.Add(image.Service.Name);
+                return outcome;
+            }).ToList(), cancellation);
+        }
+        // Deploy waits for the services whose stacks changed in this run; Redeploy for the ones it rolls.
+        var rolled = explicitRollout ? images : images.Where(i => changedServices.Contains(i.Service.Name)).ToList();
+        if (rolled.Count < images.Count)
+            log.Info($"{images.Count - rolled.Count} service stack(s) did not change in this run: their services were not touched" +
+                     (rolled.Count == 0 ? "." : $"; waiting for {string.Join(", ", rolled.Select(i => i.Service.Name))}."));
+        if (rolled.Count == 0)
+            return;
+        var environment = new DeployedEnvironment(cloudFormation, Environment, deployed);
+        var cluster = await environment.ClusterAsync(cancellation);
+        var services = new List<DeployedService>();
+        foreach (var image in rolled)
+            services.Add(await environment.ServiceAsync(image.Service, cancellation));
+        var updater = new ServiceUpdater(new EcsClient(aws, http));
+        var forced = services.Where(s => forceNewDeployment.Contains(s.Manifest.Name)).Select(s => s.EcsServiceName).ToList();
+        var waited = services.Where(s => !forceNewDeployment.Contains(s.Manifest.Name)).Select(s => s.EcsServiceName).ToList();
+        if (forced.Count > 0)
+            await updater.UpdateAsync(cluster, forced, forceNewDeployment: true, settings.RolloutTimeout, settings.DryRun, log, cancellation);
+        if (waited.Count > 0)
+            await updater.UpdateAsync(cluster, waited, forceNewDeployment: false, settings.RolloutTimeout, settings.DryRun, log, cancellation);
     }
 
     public async Task<Uri> HealthBaseUrlAsync(CancellationToken cancellation)
     {
         if (settings.HealthUrl is not null) return settings.HealthUrl;
-        var stack = await cloudFormation.DescribeStackAsync(AppStack, cancellation);
+        var stack = await cloudFormation.DescribeStackAsync(SharedStack, cancellation);
         if (stack?.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput) is { Length: > 0 } endpoint)
             return new Uri(endpoint);
         if (settings.DryRun && stack is null)
             // The API's id is known only once the stack exists; this is the shape its endpoint output will have.
-            return new Uri($"https://api-id-of-{AppStack}.execute-api.{aws.Region}.amazonaws.com/");
+            return new Uri($"https://api-id-of-{SharedStack}.execute-api.{aws.Region}.amazonaws.com/");
         throw new PipelineException(
-            $"Stack {AppStack} has no {DeploymentNames.ApiEndpointOutput} output to check health through" +
+            $"Stack {SharedStack} has no {DeploymentNames.ApiEndpointOutput} output to check health through" +
             (stack is null ? " (the stack does not exist: run ./build.sh Deploy first)." : ". Pass --health-url <base URL> to check another address."));
     }
 
     public async Task SummarizeAsync(IStepLog log, CancellationToken cancellation)
     {
         if (settings.DryRun) return;
-        var stack = await cloudFormation.DescribeStackAsync(AppStack, cancellation);
+        var stack = await cloudFormation.DescribeStackAsync(SharedStack, cancellation);
         var endpoint = stack?.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput);
         log.Info($"Deployed environment {Environment} ({aws.Region}).");
         if (endpoint is { Length: > 0 })
@@ -148,31 +261,36 @@ public sealed class AwsPlatform : IDeploymentPlatform
 
     public async Task StatusAsync(TextWriter output, CancellationToken cancellation)
     {
-        var stack = await cloudFormation.DescribeStackAsync(AppStack, cancellation)
-            ?? throw new PipelineException($"Environment {Environment} is not deployed: stack {AppStack} does not exist. Run ./build.sh Deploy --profile {Environment}.");
-        var names = await new DeployedStack(cloudFormation, AppStack).LocateAsync(settings.Catalog, cancellation);
-        var (services, missing) = await new EcsClient(aws, http).DescribeServicesAsync(
-            names.Cluster, settings.Catalog.Services.Select(names.ServiceNameOf).ToList(), cancellation);
-        output.WriteLine($"Stack {AppStack}: {stack.Status}");
-        var endpoint = stack.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput);
-        var table = new TextTable("Service", "Version", "Running", "Pending", "Desired", "Rollout", "URL");
+        var stacks = await cloudFormation.DescribeAllStacksAsync(cancellation);
+        if (!stacks.TryGetValue(SharedStack, out var shared))
+            throw new PipelineException($"Environment {Environment} is not deployed: stack {SharedStack} does not exist. Run ./build.sh Deploy --profile <profile of {Environment}>.");
+        var cluster = await Deployed.ClusterAsync(cancellation);
+        var deployedServices = new List<DeployedService>();
+        foreach (var service in settings.Catalog.Services.Where(s => stacks.ContainsKey(ServiceStack(s.Name))))
+            deployedServices.Add(await Deployed.ServiceAsync(service, cancellation));
+        var (ecsServices, missing) = await new EcsClient(aws, http).DescribeServicesAsync(
+            cluster, deployedServices.Select(s => s.EcsServiceName).ToList(), cancellation);
+        output.WriteLine($"Stack {SharedStack}: {shared.Status}   {RegistryStack}: {stacks.GetValueOrDefault(RegistryStack)?.Status ?? "missing"}");
+        var endpoint = shared.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput);
+        var table = new TextTable("Service", "Stack", "Version", "Running", "Pending", "Desired", "Rollout", "URL");
         foreach (var service in settings.Catalog.Services)
         {
-            var ecs = services.FirstOrDefault(s => names.ServiceNameOf(service).EndsWith(s.ServiceName, StringComparison.Ordinal));
-            table.Add(service.Name, stack.Parameters.GetValueOrDefault(DeploymentNames.ImageTagParameter(service.Name)) ?? "?",
+            var stack = stacks.GetValueOrDefault(ServiceStack(service.Name));
+            var name = deployedServices.FirstOrDefault(d => d.Manifest.Name == service.Name)?.EcsServiceName;
+            var ecs = name is null ? null : ecsServices.FirstOrDefault(s => name.EndsWith(s.ServiceName, StringComparison.Ordinal));
+            table.Add(service.Name, stack?.Status ?? "missing", stack?.Parameters.GetValueOrDefault(DeploymentNames.ImageTagParameter(service.Name)) ?? "-",
                 ecs?.RunningCount.ToString() ?? "-", ecs?.PendingCount.ToString() ?? "-", ecs?.DesiredCount.ToString() ?? "-",
-                ecs?.Primary?.RolloutState ?? (ecs is null ? "missing" : "-"),
+                ecs?.Primary?.RolloutState ?? (ecs is null ? "-" : ""),
                 endpoint is { Length: > 0 } ? endpoint.TrimEnd('/') + service.RoutePrefix : "");
         }
         table.WriteTo(output);
         if (missing.Count > 0)
-            output.WriteLine($"Not found in cluster {names.Cluster}: {string.Join(", ", missing)}");
+            output.WriteLine($"Not found in cluster {cluster}: {string.Join(", ", missing)}");
     }
 
     public async Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation)
     {
-        var names = await new DeployedStack(cloudFormation, AppStack).LocateAsync(settings.Catalog, cancellation);
-        var group = names.LogGroupOf(service);
+        var group = (await Deployed.ServiceAsync(service, cancellation)).LogGroup;
         var logs = new LogsClient(aws, http);
         var since = DateTimeOffset.UtcNow.AddHours(-1);
         var events = await logs.FilterLogEventsAsync(group, since, null, int.MaxValue, cancellation);
@@ -200,16 +318,20 @@ public sealed class AwsPlatform : IDeploymentPlatform
     public Task DownAsync(IStepLog log, CancellationToken cancellation) =>
         throw new PipelineException(
             $"Down takes down the local platform only; it never deletes an AWS environment. To delete environment {Environment}, " +
-            $"delete stack {AppStack}, then {RegistryStack} (its repositories must be empty), e.g. with the AWS console or CLI.");
+            $"delete the service stacks (apigw-{Environment}-<service>), then {SharedStack}, then {RegistryStack} (its repositories must be empty), e.g. with the AWS console or CLI.");
 
     /// <summary>The registry stack must exist before the first push; it is small and changes rarely.</summary>
     async Task EnsureRegistryStackAsync(IStepLog log, CancellationToken cancellation)
     {
         if (registryEnsured) return;
         var synth = await SynthesizedAsync(log, cancellation);
-        await (await DeployerAsync(cancellation)).DeployAsync(
-            new StackDeployRequest(RegistryStack, synth.RegistryTemplatePath, new Dictionary<string, string>(), StackTags),
+        var deployed = await cloudFormation.DescribeAllStacksAsync(cancellation);
+        var runs = await new StackSetDeployer(await DeployerAsync(cancellation), deployed, settings.MaxParallel).DeployAsync(
+            [new StackPlan(RegistryStack, "registry", synth.RegistryTemplatePath, new Dictionary<string, string>(), StackTags, [])],
             settings.DryRun, log, cancellation);
+        if (runs[0].State == StackRunState.Failed)
+            throw new PipelineException(runs[0].Note);
+        registryRun = runs[0];
         registryEnsured = true;
     }
 
@@ -229,15 +351,22 @@ public sealed class AwsPlatform : IDeploymentPlatform
         ["apigw:managed-by"] = "pipeline",
     };
 
-    async Task WriteRecordAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation)
+    public async Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation)
     {
+        if (settings.DryRun || connection is null) return;
         var outputs = new Dictionary<string, IReadOnlyDictionary<string, string>>();
-        foreach (var stackName in new[] { RegistryStack, AppStack })
-            if (await cloudFormation.DescribeStackAsync(stackName, cancellation) is { } stack)
+        var stacks = await cloudFormation.DescribeAllStacksAsync(cancellation);
+        foreach (var stackName in synthesized?.StackNames ?? [RegistryStack, SharedStack, .. settings.Catalog.Names.Select(ServiceStack)])
+            if (stacks.GetValueOrDefault(stackName) is { } stack)
                 outputs[stackName] = stack.Outputs;
         await new DeployRecordWriter(settings.ArtifactsDirectory).WriteAsync(
             new DeployRecord(Environment, DateTimeOffset.UtcNow, outputs,
-                images.Select(i => new DeployedImage(i.Service.Name, i.Repository, i.Tag, i.Digest)).ToList()),
+                images.Select(i => new DeployedImage(i.Service.Name, i.Repository, i.Tag, i.Digest)).ToList())
+            {
+                Target = target,
+                Outcome = outcome,
+                Duration = duration,
+            },
             log, cancellation);
     }
 

@@ -45,7 +45,7 @@ public sealed class DeployRecordWriter(string artifactsDirectory, Func<string, s
 
     static string MarkdownSummary(DeployRecord record)
     {
-        var md = new StringBuilder($"### Deployed to {record.Environment} at {record.DeployedAt:u}\n\n");
+        var md = new StringBuilder($"### {record.Target} of {record.Environment} {record.Outcome} at {record.DeployedAt:u} ({record.Duration.TotalSeconds:0} s)\n\n");
         if (record.StackOutputs.Count > 0)
         {
             md.Append("| Stack | Output | Value |\n|---|---|---|\n");
@@ -69,12 +69,24 @@ public sealed class DeployRecordWriter(string artifactsDirectory, Func<string, s
     static string Cell(string value) => OneLine(value).Replace("|", "\\|");
 }
 
-/// <summary>What one deploy put where: stack outputs per stack and the images deployed. Written to <c>artifacts/deploy/&lt;environment&gt;.json</c>.</summary>
+/// <summary>
+/// What one deploy put where: stack outputs per stack and the images deployed, and how it ended. Written to
+/// <c>artifacts/deploy/&lt;environment&gt;.json</c> once the run is over, so it never records a deploy that then failed as done.
+/// </summary>
 public sealed record DeployRecord(
     string Environment,
     DateTimeOffset DeployedAt,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> StackOutputs,
-    IReadOnlyList<DeployedImage> Images);
+    IReadOnlyList<DeployedImage> Images)
+{
+    /// <summary>Deploy or Redeploy.</summary>
+    public string Target { get; init; } = "Deploy";
+
+    /// <summary><c>succeeded</c>, <c>failed</c> or <c>cancelled</c>.</summary>
+    public string Outcome { get; init; } = "succeeded";
+
+    public TimeSpan Duration { get; init; }
+}
 
 /// <summary>An image as deployed: which service, where it lives, its tag and its registry digest.</summary>
 public sealed record DeployedImage(string Service, string Repository, string Tag, string? Digest);

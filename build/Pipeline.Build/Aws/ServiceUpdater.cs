@@ -4,8 +4,10 @@ using Pipeline.Build.Engine;
 namespace Pipeline.Build.Aws;
 
 /// <summary>
-/// Rolls ECS services: forces a new deployment of each, then waits for steady state, showing running / pending /
-/// desired counts and the rollout state. A circuit-breaker rollback or stopped tasks fail with the tasks' stop reasons.
+/// Rolls ECS services: forces a new deployment of each, then waits for ECS's verdict on it, showing running / pending /
+/// desired counts and the rollout state. Tasks that fail while ECS is still rolling out are warnings (the circuit breaker
+/// retries and may still complete); a FAILED rollout, a rollback by the circuit breaker or by a deployment alarm, or the
+/// time bound fails the update with the stopped tasks' reasons.
 /// </summary>
 public sealed class ServiceUpdater(EcsClient ecs, TimeSpan? pollInterval = null)
 {
@@ -46,6 +48,8 @@ public sealed class ServiceUpdater(EcsClient ecs, TimeSpan? pollInterval = null)
         // Callers may name services by ARN; DescribeServices answers with short names, so track those.
         var pending = current.Select(s => s.ServiceName).ToList();
         var lastProgress = new Dictionary<string, string>();
+        var warnedFailedTasks = new Dictionary<string, int>();
+        using var inFlight = Interruption.InFlight($"ECS rollout of {string.Join(", ", pending)} in cluster {cluster}; follow it: aws ecs describe-services --cluster {cluster} --services {string.Join(' ', pending)}");
         var rollout = new Poll($"The rollout in ECS cluster {cluster}", bound, pollInterval)
         {
             Continues = "the deployment continues in AWS",
@@ -65,7 +69,7 @@ public sealed class ServiceUpdater(EcsClient ecs, TimeSpan? pollInterval = null)
                         log.Info($"{service.ServiceName}: {progress}");
                     lastProgress[service.ServiceName] = progress;
 
-                    await ThrowIfFailedAsync(cluster, service, deploymentIds[service.ServiceName], previousTaskDefinitions[service.ServiceName], started, ct);
+                    await CheckVerdictAsync(cluster, service, deploymentIds[service.ServiceName], previousTaskDefinitions[service.ServiceName], started, warnedFailedTasks, log, ct);
                     if (IsSteady(service))
                     {
                         log.Info($"{service.ServiceName}: steady ({service.RunningCount}/{service.DesiredCount} running {ShortName(service.TaskDefinition)}).");
@@ -86,24 +90,37 @@ public sealed class ServiceUpdater(EcsClient ecs, TimeSpan? pollInterval = null)
         service.RunningCount == service.DesiredCount &&
         service.PendingCount == 0;
 
-    async Task ThrowIfFailedAsync(string cluster, EcsService service, string deploymentId, string previousTaskDefinition, DateTimeOffset started, CancellationToken ct)
+    async Task CheckVerdictAsync(
+        string cluster, EcsService service, string deploymentId, string previousTaskDefinition, DateTimeOffset started,
+        Dictionary<string, int> warnedFailedTasks, IStepLog log, CancellationToken ct)
     {
         var ours = service.Deployments.FirstOrDefault(d => d.Id == deploymentId);
         var rolledBack = ours?.RolloutState == "FAILED"
             || (ours is not null && ours.Status != "PRIMARY" && service.Primary?.TaskDefinition == previousTaskDefinition && previousTaskDefinition != ours.TaskDefinition);
         var failedTasks = ours?.FailedTasks ?? service.Primary?.FailedTasks ?? 0;
-        if (!rolledBack && failedTasks == 0)
+        if (!rolledBack)
+        {
+            // ECS's circuit breaker replaces failed tasks and may still complete the rollout: until it decides, say so and wait.
+            if (failedTasks > warnedFailedTasks.GetValueOrDefault(service.ServiceName))
+            {
+                warnedFailedTasks[service.ServiceName] = failedTasks;
+                var seen = await StopReasonsAsync(cluster, service.ServiceName, started, ct);
+                log.Warn($"{service.ServiceName}: {failedTasks} task(s) of the new deployment failed; ECS is still rolling out and retries" +
+                         (seen.Count > 0 ? $". Stopped tasks: {string.Join("; ", seen)}" : "") + ".");
+            }
             return;
+        }
 
         var reasons = await StopReasonsAsync(cluster, service.ServiceName, started, ct);
-        var what = rolledBack
-            ? $"the deployment circuit breaker rolled it back{(ours?.RolloutStateReason is { Length: > 0 } r ? $" ({r})" : "")}"
-            : $"{failedTasks} task(s) of the new deployment stopped";
+        var why = ours?.RolloutStateReason ?? "";
+        var what = why.Contains("alarm", StringComparison.OrdinalIgnoreCase)
+            ? $"a deployment alarm rolled it back ({why})"
+            : $"the deployment circuit breaker rolled it back{(why.Length > 0 ? $" ({why})" : "")}";
         throw new PipelineException(
             $"ECS service {service.ServiceName} in cluster {cluster}: {what}. " +
             (reasons.Count > 0 ? "Stopped tasks: " + string.Join("; ", reasons) + ". " : "No stopped task was found to explain it. ") +
-            (rolledBack ? "The previous version keeps serving. " : "") +
-            "Check the container logs and the health check of the new image, then redeploy.");
+            "The previous version keeps serving. " +
+            "Check the container logs, the health check and the alarms of the new image, then redeploy.");
     }
 
     async Task<IReadOnlyList<string>> StopReasonsAsync(string cluster, string serviceName, DateTimeOffset since, CancellationToken ct)

@@ -38,61 +38,143 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
         var createsStack = stack is null || stack.Status == "REVIEW_IN_PROGRESS";
         var changeSetName = "pipeline-" + DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..6];
         var (inlineBody, templateUrl) = templateBody is null ? (null, null) : await PlaceTemplateAsync(stackName, templateBody, log, ct);
+        var changeSetCreated = false;
         try
         {
-            await cloudFormation.CreateChangeSetAsync(
-                new ChangeSetRequest(stackName, changeSetName, createsStack, inlineBody, templateUrl, request.Parameters, request.Tags)
+            return await CreateAndExecuteAsync();
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && changeSetCreated)
+        {
+            // Interrupted before the change set ran: nothing of this run may stay behind.
+            await RemoveUnexecutedChangeSetAsync(stackName, changeSetName, removeStack: createsStack && stack is null, log);
+            throw;
+        }
+
+        async Task<StackDeployOutcome> CreateAndExecuteAsync()
+        {
+            changeSetCreated = true;
+            try
+            {
+                await cloudFormation.CreateChangeSetAsync(
+                    new ChangeSetRequest(stackName, changeSetName, createsStack, inlineBody, templateUrl, request.Parameters, request.Tags)
+                    {
+                        PreviousValueParameters = request.PreviousValueParameters,
+                    }, ct);
+            }
+            // Some CloudFormation implementations refuse an empty change set outright instead of failing it.
+            catch (AwsServiceException e) when (e.ErrorCode == "ValidationError" && e.ErrorMessage.Contains("No updates are to be performed", StringComparison.Ordinal))
+            {
+                log.Info($"stack {stackName}: no changes, nothing to deploy.");
+                return new StackDeployOutcome(stackName, StackDeployKind.NoChanges, stack?.Outputs ?? new Dictionary<string, string>());
+            }
+            var changeSet = await WaitForChangeSetAsync(stackName, changeSetName, ct);
+
+            if (changeSet.HasNoChanges)
+            {
+                await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, ct);
+                log.Info($"stack {stackName}: no changes, nothing to deploy.");
+                return new StackDeployOutcome(stackName, StackDeployKind.NoChanges, stack?.Outputs ?? new Dictionary<string, string>());
+            }
+            if (changeSet.Status == "FAILED")
+            {
+                await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, ct);
+                throw new PipelineException(
+                    $"Stack {stackName}: CloudFormation rejected the change set: {changeSet.StatusReason}. Fix the template or parameters and deploy again.");
+            }
+
+            ShowChangeSet(stackName, changeSet, log);
+
+            if (dryRun)
+            {
+                await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, ct);
+                // A CREATE change set leaves an empty stack in REVIEW_IN_PROGRESS behind; a dry run must leave nothing.
+                if (createsStack && stack is null)
+                    await cloudFormation.DeleteStackAsync(stackName, ct);
+                log.Info($"stack {stackName}: dry run, change set deleted without executing.");
+                return new StackDeployOutcome(stackName, StackDeployKind.DryRun, stack?.Outputs ?? new Dictionary<string, string>());
+            }
+
+            var alreadySeen = (await cloudFormation.DescribeStackEventsAsync(stackName, DateTimeOffset.UtcNow.AddMinutes(-10), ct))
+                .Select(e => e.EventId).ToHashSet();
+            var execution = new Execution(changeSet.ChangeSetId, DateTimeOffset.UtcNow, alreadySeen);
+            // From here the change set is CloudFormation's: an interrupt leaves it running and says so.
+            changeSetCreated = false;
+            execution.Token = await cloudFormation.ExecuteChangeSetAsync(stackName, changeSetName, ct);
+            StackDescription final;
+            using (Interruption.InFlight($"stack {stackName}: {(createsStack ? "create" : "update")} running in CloudFormation; follow it: aws cloudformation describe-stack-events --stack-name {stackName}"))
+            {
+                try
                 {
-                    PreviousValueParameters = request.PreviousValueParameters,
-                }, ct);
-        }
-        // Some CloudFormation implementations refuse an empty change set outright instead of failing it.
-        catch (AwsServiceException e) when (e.ErrorCode == "ValidationError" && e.ErrorMessage.Contains("No updates are to be performed", StringComparison.Ordinal))
-        {
-            log.Info($"stack {stackName}: no changes, nothing to deploy.");
-            return new StackDeployOutcome(stackName, StackDeployKind.NoChanges, stack?.Outputs ?? new Dictionary<string, string>());
-        }
-        var changeSet = await WaitForChangeSetAsync(stackName, changeSetName, ct);
+                    final = await StreamUntilSettledAsync(stackName, execution, log, ct);
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                    log.Warn(await LeftRunningAsync(stackName, createsStack));
+                    throw;
+                }
+            }
 
-        if (changeSet.HasNoChanges)
-        {
-            await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, ct);
-            log.Info($"stack {stackName}: no changes, nothing to deploy.");
-            return new StackDeployOutcome(stackName, StackDeployKind.NoChanges, stack?.Outputs ?? new Dictionary<string, string>());
-        }
-        if (changeSet.Status == "FAILED")
-        {
-            await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, ct);
+            if (final.Status is "CREATE_COMPLETE" or "UPDATE_COMPLETE" or "IMPORT_COMPLETE")
+            {
+                log.Info($"stack {stackName}: {final.Status}.");
+                return new StackDeployOutcome(stackName, createsStack ? StackDeployKind.Created : StackDeployKind.Updated, final.Outputs) { Changes = changeSet.Changes };
+            }
             throw new PipelineException(
-                $"Stack {stackName}: CloudFormation rejected the change set: {changeSet.StatusReason}. Fix the template or parameters and deploy again.");
+                $"Stack {stackName} ended in {final.Status}{Reason(final.StatusReason)}. {await DescribeFailuresAsync(stackName, execution, ct)}" +
+                (final.Status == "UPDATE_ROLLBACK_COMPLETE" ? "The previous version is still deployed. " : "") +
+                "Fix the failing resource and deploy again.");
         }
+    }
 
-        ShowChangeSet(stackName, changeSet, log);
+    /// <summary>What this run started: the change set, when it was executed, and the events that were there before.</summary>
+    sealed class Execution(string changeSetId, DateTimeOffset executedAt, HashSet<string> seenBefore)
+    {
+        public string ChangeSetId { get; } = changeSetId;
+        public DateTimeOffset ExecutedAt { get; } = executedAt;
+        public HashSet<string> Seen { get; } = seenBefore;
+        public HashSet<string> SeenBefore { get; } = [.. seenBefore];
+        public string Token { get; set; } = "";
 
-        if (dryRun)
+        /// <summary>An event of this execution: carries its token where reported, else is new since it started.</summary>
+        public bool Caused(StackEvent e) =>
+            e.ClientRequestToken.Length > 0 ? e.ClientRequestToken == Token : !SeenBefore.Contains(e.EventId) && e.Timestamp >= ExecutedAt.AddMinutes(-1);
+    }
+
+    async Task RemoveUnexecutedChangeSetAsync(string stackName, string changeSetName, bool removeStack, IStepLog log)
+    {
+        using var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
         {
-            await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, ct);
-            // A CREATE change set leaves an empty stack in REVIEW_IN_PROGRESS behind; a dry run must leave nothing.
-            if (createsStack && stack is null)
-                await cloudFormation.DeleteStackAsync(stackName, ct);
-            log.Info($"stack {stackName}: dry run, change set deleted without executing.");
-            return new StackDeployOutcome(stackName, StackDeployKind.DryRun, stack?.Outputs ?? new Dictionary<string, string>());
+            await cloudFormation.DeleteChangeSetAsync(stackName, changeSetName, cleanup.Token);
+            // A CREATE change set made an empty stack (REVIEW_IN_PROGRESS); it goes with its change set.
+            if (removeStack)
+                await cloudFormation.DeleteStackAsync(stackName, cleanup.Token);
+            log.Warn($"stack {stackName}: interrupted before the change set ran; change set {changeSetName} deleted{(removeStack ? ", and the empty new stack with it" : "")}. The stack is as it was.");
         }
-
-        var alreadySeen = (await cloudFormation.DescribeStackEventsAsync(stackName, DateTimeOffset.UtcNow.AddMinutes(-10), ct))
-            .Select(e => e.EventId).ToHashSet();
-        await cloudFormation.ExecuteChangeSetAsync(stackName, changeSetName, ct);
-        var final = await StreamUntilSettledAsync(stackName, alreadySeen, log, ct);
-
-        if (final.Status is "CREATE_COMPLETE" or "UPDATE_COMPLETE" or "IMPORT_COMPLETE")
+        catch (Exception e) when (e is PipelineException or OperationCanceledException or HttpRequestException)
         {
-            log.Info($"stack {stackName}: {final.Status}.");
-            return new StackDeployOutcome(stackName, createsStack ? StackDeployKind.Created : StackDeployKind.Updated, final.Outputs);
+            log.Warn($"stack {stackName}: interrupted before the change set ran, and deleting change set {changeSetName} failed ({e.Message}). " +
+                     $"Delete it: aws cloudformation delete-change-set --stack-name {stackName} --change-set-name {changeSetName}");
         }
-        throw new PipelineException(
-            $"Stack {stackName} ended in {final.Status}{Reason(final.StatusReason)}. {await DescribeFailuresAsync(stackName, ct)}" +
-            (final.Status == "UPDATE_ROLLBACK_COMPLETE" ? "The previous version is still deployed. " : "") +
-            "Fix the failing resource and deploy again.");
+    }
+
+    /// <summary>An interrupt does not stop CloudFormation: say what runs on, in which state, and how to follow or cancel it.</summary>
+    async Task<string> LeftRunningAsync(string stackName, bool creates)
+    {
+        using var look = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        string state;
+        try
+        {
+            state = (await cloudFormation.DescribeStackAsync(stackName, look.Token))?.Status ?? "unknown";
+        }
+        catch (Exception e) when (e is PipelineException or OperationCanceledException or HttpRequestException)
+        {
+            state = "unknown (could not look)";
+        }
+        return $"stack {stackName}: interrupted while {state}; the {(creates ? "create" : "update")} continues in CloudFormation and was not cancelled. " +
+               $"Follow it: aws cloudformation describe-stack-events --stack-name {stackName}" +
+               (creates ? "" : $"; to stop it: aws cloudformation cancel-update-stack --stack-name {stackName}") +
+               ". Run the deploy again once it has settled.";
     }
 
     static async Task<string> ReadTemplateAsync(string templatePath, CancellationToken ct)
@@ -197,7 +279,7 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
         }
     }
 
-    Task<StackDescription> StreamUntilSettledAsync(string stackName, HashSet<string> alreadySeen, IStepLog log, CancellationToken ct)
+    Task<StackDescription> StreamUntilSettledAsync(string stackName, Execution execution, IStepLog log, CancellationToken ct)
     {
         var eventsSince = DateTimeOffset.UtcNow.AddMinutes(-10);
         return StackPoll(stackName, options.OperationWait, "the operation continues in AWS", "run the deploy again once it has finished")
@@ -206,21 +288,25 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
                 {
                     foreach (var stackEvent in await cloudFormation.DescribeStackEventsAsync(stackName, eventsSince, ct))
                     {
-                        if (!alreadySeen.Add(stackEvent.EventId))
+                        if (!execution.Seen.Add(stackEvent.EventId))
                             continue;
                         log.Detail($"{stackEvent.Timestamp:HH:mm:ss} {stackEvent.ResourceStatus,-20} {stackEvent.LogicalResourceId} ({stackEvent.ResourceType}){Reason(stackEvent.ResourceStatusReason)}");
                     }
                     return await cloudFormation.DescribeStackAsync(stackName, ct)
                         ?? throw new PipelineException($"Stack {stackName} disappeared while deploying. Someone deleted it; deploy again.");
                 },
-                stack => !stack.IsInProgress,
+                // Right after ExecuteChangeSet the stack may still show the previous operation's final state; where
+                // CloudFormation reports the change set a state belongs to, only ours counts.
+                stack => !stack.IsInProgress && (stack.ChangeSetId.Length == 0 || execution.ChangeSetId.Length == 0 || stack.ChangeSetId == execution.ChangeSetId),
                 stack => stack.Status,
                 ct);
     }
 
-    async Task<string> DescribeFailuresAsync(string stackName, CancellationToken ct)
+    /// <summary>The failed resources of this execution only, never an earlier deploy's.</summary>
+    async Task<string> DescribeFailuresAsync(string stackName, Execution execution, CancellationToken ct)
     {
-        var failures = (await cloudFormation.DescribeStackEventsAsync(stackName, DateTimeOffset.UtcNow.AddHours(-2), ct))
+        var failures = (await cloudFormation.DescribeStackEventsAsync(stackName, execution.ExecutedAt.AddMinutes(-1), ct))
+            .Where(execution.Caused)
             .Where(e => e.ResourceStatus.EndsWith("_FAILED", StringComparison.Ordinal) && e.ResourceStatusReason.Length > 0)
             .Select(e => $"{e.LogicalResourceId} ({e.ResourceType}): {e.ResourceStatusReason}")
             .Distinct()
@@ -240,7 +326,11 @@ public enum StackDeployKind
 }
 
 /// <summary>What a stack deploy did, and the stack's outputs afterwards (empty for a dry run of a new stack).</summary>
-public sealed record StackDeployOutcome(string StackName, StackDeployKind Kind, IReadOnlyDictionary<string, string> Outputs);
+public sealed record StackDeployOutcome(string StackName, StackDeployKind Kind, IReadOnlyDictionary<string, string> Outputs)
+{
+    /// <summary>The resources the executed change set added, modified or removed.</summary>
+    public IReadOnlyList<ResourceChange> Changes { get; init; } = [];
+}
 
 /// <summary>
 /// One stack to deploy: its name, the synthesized template file, parameters and stack tags.

@@ -22,6 +22,8 @@ public sealed record DeploySettings
     public Uri? HealthUrl { get; init; }
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public TimeSpan RolloutTimeout { get; init; } = TimeSpan.FromMinutes(15);
+    /// <summary>How many independent stacks deploy at once.</summary>
+    public int MaxParallel { get; init; } = 4;
 
     public string ServicesDirectory => Path.Combine(RootDirectory, "services");
 }

@@ -29,6 +29,9 @@ public interface IDeploymentPlatform : IDisposable
     /// <summary>Tells the user, at the end of a successful Deploy, where things are (URLs, how to connect); nothing on a dry run.</summary>
     Task SummarizeAsync(IStepLog log, CancellationToken cancellation);
 
+    /// <summary>Records how a Deploy or Redeploy ended (<c>succeeded</c>, <c>failed</c>, <c>cancelled</c>) with what it deployed.</summary>
+    Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation);
+
     Task StatusAsync(TextWriter output, CancellationToken cancellation);
 
     Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation);

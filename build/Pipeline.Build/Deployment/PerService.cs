@@ -17,8 +17,10 @@ public static class PerService
         catch when (work.All(w => w.IsCompleted))
         {
             var failures = work.Where(w => w.IsFaulted).Select(w => w.Exception!.InnerException!).ToList();
-            if (failures.OfType<OperationCanceledException>().Any() && cancellationToken.IsCancellationRequested)
-                throw;
+            // A cancelled task is not faulted, but it did not finish its work either: an interrupt ends the whole step.
+            if (cancellationToken.IsCancellationRequested && (work.Any(w => w.IsCanceled) || failures.OfType<OperationCanceledException>().Any()))
+                throw new OperationCanceledException(cancellationToken);
+            failures.AddRange(work.Where(w => w.IsCanceled).Select(_ => new PipelineException("a step was cancelled without an interrupt (a timeout)")));
             throw failures.Count == 1 && failures[0] is PipelineException single
                 ? single
                 : new PipelineException(string.Join("\n\n", failures.Select(f => f.Message)));

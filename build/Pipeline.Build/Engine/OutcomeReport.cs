@@ -8,13 +8,15 @@ internal static class OutcomeReport
         writer.WriteLine();
         var table = new TextTable("Target", "Status", "Duration", "Note");
         foreach (var o in outcomes)
-            table.Add(o.Target, Label(o.Status, dryRun), o.Status is TargetStatus.Succeeded or TargetStatus.Failed ? Format(o.Duration) : "", o.Note);
+            table.Add(o.Target, Label(o.Status, dryRun), o.Status is TargetStatus.Succeeded or TargetStatus.Failed or TargetStatus.Cancelled ? Format(o.Duration) : "", o.Note);
         table.WriteTo(writer);
         writer.WriteLine();
 
         var failed = outcomes.Where(o => o.Status == TargetStatus.Failed).Select(o => o.Target).ToList();
-        writer.WriteLine(failed.Count == 0
-            ? $"Build succeeded in {Format(total)}{(dryRun ? " (dry run: nothing was changed)" : "")}."
+        var cancelled = outcomes.FirstOrDefault(o => o.Status == TargetStatus.Cancelled);
+        writer.WriteLine(
+            cancelled is not null ? $"Build cancelled after {Format(total)}: {cancelled.Target} was {cancelled.Note}."
+            : failed.Count == 0 ? $"Build succeeded in {Format(total)}{(dryRun ? " (dry run: nothing was changed)" : "")}."
             : $"Build failed in {Format(total)}: {string.Join(", ", failed)}.");
     }
 
@@ -23,6 +25,7 @@ internal static class OutcomeReport
         TargetStatus.Succeeded => dryRun ? "dry run" : "succeeded",
         TargetStatus.Failed => "FAILED",
         TargetStatus.Skipped => "skipped",
+        TargetStatus.Cancelled => "cancelled",
         _ => "not run",
     };
 

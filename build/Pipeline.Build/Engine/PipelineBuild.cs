@@ -27,6 +27,16 @@ public abstract class PipelineBuild
     /// <summary>Cancelled on Ctrl+C, so long waits stop promptly and cleanup still runs.</summary>
     public CancellationToken Cancellation { get; internal set; }
 
+    /// <summary>Which signal interrupted the run, if any (null in the engine's own tests).</summary>
+    internal Interruption? Interruption { get; init; }
+
+    /// <summary>
+    /// Runs once after the last target, whatever happened (NUKE's OnBuildFinished): e.g. to record a deploy's outcome.
+    /// <paramref name="outcome"/> is <c>succeeded</c>, <c>failed</c> or <c>cancelled</c>. Its token is not the
+    /// interrupted one, so it may still write what it must; keep it short.
+    /// </summary>
+    protected internal virtual Task OnFinishedAsync(string outcome, TimeSpan duration, CancellationToken cancellation) => Task.CompletedTask;
+
     /// <summary>The targets named on the command line.</summary>
     public IReadOnlyCollection<string> InvokedTargets { get; internal set; } = [];
 
@@ -40,17 +50,10 @@ public abstract class PipelineBuild
     public static async Task<int> Execute<TBuild>(string[] args) where TBuild : PipelineBuild, new()
     {
         var output = InstallMaskingConsole();
-        using var cancellation = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            output.WriteLine("Cancelling: waiting for the current step to stop...");
-            cancellation.Cancel();
-        };
-
+        using var interruption = new Interruption(output);
         try
         {
-            var build = new TBuild { Cancellation = cancellation.Token };
+            var build = new TBuild { Cancellation = interruption.Token, Interruption = interruption };
             return await RunAsync(build, args, RepositoryRoot.Find(), Environment.GetEnvironmentVariables(), output);
         }
         finally
@@ -124,9 +127,29 @@ public abstract class PipelineBuild
 
             output.WriteLine($"Running {string.Join(" ", invoked.Select(t => t.Name))}{(build.Profile is null ? "" : $" with profile {build.Profile}")}{(build.DryRun ? " as a dry run: nothing will be changed" : "")}.");
             var clock = Stopwatch.StartNew();
-            var outcomes = await new TargetRunner(output).RunAsync(plan, build.Cancellation);
+            var interruptedBy = () => build.Interruption?.Signal is { } signal ? $"interrupted by {Interruption.Describe(signal)}" : "cancelled";
+            var outcomes = await new TargetRunner(output).RunAsync(plan, build.Cancellation, interruptedBy);
+            var cancelled = outcomes.Any(o => o.Status == TargetStatus.Cancelled) || build.Cancellation.IsCancellationRequested;
+            var failed = outcomes.Any(o => o.Status == TargetStatus.Failed);
+            using (var finishing = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                try
+                {
+                    await build.OnFinishedAsync(cancelled ? "cancelled" : failed ? "failed" : "succeeded", clock.Elapsed, finishing.Token);
+                }
+                catch (Exception e) when (e is PipelineException or OperationCanceledException or IOException)
+                {
+                    output.WriteLine($"warning: finishing the run failed: {e.Message}");
+                }
+            }
             OutcomeReport.Write(output, outcomes, clock.Elapsed, build.DryRun);
-            return outcomes.Any(o => o.Status == TargetStatus.Failed) ? 1 : 0;
+            if (cancelled)
+            {
+                if (Interruption.InFlightNow is { Count: > 0 } left)
+                    output.WriteLine("Still in flight outside this process:\n  " + string.Join("\n  ", left));
+                return build.Interruption?.Signal is { } signal ? Interruption.ExitCodeFor(signal) : 130;
+            }
+            return failed ? 1 : 0;
         }
 
         IReadOnlyList<ParameterFile> ReadParameterFiles(string? profile)

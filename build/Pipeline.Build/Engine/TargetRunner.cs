@@ -8,8 +8,10 @@ namespace Pipeline.Build.Engine;
 /// </summary>
 internal sealed class TargetRunner(TextWriter output)
 {
-    public async Task<IReadOnlyList<TargetOutcome>> RunAsync(IReadOnlyList<PlanEntry> plan, CancellationToken cancellation)
+    /// <param name="cancelledBecause">Why the run was cancelled, e.g. "interrupted by Ctrl-C (SIGINT)", asked only once it was.</param>
+    public async Task<IReadOnlyList<TargetOutcome>> RunAsync(IReadOnlyList<PlanEntry> plan, CancellationToken cancellation, Func<string>? cancelledBecause = null)
     {
+        cancelledBecause ??= () => "cancelled";
         var outcomes = new List<TargetOutcome>();
         var failed = false;
 
@@ -24,7 +26,7 @@ internal sealed class TargetRunner(TextWriter output)
             }
             if ((failed || cancellation.IsCancellationRequested) && !target.Definition.IsAssuredAfterFailure)
             {
-                outcomes.Add(new(target.Name, TargetStatus.NotRun, TimeSpan.Zero, failed ? "an earlier target failed" : "cancelled"));
+                outcomes.Add(new(target.Name, TargetStatus.NotRun, TimeSpan.Zero, failed ? "an earlier target failed" : cancelledBecause()));
                 continue;
             }
             var falseCondition = target.Definition.DynamicConditions.FirstOrDefault(c => !c.Evaluate());
@@ -45,6 +47,12 @@ internal sealed class TargetRunner(TextWriter output)
                     await action();
                 outcomes.Add(new(target.Name, TargetStatus.Succeeded, clock.Elapsed, null));
             }
+            catch (Exception e) when (cancellation.IsCancellationRequested && IsCancellation(e))
+            {
+                var reason = cancelledBecause();
+                outcomes.Add(new(target.Name, TargetStatus.Cancelled, clock.Elapsed, reason));
+                output.WriteLine($"⊘ {target.Name} cancelled: {reason}");
+            }
             catch (Exception e)
             {
                 failed = true;
@@ -55,6 +63,13 @@ internal sealed class TargetRunner(TextWriter output)
         }
         return outcomes;
     }
+
+    static bool IsCancellation(Exception e) => e switch
+    {
+        OperationCanceledException => true,
+        AggregateException a => a.InnerExceptions.All(IsCancellation),
+        _ => false,
+    };
 
     static string Describe(Exception e) => e switch
     {
@@ -81,4 +96,7 @@ public enum TargetStatus
     Failed,
     Skipped,
     NotRun,
+
+    /// <summary>Stopped by an interrupt (Ctrl-C, SIGTERM) while it ran.</summary>
+    Cancelled,
 }

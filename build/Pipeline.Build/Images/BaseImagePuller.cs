@@ -19,13 +19,43 @@ public static class BaseImagePuller
         var baseImages = DockerfileBaseImages.Resolve(await File.ReadAllTextAsync(dockerfilePath, cancellationToken), ImageTagger.ContentBuildArgs(baseImageRegistry));
         foreach (var baseImage in baseImages.Distinct(StringComparer.Ordinal))
         {
-            if (baseImage.Equals("scratch", StringComparison.OrdinalIgnoreCase) || await IsPresentAsync(docker, baseImage, cancellationToken))
-                continue;
-            log.Info($"pulling base image {baseImage} from {RegistryOf(baseImage)}");
-            var error = await PullAsync(docker, baseImage, cancellationToken);
-            if (error is not null)
-                throw new PipelineException(NotPulledMessage(baseImage, error, dockerfilePath, baseImageRegistry));
+            if (!BaseImageIdentity.IsScratch(baseImage))
+                await EnsurePresentAsync(docker, baseImage, dockerfilePath, baseImageRegistry, log, cancellationToken);
         }
+    }
+
+    /// <summary>The engine's image for <paramref name="baseImage"/>, pulled first when the engine does not have it.</summary>
+    internal static async Task<ImageInspectResponse> EnsurePresentAsync(
+        DockerClient docker, string baseImage, string dockerfilePath, string? baseImageRegistry, IStepLog log, CancellationToken cancellationToken)
+    {
+        if (await TryInspectAsync(docker, baseImage, cancellationToken) is { } present)
+            return present;
+        log.Info($"pulling base image {baseImage} from {RegistryOf(baseImage)}");
+        var error = await PullAsync(docker, baseImage, cancellationToken);
+        if (error is not null)
+            throw new PipelineException(NotPulledMessage(baseImage, error, dockerfilePath, baseImageRegistry));
+        return await TryInspectAsync(docker, baseImage, cancellationToken)
+            ?? throw new PipelineException(NotPulledMessage(baseImage, "the engine reported no error but does not have the image afterwards", dockerfilePath, baseImageRegistry));
+    }
+
+    /// <summary>
+    /// Pulls <paramref name="baseImage"/> again (<c>--pull</c>), so the engine has what its registry holds under the name now.
+    /// When the pull fails but the engine has the image (offline, say), warns and returns the local one; when the engine
+    /// does not have it either, fails with the same message as a missing image that cannot be pulled.
+    /// </summary>
+    internal static async Task<ImageInspectResponse> PullAgainAsync(
+        DockerClient docker, string baseImage, string dockerfilePath, string? baseImageRegistry, IStepLog log, CancellationToken cancellationToken)
+    {
+        log.Info($"pulling base image {baseImage} again from {RegistryOf(baseImage)} (--pull)");
+        var error = await PullAsync(docker, baseImage, cancellationToken);
+        var image = await TryInspectAsync(docker, baseImage, cancellationToken);
+        if (error is null && image is not null)
+            return image;
+        if (image is null)
+            throw new PipelineException(NotPulledMessage(baseImage, error ?? "the engine reported no error but does not have the image afterwards", dockerfilePath, baseImageRegistry));
+        log.Warn($"could not pull base image {baseImage} again from {RegistryOf(baseImage)} ({error!.Trim().TrimEnd('.')}); " +
+                 $"using the one the engine has ({image.ID})");
+        return image;
     }
 
     /// <summary>The registry an image reference is pulled from: its first component when that names a host, else Docker Hub.</summary>
@@ -49,16 +79,15 @@ public static class BaseImagePuller
                "it publishes stand-in base images and tags them under their official names in this engine, so no option is needed.";
     }
 
-    static async Task<bool> IsPresentAsync(DockerClient docker, string image, CancellationToken cancellationToken)
+    internal static async Task<ImageInspectResponse?> TryInspectAsync(DockerClient docker, string image, CancellationToken cancellationToken)
     {
         try
         {
-            await docker.Images.InspectImageAsync(image, cancellationToken);
-            return true;
+            return await docker.Images.InspectImageAsync(image, cancellationToken);
         }
         catch (DockerImageNotFoundException)
         {
-            return false;
+            return null;
         }
     }
 
@@ -83,8 +112,6 @@ public static class BaseImagePuller
         {
             error = e.ResponseBody is { Length: > 0 } body ? ErrorOf(body) : e.Message;
         }
-        if (error is null && !await IsPresentAsync(docker, image, cancellationToken))
-            error = "the engine reported no error but does not have the image afterwards";
         return error;
     }
 

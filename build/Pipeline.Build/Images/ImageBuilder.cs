@@ -168,6 +168,14 @@ public sealed record ImageBuildOptions
     /// <summary>Run every Dockerfile step again instead of reusing the engine's layer cache. Default: false.</summary>
     public bool NoCache { get; init; }
 
+    /// <summary>
+    /// Pull every base image again before the tags are computed (<c>--pull</c>), so a patched base image under the same
+    /// name gives a new tag and is built on. Applies where the tags are computed (<see cref="ImageTagger.ImagesForAsync(IEnumerable{Pipeline.Manifests.ServiceManifest}, string, ImageBuildOptions, DockerEngine, IStepLog, CancellationToken)"/>);
+    /// the build then uses the images just pulled. A failed pull of an image the engine has warns and uses the local one.
+    /// Default: false, base images the engine has are used as they are and only missing ones are pulled.
+    /// </summary>
+    public bool Pull { get; init; }
+
     /// <summary>Login for the target registry, used to look up existing tags. Default: none (anonymous).</summary>
     public RegistryCredentials? RegistryCredentials { get; init; }
 }

@@ -8,9 +8,10 @@ namespace Pipeline.Build.Images;
 
 /// <summary>
 /// Derives a service's immutable image tag from what goes into the image: every file of its build context
-/// (after <c>.dockerignore</c>), its Dockerfile, the base images its FROM lines resolve to and the build
-/// arguments that change content. Timestamps and the folder the sources sit in do not count, so the same
-/// sources give the same tag on every machine.
+/// (after <c>.dockerignore</c>), its Dockerfile, the base images its FROM lines resolve to (by name and by identity:
+/// registry digest, else local image ID, see <see cref="IBaseImageResolver"/>) and the build arguments that change
+/// content. Timestamps and the folder the sources sit in do not count, so the same sources on the same base images
+/// give the same tag on every machine, and a patched base image under the same name gives a new one.
 /// </summary>
 public static class ImageTagger
 {
@@ -24,7 +25,32 @@ public static class ImageTagger
 
     public const string Platform = "linux/amd64";
 
+    /// <summary>Begins the warning a run gives, once, when some tag went by a base image's name only.</summary>
+    public const string NameOnlyWarning = "tags computed without base-image digests";
+
+    static readonly NameOnlyBaseImageResolver NameOnlyResolver = new();
+
+    /// <summary>
+    /// The tag with base images by name only (<see cref="NameOnlyBaseImageResolver"/>): needs no engine, but a build
+    /// tags by base-image digests, so use <see cref="ComputeTagAsync"/> or <see cref="ImagesForAsync(IEnumerable{ServiceManifest}, string, ImageBuildOptions, DockerEngine, IStepLog, CancellationToken)"/>
+    /// for the tags a run builds and deploys.
+    /// </summary>
     public static string ComputeTag(ServiceManifest service, string? baseImageRegistry)
+    {
+        var baseImages = BaseImagesOf(service, baseImageRegistry);
+        return ComputeTag(service, baseImageRegistry, baseImages.Select(NameOnlyResolver.Resolve).ToList());
+    }
+
+    /// <summary>The tag of <paramref name="service"/> with its base images as <paramref name="resolver"/> identifies them.</summary>
+    public static async Task<string> ComputeTagAsync(
+        ServiceManifest service, string? baseImageRegistry, IBaseImageResolver resolver, CancellationToken cancellationToken = default) =>
+        (await TagAsync(service, baseImageRegistry, resolver, cancellationToken)).Tag;
+
+    /// <summary>
+    /// The tag from the content and the given identities of the base images, one per FROM image in order (as
+    /// <see cref="BaseImagesOf"/> lists them).
+    /// </summary>
+    public static string ComputeTag(ServiceManifest service, string? baseImageRegistry, IReadOnlyList<BaseImageIdentity> baseImages)
     {
         var dockerfile = RequireDockerfile(service);
         var context = BuildContext.Load(service.Directory);
@@ -42,17 +68,86 @@ public static class ImageTagger
         var dockerfileText = File.ReadAllText(dockerfile);
         Append(hash, "dockerfile\0" + dockerfileText + "\0");
         var buildArgs = ContentBuildArgs(baseImageRegistry);
-        foreach (var baseImage in DockerfileBaseImages.Resolve(dockerfileText, buildArgs))
-            Append(hash, "from\0" + baseImage + "\0");
+        var references = DockerfileBaseImages.Resolve(dockerfileText, buildArgs);
+        if (!references.SequenceEqual(baseImages.Select(b => b.Reference), StringComparer.Ordinal))
+            throw new ArgumentException(
+                $"{service.Name}: base image identities ({string.Join(", ", baseImages.Select(b => b.Reference))}) do not match the Dockerfile's FROM images ({string.Join(", ", references)})",
+                nameof(baseImages));
+        foreach (var baseImage in baseImages)
+            Append(hash, "from\0" + baseImage.HashInput + "\0");
         foreach (var (name, value) in buildArgs.OrderBy(a => a.Key, StringComparer.Ordinal))
             Append(hash, $"arg\0{name}={value}\0");
         Append(hash, "platform\0" + Platform);
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..TagLength];
     }
 
-    /// <summary>The image of <paramref name="service"/> in <paramref name="repositoryRoot"/> (e.g. <c>127.0.0.1:5000</c> or <c>127.0.0.1:5000/team</c>), tagged by its content.</summary>
+    /// <summary>
+    /// The image of <paramref name="service"/> in <paramref name="repositoryRoot"/> (e.g. <c>127.0.0.1:5000</c> or <c>127.0.0.1:5000/team</c>),
+    /// tagged by its content with base images by name only; see <see cref="ComputeTag(ServiceManifest, string?)"/>.
+    /// </summary>
     public static ServiceImage ImageFor(ServiceManifest service, string repositoryRoot, string? baseImageRegistry) =>
-        new(service, $"{repositoryRoot.TrimEnd('/')}/{service.Name}", ComputeTag(service, baseImageRegistry));
+        new(service, RepositoryOf(service, repositoryRoot), ComputeTag(service, baseImageRegistry));
+
+    /// <summary>
+    /// The images of <paramref name="services"/>, tagged by content with their base images resolved through the engine
+    /// (<see cref="EngineBaseImageResolver"/>: <see cref="ImageBuildOptions.Pull"/> pulls every base image again first,
+    /// <see cref="ImageBuildOptions.DryRun"/> pulls nothing).
+    /// </summary>
+    public static Task<IReadOnlyList<ServiceImage>> ImagesForAsync(
+        IEnumerable<ServiceManifest> services, string repositoryRoot, ImageBuildOptions options, DockerEngine engine, IStepLog log,
+        CancellationToken cancellationToken = default) =>
+        ImagesForAsync(services, repositoryRoot, options.BaseImageRegistry, new EngineBaseImageResolver(engine, options, log), log, cancellationToken);
+
+    /// <summary>
+    /// The images of <paramref name="services"/>, tagged by content with base images as <paramref name="resolver"/>
+    /// identifies them. Logs each service's base images once ("fastapi: base python:3.13.9-slim-trixie = sha256:77a34efb3c86… (…)"),
+    /// and warns once when some went by name only, since the real run may then compute other tags.
+    /// </summary>
+    public static async Task<IReadOnlyList<ServiceImage>> ImagesForAsync(
+        IEnumerable<ServiceManifest> services, string repositoryRoot, string? baseImageRegistry, IBaseImageResolver resolver, IStepLog log,
+        CancellationToken cancellationToken = default)
+    {
+        var selected = services.ToList();
+        // Every Dockerfile is checked before the engine is asked anything.
+        foreach (var service in selected)
+            RequireDockerfile(service);
+        var tagged = await PerService.RunAllAsync(
+            selected.Select(service => TagAsync(service, baseImageRegistry, resolver, cancellationToken)).ToList(), cancellationToken);
+        foreach (var (service, tag, baseImages) in tagged)
+            new PrefixedStepLog(log, service.Name).Info(
+                "base " + string.Join(", ", baseImages.Distinct().Select(b => b.ToString())));
+        if (NameOnlyWarningFor(tagged.SelectMany(t => t.BaseImages)) is { } warning)
+            log.Warn(warning);
+        return tagged.Select(t => new ServiceImage(t.Service, RepositoryOf(t.Service, repositoryRoot), t.Tag)).ToList();
+    }
+
+    /// <summary>The base images the FROM lines of <paramref name="service"/>'s Dockerfile resolve to, in order.</summary>
+    public static IReadOnlyList<string> BaseImagesOf(ServiceManifest service, string? baseImageRegistry) =>
+        DockerfileBaseImages.Resolve(File.ReadAllText(RequireDockerfile(service)), ContentBuildArgs(baseImageRegistry));
+
+    static async Task<(ServiceManifest Service, string Tag, IReadOnlyList<BaseImageIdentity> BaseImages)> TagAsync(
+        ServiceManifest service, string? baseImageRegistry, IBaseImageResolver resolver, CancellationToken cancellationToken)
+    {
+        var baseImages = new List<BaseImageIdentity>();
+        foreach (var reference in BaseImagesOf(service, baseImageRegistry))
+            baseImages.Add(await resolver.ResolveAsync(reference, service.DockerfilePath, cancellationToken));
+        return (service, ComputeTag(service, baseImageRegistry, baseImages), baseImages);
+    }
+
+    static string? NameOnlyWarningFor(IEnumerable<BaseImageIdentity> baseImages)
+    {
+        var reasons = baseImages
+            .Where(b => b.Fallback is not null)
+            .DistinctBy(b => b.Reference)
+            .GroupBy(b => b.Fallback!)
+            .Select(g => $"{g.Key}, for {string.Join(", ", g.Select(b => b.Reference).Order(StringComparer.Ordinal))}")
+            .ToList();
+        return reasons.Count == 0
+            ? null
+            : $"{NameOnlyWarning}: {string.Join("; ", reasons)}. The base images count by name only, so the real run may use other tags.";
+    }
+
+    static string RepositoryOf(ServiceManifest service, string repositoryRoot) => $"{repositoryRoot.TrimEnd('/')}/{service.Name}";
 
     /// <summary>Build arguments that change what is built (so they are part of the tag); VERSION is the tag itself and is not.</summary>
     public static IReadOnlyDictionary<string, string> ContentBuildArgs(string? baseImageRegistry) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Docker.DotNet.Models;
@@ -7,35 +8,41 @@ using Pipeline.Manifests;
 namespace Pipeline.Build.Local;
 
 /// <summary>
-/// The container one service runs as locally, derived from its manifest and image only.
-/// <see cref="ConfigHash"/> covers everything here, so a running container with the same hash needs no change.
+/// The container one service runs as locally, derived from its manifest and image, on one 127.0.0.1 port.
+/// <see cref="ConfigHash"/> covers everything here except the port and the name, which change with every replacement:
+/// a running container with the same hash needs no change, whichever port it listens on.
+/// A service it <c>uses</c> is reached through the gateway's internal route (<see cref="LocalGatewayRoutes.InternalUrl(int, string)"/>),
+/// which follows that service from port to port, so a caller never needs a restart when its callee is replaced.
 /// </summary>
 public sealed record LocalContainerSpec(
     string Name,
     ServiceManifest Service,
     string ImageReference,
     string ImageTag,
+    int Port,
     IReadOnlyList<string> Environment,
     IReadOnlyDictionary<string, string> Labels,
     string ConfigHash)
 {
-    public Uri HealthUrl => new($"http://127.0.0.1:{Service.Port}{Service.HealthPath}");
+    public Uri BaseUrl => new($"http://127.0.0.1:{Port}/");
 
-    public static LocalContainerSpec For(ServiceImage image, ServiceCatalog catalog, LocalPlatformNaming naming)
+    public Uri HealthUrl => new($"http://127.0.0.1:{Port}{Service.HealthPath}");
+
+    /// <summary>The service's container under its usual name, on its manifest port.</summary>
+    public static LocalContainerSpec For(ServiceImage image, ServiceCatalog catalog, LocalPlatformNaming naming, int gatewayPort)
     {
         var service = image.Service;
-        var environment = service.Environment
+        var portIndependent = service.Environment
             .Select(e => $"{e.Key}={e.Value}")
             .Concat([
                 "BIND_ADDRESS=127.0.0.1",
-                $"PORT={service.Port}",
                 $"ROOT_PATH={service.RoutePrefix}",
                 $"HEALTH_PATH={service.HealthPath}",
             ])
-            .Concat(service.Uses.Select(used => catalog[used]).Select(used => $"{used.UrlVariableName}=http://127.0.0.1:{used.Port}"))
+            .Concat(service.Uses.Select(used => $"{catalog[used].UrlVariableName}={LocalGatewayRoutes.InternalUrl(gatewayPort, used)}"))
             .ToList();
 
-        var hash = Hash(string.Join("\n", environment
+        var hash = Hash(string.Join("\n", portIndependent
             .Prepend(image.Reference)
             .Append($"readonly={service.ReadOnlyRootFilesystem}")));
 
@@ -46,8 +53,26 @@ public sealed record LocalContainerSpec(
             [LocalPlatformNaming.ImageTagLabel] = image.Tag,
             [LocalPlatformNaming.ConfigHashLabel] = hash,
         };
-        return new LocalContainerSpec(naming.ContainerName(service.Name), service, image.Reference, image.Tag, environment, labels, hash);
+        return new LocalContainerSpec(naming.ContainerName(service.Name), service, image.Reference, image.Tag, service.Port, portIndependent, labels, hash)
+            .On(service.Port, naming.ContainerName(service.Name));
     }
+
+    /// <summary>The same container under another name and on another port (a replacement starting beside the live one).</summary>
+    public LocalContainerSpec On(int port, string name) => this with
+    {
+        Name = name,
+        Port = port,
+        Environment = Environment.Where(e => !e.StartsWith("PORT=", StringComparison.Ordinal))
+            .Append($"PORT={port.ToString(CultureInfo.InvariantCulture)}").ToList(),
+        Labels = new Dictionary<string, string>(Labels) { [LocalPlatformNaming.PortLabel] = port.ToString(CultureInfo.InvariantCulture) },
+    };
+
+    /// <summary>The port a container of this platform listens on: its label, or (for one started before ports moved) its manifest port.</summary>
+    public static int PortOf(ContainerInspectResponse container, ServiceManifest service) =>
+        container.Config?.Labels is { } labels && labels.TryGetValue(LocalPlatformNaming.PortLabel, out var text)
+        && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            ? port
+            : service.Port;
 
     public CreateContainerParameters ToCreateParameters() => new()
     {

@@ -1,57 +1,89 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Local;
 
 /// <summary>
 /// The local gateway: our YARP gateway (build/Pipeline.Gateway), built from source and run as a detached
-/// process that outlives the pipeline. Its PID, port and DLL hash go to <c>gateway.json</c> in the artifacts folder,
-/// so a later deploy can leave a current gateway alone and <c>Down</c> ends exactly this process.
+/// process that outlives the pipeline. Its PID, port, DLL hash and admin token go to <c>gateway.json</c> in the artifacts
+/// folder, so a later deploy can leave a current gateway alone, switch its routes, and <c>Down</c> ends exactly this process.
+/// <para>
+/// A gateway whose code, manifests or port changed is replaced without leaving the port unserved: the new binary is built
+/// into a folder of its own (named after its source hash) while the old gateway keeps serving from its folder; only a
+/// successful build starts a new process, which binds the same port with SO_REUSEPORT beside the old one; once it answers
+/// its health check (identified by its PID) the old one is stopped gracefully (it stops accepting, finishes what it has).
+/// A failed build or start leaves the old gateway serving.
+/// </para>
 /// </summary>
 public sealed class LocalGateway
 {
     public const int DefaultPort = 8080;
     public const string HealthPath = "/_gateway/health";
     const string GatewayAssembly = "Pipeline.Gateway.dll";
+    const string ProjectPath = "build/Pipeline.Gateway/Pipeline.Gateway.csproj";
+    static readonly string[] SourceFolders = ["build/Pipeline.Gateway", "build/Pipeline.Manifests"];
     static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    static readonly TimeSpan StartPollInterval = TimeSpan.FromMilliseconds(200);
+    static readonly TimeSpan StartPollInterval = TimeSpan.FromMilliseconds(100);
+    static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(10);
 
-    readonly OwnProject project;
+    // A new connection per probe: two gateways share the port during a replacement, and a pooled connection would keep asking the same one.
+    static readonly HttpClient Probe = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero })
+    {
+        Timeout = TimeSpan.FromSeconds(2),
+    };
+
+    readonly string repositoryRoot;
 
     /// <param name="repositoryRoot">Folder holding Pipeline.sln; the gateway's sources are under it.</param>
-    /// <param name="artifactsDirectory">Where the binary, the record and the log go; default <c>artifacts/local</c>.</param>
+    /// <param name="artifactsDirectory">Where the binaries, the record and the log go; default <c>artifacts/local</c>.</param>
     public LocalGateway(string repositoryRoot, string? artifactsDirectory = null)
     {
-        repositoryRoot = Path.GetFullPath(repositoryRoot);
-        ArtifactsDirectory = Path.GetFullPath(artifactsDirectory ?? Path.Combine(repositoryRoot, "artifacts", "local"));
-        project = new OwnProject(repositoryRoot, "build/Pipeline.Gateway/Pipeline.Gateway.csproj",
-            ["build/Pipeline.Gateway", "build/Pipeline.Manifests"], BinaryDirectory);
+        this.repositoryRoot = Path.GetFullPath(repositoryRoot);
+        ArtifactsDirectory = Path.GetFullPath(artifactsDirectory ?? Path.Combine(this.repositoryRoot, "artifacts", "local"));
     }
 
     public string ArtifactsDirectory { get; }
+
+    /// <summary>Holds one folder per built source hash; a running gateway's folder is never written to.</summary>
     public string BinaryDirectory => Path.Combine(ArtifactsDirectory, "gateway-bin");
-    public string DllPath => Path.Combine(BinaryDirectory, GatewayAssembly);
+
+    /// <summary>The gateway DLL built from the sources as they are now (it may not be built yet).</summary>
+    public string DllPath => Path.Combine(CurrentProject().OutputDirectory, GatewayAssembly);
+
     public string RecordPath => Path.Combine(ArtifactsDirectory, "gateway.json");
     public string LogPath => Path.Combine(ArtifactsDirectory, "gateway.log");
 
+    OwnProject CurrentProject()
+    {
+        var hash = new OwnProject(repositoryRoot, ProjectPath, SourceFolders, BinaryDirectory).SourceHash();
+        return new OwnProject(repositoryRoot, ProjectPath, SourceFolders, Path.Combine(BinaryDirectory, hash[..16]));
+    }
+
     /// <summary>
     /// Makes sure our gateway for <paramref name="servicesDirectory"/> listens on 127.0.0.1:<paramref name="port"/>:
-    /// builds it when missing or stale, starts or restarts it only when the binary, the manifests or the port changed.
+    /// builds it when missing or stale, starts or replaces it only when the binary, the manifests or the port changed.
     /// </summary>
-    public async Task<Uri> EnsureRunningAsync(string servicesDirectory, int port, bool dryRun, IStepLog log, CancellationToken cancellationToken)
+    /// <param name="liveUpstreams">Where each service's live container listens now; asked only when a gateway process starts.</param>
+    public async Task<Uri> EnsureRunningAsync(
+        string servicesDirectory, int port, bool dryRun, IStepLog log, CancellationToken cancellationToken,
+        Func<CancellationToken, Task<IReadOnlyDictionary<string, Uri>>>? liveUpstreams = null)
     {
         servicesDirectory = Path.GetFullPath(servicesDirectory);
         var url = new Uri($"http://127.0.0.1:{port}");
         var record = LocalGatewayRecord.Read(RecordPath);
         var running = record is not null && record.IsProcessAlive() ? record : null;
+        var project = CurrentProject();
+        var dllPath = Path.Combine(project.OutputDirectory, GatewayAssembly);
         var binaryCurrent = project.IsCurrent(GatewayAssembly);
         var manifestsHash = HashManifests(servicesDirectory);
 
         if (binaryCurrent && running is not null
-            && running.Port == port && running.DllHash == HashFile(DllPath)
+            && running.Port == port && running.DllPath == dllPath && running.DllHash == HashFile(dllPath)
             && running.ManifestsHash == manifestsHash && running.ServicesDirectory == servicesDirectory
+            && !string.IsNullOrEmpty(running.AdminToken)
             && await LocalHealthProbe.IsHealthyAsync(new Uri(url, HealthPath), TimeSpan.FromSeconds(3), cancellationToken))
         {
             log.Info($"gateway: unchanged at {url} (pid {running.ProcessId})");
@@ -60,36 +92,81 @@ public sealed class LocalGateway
 
         if (dryRun)
         {
-            log.Info($"gateway: would {(binaryCurrent ? "" : "build and ")}{(running is null ? "start" : "restart")} the gateway at {url} (dry run)");
+            log.Info($"gateway: would {(binaryCurrent ? "" : "build and ")}{(running is null ? "start" : "replace")} the gateway at {url} (dry run)");
             return url;
         }
 
-        // The running gateway maps its DLL; rebuilding underneath it could crash it mid-request, so stop it first.
-        if (running is not null)
-        {
-            log.Info($"gateway: stopping pid {running.ProcessId} (binary, manifests or port changed)");
-            await ProcessSignal.TerminateAsync(running.ProcessId, TimeSpan.FromSeconds(10), cancellationToken);
-        }
         if (!binaryCurrent)
-        {
-            log.Info("gateway: building from build/Pipeline.Gateway");
-            await project.BuildAsync(log, cancellationToken);
-        }
+            await BuildAsync(project, running, log, cancellationToken);
 
+        var samePort = running is not null && running.Port == port;
         var holder = ListeningPortHolder.Find(port);
-        if (holder is not null)
+        if (holder is not null && !(samePort && (holder.ProcessId is null || holder.ProcessId == running!.ProcessId)))
             throw new PipelineException(
                 $"Cannot start the local gateway: {holder.Describe()} is already in use. " +
                 "Stop that process, or choose another gateway port (--gateway-port).");
 
-        var pid = StartDetached(servicesDirectory, url);
-        new LocalGatewayRecord(pid, port, DllPath, HashFile(DllPath), manifestsHash, servicesDirectory, DateTimeOffset.UtcNow).Write(RecordPath);
-        await WaitUntilHealthyAsync(pid, url, cancellationToken);
+        var handover = Stopwatch.StartNew();
+        // A gateway from before SO_REUSEPORT holds the port exclusively: it has to go first (the last such gap).
+        if (running is not null && samePort && !running.ReusePort)
+        {
+            log.Info($"gateway: stopping pid {running.ProcessId}, which cannot share its port");
+            await ProcessSignal.TerminateAsync(running.ProcessId, StopGracePeriod, cancellationToken);
+        }
+
+        var upstreams = liveUpstreams is null ? new Dictionary<string, Uri>() : await liveUpstreams(cancellationToken);
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        SecretMasker.Register(token);
+        var pid = StartDetached(dllPath, servicesDirectory, url, upstreams, token);
+        await WaitUntilHealthyAsync(pid, url, running, cancellationToken);
+        new LocalGatewayRecord(pid, port, dllPath, HashFile(dllPath), manifestsHash, servicesDirectory, DateTimeOffset.UtcNow, token, ReusePort: true)
+            .Write(RecordPath);
+
+        if (running is not null && ProcessSignal.IsAlive(running.ProcessId))
+        {
+            var overlap = handover.Elapsed;
+            var stopping = Stopwatch.StartNew();
+            await ProcessSignal.TerminateAsync(running.ProcessId, StopGracePeriod, cancellationToken);
+            log.Info($"gateway: replaced pid {running.ProcessId} by pid {pid} at {url}; both listened for {Poll.Format(overlap)}, " +
+                     $"then pid {running.ProcessId} finished its requests and stopped in {Poll.Format(stopping.Elapsed)}");
+        }
         log.Info($"gateway: listening at {url} (pid {pid}, log {LogPath})");
+        RemoveOtherBuilds(project.OutputDirectory);
         return url;
     }
 
-    int StartDetached(string servicesDirectory, Uri url)
+    /// <summary>
+    /// Builds the gateway from the sources as they are now, unless that build exists. The build goes into a folder of its
+    /// own, so a running gateway keeps its DLLs and keeps serving meanwhile; a failed build leaves it as it was.
+    /// </summary>
+    /// <returns>The DLL to start.</returns>
+    public async Task<string> BuildAsync(IStepLog log, CancellationToken cancellationToken)
+    {
+        var project = CurrentProject();
+        if (!project.IsCurrent(GatewayAssembly))
+        {
+            var record = LocalGatewayRecord.Read(RecordPath);
+            await BuildAsync(project, record is not null && record.IsProcessAlive() ? record : null, log, cancellationToken);
+        }
+        return Path.Combine(project.OutputDirectory, GatewayAssembly);
+    }
+
+    static async Task BuildAsync(OwnProject project, LocalGatewayRecord? running, IStepLog log, CancellationToken cancellationToken)
+    {
+        log.Info(running is null
+            ? "gateway: building from build/Pipeline.Gateway"
+            : $"gateway: building from build/Pipeline.Gateway (pid {running.ProcessId} keeps serving meanwhile)");
+        try
+        {
+            await project.BuildAsync(log, cancellationToken);
+        }
+        catch (PipelineException failed) when (running is not null)
+        {
+            throw new PipelineException($"{failed.Message}\nThe running gateway (pid {running.ProcessId} on {running.Url}) was left serving.");
+        }
+    }
+
+    int StartDetached(string dllPath, string servicesDirectory, Uri url, IReadOnlyDictionary<string, Uri> upstreams, string token)
     {
         Directory.CreateDirectory(ArtifactsDirectory);
         File.AppendAllText(LogPath, $"--- gateway starting at {DateTimeOffset.UtcNow:O} on {url}\n");
@@ -99,16 +176,18 @@ public sealed class LocalGateway
         foreach (var arg in new[]
                  {
                      "/bin/sh", "-c", "exec \"$0\" \"$@\" </dev/null >>\"$GATEWAY_LOG\" 2>&1",
-                     OwnProject.DotnetHost(), DllPath, "--services-dir", servicesDirectory, "--urls", url.ToString().TrimEnd('/'),
-                 })
+                     OwnProject.DotnetHost(), dllPath, "--services-dir", servicesDirectory, "--urls", url.ToString().TrimEnd('/'), "--reuse-port",
+                 }.Concat(upstreams.OrderBy(u => u.Key, StringComparer.Ordinal).SelectMany(u => new[] { "--upstream", $"{u.Key}={u.Value}" })))
             start.ArgumentList.Add(arg);
         start.Environment["GATEWAY_LOG"] = LogPath;
+        // By environment, not argument: a process's environment is readable only by its user, its command line by everyone.
+        start.Environment["GATEWAY_ADMIN_TOKEN"] = token;
         using var process = Process.Start(start)
             ?? throw new PipelineException("Could not start the local gateway process (setsid). Check that util-linux is installed.");
         return process.Id;
     }
 
-    async Task WaitUntilHealthyAsync(int pid, Uri url, CancellationToken cancellationToken)
+    async Task WaitUntilHealthyAsync(int pid, Uri url, LocalGatewayRecord? previous, CancellationToken cancellationToken)
     {
         var healthUrl = new Uri(url, HealthPath);
         var startup = new Poll("The local gateway", StartTimeout, StartPollInterval)
@@ -120,11 +199,11 @@ public sealed class LocalGateway
         try
         {
             var answered = await startup.UntilAsync(
-                async (_, cancellationToken) => await LocalHealthProbe.IsHealthyAsync(healthUrl, TimeSpan.FromSeconds(2), cancellationToken)
+                async (_, cancellationToken) => await AnswersAsync(healthUrl, pid, cancellationToken)
                     ? GatewayStart.Answered
                     : ProcessSignal.IsAlive(pid) ? GatewayStart.Starting : GatewayStart.Exited,
                 start => start != GatewayStart.Starting,
-                _ => $"not answering {healthUrl}",
+                _ => $"not answering {healthUrl} as pid {pid}",
                 cancellationToken);
             if (answered == GatewayStart.Answered)
                 return;
@@ -132,14 +211,59 @@ public sealed class LocalGateway
         }
         catch (PollTimeoutException timeout)
         {
-            await ProcessSignal.TerminateAsync(pid, TimeSpan.FromSeconds(5), CancellationToken.None);
             failure = timeout.Message;
         }
-        File.Delete(RecordPath);
+        catch (OperationCanceledException)
+        {
+            await ProcessSignal.TerminateAsync(pid, TimeSpan.FromSeconds(5), CancellationToken.None);
+            throw;
+        }
+        await ProcessSignal.TerminateAsync(pid, TimeSpan.FromSeconds(5), CancellationToken.None);
+        var kept = previous is not null && ProcessSignal.IsAlive(previous.ProcessId);
+        if (!kept)
+            File.Delete(RecordPath);
         var lastLines = File.Exists(LogPath) ? File.ReadLines(LogPath).TakeLast(20) : [];
         throw new PipelineException(
             $"{failure} Last lines of {LogPath}:\n  | " + string.Join("\n  | ", lastLines) +
+            (kept ? $"\nThe running gateway (pid {previous!.ProcessId}) was left serving." : "") +
             "\nFix the cause above and deploy again.");
+    }
+
+    /// <summary>The gateway with this PID answers its health check (while two share the port, either may answer; the next probe may reach the other).</summary>
+    static async Task<bool> AnswersAsync(Uri healthUrl, int pid, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, healthUrl);
+            request.Headers.ConnectionClose = true;
+            using var response = await Probe.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+                return false;
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement;
+            return body.TryGetProperty("pid", out var answered) && answered.TryGetInt32(out var answeredPid) && answeredPid == pid;
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Builds no gateway runs from any more (and the single-folder layout of earlier pipelines).</summary>
+    void RemoveOtherBuilds(string keep)
+    {
+        if (!Directory.Exists(BinaryDirectory))
+            return;
+        try
+        {
+            foreach (var folder in Directory.EnumerateDirectories(BinaryDirectory).Where(d => Path.GetFullPath(d) != keep))
+                Directory.Delete(folder, recursive: true);
+            foreach (var file in Directory.EnumerateFiles(BinaryDirectory))
+                File.Delete(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next replacement; it costs disk space, nothing else.
+        }
     }
 
     enum GatewayStart

@@ -3,8 +3,9 @@ using System.Text.Json;
 namespace Pipeline.Build.Local;
 
 /// <summary>
-/// What the pipeline knows about the gateway it started (<c>artifacts/local/gateway.json</c>):
-/// enough to tell whether the running process is still ours and still current.
+/// What the pipeline knows about the gateway it started (<c>artifacts/&lt;env&gt;/gateway.json</c>):
+/// enough to tell whether the running process is still ours and still current, and the token of its admin endpoint.
+/// The file holds that token, so only its owner may read it (mode 600); it is written whole or not at all.
 /// </summary>
 public sealed record LocalGatewayRecord(
     int ProcessId,
@@ -13,9 +14,12 @@ public sealed record LocalGatewayRecord(
     string DllHash,
     string ManifestsHash,
     string ServicesDirectory,
-    DateTimeOffset StartedAt)
+    DateTimeOffset StartedAt,
+    string? AdminToken = null,
+    bool ReusePort = false)
 {
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public Uri Url => new($"http://127.0.0.1:{Port}");
 
@@ -27,7 +31,7 @@ public sealed record LocalGatewayRecord(
         {
             return JsonSerializer.Deserialize<LocalGatewayRecord>(File.ReadAllText(path), JsonOptions);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or IOException)
         {
             return null;
         }
@@ -36,11 +40,23 @@ public sealed record LocalGatewayRecord(
     public void Write(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, JsonSerializer.Serialize(this, JsonOptions));
+        var temporary = path + ".tmp";
+        File.Delete(temporary);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = OwnerOnly;
+        using (var stream = new FileStream(temporary, options))
+        using (var writer = new StreamWriter(stream))
+            writer.Write(JsonSerializer.Serialize(this, JsonOptions));
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>The recorded PID is alive and still runs our gateway DLL (a PID can be reused by anything after a reboot).</summary>
     public bool IsProcessAlive() =>
         Directory.Exists($"/proc/{ProcessId}")
         && ListeningPortHolder.ReadCommandLine(ProcessId).Contains(DllPath, StringComparison.Ordinal);
+
+    // The token stays out of every rendering of the record (logs, exception messages, test output).
+    public override string ToString() =>
+        $"LocalGatewayRecord {{ ProcessId = {ProcessId}, Port = {Port}, DllPath = {DllPath}, StartedAt = {StartedAt:O}, AdminToken = {(AdminToken is null ? "none" : "****")} }}";
 }

@@ -22,6 +22,8 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
 
     Uri GatewayUrl => new($"http://127.0.0.1:{settings.GatewayPort}");
 
+    LocalGatewayRoutes GatewayRoutes => new(gateway, settings.GatewayPort);
+
     public Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation) =>
         Task.FromResult(settings.Registry is { Length: > 0 } registry
             ? new ImageDestination($"{registry.TrimEnd('/')}/{RepositoryNamespace}", RegistryLogin.From(settings), IsRegistry: true)
@@ -45,13 +47,16 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
         return Task.CompletedTask;
     }
 
+    // A gateway that starts (or replaces the running one) routes each service to wherever its live container listens now.
     public async Task DeployInfraAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation) =>
-        await gateway.EnsureRunningAsync(settings.ServicesDirectory, settings.GatewayPort, settings.DryRun, log, cancellation);
+        await gateway.EnsureRunningAsync(settings.ServicesDirectory, settings.GatewayPort, settings.DryRun, log, cancellation,
+            async cancellation => await new LocalServiceRunner(await engine.ConnectAsync(cancellation), GatewayRoutes, naming)
+                .LiveUpstreamsAsync(settings.Catalog, cancellation));
 
     public async Task UpdateServicesAsync(IReadOnlyList<ServiceImage> images, bool explicitRollout, IStepLog log, CancellationToken cancellation)
     {
         var docker = await engine.ConnectAsync(cancellation);
-        var results = await new LocalServiceRunner(docker, naming).EnsureRunningAsync(images, settings.Catalog, settings.DryRun, log, cancellation);
+        var results = await new LocalServiceRunner(docker, GatewayRoutes, naming).EnsureRunningAsync(images, settings.Catalog, settings.DryRun, log, cancellation);
         foreach (var result in results.Where(r => r.Outcome == LocalServiceOutcome.Unchanged && explicitRollout))
             log.Info($"{result.Service}: already running {result.ImageReference}; the same image was not restarted");
     }
@@ -64,6 +69,10 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
         foreach (var line in await LocalDeploySummary.BuildAsync(settings.Catalog, GatewayUrl, cancellation))
             log.Info(line);
     }
+
+    /// <summary>The local platform keeps no deploy records: what runs is what <c>Status</c> shows.</summary>
+    public Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation) =>
+        Task.CompletedTask;
 
     public async Task StatusAsync(TextWriter output, CancellationToken cancellation)
     {

@@ -5,7 +5,10 @@ using Pipeline.Manifests;
 
 namespace Pipeline.Build.Local;
 
-/// <summary>Reads what runs locally: each service's container, image tag and health, and the gateway.</summary>
+/// <summary>
+/// Reads what runs locally: each service's live container (the one the gateway routes to), its image tag, port and health,
+/// any container of it still starting or draining during a replacement, and the gateway.
+/// </summary>
 public sealed class LocalPlatformStatus(IDockerClient docker, LocalGateway gateway, LocalPlatformNaming? naming = null)
 {
     readonly LocalPlatformNaming naming = naming ?? LocalPlatformNaming.Default;
@@ -23,29 +26,37 @@ public sealed class LocalPlatformStatus(IDockerClient docker, LocalGateway gatew
         foreach (var service in catalog.Services)
         {
             var name = naming.ContainerName(service.Name);
-            var direct = new Uri($"http://127.0.0.1:{service.Port}");
             var viaGateway = new Uri(gatewayUrl, service.RoutePrefix + "/");
-            ContainerInspectResponse? container;
-            try
-            {
-                container = await docker.Containers.InspectContainerAsync(name, cancellationToken);
-            }
-            catch (DockerContainerNotFoundException)
-            {
-                container = null;
-            }
+            var transient = new List<string>();
+            foreach (var other in new[] { naming.NextContainerName(service.Name), naming.PreviousContainerName(service.Name) })
+                if (await InspectOrNullAsync(other, cancellationToken) is { } container)
+                    transient.Add($"{other} ({container.ID[..12]}, {container.State?.Status ?? "unknown"}, 127.0.0.1:{LocalContainerSpec.PortOf(container, service)})");
 
-            if (container is null)
+            var live = await InspectOrNullAsync(name, cancellationToken);
+            if (live is null)
             {
-                services.Add(new LocalServiceStatus(service.Name, name, null, null, "absent", false, viaGateway, direct));
+                services.Add(new LocalServiceStatus(service.Name, name, null, null, "absent", false, viaGateway, new Uri($"http://127.0.0.1:{service.Port}"), transient));
                 continue;
             }
-            var running = container.State?.Running == true;
+            var direct = new Uri($"http://127.0.0.1:{LocalContainerSpec.PortOf(live, service)}");
+            var running = live.State?.Running == true;
             var healthy = running && await LocalHealthProbe.IsHealthyAsync(new Uri(direct, service.HealthPath), TimeSpan.FromSeconds(3), cancellationToken);
-            var tag = container.Config?.Labels is { } labels && labels.TryGetValue(LocalPlatformNaming.ImageTagLabel, out var t) ? t : container.Config?.Image;
-            services.Add(new LocalServiceStatus(service.Name, name, container.ID, tag, container.State?.Status ?? "unknown", healthy, viaGateway, direct));
+            var tag = live.Config?.Labels is { } labels && labels.TryGetValue(LocalPlatformNaming.ImageTagLabel, out var t) ? t : live.Config?.Image;
+            services.Add(new LocalServiceStatus(service.Name, name, live.ID, tag, live.State?.Status ?? "unknown", healthy, viaGateway, direct, transient));
         }
         return new LocalPlatformSnapshot(services, gatewayStatus);
+    }
+
+    async Task<ContainerInspectResponse?> InspectOrNullAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await docker.Containers.InspectContainerAsync(name, cancellationToken);
+        }
+        catch (DockerContainerNotFoundException)
+        {
+            return null;
+        }
     }
 }
 
@@ -54,13 +65,15 @@ public sealed record LocalPlatformSnapshot(IReadOnlyList<LocalServiceStatus> Ser
 {
     public IReadOnlyList<string> ToLines()
     {
-        var table = new TextTable("Service", "Container", "Image tag", "State", "Health", "URL");
+        var table = new TextTable("Service", "Container", "Image tag", "State", "Health", "Port", "URL");
         foreach (var s in Services)
             table.Add(s.Service, s.ContainerId is null ? "-" : $"{s.ContainerName} ({s.ContainerId[..12]})", s.ImageTag ?? "-",
-                s.State, s.State == "absent" ? "-" : s.Healthy ? "healthy" : "unhealthy", s.GatewayUrl.ToString());
+                s.State, s.State == "absent" ? "-" : s.Healthy ? "healthy" : "unhealthy",
+                s.ContainerId is null ? "-" : s.DirectUrl.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), s.GatewayUrl.ToString());
         return
         [
             .. table.ToLines(indent: ""),
+            .. Services.SelectMany(s => s.Replacing.Select(other => $"{s.Service}: also {other}: a replacement in progress or interrupted (the next deploy settles it)")),
             Gateway.Running
                 ? $"gateway: {Gateway.Url} (pid {Gateway.ProcessId}, {(Gateway.Healthy ? "healthy" : "not answering")})"
                 : "gateway: not running (./build.sh Deploy starts it)",
@@ -68,7 +81,10 @@ public sealed record LocalPlatformSnapshot(IReadOnlyList<LocalServiceStatus> Ser
     }
 }
 
-/// <summary>One service as it runs locally. <see cref="State"/> is Docker's (running, exited, …) or "absent".</summary>
+/// <summary>
+/// One service as it runs locally. <see cref="State"/> is Docker's (running, exited, …) or "absent"; <see cref="DirectUrl"/>
+/// the live container's own address; <see cref="Replacing"/> the service's other containers (starting or draining), if any.
+/// </summary>
 public sealed record LocalServiceStatus(
     string Service,
     string ContainerName,
@@ -77,4 +93,5 @@ public sealed record LocalServiceStatus(
     string State,
     bool Healthy,
     Uri GatewayUrl,
-    Uri DirectUrl);
+    Uri DirectUrl,
+    IReadOnlyList<string> Replacing);

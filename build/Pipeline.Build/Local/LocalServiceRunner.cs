@@ -8,15 +8,28 @@ using Pipeline.Manifests;
 namespace Pipeline.Build.Local;
 
 /// <summary>
-/// Runs each service as a container in the local engine (host network, 127.0.0.1, port from its manifest).
-/// A container already running the wanted image and configuration and answering its health check is left alone;
-/// otherwise it is replaced, and the previous container is put back if the new one does not come up.
+/// Runs each service as a container in the local engine (host network, 127.0.0.1). A container already running the
+/// wanted image and configuration and answering its health check is left alone. Otherwise it is replaced the way ECS rolls
+/// a service (100 % minimum healthy, 200 % maximum): the new container starts beside the old one on another port, and only
+/// once it is healthy does the gateway's route switch to it; the old one then drains and is removed. A new container that
+/// does not come up is removed with its last log lines in the error, and the old one keeps serving on an unchanged route.
+/// <para>
+/// Ports: a service's first container listens on its manifest port. A replacement takes the manifest port when it is free
+/// and otherwise a port the OS hands out on 127.0.0.1, so a service alternates between its manifest port and another one.
+/// The port is in the container's <c>apigw.port</c> label, which is where the gateway's routes come from when it starts.
+/// </para>
 /// </summary>
-public sealed class LocalServiceRunner(IDockerClient docker, LocalPlatformNaming? naming = null, TimeSpan? healthTimeout = null)
+public sealed class LocalServiceRunner(IDockerClient docker, LocalGatewayRoutes gateway, LocalPlatformNaming? naming = null, TimeSpan? healthTimeout = null)
 {
     const int FailureLogLines = 20;
     static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(10);
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A replaced container is stopped once the gateway has sent it nothing for this long...</summary>
+    public static readonly TimeSpan DrainQuietPeriod = TimeSpan.FromSeconds(1);
+
+    /// <summary>...or after this long at most; what is still in flight then gets the container's stop grace period.</summary>
+    public static readonly TimeSpan DrainLimit = TimeSpan.FromSeconds(5);
 
     readonly LocalPlatformNaming naming = naming ?? LocalPlatformNaming.Default;
     readonly TimeSpan healthTimeout = healthTimeout ?? TimeSpan.FromSeconds(90);
@@ -30,8 +43,18 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalPlatformNaming
     {
         var results = new List<LocalServiceResult>();
         foreach (var image in StartOrder(images, catalog))
-            results.Add(await EnsureOneAsync(LocalContainerSpec.For(image, catalog, naming), dryRun, log, cancellationToken));
+            results.Add(await EnsureOneAsync(LocalContainerSpec.For(image, catalog, naming, gateway.Port), dryRun, log, cancellationToken));
         return results;
+    }
+
+    /// <summary>Where each service's live container listens: the routes a gateway that starts now must have.</summary>
+    public async Task<IReadOnlyDictionary<string, Uri>> LiveUpstreamsAsync(ServiceCatalog catalog, CancellationToken cancellationToken)
+    {
+        var upstreams = new Dictionary<string, Uri>();
+        foreach (var service in catalog.Services)
+            if (await InspectOrNullAsync(naming.ContainerName(service.Name), cancellationToken) is { State.Running: true } live)
+                upstreams[service.Name] = Upstream(LocalContainerSpec.PortOf(live, service));
+        return upstreams;
     }
 
     static IEnumerable<ServiceImage> StartOrder(IReadOnlyList<ServiceImage> images, ServiceCatalog catalog)
@@ -56,52 +79,182 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalPlatformNaming
     async Task<LocalServiceResult> EnsureOneAsync(LocalContainerSpec spec, bool dryRun, IStepLog log, CancellationToken cancellationToken)
     {
         var service = spec.Service.Name;
-        var directUrl = new Uri($"http://127.0.0.1:{spec.Service.Port}");
+        if (!dryRun)
+            await SettleInterruptedReplacementAsync(spec, log, cancellationToken);
         var current = await InspectOrNullAsync(spec.Name, cancellationToken);
 
         if (current is not null && await IsUpToDateAndHealthyAsync(current, spec, cancellationToken))
         {
+            var port = LocalContainerSpec.PortOf(current, spec.Service);
+            if (!dryRun)
+                await RouteToAsync(service, port, log, cancellationToken);
             log.Info($"{service}: unchanged ({spec.ImageTag}, container {current.ID[..12]})");
-            return new LocalServiceResult(service, LocalServiceOutcome.Unchanged, spec.Name, current.ID, spec.ImageReference, directUrl, null, dryRun);
+            return new LocalServiceResult(service, LocalServiceOutcome.Unchanged, spec.Name, current.ID, spec.ImageReference, Upstream(port), null, dryRun);
         }
 
         var outcome = current is null ? LocalServiceOutcome.Started : LocalServiceOutcome.Replaced;
         if (dryRun)
         {
             log.Info($"{service}: would {(current is null ? "start" : "replace")} {spec.Name} with {spec.ImageReference} (dry run)");
-            return new LocalServiceResult(service, outcome, spec.Name, current?.ID, spec.ImageReference, directUrl, null, true);
+            return new LocalServiceResult(service, outcome, spec.Name, current?.ID, spec.ImageReference, spec.BaseUrl, null, true);
         }
 
         await EnsureImagePresentAsync(spec, cancellationToken);
-        await RemoveLeftoverPreviousAsync(service, log, cancellationToken);
 
         if (current is null)
         {
             EnsurePortFree(spec);
-            log.Info($"{service}: starting {spec.Name} from {spec.ImageReference} on 127.0.0.1:{spec.Service.Port}");
+            log.Info($"{service}: starting {spec.Name} from {spec.ImageReference} on 127.0.0.1:{spec.Port}");
             var id = await StartNewAsync(spec, cancellationToken);
             log.Info($"{service}: healthy at {spec.HealthUrl}");
-            return new LocalServiceResult(service, outcome, spec.Name, id, spec.ImageReference, directUrl, null, false);
+            await RouteToAsync(service, spec.Port, log, cancellationToken);
+            return new LocalServiceResult(service, outcome, spec.Name, id, spec.ImageReference, spec.BaseUrl, null, false);
         }
+        return await ReplaceAsync(spec, current, log, cancellationToken);
+    }
 
-        log.Info($"{service}: replacing {spec.Name} ({Label(current, LocalPlatformNaming.ImageTagLabel) ?? current.Config?.Image} → {spec.ImageTag})");
-        var unavailable = Stopwatch.StartNew();
-        await docker.Containers.StopContainerAsync(current.ID, new ContainerStopParameters { WaitBeforeKillSeconds = (uint)StopGracePeriod.TotalSeconds }, cancellationToken);
-        // Host networking means old and new cannot hold the port at once; keep the old one aside so a failed start can restore it.
-        await docker.Containers.RenameContainerAsync(current.ID, new ContainerRenameParameters { NewName = naming.PreviousContainerName(service) }, cancellationToken);
+    /// <summary>The rolling replacement: new beside old, health check, names, route switch, drain, old removed.</summary>
+    async Task<LocalServiceResult> ReplaceAsync(LocalContainerSpec spec, ContainerInspectResponse current, IStepLog log, CancellationToken cancellationToken)
+    {
+        var service = spec.Service.Name;
+        // Refuses early (nothing started yet) when a gateway runs that cannot switch routes.
+        var routed = gateway.Switchable() is not null;
+        var oldPort = LocalContainerSpec.PortOf(current, spec.Service);
+        var next = spec.On(ReplacementPort(spec), naming.NextContainerName(service));
+        log.Info($"{service}: replacing {spec.Name} ({Label(current, LocalPlatformNaming.ImageTagLabel) ?? current.Config?.Image} → {spec.ImageTag}): " +
+                 $"starting {next.Name} on 127.0.0.1:{next.Port} while {current.ID[..12]} keeps serving on 127.0.0.1:{oldPort}");
+
+        string id;
         try
         {
-            EnsurePortFree(spec);
-            var id = await StartNewAsync(spec, cancellationToken);
-            unavailable.Stop();
-            await docker.Containers.RemoveContainerAsync(current.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
-            log.Info($"{service}: healthy at {spec.HealthUrl}; unavailable for {unavailable.Elapsed.TotalSeconds:0.0} s");
-            return new LocalServiceResult(service, outcome, spec.Name, id, spec.ImageReference, directUrl, unavailable.Elapsed, false);
+            id = await StartNewAsync(next, cancellationToken);
         }
-        catch
+        catch (PipelineException)
         {
-            await RestorePreviousAsync(current.ID, spec, log);
+            log.Warn($"{service}: the new container failed; the previous container {current.ID[..12]} keeps serving on 127.0.0.1:{oldPort} " +
+                     (routed ? "and the gateway route is unchanged" : "(no gateway runs)"));
             throw;
+        }
+        catch (OperationCanceledException)
+        {
+            await RemoveQuietlyAsync(next.Name);
+            throw;
+        }
+        log.Info($"{service}: healthy at {next.HealthUrl}");
+
+        // The names first, then the route: whatever interrupts this, the container called spec.Name is the one that should serve.
+        await RenameAsync(current.ID, naming.PreviousContainerName(service), cancellationToken);
+        try
+        {
+            await RenameAsync(id, spec.Name, cancellationToken);
+            await RouteToAsync(service, next.Port, log, cancellationToken);
+        }
+        catch (Exception e) when (e is PipelineException or DockerApiException or HttpRequestException or OperationCanceledException)
+        {
+            await UndoReplacementAsync(spec, current.ID, id, log);
+            throw;
+        }
+
+        var drain = routed ? await DrainAsync(service, Upstream(oldPort), log, cancellationToken) : TimeSpan.Zero;
+        await StopAndRemoveAsync(current.ID, cancellationToken);
+        log.Info($"{service}: previous container {current.ID[..12]} " +
+                 (routed ? $"drained in {Poll.Format(drain)}, then stopped and removed" : "stopped and removed (no gateway runs, nothing to drain)"));
+        var unavailable = routed ? TimeSpan.Zero : (TimeSpan?)null;
+        log.Info($"{service}: healthy at {next.HealthUrl}" +
+                 (routed ? "; unavailable for 0.0 s (the previous container served until the gateway switched)" : ""));
+        return new LocalServiceResult(service, LocalServiceOutcome.Replaced, spec.Name, id, spec.ImageReference, next.BaseUrl, unavailable, false);
+    }
+
+    /// <summary>Points the gateway's route for <paramref name="service"/> at <paramref name="port"/> unless it points there already.</summary>
+    async Task RouteToAsync(string service, int port, IStepLog log, CancellationToken cancellationToken)
+    {
+        var routes = await gateway.ReadRoutesAsync(cancellationToken);
+        if (routes is null)
+        {
+            log.Detail($"{service}: no gateway runs on port {gateway.Port}; when it starts it routes to 127.0.0.1:{port}");
+            return;
+        }
+        var target = Upstream(port);
+        if (routes.TryGetValue(service, out var routed) && routed == target)
+            return;
+        var previous = await gateway.SwitchAsync(service, target, cancellationToken);
+        log.Info($"{service}: gateway switched to 127.0.0.1:{port} (was {previous?.Authority ?? "none"})");
+    }
+
+    /// <summary>Waits until the gateway has had nothing in flight to <paramref name="upstream"/> for the quiet period, at most <see cref="DrainLimit"/>.</summary>
+    async Task<TimeSpan> DrainAsync(string service, Uri upstream, IStepLog log, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var drain = new Poll($"The previous container of '{service}' ({upstream.Authority})", DrainLimit, TimeSpan.FromMilliseconds(100))
+        {
+            Continues = "it is stopped anyway (with its stop grace period)",
+            Command = $"./build.sh Logs --service {service}",
+        };
+        try
+        {
+            await drain.UntilAsync(
+                async (_, cancellationToken) => await gateway.LoadOfAsync(upstream, cancellationToken) ?? new UpstreamLoad(0, TimeSpan.MaxValue),
+                load => load.InFlight == 0 && (load.Idle < clock.Elapsed ? load.Idle : clock.Elapsed) >= DrainQuietPeriod,
+                load => $"busy ({load.InFlight} requests in flight)",
+                cancellationToken);
+        }
+        catch (PollTimeoutException timeout)
+        {
+            log.Warn(timeout.Message);
+        }
+        return clock.Elapsed;
+    }
+
+    /// <summary>
+    /// Puts things straight after a replacement that was interrupted: a <c>-next</c> container never served (it is renamed before
+    /// any route points at it), so it goes; a <c>-previous</c> one may still get traffic, so the route moves to the live container
+    /// first and the previous one drains; if there is no live container, the previous one becomes it again.
+    /// </summary>
+    async Task SettleInterruptedReplacementAsync(LocalContainerSpec spec, IStepLog log, CancellationToken cancellationToken)
+    {
+        var service = spec.Service.Name;
+        if (await OwnedOrNullAsync(naming.NextContainerName(service), cancellationToken) is { } next)
+        {
+            log.Detail($"{service}: removing {naming.NextContainerName(service)} left by an interrupted deploy");
+            await docker.Containers.RemoveContainerAsync(next.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+        }
+        if (await OwnedOrNullAsync(naming.PreviousContainerName(service), cancellationToken) is not { } previous)
+            return;
+
+        var live = await InspectOrNullAsync(spec.Name, cancellationToken);
+        if (live is { State.Running: true })
+        {
+            log.Detail($"{service}: retiring {naming.PreviousContainerName(service)} left by an interrupted deploy");
+            await RouteToAsync(service, LocalContainerSpec.PortOf(live, spec.Service), log, cancellationToken);
+            await DrainAsync(service, Upstream(LocalContainerSpec.PortOf(previous, spec.Service)), log, cancellationToken);
+            await StopAndRemoveAsync(previous.ID, cancellationToken);
+            return;
+        }
+        if (live is not null)
+            await docker.Containers.RemoveContainerAsync(live.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+        log.Detail($"{service}: {naming.PreviousContainerName(service)} (left by an interrupted deploy) becomes {spec.Name} again");
+        await RenameAsync(previous.ID, spec.Name, cancellationToken);
+        if (previous.State is not { Running: true })
+            await docker.Containers.StartContainerAsync(previous.ID, new ContainerStartParameters(), cancellationToken);
+    }
+
+    async Task UndoReplacementAsync(LocalContainerSpec spec, string previousId, string newId, IStepLog log)
+    {
+        var service = spec.Service.Name;
+        try
+        {
+            // The route may have moved already; put it back before the new container goes.
+            var routes = await gateway.ReadRoutesAsync(CancellationToken.None);
+            var oldPort = LocalContainerSpec.PortOf(await docker.Containers.InspectContainerAsync(previousId), spec.Service);
+            if (routes is not null && routes.TryGetValue(service, out var routed) && routed != Upstream(oldPort))
+                await gateway.SwitchAsync(service, Upstream(oldPort), CancellationToken.None);
+            await RemoveQuietlyAsync(newId);
+            await RenameAsync(previousId, spec.Name, CancellationToken.None);
+            log.Warn($"{service}: the replacement was undone; the previous container {previousId[..12]} keeps serving on 127.0.0.1:{oldPort}");
+        }
+        catch (Exception e) when (e is DockerApiException or HttpRequestException or PipelineException)
+        {
+            log.Warn($"{service}: could not undo the replacement ({e.Message}); run the deploy again, it settles what was left");
         }
     }
 
@@ -109,7 +262,19 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalPlatformNaming
         current.State is { Running: true, Restarting: false }
         && current.Config?.Image == spec.ImageReference
         && Label(current, LocalPlatformNaming.ConfigHashLabel) == spec.ConfigHash
-        && await LocalHealthProbe.IsHealthyAsync(spec.HealthUrl, TimeSpan.FromSeconds(3), cancellationToken);
+        && await LocalHealthProbe.IsHealthyAsync(spec.On(LocalContainerSpec.PortOf(current, spec.Service), spec.Name).HealthUrl, TimeSpan.FromSeconds(3), cancellationToken);
+
+    /// <summary>The manifest port when nothing listens there, otherwise one the OS picks on 127.0.0.1.</summary>
+    static int ReplacementPort(LocalContainerSpec spec)
+    {
+        if (ListeningPortHolder.Find(spec.Service.Port) is null)
+            return spec.Service.Port;
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    static Uri Upstream(int port) => new($"http://127.0.0.1:{port}/");
 
     async Task<string> StartNewAsync(LocalContainerSpec spec, CancellationToken cancellationToken)
     {
@@ -168,9 +333,9 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalPlatformNaming
     static string ShellQuoted(string word) =>
         word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./:=@,+%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 
-    void EnsurePortFree(LocalContainerSpec spec)
+    static void EnsurePortFree(LocalContainerSpec spec)
     {
-        var holder = ListeningPortHolder.Find(spec.Service.Port);
+        var holder = ListeningPortHolder.Find(spec.Port);
         if (holder is not null)
             throw new PipelineException(
                 $"Cannot start service '{spec.Service.Name}': {holder.Describe()} is already in use. " +
@@ -191,31 +356,32 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalPlatformNaming
         }
     }
 
-    async Task RemoveLeftoverPreviousAsync(string service, IStepLog log, CancellationToken cancellationToken)
+    async Task RenameAsync(string id, string name, CancellationToken cancellationToken) =>
+        await docker.Containers.RenameContainerAsync(id, new ContainerRenameParameters { NewName = name }, cancellationToken);
+
+    async Task StopAndRemoveAsync(string id, CancellationToken cancellationToken)
     {
-        var leftover = await InspectOrNullAsync(naming.PreviousContainerName(service), cancellationToken);
-        if (leftover is null || Label(leftover, LocalPlatformNaming.PlatformLabel) != naming.PlatformLabelValue)
-            return;
-        log.Detail($"{service}: removing {leftover.Name.TrimStart('/')} left by an interrupted deploy");
-        await docker.Containers.RemoveContainerAsync(leftover.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+        await docker.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = (uint)StopGracePeriod.TotalSeconds }, cancellationToken);
+        await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
     }
 
-    async Task RestorePreviousAsync(string previousId, LocalContainerSpec spec, IStepLog log)
+    async Task RemoveQuietlyAsync(string nameOrId)
     {
         try
         {
-            var failed = await InspectOrNullAsync(spec.Name, CancellationToken.None);
-            if (failed is not null)
-                await docker.Containers.RemoveContainerAsync(failed.ID, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
-            await docker.Containers.RenameContainerAsync(previousId, new ContainerRenameParameters { NewName = spec.Name }, CancellationToken.None);
-            await docker.Containers.StartContainerAsync(previousId, new ContainerStartParameters(), CancellationToken.None);
-            log.Warn($"{spec.Service.Name}: the new container failed; the previous container {previousId[..12]} is running again");
+            await docker.Containers.RemoveContainerAsync(nameOrId, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
         }
-        catch (DockerApiException e)
+        catch (DockerApiException)
         {
-            log.Warn($"{spec.Service.Name}: could not restore the previous container {previousId[..12]}: {e.Message}");
+            // Already gone.
         }
     }
+
+    /// <summary>The container by that name if this platform (its label) owns it.</summary>
+    async Task<ContainerInspectResponse?> OwnedOrNullAsync(string name, CancellationToken cancellationToken) =>
+        await InspectOrNullAsync(name, cancellationToken) is { } container && Label(container, LocalPlatformNaming.PlatformLabel) == naming.PlatformLabelValue
+            ? container
+            : null;
 
     async Task<ContainerInspectResponse?> InspectOrNullAsync(string name, CancellationToken cancellationToken)
     {
@@ -241,13 +407,15 @@ public enum LocalServiceOutcome
     /// <summary>No container existed; one was started.</summary>
     Started,
 
-    /// <summary>The old container was stopped and a new one started in its place.</summary>
+    /// <summary>A new container was started beside the old one, the gateway switched to it, and the old one was drained and removed.</summary>
     Replaced,
 }
 
 /// <summary>
-/// What <see cref="LocalServiceRunner"/> did (or, in a dry run, would do) to one service.
-/// <see cref="Unavailability"/> is the time from stopping the old container to the new one answering its health check.
+/// What <see cref="LocalServiceRunner"/> did (or, in a dry run, would do) to one service. <see cref="DirectUrl"/> is the
+/// container's own address (127.0.0.1 and its port). <see cref="Unavailability"/> is how long the service had no container
+/// behind the gateway during a replacement: zero when the gateway switched from the old container to the new one,
+/// null when nothing was replaced or no gateway ran.
 /// </summary>
 public sealed record LocalServiceResult(
     string Service,

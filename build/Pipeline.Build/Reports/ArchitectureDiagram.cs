@@ -18,84 +18,81 @@ public static class ArchitectureDiagram
         var md = new StringBuilder();
         md.Append(Header).Append("\n\n# Architecture\n\n");
         md.Append($"Derived from the synthesized CloudFormation templates of {subject} by `./build.sh Diagram`; ")
-          .Append("regenerate it after changing `infra/` or a `services/*/service.json`. A test fails when this file is stale.\n\n");
+          .Append("regenerate it after changing `infra/` or a `services/*/service.json`. A test fails when this file is stale. ")
+          .Append("Each subgraph is one CloudFormation stack.\n\n");
         md.Append("```mermaid\n").Append(Flowchart(architecture)).Append("```\n\n");
         md.Append(ServiceTable(architecture));
         md.Append('\n').Append(NetworkSummary(architecture));
         return md.ToString();
     }
 
+    /// <summary>
+    /// One subgraph per stack (the shared one first, then the service stacks, then the rest, such as the registry) holding
+    /// what that stack declares; the edges between them are the paths a request, an image pull, a log line or a call take.
+    /// </summary>
     public static string Flowchart(Architecture a)
     {
         var g = new StringBuilder();
-        void Line(string text, int depth = 1) => g.Append(new string(' ', depth * 4)).Append(text).Append('\n');
         g.Append("graph LR\n");
-        Line("client([\"Client\"])");
+        Line(g, "client([\"Client\"])");
 
         var apiIds = a.Apis.Select((api, i) => (Api: api, Id: $"api{i + 1}")).ToList();
         var linkIds = a.VpcLinks.Select((link, i) => (Link: link, Id: $"vpclink{i + 1}")).ToList();
-        Line("subgraph apigateway[\"API Gateway\"]");
-        foreach (var (api, id) in apiIds)
-        {
-            var unrouted = api.Routes.Where(r => r.Service is null).Select(r => r.RouteKey).ToList();
-            Line($"{id}[\"{Text($"{api.Protocol} API {api.Name}")}{(unrouted.Count > 0 ? "<br/>" + Text("also: " + string.Join(", ", unrouted)) : "")}\"]", 2);
-        }
-        foreach (var (link, id) in linkIds)
-            Line($"{id}[\"VPC Link<br/>ENIs in {link.Subnets} subnets\"]", 2);
-        Line("end");
+        var clusterIds = a.Clusters.Select((cluster, i) => (Cluster: cluster, Id: $"cluster{i + 1}")).ToList();
+        var sharedLogs = a.LogGroups.Where(l => l.Service is null).Select((logs, i) => (Logs: logs, Id: $"logs_shared{i + 1}")).ToList();
+        var unusedRepositories = a.Repositories.Where(r => r.Service is null).Select((r, i) => (Repository: r, Id: $"ecr_unused{i + 1}")).ToList();
+        var sharedAlarms = a.Alarms.Where(x => x.Service is null).GroupBy(x => x.Stack)
+            .Select((alarms, i) => (Stack: alarms.Key, Count: alarms.Count(), Id: $"alarms_shared{i + 1}")).ToList();
 
-        foreach (var (cidr, index) in a.Network.VpcCidrs.Select((c, i) => (c, i)))
+        foreach (var stack in DrawingOrder(a))
         {
-            Line($"subgraph vpc{(index == 0 ? "" : index + 1)}[\"VPC {Text(cidr)}\"]");
-            if (index == 0)
+            var body = new StringBuilder();
+            if (a.Network.Stack == stack)
+                DrawNetwork(body, a.Network);
+            foreach (var (api, id) in apiIds.Where(x => x.Api.Stack == stack))
             {
-                Line($"subgraph public[\"Public subnets × {a.Network.PublicSubnets}\"]", 2);
-                if (a.Network.NatGateways > 0)
-                    Line($"nat[\"NAT gateway × {a.Network.NatGateways}<br/>{a.Network.PublicIpv4Addresses} Elastic IP{(a.Network.PublicIpv4Addresses == 1 ? "" : "s")}\"]", 3);
-                else
-                    Line("nonat[\"no NAT gateway\"]", 3);
-                Line("end", 2);
-                Line($"subgraph private[\"Private subnets × {a.Network.PrivateSubnets}\"]", 2);
-                foreach (var service in a.Services)
-                {
-                    var balancer = a.LoadBalancers.FirstOrDefault(b => b.Service == service.Name);
-                    if (balancer is not null)
-                        Line($"{Id("alb", service.Name)}[\"{Text($"{Kind(balancer)} {service.Name}")}<br/>{Text($"{balancer.Scheme}, listener {Port(service.ListenerPort)}")}\"]", 3);
-                    Line($"{Id("svc", service.Name)}[\"{Text($"ECS service {service.Name}")}<br/>{Text(Size(service))}<br/>{Text($"{Tasks(service)}, container {Port(service.ContainerPort)}")}\"]", 3);
-                }
-                Line("end", 2);
-                if (a.Network.IsolatedSubnets > 0)
-                    Line($"isolated[\"Isolated subnets × {a.Network.IsolatedSubnets}\"]", 2);
+                var unrouted = api.Routes.Where(r => r.Service is null).Select(r => r.RouteKey).ToList();
+                Line(body, $"{id}[\"{Text($"{api.Protocol} API {api.Name}")}{(unrouted.Count > 0 ? "<br/>" + Text("also: " + string.Join(", ", unrouted)) : "")}\"]", 2);
             }
-            Line("end");
+            foreach (var (link, id) in linkIds.Where(x => x.Link.Stack == stack))
+                Line(body, $"{id}[\"VPC Link<br/>ENIs in {link.Subnets} subnets\"]", 2);
+            foreach (var (cluster, id) in clusterIds.Where(x => x.Cluster.Stack == stack))
+                Line(body, $"{id}[\"ECS cluster<br/>Container Insights {(cluster.ContainerInsights ? "on" : "off")}\"]", 2);
+            foreach (var (logs, id) in sharedLogs.Where(x => x.Logs.Stack == stack))
+                Line(body, $"{id}[(\"{Text(Capitalized(logs.Purpose))}<br/>{Text(Retention(logs))}\")]", 2);
+            foreach (var (_, count, id) in sharedAlarms.Where(x => x.Stack == stack))
+                Line(body, $"{id}{{{{\"{count} alarms, shared\"}}}}", 2);
+            foreach (var service in a.Services)
+            {
+                if (a.LoadBalancers.FirstOrDefault(b => b.Service == service.Name) is { } balancer && balancer.Stack == stack)
+                    Line(body, $"{Id("alb", service.Name)}[\"{Text($"{Kind(balancer)} {service.Name}")}<br/>{Text($"{balancer.Scheme}, listener {Port(service.ListenerPort)}")}\"]", 2);
+                if (service.Stack == stack)
+                    Line(body, $"{Id("svc", service.Name)}[\"{Text($"ECS service {service.Name}")}<br/>{Text(Size(service))}<br/>{Text($"{Scaling(service)}, container {Port(service.ContainerPort)}")}\"]", 2);
+                if (a.LogGroups.FirstOrDefault(l => l.Service == service.Name) is { } logs && logs.Stack == stack)
+                    Line(body, $"{Id("logs", service.Name)}[(\"{Text($"Logs {service.Name}")}<br/>{Text(Retention(logs))}\")]", 2);
+                var alarms = a.Alarms.Count(x => x.Service == service.Name && x.Stack == stack);
+                if (alarms > 0)
+                    Line(body, $"{Id("alarms", service.Name)}{{{{\"{Text($"{alarms} alarms {service.Name}")}\"}}}}", 2);
+                if (a.Repositories.FirstOrDefault(r => r.Service == service.Name) is { } repository && repository.Stack == stack)
+                    Line(body, $"{Id("ecr", service.Name)}[(\"{Text($"ECR {repository.Name}")}<br/>{Text(Keeps(repository))}\")]", 2);
+            }
+            foreach (var (repository, id) in unusedRepositories.Where(x => x.Repository.Stack == stack))
+                Line(body, $"{id}[(\"{Text($"ECR {repository.Name}")}<br/>{Text(Keeps(repository) + ", pulled by no service")}\")]", 2);
+            if (body.Length == 0)
+                continue;
+            Line(g, $"subgraph {Id("stack", stack)}[\"{Text("stack " + stack)}\"]");
+            g.Append(body);
+            Line(g, "end");
         }
         if (a.Network.NatGateways > 0)
-            Line("internet((\"Internet\"))");
-
-        foreach (var service in a.Services)
-        {
-            if (a.Repositories.FirstOrDefault(r => r.Service == service.Name) is { } repository)
-                Line($"{Id("ecr", service.Name)}[(\"{Text($"ECR {repository.Name}")}<br/>{Text(Keeps(repository))}\")]");
-            if (a.LogGroups.FirstOrDefault(l => l.Service == service.Name) is { } logs)
-                Line($"{Id("logs", service.Name)}[(\"{Text($"Logs {service.Name}")}<br/>{Text(Retention(logs))}\")]");
-            var alarms = a.Alarms.Count(x => x.Service == service.Name);
-            if (alarms > 0)
-                Line($"{Id("alarms", service.Name)}{{{{\"{Text($"{alarms} alarms {service.Name}")}\"}}}}");
-        }
-        foreach (var (repository, index) in a.Repositories.Where(r => r.Service is null).Select((r, i) => (r, i)))
-            Line($"ecr_unused{index + 1}[(\"{Text($"ECR {repository.Name}")}<br/>{Text(Keeps(repository) + ", pulled by no service")}\")]");
-        foreach (var (logs, index) in a.LogGroups.Where(l => l.Service is null).Select((l, i) => (l, i)))
-            Line($"logs_shared{index + 1}[(\"{Text(Capitalized(logs.Purpose))}<br/>{Text(Retention(logs))}\")]");
-        var sharedAlarms = a.Alarms.Count(x => x.Service is null);
-        if (sharedAlarms > 0)
-            Line($"alarms_shared{{{{\"{sharedAlarms} alarms, shared\"}}}}");
+            Line(g, "internet((\"Internet\"))");
 
         foreach (var (_, id) in apiIds)
-            Line($"client --> {id}");
+            Line(g, $"client --> {id}");
         foreach (var (api, apiId) in apiIds)
             if (api.Routes.Any(r => r.ThroughVpcLink))
                 foreach (var (_, linkId) in linkIds)
-                    Line($"{apiId} --> {linkId}");
+                    Line(g, $"{apiId} --> {linkId}");
         foreach (var service in a.Services)
         {
             var routes = a.Apis.SelectMany(api => api.Routes).Where(r => r.Service == service.Name).Select(r => r.RouteKey).ToList();
@@ -103,22 +100,24 @@ public static class ArchitectureDiagram
             if (hasBalancer && routes.Count > 0)
             {
                 var from = linkIds.Count > 0 ? linkIds[0].Id : apiIds[0].Id;
-                Line($"{from} -->|\"{Text(string.Join("<br/>", routes))}<br/>to {Port(service.ListenerPort)}\"| {Id("alb", service.Name)}");
+                Line(g, $"{from} -->|\"{Text(string.Join("<br/>", routes))}<br/>to {Port(service.ListenerPort)}\"| {Id("alb", service.Name)}");
             }
             if (hasBalancer)
-                Line($"{Id("alb", service.Name)} -->|\"target group {Port(service.TargetGroupPort)}\"| {Id("svc", service.Name)}");
+                Line(g, $"{Id("alb", service.Name)} -->|\"target group {Port(service.TargetGroupPort)}\"| {Id("svc", service.Name)}");
+            foreach (var used in a.Services.Where(u => service.Uses.Contains(u.Name) && a.LoadBalancers.Any(b => b.Service == u.Name)))
+                Line(g, $"{Id("svc", service.Name)} -->|\"uses, to {Port(used.ListenerPort)}\"| {Id("alb", used.Name)}");
             if (a.Repositories.Any(r => r.Service == service.Name))
-                Line($"{Id("svc", service.Name)} -.->|\"pulls image\"| {Id("ecr", service.Name)}");
+                Line(g, $"{Id("svc", service.Name)} -.->|\"pulls image\"| {Id("ecr", service.Name)}");
             if (a.LogGroups.Any(l => l.Service == service.Name))
-                Line($"{Id("svc", service.Name)} -.->|\"awslogs\"| {Id("logs", service.Name)}");
+                Line(g, $"{Id("svc", service.Name)} -.->|\"awslogs\"| {Id("logs", service.Name)}");
             if (a.Alarms.Any(x => x.Service == service.Name))
-                Line($"{Id("alarms", service.Name)} -.->|\"watch\"| {Id("svc", service.Name)}");
+                Line(g, $"{Id("alarms", service.Name)} -.->|\"watch\"| {Id("svc", service.Name)}");
             if (a.Network.NatGateways > 0)
-                Line($"{Id("svc", service.Name)} -->|\"egress\"| nat");
+                Line(g, $"{Id("svc", service.Name)} -->|\"egress\"| nat");
         }
         if (a.Network.NatGateways > 0)
-            Line("nat --> internet");
-        foreach (var (logs, index) in a.LogGroups.Where(l => l.Service is null).Select((l, i) => (l, i)))
+            Line(g, "nat --> internet");
+        foreach (var (logs, id) in sharedLogs)
         {
             var source = logs.Purpose switch
             {
@@ -127,22 +126,49 @@ public static class ArchitectureDiagram
                 _ => null,
             };
             if (source is not null)
-                Line($"{source} -.-> logs_shared{index + 1}");
+                Line(g, $"{source} -.-> {id}");
         }
         return g.ToString();
     }
 
+    static void DrawNetwork(StringBuilder g, NetworkLayout network)
+    {
+        foreach (var (cidr, index) in network.VpcCidrs.Select((c, i) => (c, i)))
+        {
+            Line(g, $"subgraph vpc{(index == 0 ? "" : index + 1)}[\"VPC {Text(cidr)}\"]", 2);
+            if (index == 0)
+            {
+                Line(g, $"subgraph public[\"Public subnets × {network.PublicSubnets}\"]", 3);
+                if (network.NatGateways > 0)
+                    Line(g, $"nat[\"NAT gateway × {network.NatGateways}<br/>{network.PublicIpv4Addresses} Elastic IP{(network.PublicIpv4Addresses == 1 ? "" : "s")}\"]", 4);
+                else
+                    Line(g, "nonat[\"no NAT gateway\"]", 4);
+                Line(g, "end", 3);
+                Line(g, $"private[\"Private subnets × {network.PrivateSubnets}\"]", 3);
+                if (network.IsolatedSubnets > 0)
+                    Line(g, $"isolated[\"Isolated subnets × {network.IsolatedSubnets}\"]", 3);
+            }
+            Line(g, "end", 2);
+        }
+    }
+
+    /// <summary>The stack with the network and the API first, then the service stacks, then the rest; file-name order within each.</summary>
+    static IEnumerable<string> DrawingOrder(Architecture a) => a.Stacks.OrderBy(stack =>
+        stack == a.Network.Stack || a.Apis.Any(api => api.Stack == stack) ? 0 : a.Services.Any(s => s.Stack == stack) ? 1 : 2);
+
+    static void Line(StringBuilder g, string text, int depth = 1) => g.Append(' ', depth * 4).Append(text).Append('\n');
+
     static string ServiceTable(Architecture a)
     {
         var md = new StringBuilder();
-        md.Append("| Service | Routes | ALB listener | Target group | Tasks | Size | ECR repository | Logs | Alarms |\n");
-        md.Append("|---|---|---|---|---|---|---|---|---|\n");
+        md.Append("| Service | Stack | Routes | Uses | ALB listener | Target group | Tasks | Size | ECR repository | Logs | Alarms |\n");
+        md.Append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var s in a.Services)
         {
             var routes = a.Apis.SelectMany(api => api.Routes).Where(r => r.Service == s.Name).Select(r => $"`{r.RouteKey}`");
             var repository = a.Repositories.FirstOrDefault(r => r.Service == s.Name);
             var logs = a.LogGroups.FirstOrDefault(l => l.Service == s.Name);
-            md.Append($"| {s.Name} | {string.Join("<br/>", routes)} | {Port(s.ListenerPort)} | {Port(s.TargetGroupPort)}{(s.HealthCheckPath is null ? "" : $", health `{s.HealthCheckPath}`")} | " +
+            md.Append($"| {s.Name} | `{s.Stack}` | {string.Join("<br/>", routes)} | {(s.Uses.Count == 0 ? "none" : string.Join(", ", s.Uses))} | {Port(s.ListenerPort)} | {Port(s.TargetGroupPort)}{(s.HealthCheckPath is null ? "" : $", health `{s.HealthCheckPath}`")} | " +
                       $"{Tasks(s)} | {Size(s)} | {(repository is null ? "none" : $"`{repository.Name}`, {Keeps(repository)}")} | " +
                       $"{(logs is null ? "none" : Retention(logs))} | {a.Alarms.Count(x => x.Service == s.Name)} |\n");
         }
@@ -170,6 +196,8 @@ public static class ArchitectureDiagram
         $"{(s.OnFargate ? "Fargate" : "EC2")} {Number(s.Cpu / 1024m)} vCPU, {Number(s.Memory / 1024m)} GB";
 
     static string Tasks(ServiceLayout s) => s.MinTasks == s.MaxTasks ? $"{s.MinTasks} tasks" : $"{s.MinTasks}–{s.MaxTasks} tasks";
+
+    static string Scaling(ServiceLayout s) => s.MinTasks == s.MaxTasks ? Tasks(s) : "autoscaling " + Tasks(s);
 
     static string Keeps(RepositoryLayout r) => r.KeepsImages is { } keep ? $"keeps last {keep} images" : "keeps every image";
 

@@ -7,38 +7,62 @@ namespace Pipeline.Build.Reports;
 /// <summary>
 /// Reads synthesized CloudFormation templates into an <see cref="Architecture"/>. Links are followed through
 /// the templates' own references (service → task definition → log group; service → target group → listener →
-/// load balancer; route → integration → listener), so nothing depends on logical id spelling or service names.
+/// load balancer; route → integration → listener; a service's containers → the load balancers it calls, across stacks
+/// through <see cref="CrossStackReferences"/>), so nothing depends on logical id spelling or service names.
 /// </summary>
 public static class ArchitectureReader
 {
-    public static Architecture Read(IReadOnlyList<JsonDocument> templates)
+    public static Architecture Read(IReadOnlyList<StackTemplate> templates)
     {
-        var stacks = templates.Select(TemplateResource.All).ToList();
+        var names = templates.Select(t => t.Name).ToList();
+        var stacks = templates.Select(t => TemplateResource.All(t.Template)).ToList();
         var all = stacks.SelectMany(s => s).ToList();
+        var references = new CrossStackReferences(templates.Select(t => t.Template).ToList(), stacks);
 
-        var services = new List<ServiceLayout>();
+        var readings = new List<(int Stack, ServiceReading Service)>();
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
-        var owners = new List<(IReadOnlyList<TemplateResource> Stack, string Service, HashSet<string> Ids)>();
         var serviceOfListener = new Dictionary<(int, string), string>();
         var serviceOfLoadBalancer = new Dictionary<(int, string), string>();
         var serviceOfLogGroup = new Dictionary<(int, string), string>();
-
         for (var s = 0; s < stacks.Count; s++)
         {
             var byId = stacks[s].ToDictionary(r => r.LogicalId, StringComparer.Ordinal);
-            foreach (var ecsService in stacks[s].Where(r => r.Type == "AWS::ECS::Service").OrderBy(r => r.LogicalId, StringComparer.Ordinal))
+            foreach (var ecsService in OfType(stacks[s], "AWS::ECS::Service"))
             {
-                var service = ReadService(ecsService, stacks[s], byId);
-                services.Add(service.Layout);
+                var service = ReadService(ecsService, stacks[s], byId, names[s]);
+                readings.Add((s, service));
                 images[service.Layout.Name] = service.Image;
-                owners.Add((stacks[s], service.Layout.Name, service.OwnedIds));
                 if (service.ListenerId is { } listener) serviceOfListener[(s, listener)] = service.Layout.Name;
                 if (service.LoadBalancerId is { } loadBalancer) serviceOfLoadBalancer[(s, loadBalancer)] = service.Layout.Name;
                 if (service.LogGroupId is { } logGroup) serviceOfLogGroup[(s, logGroup)] = service.Layout.Name;
             }
         }
+        var services = readings.Select(r => r.Service.Layout with
+        {
+            Uses = references.Targets(r.Stack, r.Service.Containers)
+                .Select(target => serviceOfLoadBalancer.GetValueOrDefault(target))
+                .OfType<string>().Where(used => used != r.Service.Layout.Name).Distinct().Order(StringComparer.Ordinal).ToList(),
+        }).OrderBy(x => x.Name, StringComparer.Ordinal).ToList();
 
-        var apis = new List<HttpApiLayout>();
+        var routes = new List<(int Stack, TemplateResource Resource, RouteLayout Layout)>();
+        for (var s = 0; s < stacks.Count; s++)
+        {
+            var byId = stacks[s].ToDictionary(r => r.LogicalId, StringComparer.Ordinal);
+            var index = s;
+            foreach (var route in OfType(stacks[s], "AWS::ApiGatewayV2::Route"))
+                routes.Add((s, route, ReadRoute(route, byId, listener => serviceOfListener.GetValueOrDefault((index, listener)), names[s])));
+        }
+        var apiResources = Enumerable.Range(0, stacks.Count).SelectMany(s => OfType(stacks[s], "AWS::ApiGatewayV2::Api").Select(api => (Stack: s, Api: api))).ToList();
+        var apis = apiResources.Select(x => new HttpApiLayout(
+            x.Api.LogicalId,
+            String(x.Api.Property("Name")) ?? x.Api.LogicalId,
+            String(x.Api.Property("ProtocolType")) ?? "HTTP",
+            // Service stacks reach the shared API through an import or an SSM parameter; an environment has one API, so every
+            // route of any of its templates is that API's. Only when there are several is each route's ApiId followed.
+            routes.Where(r => apiResources.Count == 1 || references.Targets(r.Stack, r.Resource.Property("ApiId")).Contains((x.Stack, x.Api.LogicalId)))
+                .Select(r => r.Layout).OrderBy(r => r.RouteKey, StringComparer.Ordinal).ThenBy(r => r.Stack, StringComparer.Ordinal).ToList(),
+            names[x.Stack])).ToList();
+
         var vpcLinks = new List<VpcLinkLayout>();
         var loadBalancers = new List<LoadBalancerLayout>();
         var logGroups = new List<LogGroupLayout>();
@@ -48,52 +72,48 @@ public static class ArchitectureReader
         for (var s = 0; s < stacks.Count; s++)
         {
             var stack = stacks[s];
-            var byId = stack.ToDictionary(r => r.LogicalId, StringComparer.Ordinal);
-            var index = s;
-            foreach (var api in OfType(stack, "AWS::ApiGatewayV2::Api"))
-                apis.Add(new HttpApiLayout(
-                    api.LogicalId,
-                    String(api.Property("Name")) ?? api.LogicalId,
-                    String(api.Property("ProtocolType")) ?? "HTTP",
-                    ReadRoutes(api, stack, byId, listener => serviceOfListener.GetValueOrDefault((index, listener)))));
+            var name = names[s];
             foreach (var link in OfType(stack, "AWS::ApiGatewayV2::VpcLink"))
-                vpcLinks.Add(new VpcLinkLayout(link.LogicalId, link.Items("SubnetIds").Count()));
+                vpcLinks.Add(new VpcLinkLayout(link.LogicalId, link.Items("SubnetIds").Count(), name));
             foreach (var balancer in OfType(stack, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
                 loadBalancers.Add(new LoadBalancerLayout(
                     balancer.LogicalId,
                     String(balancer.Property("Type")) ?? "application",
                     String(balancer.Property("Scheme")) ?? "internet-facing",
-                    serviceOfLoadBalancer.GetValueOrDefault((s, balancer.LogicalId))));
+                    serviceOfLoadBalancer.GetValueOrDefault((s, balancer.LogicalId)),
+                    name));
             foreach (var group in OfType(stack, "AWS::Logs::LogGroup"))
             {
                 var service = serviceOfLogGroup.GetValueOrDefault((s, group.LogicalId));
                 logGroups.Add(new LogGroupLayout(group.LogicalId, service is null ? LogGroupPurpose(group, stack) : "service logs",
-                    Integer(group.Property("RetentionInDays")), service));
+                    Integer(group.Property("RetentionInDays")), service, name));
             }
             foreach (var repository in OfType(stack, "AWS::ECR::Repository"))
             {
-                var name = String(repository.Property("RepositoryName")) ?? repository.LogicalId;
-                repositories.Add(new RepositoryLayout(repository.LogicalId, name, KeptImages(repository),
-                    images.Where(i => PullsFrom(i.Value, name)).Select(i => i.Key).Order(StringComparer.Ordinal).FirstOrDefault()));
+                var repositoryName = String(repository.Property("RepositoryName")) ?? repository.LogicalId;
+                repositories.Add(new RepositoryLayout(repository.LogicalId, repositoryName, KeptImages(repository),
+                    images.Where(i => PullsFrom(i.Value, repositoryName)).Select(i => i.Key).Order(StringComparer.Ordinal).FirstOrDefault(), name));
             }
             foreach (var alarm in OfType(stack, "AWS::CloudWatch::Alarm"))
             {
                 var watched = ReferencedIds(alarm.Properties).ToHashSet(StringComparer.Ordinal);
-                var owner = owners.Where(o => ReferenceEquals(o.Stack, stack) && o.Ids.Overlaps(watched)).Select(o => o.Service).FirstOrDefault();
-                alarms.Add(ReadAlarm(alarm, owner));
+                var owner = readings.Where(r => r.Stack == s && r.Service.OwnedIds.Overlaps(watched)).Select(r => r.Service.Layout.Name).FirstOrDefault();
+                alarms.Add(ReadAlarm(alarm, owner, name));
             }
             foreach (var cluster in OfType(stack, "AWS::ECS::Cluster"))
                 clusters.Add(new ClusterLayout(cluster.LogicalId, cluster.Items("ClusterSettings").Any(setting =>
-                    String(Child(setting, "Name")) == "containerInsights" && String(Child(setting, "Value")) is "enabled" or "enhanced")));
+                    String(Child(setting, "Name")) == "containerInsights" && String(Child(setting, "Value")) is "enabled" or "enhanced"), name));
         }
 
-        return new Architecture(ReadNetwork(all), apis, vpcLinks, services.OrderBy(x => x.Name, StringComparer.Ordinal).ToList(),
-            loadBalancers, repositories, logGroups, alarms, clusters, all);
+        var networkStack = stacks.FindIndex(stack => stack.Any(r => r.Type == "AWS::EC2::VPC"));
+        return new Architecture(ReadNetwork(all, networkStack < 0 ? null : names[networkStack]), apis, vpcLinks, services,
+            loadBalancers, repositories, logGroups, alarms, clusters, all, names);
     }
 
-    sealed record ServiceReading(ServiceLayout Layout, string Image, HashSet<string> OwnedIds, string? ListenerId, string? LoadBalancerId, string? LogGroupId);
+    sealed record ServiceReading(
+        ServiceLayout Layout, string Image, JsonElement? Containers, HashSet<string> OwnedIds, string? ListenerId, string? LoadBalancerId, string? LogGroupId);
 
-    static ServiceReading ReadService(TemplateResource service, IReadOnlyList<TemplateResource> stack, IReadOnlyDictionary<string, TemplateResource> byId)
+    static ServiceReading ReadService(TemplateResource service, IReadOnlyList<TemplateResource> stack, IReadOnlyDictionary<string, TemplateResource> byId, string stackName)
     {
         var owned = new HashSet<string>(StringComparer.Ordinal) { service.LogicalId };
         var taskDefinition = Resolve(ReferencedId(service.Property("TaskDefinition")), byId);
@@ -145,25 +165,25 @@ public static class ArchitectureReader
             Integer(Child(attachment, "ContainerPort")),
             Integer(targetGroup?.Property("Port")),
             Integer(listener?.Property("Port")),
-            String(targetGroup?.Property("HealthCheckPath")));
-        return new ServiceReading(layout, LiteralText(Child(container, "Image")), owned, listener?.LogicalId, loadBalancer?.LogicalId, logGroupId);
+            String(targetGroup?.Property("HealthCheckPath")),
+            stackName,
+            []);
+        return new ServiceReading(layout, LiteralText(Child(container, "Image")), taskDefinition?.Property("ContainerDefinitions"), owned,
+            listener?.LogicalId, loadBalancer?.LogicalId, logGroupId);
     }
 
-    static IReadOnlyList<RouteLayout> ReadRoutes(
-        TemplateResource api, IReadOnlyList<TemplateResource> stack, IReadOnlyDictionary<string, TemplateResource> byId, Func<string, string?> serviceOfListener)
+    /// <summary>A route with its integration and the listener that integration targets, all three in the route's own stack.</summary>
+    static RouteLayout ReadRoute(
+        TemplateResource route, IReadOnlyDictionary<string, TemplateResource> byId, Func<string, string?> serviceOfListener, string stackName)
     {
-        var routes = new List<RouteLayout>();
-        foreach (var route in stack.Where(r => r.Type == "AWS::ApiGatewayV2::Route" && ReferencedId(r.Property("ApiId")) == api.LogicalId))
-        {
-            var integration = ReferencedIds(route.Property("Target")).Select(id => Resolve(id, byId))
-                .FirstOrDefault(r => r?.Type == "AWS::ApiGatewayV2::Integration");
-            var target = ReferencedId(integration?.Property("IntegrationUri"));
-            routes.Add(new RouteLayout(
-                String(route.Property("RouteKey")) ?? route.LogicalId,
-                target is null ? null : serviceOfListener(target),
-                String(integration?.Property("ConnectionType")) == "VPC_LINK"));
-        }
-        return routes.OrderBy(r => r.RouteKey, StringComparer.Ordinal).ToList();
+        var integration = ReferencedIds(route.Property("Target")).Select(id => Resolve(id, byId))
+            .FirstOrDefault(r => r?.Type == "AWS::ApiGatewayV2::Integration");
+        var target = ReferencedId(integration?.Property("IntegrationUri"));
+        return new RouteLayout(
+            String(route.Property("RouteKey")) ?? route.LogicalId,
+            target is null ? null : serviceOfListener(target),
+            String(integration?.Property("ConnectionType")) == "VPC_LINK",
+            stackName);
     }
 
     static string LogGroupPurpose(TemplateResource group, IReadOnlyList<TemplateResource> stack)
@@ -174,14 +194,14 @@ public static class ArchitectureReader
         return "log group " + (String(group.Property("LogGroupName")) ?? group.LogicalId);
     }
 
-    static AlarmLayout ReadAlarm(TemplateResource alarm, string? owner)
+    static AlarmLayout ReadAlarm(TemplateResource alarm, string? owner, string stackName)
     {
         var queries = alarm.Items("Metrics").ToList();
         var metrics = queries.Count == 0 ? 1 : Math.Max(1, queries.Count(q => Child(q, "MetricStat") is not null));
         var periods = queries.Count == 0
             ? [Integer(alarm.Property("Period")) ?? 60]
             : queries.Select(q => Integer(Child(Child(q, "MetricStat"), "Period")) ?? Integer(Child(q, "Period")) ?? 60).ToList();
-        return new AlarmLayout(alarm.LogicalId, owner, metrics, periods.Any(p => p < 60));
+        return new AlarmLayout(alarm.LogicalId, owner, metrics, periods.Any(p => p < 60), stackName);
     }
 
     static int? KeptImages(TemplateResource repository)
@@ -208,7 +228,7 @@ public static class ArchitectureReader
         image.Contains("/" + repositoryName + "@", StringComparison.Ordinal) ||
         image.EndsWith("/" + repositoryName, StringComparison.Ordinal);
 
-    static NetworkLayout ReadNetwork(IReadOnlyList<TemplateResource> all)
+    static NetworkLayout ReadNetwork(IReadOnlyList<TemplateResource> all, string? stackName)
     {
         var subnetTypes = OfType(all, "AWS::EC2::Subnet").Select(SubnetType).ToList();
         return new NetworkLayout(
@@ -218,7 +238,8 @@ public static class ArchitectureReader
             subnetTypes.Count(t => t == "Isolated"),
             OfType(all, "AWS::EC2::NatGateway").Count(),
             OfType(all, "AWS::EC2::EIP").Count(),
-            OfType(all, "AWS::EC2::InternetGateway").Count());
+            OfType(all, "AWS::EC2::InternetGateway").Count(),
+            stackName);
     }
 
     static string SubnetType(TemplateResource subnet)

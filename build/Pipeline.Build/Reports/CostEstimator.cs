@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 
 namespace Pipeline.Build.Reports;
 
@@ -51,9 +50,10 @@ public static class CostEstimator
         ["AWS::IAM::ManagedPolicy"] = "no charge",
         ["AWS::IAM::Policy"] = "no charge",
         ["AWS::IAM::Role"] = "no charge",
+        ["AWS::SSM::Parameter"] = "no charge (standard parameter)",
     };
 
-    public static CostEstimate Estimate(IReadOnlyList<JsonDocument> templates, PriceTable prices, UsageAssumptions usage) =>
+    public static CostEstimate Estimate(IReadOnlyList<StackTemplate> templates, PriceTable prices, UsageAssumptions usage) =>
         Estimate(ArchitectureReader.Read(templates), prices, usage);
 
     public static CostEstimate Estimate(Architecture architecture, PriceTable prices, UsageAssumptions usage)
@@ -106,6 +106,8 @@ public static class CostEstimator
                 $"{Money(perTask)} per task-month ({Rate(p.FargateVcpuHour.Usd)}/vCPU-h, {Rate(p.FargateGbHour.Usd)}/GB-h)");
         }
 
+        var perAlb = Amount(hours * (p.AlbHour.Usd + usage.AlbLcu * p.AlbLcuHour.Usd));
+        var serviceAlbs = 0;
         foreach (var balancer in ServicesFirst(architecture.LoadBalancers, b => b.Service, b => b.LogicalId))
         {
             var label = balancer.Service ?? balancer.LogicalId;
@@ -115,8 +117,9 @@ public static class CostEstimator
                 continue;
             }
             AddFlat($"ALB {label}", balancer.Service, $"{Number(hours)} h + {Number(usage.AlbLcu)} LCU × {Number(hours)} h",
-                hours * (p.AlbHour.Usd + usage.AlbLcu * p.AlbLcuHour.Usd), p.AlbHour,
-                $"{Rate(p.AlbHour.Usd)}/h + {Rate(p.AlbLcuHour.Usd)}/LCU-h");
+                perAlb, p.AlbHour, $"{Rate(p.AlbHour.Usd)}/h + {Rate(p.AlbLcuHour.Usd)}/LCU-h");
+            if (balancer.Service is not null)
+                serviceAlbs++;
         }
 
         foreach (var repository in ServicesFirst(architecture.Repositories, r => r.Service, r => r.Name))
@@ -158,7 +161,8 @@ public static class CostEstimator
             .Select(g => new ResourceTally(g.Key, g.Count(), FreeTypes[g.Key]))
             .OrderBy(t => t.Type, StringComparer.Ordinal)
             .ToList();
-        return new CostEstimate(prices, usage, lines, free, notPriced.OrderBy(t => t.Type, StringComparer.Ordinal).ToList());
+        return new CostEstimate(prices, usage, lines, free, notPriced.OrderBy(t => t.Type, StringComparer.Ordinal).ToList(),
+            new ServiceAlbCost(serviceAlbs, perAlb));
     }
 
     static IEnumerable<T> ServicesFirst<T>(IEnumerable<T> items, Func<T, string?> service, Func<T, string> name) =>

@@ -10,7 +10,7 @@ public static class CostReport
     public static string Render(CostEstimate estimate, string subject, ReportFormat format) =>
         format == ReportFormat.Markdown ? ToMarkdown(estimate, subject) : ToText(estimate, subject);
 
-    /// <param name="subject">What was estimated, e.g. "environment dev (apigw-dev-registry, apigw-dev-app)".</param>
+    /// <param name="subject">What was estimated, e.g. "the dev environment (1 NAT gateway)".</param>
     public static string ToText(CostEstimate estimate, string subject)
     {
         var text = new StringWriter { NewLine = "\n" };
@@ -22,6 +22,11 @@ public static class CostReport
         table.Add("Total", "", Money(estimate.MinimumTotal), Money(estimate.MaximumTotal), "min: every service at its minimum task count; max: at its maximum");
         table.WriteTo(text);
         text.WriteLine();
+        if (estimate.ServiceAlbs.Count > 0)
+        {
+            text.WriteLine("Price of isolation: " + Isolation(estimate.ServiceAlbs));
+            text.WriteLine();
+        }
         WriteTallies(text, "Free (no charge of their own)", estimate.Free);
         WriteTallies(text, "Not priced (add them to the estimate by hand)", estimate.NotPriced);
         text.WriteLine("Assumptions: " + Assumptions(estimate));
@@ -38,6 +43,8 @@ public static class CostReport
         foreach (var line in estimate.Lines)
             md.Append($"| {Cell(line.Component)} | {Cell(line.Quantity)} | {Money(line.Minimum)} | {Money(line.Maximum)} | {Cell(line.Note)} |\n");
         md.Append($"| **Total** | | **{Money(estimate.MinimumTotal)}** | **{Money(estimate.MaximumTotal)}** | min: every service at its minimum task count; max: at its maximum |\n\n");
+        if (estimate.ServiceAlbs.Count > 0)
+            md.Append($"**Price of isolation:** {Isolation(estimate.ServiceAlbs)}\n\n");
         foreach (var (title, tallies) in new[] { ("Free (no charge of their own)", estimate.Free), ("Not priced (add them to the estimate by hand)", estimate.NotPriced) })
         {
             md.Append($"**{title}:**");
@@ -60,6 +67,9 @@ public static class CostReport
         }
         text.WriteLine();
     }
+
+    static string Isolation(ServiceAlbCost albs) =>
+        $"ALBs: {albs.Count} × {Rate(albs.Each)} = {Money(albs.Total)}/month (one per service); a new service adds {Rate(albs.Each)}/month for its own ALB.";
 
     static string Assumptions(CostEstimate estimate)
     {

@@ -3,6 +3,19 @@ using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Reports;
 
+/// <summary>A parsed CloudFormation template and the name of the stack it deploys.</summary>
+public sealed record StackTemplate(string Name, JsonDocument Template)
+{
+    const string Suffix = ".template.json";
+
+    /// <summary><c>cdk.out/apigw-dev-shared.template.json</c> → <c>apigw-dev-shared</c>.</summary>
+    public static string StackNameOf(string file)
+    {
+        var name = Path.GetFileName(file);
+        return name.EndsWith(Suffix, StringComparison.Ordinal) ? name[..^Suffix.Length] : name;
+    }
+}
+
 /// <summary>The CloudFormation templates of one synth output folder, parsed, in file-name order.</summary>
 public sealed class SynthesizedTemplates : IDisposable
 {
@@ -11,6 +24,7 @@ public sealed class SynthesizedTemplates : IDisposable
         Directory = directory;
         Files = files;
         Documents = documents;
+        Stacks = files.Zip(documents, (file, document) => new StackTemplate(StackTemplate.StackNameOf(file), document)).ToList();
     }
 
     public string Directory { get; }
@@ -18,6 +32,9 @@ public sealed class SynthesizedTemplates : IDisposable
     public IReadOnlyList<string> Files { get; }
 
     public IReadOnlyList<JsonDocument> Documents { get; }
+
+    /// <summary><see cref="Documents"/> with their stack names.</summary>
+    public IReadOnlyList<StackTemplate> Stacks { get; }
 
     public static bool ExistIn(string directory) =>
         System.IO.Directory.Exists(directory) && System.IO.Directory.EnumerateFiles(directory, "*.template.json").Any();

@@ -17,7 +17,7 @@ public sealed class StackSynthesizer
     public const string StampFileName = ".synth-stamp";
     const string InfraAppAssembly = "Pipeline.Infra.dll";
     // Bump when the synth command line or stamp layout changes, so old stamps stop matching.
-    const string StampFormat = "synth-v1";
+    const string StampFormat = "synth-v2";
 
     readonly string _repositoryRoot;
     readonly OwnProject _app;
@@ -40,7 +40,10 @@ public sealed class StackSynthesizer
     {
         var outDirectory = Path.GetFullPath(request.OutDirectory);
         var hash = InputHash(request);
-        var result = new SynthResult(outDirectory, request.Environment, SynthOutcome.Synthesized, hash);
+        var services = ServiceCatalog.Load(ServicesDirectory).Names.ToList();
+        var result = new SynthResult(outDirectory, request.Environment, SynthOutcome.Synthesized, hash, services);
+        // Limits known from the manifests alone fail before the CDK app runs.
+        TemplateLimits.CheckServiceCount(request.Environment, services.Count);
 
         if (IsUpToDate(result))
         {
@@ -53,7 +56,7 @@ public sealed class StackSynthesizer
         var appStale = !_app.IsCurrent(InfraAppAssembly);
         if (dryRun)
         {
-            log.Info($"Would {(appStale ? "build the CDK app, then " : "")}synthesize {result.RegistryStackName} and {result.AppStackName} into {outDirectory} (inputs {Short(hash)}).");
+            log.Info($"Would {(appStale ? "build the CDK app, then " : "")}synthesize {result.Describe()} into {outDirectory} (inputs {Short(hash)}).");
             return result with { Outcome = SynthOutcome.DryRun };
         }
 
@@ -69,27 +72,31 @@ public sealed class StackSynthesizer
         CheckTemplates(result, log, countResources: true);
 
         await File.WriteAllTextAsync(Path.Combine(outDirectory, StampFileName), hash, ct);
-        log.Info($"Synthesized {result.RegistryStackName} and {result.AppStackName} into {outDirectory}; security rules passed.");
+        log.Info($"Synthesized {result.Describe()} into {outDirectory}; security rules and CloudFormation limits passed.");
         return result;
     }
 
     /// <summary>
-    /// Runs <see cref="TemplateRules"/> over both templates of <paramref name="result"/>; throws a
-    /// <see cref="PipelineException"/> listing every violation. Optionally logs resource counts by type.
+    /// Runs <see cref="TemplateRules"/> and <see cref="TemplateLimits"/> over every template of <paramref name="result"/>;
+    /// throws a <see cref="PipelineException"/> listing every violation. Optionally logs resource counts.
     /// </summary>
     public static void CheckTemplates(SynthResult result, IStepLog log, bool countResources)
     {
         var violations = new List<RuleViolation>();
-        foreach (var stack in new[] { result.RegistryStackName, result.AppStackName })
+        var limits = new TemplateLimits(result.Environment);
+        foreach (var stack in result.StackNames)
         {
             var path = result.TemplatePath(stack);
             if (!File.Exists(path))
                 throw new PipelineException($"Template {path} is missing. Check the synth output above; the stack names come from Pipeline.Manifests/DeploymentNames.cs.");
-            using var template = JsonDocument.Parse(File.ReadAllText(path));
+            var text = File.ReadAllText(path);
+            using var template = JsonDocument.Parse(text);
             if (countResources)
                 LogResourceCounts(stack, template, log);
+            limits.Add(stack, text, template);
             violations.AddRange(TemplateRules.Check(template).Select(v => v with { LogicalId = $"{stack}/{v.LogicalId}" }));
         }
+        limits.ThrowIfExceeded();
         if (violations.Count > 0)
             throw new PipelineException(
                 $"The synthesized templates break {violations.Count} security rule(s):\n  " +
@@ -122,8 +129,7 @@ public sealed class StackSynthesizer
         var stamp = Path.Combine(result.OutDirectory, StampFileName);
         return File.Exists(stamp) &&
                File.ReadAllText(stamp).Trim() == result.InputHash &&
-               File.Exists(result.RegistryTemplatePath) &&
-               File.Exists(result.AppTemplatePath);
+               result.StackNames.All(stack => File.Exists(result.TemplatePath(stack)));
     }
 
     IEnumerable<string> ManifestFiles() =>
@@ -150,7 +156,7 @@ public sealed class StackSynthesizer
         foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
             arguments.AddRange(["--image", $"{service}={tag}"]);
 
-        log.Info($"Synthesizing {DeploymentNames.RegistryStack(request.Environment)} and {DeploymentNames.AppStack(request.Environment)}");
+        log.Info($"Synthesizing the stacks of {request.Environment}");
         var output = await ChildProcess.RunAsync(
             OwnProject.DotnetHost(),
             arguments,
@@ -191,9 +197,8 @@ public sealed class StackSynthesizer
     static void LogResourceCounts(string stack, JsonDocument template, IStepLog log)
     {
         var resources = TemplateResource.All(template);
-        log.Info($"{stack}: {resources.Count} resources");
-        foreach (var byType in resources.GroupBy(r => r.Type).OrderBy(g => g.Key, StringComparer.Ordinal))
-            log.Detail($"{byType.Count(),3} {byType.Key}");
+        var most = resources.GroupBy(r => r.Type).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First();
+        log.Info($"{stack}: {resources.Count} resources (most: {most.Count()} {most.Key})");
     }
 
     static string Short(string hash) => hash[..12];
@@ -223,15 +228,25 @@ public sealed record SynthRequest(
     string OutDirectory);
 
 /// <summary>Where the templates are and whether this run produced them.</summary>
-public sealed record SynthResult(string OutDirectory, string Environment, SynthOutcome Outcome, string InputHash)
+public sealed record SynthResult(string OutDirectory, string Environment, SynthOutcome Outcome, string InputHash, IReadOnlyList<string> Services)
 {
     public string RegistryStackName => DeploymentNames.RegistryStack(Environment);
 
-    public string AppStackName => DeploymentNames.AppStack(Environment);
+    public string SharedStackName => DeploymentNames.SharedStack(Environment);
+
+    public string ServiceStackName(string service) => DeploymentNames.ServiceStack(Environment, service);
+
+    /// <summary>Registry, shared, then one stack per service.</summary>
+    public IReadOnlyList<string> StackNames => [RegistryStackName, SharedStackName, .. Services.Select(ServiceStackName)];
 
     public string RegistryTemplatePath => TemplatePath(RegistryStackName);
 
-    public string AppTemplatePath => TemplatePath(AppStackName);
+    public string SharedTemplatePath => TemplatePath(SharedStackName);
+
+    public string ServiceTemplatePath(string service) => TemplatePath(ServiceStackName(service));
 
     public string TemplatePath(string stackName) => Path.Combine(OutDirectory, stackName + ".template.json");
+
+    /// <summary>e.g. "apigw-dev-registry, apigw-dev-shared and 2 service stacks".</summary>
+    public string Describe() => $"{RegistryStackName}, {SharedStackName} and {Services.Count} service stack{(Services.Count == 1 ? "" : "s")}";
 }

@@ -42,7 +42,7 @@ public static class GitHubWorkflowWriter
               deploy:
                 name: Deploy to {{spec.PushEnvironment}}
                 runs-on: ubuntu-latest
-                timeout-minutes: 60
+                timeout-minutes: {{spec.DeployTimeoutMinutes}}   # the pipeline's own bounds (busy wait + stack wait + rollout + health) plus setup and builds
                 environment: {{spec.PushEnvironment}}
                 steps:
 
@@ -104,11 +104,11 @@ public static class GitHubWorkflowWriter
               redeploy:
                 name: Redeploy ${{ inputs.service }} to ${{ inputs.environment }}
                 runs-on: ubuntu-latest
-                timeout-minutes: 45
+                timeout-minutes: TIMEOUT   # the pipeline's own bounds for the slowest environment, plus setup and builds
                 environment: ${{ inputs.environment }}
                 steps:
 
-            """);
+            """.Replace("TIMEOUT", spec.RedeployTimeoutMinutes.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         AppendSetup(y);
         y.Append("""
                   - name: Redeploy
@@ -157,4 +157,11 @@ public sealed record DeployWorkflowSpec(
     IReadOnlyList<string> Services,
     IReadOnlyList<string> AwsEnvironments,
     string PushEnvironment,
-    string DefaultBranch = "main");
+    string DefaultBranch = "main")
+{
+    /// <summary>Job bound of the deploy workflow: the pipeline's own waits for the pushed environment, plus room to set up and build.</summary>
+    public int DeployTimeoutMinutes { get; init; } = 60;
+
+    /// <summary>Job bound of the redeploy workflow: the longest of any environment's.</summary>
+    public int RedeployTimeoutMinutes { get; init; } = 45;
+}

@@ -57,4 +57,40 @@ public sealed class RunnerTests
         var (build, _, _) = await Run("Async");
         build.Ran.Should().Equal("Async");
     }
+
+    sealed class InterruptedBuild : PipelineBuild
+    {
+        public CancellationTokenSource Interrupt { get; } = new();
+        public List<string> Finished { get; } = [];
+
+        Target Long => _ => _.Executes(async () =>
+        {
+            await Interrupt.CancelAsync();
+            await Task.Delay(TimeSpan.FromMinutes(5), Interrupt.Token);
+        });
+        Target Next => _ => _.DependsOn(Long).Executes(() => { });
+
+        protected internal override Task OnFinishedAsync(string outcome, TimeSpan duration, CancellationToken cancellation)
+        {
+            Finished.Add(outcome);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task An_interrupted_target_is_cancelled_not_failed_and_the_run_exits_130_after_recording_the_outcome()
+    {
+        using var repo = new TemporaryRepository();
+        var build = new InterruptedBuild();
+        build.Cancellation = build.Interrupt.Token;
+        var output = new StringWriter();
+
+        var code = await PipelineBuild.RunAsync(build, ["Next"], repo.Root, new System.Collections.Hashtable(), output);
+
+        code.Should().Be(130);
+        build.Finished.Should().Equal("cancelled");
+        output.ToString().Should().Contain("⊘ Long cancelled: cancelled")
+            .And.MatchRegex(@"Next\s+not run\s+cancelled")
+            .And.Contain("Build cancelled after").And.NotContain("FAILED");
+    }
 }

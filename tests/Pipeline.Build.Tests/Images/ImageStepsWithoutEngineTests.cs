@@ -56,4 +56,27 @@ public class ImageStepsWithoutEngineTests
 
         (await act.Should().ThrowAsync<PipelineException>()).WithMessage("The Docker engine is not running: *");
     }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(true, true)]
+    [InlineData(false, false)]
+    public async Task Without_an_engine_tags_go_by_base_image_names_with_one_warning_and_never_fail(bool dryRun, bool pull)
+    {
+        using var fastapi = new TemporaryServiceFolder("fastapi");
+        using var mcp = new TemporaryServiceFolder("mcp");
+        using var engine = NoEngine();
+        var log = new RecordingStepLog();
+
+        var images = await ImageTagger.ImagesForAsync(
+            [fastapi.Service, mcp.Service], "127.0.0.1:1", new ImageBuildOptions { DryRun = dryRun, Pull = pull }, engine, log);
+
+        images.Select(i => i.Tag).Should().Equal(ImageTagger.ComputeTag(fastapi.Service, null), ImageTagger.ComputeTag(mcp.Service, null));
+        log.Lines.Where(l => l.StartsWith("warn: ")).Should().ContainSingle().Which.Should()
+            .StartWith($"warn: {ImageTagger.NameOnlyWarning}: The Docker engine is not running: nothing listens at {engine.Endpoint}")
+            .And.Contain(", for python:3.13.9-slim-trixie.")
+            .And.EndWith("the real run may use other tags.");
+        log.Lines.Should().Contain("info: fastapi: base python:3.13.9-slim-trixie = name only (no digest)")
+            .And.Contain("info: mcp: base python:3.13.9-slim-trixie = name only (no digest)");
+    }
 }

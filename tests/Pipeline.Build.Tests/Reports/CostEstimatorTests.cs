@@ -73,11 +73,14 @@ public sealed class CostEstimatorTests
         after.Lines.Where(l => l.Service != "worker").Should().Equal(before.Lines, "the shared lines and the other services' lines do not change");
     }
 
-    [Fact]
-    public void Every_resource_is_priced_counted_as_free_or_listed_as_not_priced()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Every_resource_is_priced_counted_as_free_or_listed_as_not_priced(bool ssmParameters)
     {
         var templates = new FixtureTemplates
         {
+            SsmParameters = ssmParameters,
             Services = [new("fastapi", 8000)],
             ExtraResources =
             {
@@ -100,6 +103,40 @@ public sealed class CostEstimatorTests
         var architecture = ArchitectureReader.Read(templates.Documents());
         var accounted = estimate.Free.Select(t => t.Type).Concat(estimate.NotPriced.Select(t => t.Type)).Concat(CostEstimator.PricedTypes).ToHashSet();
         architecture.Resources.Select(r => r.Type).Distinct().Should().AllSatisfy(type => accounted.Should().Contain(type));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(20)]
+    public void Each_service_pays_for_its_own_alb_so_the_price_of_isolation_grows_linearly_with_the_services(int services)
+    {
+        var templates = new FixtureTemplates { Services = Enumerable.Range(1, services).Select(i => new FixtureService($"svc{i:00}", 8000 + i)).ToList() };
+
+        var estimate = CostEstimator.Estimate(templates.Documents(), KnownPrices.Table, UsageAssumptions.Default);
+
+        var perAlb = 730 * (0.0225m + 1 * 0.008m); // 22.265 at 1 LCU
+        estimate.Lines.Where(l => l.Component.StartsWith("ALB ", StringComparison.Ordinal)).Should().HaveCount(services)
+            .And.AllSatisfy(l => l.Should().Match<CostLine>(x => x.Component == "ALB " + x.Service && x.Minimum == perAlb && x.Maximum == perAlb));
+        estimate.ServiceAlbs.Should().Be(new ServiceAlbCost(services, perAlb));
+        estimate.ServiceAlbs.Total.Should().Be(services * perAlb);
+        var line = services == 2 ? "ALBs: 2 × $22.265 = $44.53/month (one per service)" : "ALBs: 20 × $22.265 = $445.30/month (one per service)";
+        CostReport.ToText(estimate, "the test environment").Should().Contain("Price of isolation: " + line);
+        CostReport.ToMarkdown(estimate, "the test environment").Should().Contain("**Price of isolation:** " + line);
+    }
+
+    [Fact]
+    public void Going_from_2_to_20_services_adds_18_albs_and_nothing_else_to_the_shared_lines()
+    {
+        static CostEstimate For(int services) => CostEstimator.Estimate(
+            new FixtureTemplates { Services = Enumerable.Range(1, services).Select(i => new FixtureService($"svc{i:00}", 8000 + i)).ToList() }.Documents(),
+            KnownPrices.Table, UsageAssumptions.Default);
+
+        var two = For(2);
+        var twenty = For(20);
+
+        (twenty.ServiceAlbs.Total - two.ServiceAlbs.Total).Should().Be(18 * two.ServiceAlbs.Each);
+        twenty.Lines.Where(l => l.Service is null).Should().Equal(two.Lines.Where(l => l.Service is null));
+        (twenty.MinimumTotal - two.MinimumTotal).Should().Be(9 * (two.MinimumTotal - two.Lines.Where(l => l.Service is null).Sum(l => l.Minimum)));
     }
 
     [Fact]

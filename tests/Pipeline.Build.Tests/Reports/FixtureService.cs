@@ -1,6 +1,6 @@
 namespace Pipeline.Build.Tests.Reports;
 
-/// <summary>A service of a hand-made template: what the CDK app would make of its manifest.</summary>
+/// <summary>A service of the hand-made templates: what the CDK app would make of its manifest (Uses: the services it calls).</summary>
 public sealed record FixtureService(
     string Name,
     int Port,
@@ -11,4 +11,5 @@ public sealed record FixtureService(
     int LogRetentionDays = 7,
     int Alarms = 4,
     bool HighResolutionAlarm = false,
-    string ImageTag = "3f2a9c1d0b7e");
+    string ImageTag = "3f2a9c1d0b7e",
+    IReadOnlyList<string>? Uses = null);

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Pipeline.Build.Reports;
 
 namespace Pipeline.Build.Tests.Reports;
 
 /// <summary>
-/// Hand-made registry and app templates with the resource shapes the CDK app synthesizes (Ref, Fn::GetAtt,
-/// Fn::Join image URIs), so the estimator and the diagram can be tested without node and the CDK.
+/// Hand-made templates in the CDK app's layout (<c>apigw-&lt;env&gt;-registry</c>, <c>-shared</c>, one <c>-&lt;service&gt;</c>
+/// stack per service) with the resource shapes it synthesizes (Ref, Fn::GetAtt, Fn::Join image URIs, Fn::ImportValue or
+/// SSM-typed parameters between stacks), so the estimator and the diagram can be tested without node and the CDK.
 /// </summary>
 public sealed class FixtureTemplates
 {
@@ -14,12 +16,29 @@ public sealed class FixtureTemplates
     public bool ContainerInsights { get; init; } = true;
     public bool FlowLogs { get; init; } = true;
     public bool AccessLogs { get; init; } = true;
+
+    /// <summary>Stacks share values through SSM parameters (SSM-typed template parameters) instead of exports and Fn::ImportValue.</summary>
+    public bool SsmParameters { get; init; }
+
     public List<FixtureService> Services { get; init; } = [];
 
-    /// <summary>Extra resources of the app template, by logical id.</summary>
+    /// <summary>Extra resources of the shared stack's template, by logical id.</summary>
     public Dictionary<string, JsonObject> ExtraResources { get; init; } = [];
 
-    public IReadOnlyList<JsonDocument> Documents() => [JsonDocument.Parse(Registry().ToJsonString()), JsonDocument.Parse(App().ToJsonString())];
+    public string RegistryStack => $"apigw-{Environment}-registry";
+
+    public string SharedStack => $"apigw-{Environment}-shared";
+
+    public string ServiceStack(string service) => $"apigw-{Environment}-{service}";
+
+    /// <summary>Every template by stack name: registry, shared, then one per service.</summary>
+    public IReadOnlyList<(string Stack, JsonObject Template)> Templates() =>
+        [(RegistryStack, Registry()), (SharedStack, Shared()), .. Services.Select(s => (ServiceStack(s.Name), Service(s)))];
+
+    public IReadOnlyList<StackTemplate> Documents() => Parse(Templates());
+
+    public static IReadOnlyList<StackTemplate> Parse(IEnumerable<(string Stack, JsonObject Template)> templates) =>
+        templates.Select(t => new StackTemplate(t.Stack, JsonDocument.Parse(t.Template.ToJsonString()))).ToList();
 
     public JsonObject Registry()
     {
@@ -37,9 +56,10 @@ public sealed class FixtureTemplates
         return new JsonObject { ["Resources"] = resources };
     }
 
-    public JsonObject App()
+    public JsonObject Shared()
     {
-        var r = new JsonObject();
+        var template = new Template(this);
+        var r = template.Resources;
         r["Vpc"] = Resource("AWS::EC2::VPC", new JsonObject { ["CidrBlock"] = "10.0.0.0/16" });
         r["Igw"] = Resource("AWS::EC2::InternetGateway", new JsonObject());
         for (var az = 1; az <= 2; az++)
@@ -79,27 +99,43 @@ public sealed class FixtureTemplates
         }
         r["Stage"] = Resource("AWS::ApiGatewayV2::Stage", stage);
 
-        foreach (var s in Services)
-            AddService(r, s);
+        template.Publish("VpcId", Ref("Vpc"));
+        template.Publish("PrivateSubnetIds", new JsonObject { ["Fn::Join"] = new JsonArray(",", new JsonArray(Ref("PrivateSubnet1"), Ref("PrivateSubnet2"))) });
+        template.Publish("ClusterName", Ref("Cluster"));
+        template.Publish("HttpApiId", Ref("Api"));
+        template.Publish("VpcLinkId", Ref("VpcLink"));
         foreach (var (id, resource) in ExtraResources)
             r[id] = resource.DeepClone();
-        return new JsonObject { ["Resources"] = r };
+        return template.ToJson();
     }
 
-    void AddService(JsonObject r, FixtureService s)
+    public JsonObject Service(FixtureService s)
     {
+        var template = new Template(this);
+        AddService(template, s);
+        template.Publish($"{s.Name}-LoadBalancerDns", GetAtt(Id(s, "LoadBalancer"), "DNSName"));
+        return template.ToJson();
+    }
+
+    void AddService(Template template, FixtureService s)
+    {
+        var r = template.Resources;
+        var privateSubnets = new JsonArray(Enumerable.Range(0, 2).Select(az => (JsonNode)new JsonObject
+        {
+            ["Fn::Select"] = new JsonArray(az, new JsonObject { ["Fn::Split"] = new JsonArray(",", template.Consume("PrivateSubnetIds")) }),
+        }).ToArray());
         r[Id(s, "LoadBalancer")] = Resource("AWS::ElasticLoadBalancingV2::LoadBalancer", new JsonObject
         {
             ["Scheme"] = "internal",
             ["Type"] = "application",
-            ["Subnets"] = new JsonArray(Ref("PrivateSubnet1"), Ref("PrivateSubnet2")),
+            ["Subnets"] = privateSubnets,
         });
         r[Id(s, "TargetGroup")] = Resource("AWS::ElasticLoadBalancingV2::TargetGroup", new JsonObject
         {
             ["Port"] = s.Port,
             ["Protocol"] = "HTTP",
             ["HealthCheckPath"] = "/health",
-            ["VpcId"] = Ref("Vpc"),
+            ["VpcId"] = template.Consume("VpcId"),
         });
         r[Id(s, "Listener")] = Resource("AWS::ElasticLoadBalancingV2::Listener", new JsonObject
         {
@@ -123,6 +159,11 @@ public sealed class FixtureTemplates
                         $"/apigw-{Environment}/{s.Name}:{s.ImageTag}")),
                 },
                 ["PortMappings"] = new JsonArray(new JsonObject { ["ContainerPort"] = s.Port }),
+                ["Environment"] = new JsonArray(Services.Where(u => s.Uses?.Contains(u.Name) == true).Select(u => (JsonNode)new JsonObject
+                {
+                    ["Name"] = "SERVICE_URL_" + u.Name.ToUpperInvariant(),
+                    ["Value"] = new JsonObject { ["Fn::Join"] = new JsonArray("", new JsonArray("http://", template.Consume($"{u.Name}-LoadBalancerDns"), $":{u.Port}")) },
+                }).ToArray()),
                 ["LogConfiguration"] = new JsonObject
                 {
                     ["LogDriver"] = "awslogs",
@@ -132,7 +173,7 @@ public sealed class FixtureTemplates
         });
         r[Id(s, "Service")] = Resource("AWS::ECS::Service", new JsonObject
         {
-            ["Cluster"] = Ref("Cluster"),
+            ["Cluster"] = template.Consume("ClusterName"),
             ["LaunchType"] = "FARGATE",
             ["DesiredCount"] = s.MinTasks,
             ["TaskDefinition"] = Ref(Id(s, "Task")),
@@ -149,7 +190,7 @@ public sealed class FixtureTemplates
             ["MaxCapacity"] = s.MaxTasks,
             ["ResourceId"] = new JsonObject
             {
-                ["Fn::Join"] = new JsonArray("", new JsonArray("service/", Ref("Cluster"), "/", GetAtt(Id(s, "Service"), "Name"))),
+                ["Fn::Join"] = new JsonArray("", new JsonArray("service/", template.Consume("ClusterName"), "/", GetAtt(Id(s, "Service"), "Name"))),
             },
         });
         for (var alarm = 1; alarm <= s.Alarms; alarm++)
@@ -164,23 +205,21 @@ public sealed class FixtureTemplates
                     : new JsonObject { ["Name"] = "LoadBalancer", ["Value"] = GetAtt(Id(s, "LoadBalancer"), "LoadBalancerFullName") }),
             });
         }
-        foreach (var (suffix, path) in new[] { ("Root", $"/api/{s.Name}"), ("Proxy", $"/api/{s.Name}/{{proxy+}}") })
+        r[Id(s, "Integration")] = Resource("AWS::ApiGatewayV2::Integration", new JsonObject
         {
-            r[Id(s, "Integration" + suffix)] = Resource("AWS::ApiGatewayV2::Integration", new JsonObject
-            {
-                ["ApiId"] = Ref("Api"),
-                ["ConnectionType"] = "VPC_LINK",
-                ["ConnectionId"] = Ref("VpcLink"),
-                ["IntegrationType"] = "HTTP_PROXY",
-                ["IntegrationUri"] = Ref(Id(s, "Listener")),
-            });
+            ["ApiId"] = template.Consume("HttpApiId"),
+            ["ConnectionType"] = "VPC_LINK",
+            ["ConnectionId"] = template.Consume("VpcLinkId"),
+            ["IntegrationType"] = "HTTP_PROXY",
+            ["IntegrationUri"] = Ref(Id(s, "Listener")),
+        });
+        foreach (var (suffix, path) in new[] { ("Prefix", $"/api/{s.Name}"), ("Proxy", $"/api/{s.Name}/{{proxy+}}") })
             r[Id(s, "Route" + suffix)] = Resource("AWS::ApiGatewayV2::Route", new JsonObject
             {
-                ["ApiId"] = Ref("Api"),
+                ["ApiId"] = template.Consume("HttpApiId"),
                 ["RouteKey"] = "ANY " + path,
-                ["Target"] = new JsonObject { ["Fn::Join"] = new JsonArray("", new JsonArray("integrations/", Ref(Id(s, "Integration" + suffix)))) },
+                ["Target"] = new JsonObject { ["Fn::Join"] = new JsonArray("", new JsonArray("integrations/", Ref(Id(s, "Integration")))) },
             });
-        }
     }
 
     JsonObject Subnet(string type, int az) => new()
@@ -198,4 +237,37 @@ public sealed class FixtureTemplates
     static JsonObject Ref(string id) => new() { ["Ref"] = id };
 
     static JsonObject GetAtt(string id, string attribute) => new() { ["Fn::GetAtt"] = new JsonArray(id, attribute) };
+
+    /// <summary>One template being built, and how it passes values to other stacks and takes theirs.</summary>
+    sealed class Template(FixtureTemplates fixture)
+    {
+        public JsonObject Parameters { get; } = new();
+        public JsonObject Resources { get; } = new();
+        public JsonObject Outputs { get; } = new();
+
+        /// <summary>Offers a value to the other stacks as <c>apigw-&lt;env&gt;-&lt;key&gt;</c>: an export, or an SSM parameter of that path.</summary>
+        public void Publish(string key, JsonObject value)
+        {
+            if (fixture.SsmParameters)
+                Resources[Pascal(key) + "Parameter"] = Resource("AWS::SSM::Parameter", new JsonObject { ["Type"] = "String", ["Name"] = SsmName(key), ["Value"] = value });
+            else
+                Outputs[Pascal(key)] = new JsonObject { ["Value"] = value, ["Export"] = new JsonObject { ["Name"] = $"apigw-{fixture.Environment}-{key}" } };
+        }
+
+        /// <summary>Another stack's published value: Fn::ImportValue, or a reference to an SSM-typed parameter of this template.</summary>
+        public JsonObject Consume(string key)
+        {
+            if (!fixture.SsmParameters)
+                return new JsonObject { ["Fn::ImportValue"] = $"apigw-{fixture.Environment}-{key}" };
+            var parameter = "Ssm" + Pascal(key);
+            Parameters[parameter] = new JsonObject { ["Type"] = "AWS::SSM::Parameter::Value<String>", ["Default"] = SsmName(key) };
+            return Ref(parameter);
+        }
+
+        public JsonObject ToJson() => new() { ["Parameters"] = Parameters, ["Resources"] = Resources, ["Outputs"] = Outputs };
+
+        string SsmName(string key) => $"/apigw/{fixture.Environment}/{key}";
+
+        static string Pascal(string key) => string.Concat(key.Split('-').Select(part => char.ToUpperInvariant(part[0]) + part[1..]));
+    }
 }

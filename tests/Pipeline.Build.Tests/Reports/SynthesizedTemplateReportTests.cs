@@ -10,7 +10,7 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
     [NodeFact]
     public void Committed_architecture_document_equals_a_fresh_generation()
     {
-        var fresh = ArchitectureDiagram.ToMarkdown(ArchitectureReader.Read(synthesized.Templates.Documents), synthesized.Scope.Subject);
+        var fresh = ArchitectureDiagram.ToMarkdown(ArchitectureReader.Read(synthesized.Templates.Stacks), synthesized.Scope.Subject);
         var path = Path.Combine(SynthesizedReferenceTemplates.Root, "docs", "architecture.md");
 
         File.Exists(path).Should().BeTrue("docs/architecture.md must be committed; run ./build.sh Diagram");
@@ -22,7 +22,7 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
     {
         var catalog = ServiceCatalog.Load(Path.Combine(SynthesizedReferenceTemplates.Root, "services"));
 
-        var estimate = CostEstimator.Estimate(synthesized.Templates.Documents, KnownPrices.Table, UsageAssumptions.Default);
+        var estimate = CostEstimator.Estimate(synthesized.Templates.Stacks, KnownPrices.Table, UsageAssumptions.Default);
 
         foreach (var service in catalog.Services)
         {
@@ -38,5 +38,39 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
         estimate.Lines.Should().Contain(l => l.Component == "VPC Link");
         estimate.Lines.Should().Contain(l => l.Component.StartsWith("HTTP API ", StringComparison.Ordinal));
         estimate.NotPriced.Select(t => t.Type).Should().Equal(["AWS::ECS::Cluster (Container Insights)"]);
+        estimate.ServiceAlbs.Count.Should().Be(catalog.Services.Count, "each service stack has an internal ALB of its own");
+    }
+
+    [NodeFact]
+    public void The_real_templates_attach_every_services_routes_to_the_shared_api_and_keep_each_service_in_its_own_stack()
+    {
+        var catalog = ServiceCatalog.Load(Path.Combine(SynthesizedReferenceTemplates.Root, "services"));
+        var environment = synthesized.Scope.Environment;
+
+        var architecture = ArchitectureReader.Read(synthesized.Templates.Stacks);
+
+        var api = architecture.Apis.Should().ContainSingle().Subject;
+        api.Stack.Should().Be(DeploymentNames.SharedStack(environment));
+        foreach (var service in catalog.Services)
+        {
+            var stack = DeploymentNames.ServiceStack(environment, service.Name);
+            api.Routes.Where(r => r.Service == service.Name).Select(r => (r.RouteKey, r.Stack, r.ThroughVpcLink)).Should().BeEquivalentTo(
+                [($"ANY {service.RoutePrefix}", stack, true), ($"ANY {service.RoutePrefix}/{{proxy+}}", stack, true)]);
+            architecture.Services.Single(s => s.Name == service.Name).Should().Match<ServiceLayout>(s => s.Stack == stack && s.Uses.SequenceEqual(service.Uses));
+        }
+        api.Routes.Should().OnlyContain(r => r.Service != null);
+    }
+
+    [NodeFact]
+    public void The_real_diagram_has_one_subgraph_for_the_shared_stack_and_one_per_service_stack()
+    {
+        var catalog = ServiceCatalog.Load(Path.Combine(SynthesizedReferenceTemplates.Root, "services"));
+        var environment = synthesized.Scope.Environment;
+
+        var flowchart = ArchitectureDiagram.Flowchart(ArchitectureReader.Read(synthesized.Templates.Stacks));
+
+        string[] stacks = [DeploymentNames.SharedStack(environment), .. catalog.Services.Select(s => DeploymentNames.ServiceStack(environment, s.Name))];
+        foreach (var stack in stacks.Append(DeploymentNames.RegistryStack(environment)))
+            flowchart.Split('\n').Should().ContainSingle(l => l.StartsWith("    subgraph ", StringComparison.Ordinal) && l.EndsWith($"[\"stack {stack}\"]", StringComparison.Ordinal));
     }
 }

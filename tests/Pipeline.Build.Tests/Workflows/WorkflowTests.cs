@@ -51,6 +51,22 @@ public sealed class WorkflowTests
     }
 
     [Fact]
+    public void Job_timeouts_leave_room_for_the_pipelines_own_waits_of_each_environment()
+    {
+        var build = new Build { RootDirectory = Root };
+        var stacks = new Pipeline.Build.Aws.StackDeployerOptions();
+        // dev: RolloutTimeout 15m and HealthTimeout 180s in .nuke/parameters.dev.json; prod: 30m and 300s.
+        var dev = stacks.BusyWait + stacks.OperationWait + TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(180) + Build.SetupAndBuildAllowance;
+        var prod = stacks.BusyWait + stacks.OperationWait + TimeSpan.FromMinutes(30) + TimeSpan.FromSeconds(300) + Build.SetupAndBuildAllowance;
+
+        var workflows = Generated();
+
+        workflows["deploy.yml"].Should().Contain($"timeout-minutes: {Math.Ceiling(dev.TotalMinutes)} ");
+        workflows["redeploy.yml"].Should().Contain($"timeout-minutes: {Math.Ceiling(prod.TotalMinutes)} ");
+        build.JobTimeoutMinutes("prod").Should().BeGreaterThan(build.JobTimeoutMinutes("dev"));
+    }
+
+    [Fact]
     public void Inputs_reach_the_script_through_the_environment_only()
     {
         var redeploy = Generated()["redeploy.yml"];

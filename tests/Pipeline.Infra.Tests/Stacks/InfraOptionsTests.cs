@@ -16,6 +16,19 @@ public sealed class InfraOptionsTests
         options.ImageTagFor("fastapi").Should().Be("3f2a9c1d0b7e");
     }
 
+    [Theory]
+    [InlineData("registry", StackSelection.Registry)]
+    [InlineData("shared", StackSelection.Shared)]
+    [InlineData("services", StackSelection.Services)]
+    [InlineData("all", StackSelection.Registry | StackSelection.Shared | StackSelection.Services)]
+    [InlineData("app", StackSelection.Shared | StackSelection.Services)]
+    public void Stack_selects_registry_shared_services_or_all_and_app_still_means_shared_and_services(string value, StackSelection expected) =>
+        Parse("--stack", value).Stacks.Should().Be(expected);
+
+    [Fact]
+    public void Every_stack_is_synthesized_by_default() =>
+        Parse().Stacks.Should().Be(StackSelection.All).And.HaveFlag(StackSelection.Registry).And.HaveFlag(StackSelection.Shared).And.HaveFlag(StackSelection.Services);
+
     [Fact]
     public void A_service_without_an_image_gets_the_unset_tag() =>
         Parse().ImageTagFor("mcp").Should().Be(InfraOptions.UnsetImageTag);
@@ -37,7 +50,8 @@ public sealed class InfraOptionsTests
     [InlineData("--nat-gateways", "0", "must be 1")]
     [InlineData("--image", "fastapi", "<service>=<tag>")]
     [InlineData("--image", "fastapi=bad tag", "not a valid Docker tag")]
-    [InlineData("--stack", "network", "use registry, app or all")]
+    [InlineData("--stack", "network", "use registry, shared, services or all")]
+    [InlineData("--stack", "fastapi", "use registry, shared, services or all")]
     [InlineData("--environment", "Prod", "lower-case")]
     [InlineData("--bogus", "x", "Unknown option")]
     public void Invalid_options_are_rejected_with_the_fix(string option, string value, string expected) =>

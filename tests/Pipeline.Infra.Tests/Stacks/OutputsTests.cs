@@ -8,13 +8,34 @@ namespace Pipeline.Infra.Tests.Stacks;
 public sealed class OutputsTests(SynthesizedInfra infra)
 {
     [ToolFact("node")]
-    public void App_stack_outputs_endpoint_cluster_and_per_service_names_log_groups_and_alb_dns()
+    public void Shared_stack_outputs_endpoint_and_cluster()
     {
-        var outputs = infra.Dev.AppJson.Root.GetProperty("Outputs").EnumerateObject().Select(o => o.Name).ToList();
-        var expected = new List<string> { "ApiEndpoint", "ClusterName" };
+        // What the service stacks need goes through SSM parameters; the outputs are for the pipeline.
+        var outputs = infra.Dev.SharedJson.Outputs().Select(o => o.Name).ToList();
+        outputs.Should().BeEquivalentTo([DeploymentNames.ApiEndpointOutput, DeploymentNames.ClusterNameOutput]);
+    }
+
+    [ToolFact("node")]
+    public void No_stack_of_any_profile_exports_a_value()
+    {
+        foreach (var environment in new[] { infra.Dev, infra.Prod, infra.ThreeServices })
+            foreach (var path in environment.TemplatePaths)
+            {
+                var template = new TemplateJson(File.ReadAllText(path));
+                template.Outputs().Should().AllSatisfy(o => o.Value.TryGetProperty("Export", out _).Should().BeFalse($"{path}: output {o.Name}"));
+                template.Text.Should().NotContain("Fn::ImportValue", path);
+            }
+    }
+
+    [ToolFact("node")]
+    public void Each_service_stack_outputs_its_service_name_log_group_alb_dns_and_alb_security_group()
+    {
         foreach (var service in infra.Dev.Services)
-            expected.AddRange([DeploymentNames.ServiceNameOutput(service.Name), DeploymentNames.LogGroupOutput(service.Name), DeploymentNames.LoadBalancerDnsOutput(service.Name)]);
-        outputs.Should().BeEquivalentTo(expected);
+            infra.Dev.ServiceJson(service).Outputs().Select(o => o.Name).Should().BeEquivalentTo(
+            [
+                DeploymentNames.ServiceNameOutput(service.Name), DeploymentNames.LogGroupOutput(service.Name),
+                DeploymentNames.LoadBalancerDnsOutput(service.Name), DeploymentNames.AlbSecurityGroupOutput(service.Name),
+            ], service.Name);
     }
 
     [ToolFact("node")]
@@ -28,8 +49,8 @@ public sealed class OutputsTests(SynthesizedInfra infra)
     [ToolFact("node")]
     public void Api_endpoint_is_composed_from_ref_so_emulators_that_skip_the_api_still_deploy()
     {
-        var api = infra.Dev.AppJson.OfType("AWS::ApiGatewayV2::Api").Single().Id;
-        var endpoint = infra.Dev.AppJson.Root.GetProperty("Outputs").GetProperty("ApiEndpoint").GetProperty("Value");
+        var api = infra.Dev.SharedJson.OfType("AWS::ApiGatewayV2::Api").Single().Id;
+        var endpoint = infra.Dev.SharedJson.Root.GetProperty("Outputs").GetProperty("ApiEndpoint").GetProperty("Value");
         TemplateJson.RefsIn(endpoint).Should().Contain(api);
         endpoint.GetRawText().Should().Contain("https://").And.Contain(".execute-api.").And.NotContain("Fn::GetAtt");
     }
@@ -37,12 +58,17 @@ public sealed class OutputsTests(SynthesizedInfra infra)
     [ToolFact("node")]
     public void No_output_reads_an_attribute_of_a_resource_an_emulator_may_skip()
     {
-        var skippable = infra.Dev.AppJson.Root.GetProperty("Resources").EnumerateObject()
-            .Where(r => r.Value.GetProperty("Type").GetString() is var t &&
-                        (t!.StartsWith("AWS::ApiGatewayV2::", StringComparison.Ordinal) || t == "AWS::CloudWatch::Alarm" || t.StartsWith("AWS::ApplicationAutoScaling::", StringComparison.Ordinal)))
-            .Select(r => r.Name).ToHashSet();
-        skippable.Should().NotBeEmpty();
-        foreach (var output in infra.Dev.AppJson.Root.GetProperty("Outputs").EnumerateObject())
-            TemplateJson.GetAttTargetsIn(output.Value).Should().NotIntersectWith(skippable, $"output {output.Name} must not GetAtt a resource moto skips");
+        var sawSkippable = false;
+        foreach (var (stack, template) in infra.Dev.ApplicationStacks)
+        {
+            var skippable = template.Root.GetProperty("Resources").EnumerateObject()
+                .Where(r => r.Value.GetProperty("Type").GetString() is var t &&
+                            (t!.StartsWith("AWS::ApiGatewayV2::", StringComparison.Ordinal) || t == "AWS::CloudWatch::Alarm" || t.StartsWith("AWS::ApplicationAutoScaling::", StringComparison.Ordinal)))
+                .Select(r => r.Name).ToHashSet();
+            sawSkippable |= skippable.Count > 0;
+            foreach (var (name, output) in template.Outputs())
+                TemplateJson.GetAttTargetsIn(output).Should().NotIntersectWith(skippable, $"output {name} of {stack} must not GetAtt a resource moto skips");
+        }
+        sawSkippable.Should().BeTrue();
     }
 }

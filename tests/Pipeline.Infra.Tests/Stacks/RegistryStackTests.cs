@@ -1,5 +1,6 @@
 using Amazon.CDK.Assertions;
 using Pipeline.Infra.Tests.Support;
+using Pipeline.Manifests;
 
 namespace Pipeline.Infra.Tests.Stacks;
 
@@ -45,14 +46,22 @@ public sealed class RegistryStackTests(SynthesizedInfra infra)
         infra.Dev.RegistryJson.Root.GetProperty("Resources").EnumerateObject()
             .Select(r => r.Value.GetProperty("Type").GetString())
             .Should().AllBe("AWS::ECR::Repository");
-        infra.Dev.AppJson.OfType("AWS::ECR::Repository").Should().BeEmpty();
+        foreach (var (stack, template) in infra.Dev.ApplicationStacks)
+            template.OfType("AWS::ECR::Repository").Should().BeEmpty(stack);
     }
 
     [ToolFact("node")]
-    public void App_stack_finds_repositories_by_name_without_importing_registry_outputs()
+    public void Service_stacks_find_repositories_by_name_without_reading_registry_values()
     {
-        infra.Dev.AppJson.Text.Should().NotContain("Fn::ImportValue");
+        infra.Dev.RegistryJson.Outputs().Should().AllSatisfy(o => o.Value.TryGetProperty("Export", out _).Should().BeFalse(o.Name));
+        infra.Dev.RegistryJson.PublishedParameters().Should().BeEmpty("nothing reads from the registry stack");
+        infra.Dev.SharedJson.ReadParameterPaths().Should().BeEmpty("the shared stack reads from no other stack");
+        var registryOutputs = infra.Dev.Services.Select(s => DeploymentNames.RepositoryUriOutput(s.Name)).ToList();
         foreach (var service in infra.Dev.Services)
-            infra.Dev.AppJson.Text.Should().Contain($":repository/apigw-dev/{service.Name}");
+        {
+            var template = infra.Dev.ServiceJson(service);
+            template.Text.Should().Contain($":repository/apigw-dev/{service.Name}");
+            template.ReadParameterPaths().Should().NotContain(path => registryOutputs.Any(o => path.Contains(o, StringComparison.Ordinal)) || path.Contains("registry", StringComparison.Ordinal));
+        }
     }
 }

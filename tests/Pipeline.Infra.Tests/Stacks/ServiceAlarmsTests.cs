@@ -1,4 +1,7 @@
+using System.Text.Json;
+using Amazon.CDK.Assertions;
 using Pipeline.Infra.Tests.Support;
+using Pipeline.Manifests;
 
 namespace Pipeline.Infra.Tests.Stacks;
 
@@ -6,29 +9,130 @@ namespace Pipeline.Infra.Tests.Stacks;
 public sealed class ServiceAlarmsTests(SynthesizedInfra infra)
 {
     [ToolFact("node")]
-    public void Each_service_has_alarms_on_alb_5xx_unhealthy_hosts_latency_and_cpu()
+    public void Each_service_has_alarms_on_target_5xx_alb_5xx_unhealthy_hosts_latency_and_cpu()
     {
-        var alarms = infra.Dev.AppJson.OfType("AWS::CloudWatch::Alarm").Select(a => a.Properties).ToList();
         foreach (var service in infra.Dev.Services)
         {
+            var template = infra.Dev.ServiceJson(service);
+            var alarms = template.OfType("AWS::CloudWatch::Alarm").Select(a => a.Properties).ToList();
             var loadBalancer = infra.Dev.LoadBalancerOf(service);
             var ecsService = infra.Dev.EcsServiceOf(service);
-            var targetGroup = infra.Dev.AppJson.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
+            var targetGroup = template.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
                 .Single(t => t.Properties.GetProperty("Port").GetInt32() == service.Port).Id;
             var mine = alarms.Where(a => a.GetProperty("Dimensions").GetRawText() is var d &&
                                          new[] { loadBalancer, ecsService, targetGroup }.Any(id => d.Contains(id, StringComparison.Ordinal)))
                 .Select(a => a.GetProperty("MetricName").GetString())
                 .ToList();
-            mine.Should().BeEquivalentTo(["HTTPCode_ELB_5XX_Count", "UnHealthyHostCount", "TargetResponseTime", "CPUUtilization"], service.Name);
+            mine.Should().BeEquivalentTo(
+                ["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "UnHealthyHostCount", "TargetResponseTime", "CPUUtilization"], service.Name);
+            alarms.Should().HaveCount(mine.Count, "a service stack holds only its own alarms");
         }
+        infra.Dev.SharedJson.OfType("AWS::CloudWatch::Alarm").Should().BeEmpty();
+    }
+
+    [ToolFact("node")]
+    public void Five_xx_alarm_is_named_for_the_service_and_counts_what_its_targets_answer()
+    {
+        foreach (var environment in new[] { infra.Dev, infra.Prod })
+            foreach (var service in environment.Services)
+            {
+                var alarm = AlarmNamed(environment, service, DeploymentNames.FiveXxAlarm(environment.Environment, service.Name));
+                alarm.GetProperty("AlarmName").GetString().Should().Be($"apigw-{environment.Environment}-{service.Name}-5xx");
+                alarm.GetProperty("Namespace").GetString().Should().Be("AWS/ApplicationELB");
+                // The targets' 5xx: a release whose health endpoint answers but whose routes fail trips it (the ALB's own
+                // 5xx would not count those).
+                alarm.GetProperty("MetricName").GetString().Should().Be("HTTPCode_Target_5XX_Count");
+                alarm.GetProperty("Statistic").GetString().Should().Be("Sum");
+                alarm.GetProperty("Period").GetInt32().Should().Be(60);
+                alarm.GetProperty("Threshold").GetDouble().Should().Be(ServiceAlarms.FiveXxPerMinute);
+                alarm.GetProperty("ComparisonOperator").GetString().Should().Be("GreaterThanThreshold");
+                alarm.GetProperty("EvaluationPeriods").GetInt32().Should().Be(3);
+                alarm.GetProperty("DatapointsToAlarm").GetInt32().Should().Be(2);
+                alarm.GetProperty("TreatMissingData").GetString().Should().Be("notBreaching");
+                Dimensions(alarm).Should().BeEquivalentTo(["TargetGroup", "LoadBalancer"]);
+                // This service's target group, on this service's ALB (CDK derives the ALB's name from its listener's ARN).
+                TemplateJson.GetAttTargetsIn(Dimension(alarm, "TargetGroup")).Should().Equal(TargetGroupOf(environment, service));
+                var listener = TemplateJson.RefsIn(Dimension(alarm, "LoadBalancer")).Distinct().Should().ContainSingle().Subject;
+                TemplateJson.ReferencedId(environment.ServiceJson(service).Resource(listener).GetProperty("Properties").GetProperty("LoadBalancerArn"))
+                    .Should().Be(environment.LoadBalancerOf(service));
+            }
+    }
+
+    [ToolFact("node")]
+    public void Unhealthy_host_alarm_is_named_for_the_service_and_watches_its_target_group()
+    {
+        foreach (var environment in new[] { infra.Dev, infra.Prod })
+            foreach (var service in environment.Services)
+            {
+                var alarm = AlarmNamed(environment, service, DeploymentNames.UnhealthyHostsAlarm(environment.Environment, service.Name));
+                alarm.GetProperty("AlarmName").GetString().Should().Be($"apigw-{environment.Environment}-{service.Name}-unhealthy-hosts");
+                alarm.GetProperty("MetricName").GetString().Should().Be("UnHealthyHostCount");
+                alarm.GetProperty("Statistic").GetString().Should().Be("Maximum");
+                alarm.GetProperty("Threshold").GetDouble().Should().Be(1);
+                alarm.GetProperty("ComparisonOperator").GetString().Should().Be("GreaterThanOrEqualToThreshold");
+                alarm.GetProperty("EvaluationPeriods").GetInt32().Should().Be(3);
+                alarm.GetProperty("DatapointsToAlarm").GetInt32().Should().Be(2);
+                TemplateJson.GetAttTargetsIn(alarm.GetProperty("Dimensions")).Should().Contain(TargetGroupOf(environment, service));
+            }
+    }
+
+    [ToolFact("node")]
+    public void Alb_5xx_alarm_keeps_its_threshold_and_notifies_without_rolling_back()
+    {
+        foreach (var service in infra.Dev.Services)
+        {
+            infra.Dev.ServiceStack(service).HasResourceProperties("AWS::CloudWatch::Alarm", new Dictionary<string, object>
+            {
+                ["MetricName"] = "HTTPCode_ELB_5XX_Count",
+                ["Threshold"] = ServiceAlarms.FiveXxPerMinute,
+                ["ComparisonOperator"] = "GreaterThanThreshold",
+                ["AlarmName"] = Match.Absent(),
+            });
+        }
+    }
+
+    [ToolFact("node")]
+    public void Deployment_alarm_names_are_unique_across_every_stack_and_environment()
+    {
+        var names = new[] { infra.Dev, infra.Prod }
+            .SelectMany(e => e.Services.SelectMany(s => e.ServiceJson(s).OfType("AWS::CloudWatch::Alarm")))
+            .Where(a => a.Properties.TryGetProperty("AlarmName", out _))
+            .Select(a => a.Properties.GetProperty("AlarmName").GetString())
+            .ToList();
+        names.Should().HaveCount(2 * 2 * infra.Catalog.Services.Count).And.OnlyHaveUniqueItems("alarm names are unique per account and region");
     }
 
     [ToolFact("node")]
     public void Alarms_notify_nobody_until_a_topic_is_given()
     {
-        foreach (var (_, alarm) in infra.Dev.AppJson.OfType("AWS::CloudWatch::Alarm"))
-            alarm.TryGetProperty("AlarmActions", out _).Should().BeFalse();
-        foreach (var (_, alarm) in infra.Prod.AppJson.OfType("AWS::CloudWatch::Alarm"))
-            alarm.GetProperty("AlarmActions").EnumerateArray().Select(a => a.GetString()).Should().Equal(SynthesizedInfra.AlarmTopicArn);
+        foreach (var service in infra.Dev.Services)
+            foreach (var (_, alarm) in infra.Dev.ServiceJson(service).OfType("AWS::CloudWatch::Alarm"))
+                alarm.TryGetProperty("AlarmActions", out _).Should().BeFalse();
+        foreach (var service in infra.Prod.Services)
+        {
+            var alarms = infra.Prod.ServiceJson(service).OfType("AWS::CloudWatch::Alarm").ToList();
+            alarms.Should().NotBeEmpty();
+            foreach (var (_, alarm) in alarms)
+                alarm.GetProperty("AlarmActions").EnumerateArray().Select(a => a.GetString()).Should().Equal(SynthesizedInfra.AlarmTopicArn);
+        }
     }
+
+    static JsonElement AlarmNamed(SynthesizedEnvironment environment, ServiceManifest service, string name)
+    {
+        var matching = environment.ServiceJson(service).OfType("AWS::CloudWatch::Alarm")
+            .Where(a => a.Properties.TryGetProperty("AlarmName", out var n) && n.GetString() == name)
+            .ToList();
+        matching.Should().ContainSingle($"{environment.Environment}/{service.Name} holds alarm {name}");
+        return matching[0].Properties;
+    }
+
+    static string TargetGroupOf(SynthesizedEnvironment environment, ServiceManifest service) =>
+        environment.ServiceJson(service).OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
+            .Single(t => t.Properties.GetProperty("Port").GetInt32() == service.Port).Id;
+
+    static JsonElement Dimension(JsonElement alarm, string name) =>
+        alarm.GetProperty("Dimensions").EnumerateArray().Single(d => d.GetProperty("Name").GetString() == name).GetProperty("Value");
+
+    static IEnumerable<string> Dimensions(JsonElement alarm) =>
+        alarm.GetProperty("Dimensions").EnumerateArray().Select(d => d.GetProperty("Name").GetString()!);
 }

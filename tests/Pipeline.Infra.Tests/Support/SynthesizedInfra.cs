@@ -9,6 +9,9 @@ namespace Pipeline.Infra.Tests.Support;
 public sealed class SynthesizedInfra : IDisposable
 {
     public const string ThirdService = "orders";
+
+    /// <summary>Services in <see cref="ManyServices"/>: the real ones plus copies of fastapi.</summary>
+    public const int ManyServiceCount = 42;
     public const string AlarmTopicArn = "arn:aws:sns:us-east-1:123456789012:apigw-alarms";
 
     readonly string _root = Path.Combine(Path.GetTempPath(), "pipeline-infra-tests-" + Guid.NewGuid().ToString("N")[..8]);
@@ -16,6 +19,7 @@ public sealed class SynthesizedInfra : IDisposable
     readonly Lazy<SynthesizedEnvironment> _devAgain;
     readonly Lazy<SynthesizedEnvironment> _prod;
     readonly Lazy<SynthesizedEnvironment> _threeServices;
+    readonly Lazy<SynthesizedEnvironment> _manyServices;
 
     public SynthesizedInfra()
     {
@@ -27,6 +31,7 @@ public sealed class SynthesizedInfra : IDisposable
         _devAgain = new(() => Synthesize("dev-b", DevOptions, Catalog));
         _prod = new(() => Synthesize("prod", DevOptions with { Environment = "prod", NatGateways = 2, AlarmTopicArn = AlarmTopicArn }, Catalog));
         _threeServices = new(() => Synthesize("three", DevOptions with { ImageTags = new Dictionary<string, string>() }, ThreeServiceCatalog()));
+        _manyServices = new(() => Synthesize("many", DevOptions with { ImageTags = new Dictionary<string, string>() }, ManyServiceCatalog()));
     }
 
     public string ServicesDirectory { get; }
@@ -48,6 +53,12 @@ public sealed class SynthesizedInfra : IDisposable
     /// <summary>The real services plus a third one that exists only as a manifest folder.</summary>
     public SynthesizedEnvironment ThreeServices => _threeServices.Value;
 
+    /// <summary>
+    /// <see cref="ManyServiceCount"/> services (the real ones, so a <c>uses</c> relation is in, plus copies of fastapi under
+    /// other names, ports and prefixes): far more than the single-stack layout could hold under the 500-resource limit.
+    /// </summary>
+    public SynthesizedEnvironment ManyServices => _manyServices.Value;
+
     SynthesizedEnvironment Synthesize(string folder, InfraOptions options, ServiceCatalog catalog)
     {
         RequiredTools.Require("node");
@@ -56,18 +67,41 @@ public sealed class SynthesizedInfra : IDisposable
 
     ServiceCatalog ThreeServiceCatalog()
     {
-        var services = Path.Combine(_root, "services");
-        foreach (var existing in Catalog.Services)
-        {
-            Directory.CreateDirectory(Path.Combine(services, existing.Name));
-            File.Copy(Path.Combine(existing.Directory, ServiceCatalog.ManifestFileName), Path.Combine(services, existing.Name, ServiceCatalog.ManifestFileName));
-        }
+        var services = CopyOfRealServices("services");
         Directory.CreateDirectory(Path.Combine(services, ThirdService));
         File.WriteAllText(Path.Combine(services, ThirdService, ServiceCatalog.ManifestFileName), $$"""
             { "name": "{{ThirdService}}", "port": 8100, "routePrefix": "/api/{{ThirdService}}", "healthPath": "/ready",
               "cpu": 512, "memory": 1024, "minTasks": 1, "maxTasks": 3, "readOnlyRootFilesystem": false }
             """);
         return ServiceCatalog.Load(services);
+    }
+
+    ServiceCatalog ManyServiceCatalog()
+    {
+        var services = CopyOfRealServices("many-services");
+        var fastapi = File.ReadAllText(Path.Combine(Catalog["fastapi"].Directory, ServiceCatalog.ManifestFileName));
+        for (var i = 1; Catalog.Services.Count + i <= ManyServiceCount; i++)
+        {
+            var name = $"svc-{i:00}";
+            var manifest = System.Text.Json.Nodes.JsonNode.Parse(fastapi)!.AsObject();
+            manifest["name"] = name;
+            manifest["port"] = 9000 + i;
+            manifest["routePrefix"] = "/api/" + name;
+            Directory.CreateDirectory(Path.Combine(services, name));
+            File.WriteAllText(Path.Combine(services, name, ServiceCatalog.ManifestFileName), manifest.ToJsonString());
+        }
+        return ServiceCatalog.Load(services);
+    }
+
+    string CopyOfRealServices(string folder)
+    {
+        var services = Path.Combine(_root, folder);
+        foreach (var existing in Catalog.Services)
+        {
+            Directory.CreateDirectory(Path.Combine(services, existing.Name));
+            File.Copy(Path.Combine(existing.Directory, ServiceCatalog.ManifestFileName), Path.Combine(services, existing.Name, ServiceCatalog.ManifestFileName));
+        }
+        return services;
     }
 
     public void Dispose()

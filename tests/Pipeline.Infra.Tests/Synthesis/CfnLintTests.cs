@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Pipeline.Infra.Tests.Support;
 
 namespace Pipeline.Infra.Tests.Synthesis;
@@ -10,11 +9,13 @@ public sealed class CfnLintTests(SynthesizedInfra infra)
     public void Cfn_lint_finds_no_errors_in_any_synthesized_template()
     {
         RequiredTools.Require("node", "cfn-lint");
+        // Registry, shared and every service stack of each profile.
         var templates = new[] { infra.Dev, infra.Prod, infra.ThreeServices }
-            .SelectMany(e => new[] { e.RegistryTemplatePath, e.AppTemplatePath })
+            .SelectMany(e => e.TemplatePaths)
             .ToList();
+        templates.Should().HaveCount(3 * 2 + infra.Catalog.Services.Count * 2 + infra.ThreeServices.Catalog.Services.Count);
 
-        var (exitCode, output) = CfnLint(templates);
+        var (exitCode, output) = CfnLint.Run(templates);
 
         // cfn-lint exit code: bit 2 = errors, 4 = warnings, 8 = informational; 0 = clean.
         (exitCode & 2).Should().Be(0, "cfn-lint reported errors:\n" + output);
@@ -29,31 +30,12 @@ public sealed class CfnLintTests(SynthesizedInfra infra)
         File.WriteAllText(broken, """{"Resources":{"Bucket":{"Type":"AWS::S3::Bucket","Properties":{"NoSuchProperty":1}}}}""");
         try
         {
-            var (exitCode, output) = CfnLint([broken]);
+            var (exitCode, output) = CfnLint.Run([broken]);
             (exitCode & 2).Should().Be(2, output);
         }
         finally
         {
             File.Delete(broken);
         }
-    }
-
-    static (int ExitCode, string Output) CfnLint(IEnumerable<string> templates)
-    {
-        var infraDirectory = Path.Combine(Pipeline.Manifests.RepositoryRoot.Find(), "infra");
-        var start = new ProcessStartInfo("cfn-lint")
-        {
-            // cfn-lint picks up infra/.cfnlintrc from its working directory.
-            WorkingDirectory = infraDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var template in templates)
-            start.ArgumentList.Add(template);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
     }
 }

@@ -54,7 +54,9 @@ public sealed class StackSynthesizerTests : IDisposable
         result.Outcome.Should().Be(SynthOutcome.DryRun);
         Directory.Exists(appDirectory).Should().BeFalse();
         Directory.Exists(outDirectory).Should().BeFalse();
-        log.Lines.Should().ContainSingle(l => l.Contains("Would build the CDK app, then synthesize apigw-dev-registry and apigw-dev-app"));
+        result.Services.Should().Equal("fastapi", "mcp");
+        log.Lines.Should().ContainSingle(l => l.Contains(
+            $"Would build the CDK app, then synthesize apigw-dev-registry, apigw-dev-shared and 2 service stacks into {Path.GetFullPath(outDirectory)}"));
     }
 
     [ToolFact("node")]
@@ -67,22 +69,31 @@ public sealed class StackSynthesizerTests : IDisposable
         var firstLog = new RecordingStepLog();
         var first = await synthesizer.SynthesizeAsync(Request(outDirectory), dryRun: false, firstLog, CancellationToken.None);
         first.Outcome.Should().Be(SynthOutcome.Synthesized, string.Join("\n", firstLog.Lines));
-        File.Exists(first.RegistryTemplatePath).Should().BeTrue();
-        File.ReadAllText(first.AppTemplatePath).Should().Contain("\"Default\": \"aaaaaaaaaaaa\"");
+        first.Services.Should().Equal(ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory()).Names);
+        first.StackNames.Should().HaveCount(2 + first.Services.Count).And.OnlyContain(stack => File.Exists(first.TemplatePath(stack)));
+        File.ReadAllText(first.ServiceTemplatePath("fastapi")).Should().Contain("\"Default\": \"aaaaaaaaaaaa\"");
+        File.ReadAllText(first.ServiceTemplatePath("mcp")).Should().Contain("\"Default\": \"bbbbbbbbbbbb\"");
         File.ReadAllText(Path.Combine(outDirectory, StackSynthesizer.StampFileName)).Should().Be(first.InputHash);
-        firstLog.Lines.Should().Contain(l => l.Contains("apigw-dev-app:") && l.Contains("resources"));
-        firstLog.Lines.Should().Contain(l => l.Contains("AWS::ECS::Service"));
-        var firstWrite = File.GetLastWriteTimeUtc(first.AppTemplatePath);
+        // One count line per stack, each matching its template.
+        foreach (var stack in first.StackNames)
+        {
+            var count = new TemplateJson(File.ReadAllText(first.TemplatePath(stack))).Root.GetProperty("Resources").EnumerateObject().Count();
+            firstLog.Lines.Should().ContainSingle(l => l.StartsWith($"info: {stack}: {count} resources (most: ", StringComparison.Ordinal), stack);
+        }
+        firstLog.Lines.Should().Contain(l => l.StartsWith("info: apigw-dev-registry: ", StringComparison.Ordinal) && l.Contains("AWS::ECR::Repository"));
+        firstLog.Lines.Should().Contain(l => l.Contains($"Synthesized {first.Describe()} into {outDirectory}"));
+        var writes = first.StackNames.ToDictionary(stack => stack, stack => File.GetLastWriteTimeUtc(first.TemplatePath(stack)));
 
         var secondLog = new RecordingStepLog();
         var second = await synthesizer.SynthesizeAsync(Request(outDirectory), dryRun: false, secondLog, CancellationToken.None);
         second.Outcome.Should().Be(SynthOutcome.UpToDate);
         secondLog.Lines.Should().ContainSingle(l => l.Contains("up to date") && l.Contains("skipped synth"));
-        File.GetLastWriteTimeUtc(first.AppTemplatePath).Should().Be(firstWrite);
+        foreach (var (stack, written) in writes)
+            File.GetLastWriteTimeUtc(first.TemplatePath(stack)).Should().Be(written, stack);
 
         var third = await synthesizer.SynthesizeAsync(Request(outDirectory, "dddddddddddd"), dryRun: false, new RecordingStepLog(), CancellationToken.None);
         third.Outcome.Should().Be(SynthOutcome.Synthesized);
-        File.ReadAllText(third.AppTemplatePath).Should().Contain("\"Default\": \"dddddddddddd\"");
+        File.ReadAllText(third.ServiceTemplatePath("fastapi")).Should().Contain("\"Default\": \"dddddddddddd\"");
     }
 
     [Fact]
@@ -92,13 +103,29 @@ public sealed class StackSynthesizerTests : IDisposable
         Directory.CreateDirectory(outDirectory);
         File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-registry.template.json"),
             """{"Resources":{"Repo":{"Type":"AWS::ECR::PublicRepository","Properties":{}}}}""");
-        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-app.template.json"),
+        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-shared.template.json"),
             """{"Resources":{"Vpc":{"Type":"AWS::EC2::VPC","Properties":{"CidrBlock":"10.0.0.0/16"}}}}""");
-        var result = new SynthResult(outDirectory, "dev", SynthOutcome.Synthesized, "");
+        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-fastapi.template.json"),
+            """{"Resources":{"Open":{"Type":"AWS::EC2::SecurityGroupIngress","Properties":{"GroupId":"sg-1","IpProtocol":"tcp","FromPort":80,"ToPort":80,"CidrIp":"0.0.0.0/0"}}}}""");
+        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-mcp.template.json"), """{"Resources":{}}""");
+        var result = new SynthResult(outDirectory, "dev", SynthOutcome.Synthesized, "", ["fastapi", "mcp"]);
 
-        FluentActions.Invoking(() => StackSynthesizer.CheckTemplates(result, new RecordingStepLog(), countResources: true))
+        FluentActions.Invoking(() => StackSynthesizer.CheckTemplates(result, new RecordingStepLog(), countResources: false))
             .Should().Throw<Pipeline.Build.Engine.PipelineException>()
-            .WithMessage("*2 security rule(s)*apigw-dev-registry/Repo*Pipeline-VPC7 apigw-dev-app/Vpc*nothing was deployed*");
+            .WithMessage("*3 security rule(s)*apigw-dev-registry/Repo*Pipeline-VPC7 apigw-dev-shared/Vpc*Pipeline-EC23 apigw-dev-fastapi/Open*nothing was deployed*");
+    }
+
+    [Fact]
+    public void A_missing_service_template_fails_the_step()
+    {
+        var outDirectory = Path.Combine(_scratch, "partial");
+        Directory.CreateDirectory(outDirectory);
+        foreach (var stack in new[] { "registry", "shared", "fastapi" })
+            File.WriteAllText(Path.Combine(outDirectory, $"apigw-dev-{stack}.template.json"), """{"Resources":{}}""");
+        var result = new SynthResult(outDirectory, "dev", SynthOutcome.Synthesized, "", ["fastapi", "mcp"]);
+
+        FluentActions.Invoking(() => StackSynthesizer.CheckTemplates(result, new RecordingStepLog(), countResources: false))
+            .Should().Throw<Pipeline.Build.Engine.PipelineException>().WithMessage("*apigw-dev-mcp.template.json is missing*");
     }
 
     [Fact]
@@ -109,16 +136,17 @@ public sealed class StackSynthesizerTests : IDisposable
         var synthesizer = new StackSynthesizer(root, Path.Combine(_scratch, "app"));
         var request = Request(outDirectory);
         Directory.CreateDirectory(outDirectory);
-        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-registry.template.json"), """{"Resources":{}}""");
-        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-app.template.json"),
+        foreach (var stack in new[] { "registry", "fastapi", "mcp" })
+            File.WriteAllText(Path.Combine(outDirectory, $"apigw-dev-{stack}.template.json"), """{"Resources":{}}""");
+        File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-shared.template.json"),
             """{"Resources":{"Cluster":{"Type":"AWS::ECS::Cluster","Properties":{}}}}""");
         File.WriteAllText(Path.Combine(outDirectory, StackSynthesizer.StampFileName), synthesizer.InputHash(request));
 
         await FluentActions.Awaiting(() => synthesizer.SynthesizeAsync(request, dryRun: false, new RecordingStepLog(), CancellationToken.None))
-            .Should().ThrowAsync<Pipeline.Build.Engine.PipelineException>().WithMessage("*Pipeline-ECS4*");
+            .Should().ThrowAsync<Pipeline.Build.Engine.PipelineException>().WithMessage("*Pipeline-ECS4 apigw-dev-shared/Cluster*");
     }
 
-    /// <summary>Just enough of a repository for hashing: an infra source and two manifests.</summary>
+    /// <summary>Just enough of a repository for hashing and for the catalog: an infra source and two valid manifests.</summary>
     string FakeRepository()
     {
         var root = Path.Combine(_scratch, "repo");
@@ -128,7 +156,10 @@ public sealed class StackSynthesizerTests : IDisposable
         foreach (var service in new[] { "fastapi", "mcp" })
         {
             Directory.CreateDirectory(Path.Combine(root, "services", service));
-            File.WriteAllText(Path.Combine(root, "services", service, "service.json"), $"{{\"name\":\"{service}\"}}");
+            File.WriteAllText(Path.Combine(root, "services", service, "service.json"), $$"""
+                { "name": "{{service}}", "port": {{(service == "fastapi" ? 8000 : 3000)}}, "routePrefix": "/api/{{service}}", "healthPath": "/health",
+                  "cpu": 256, "memory": 512, "minTasks": 1, "maxTasks": 2, "readOnlyRootFilesystem": true }
+                """);
         }
         return root;
     }

@@ -97,6 +97,60 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
             .And.Contain("previous version keeps serving");
     }
 
+    void StoppedTaskReasons()
+    {
+        proxy.When("ListTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
+            $"{{\"taskArns\": [\"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\"]}}", "application/x-amz-json-1.1")));
+        proxy.When("DescribeTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
+            $"{{\"tasks\": [{{\"taskArn\": \"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\", \"taskDefinitionArn\": \"arn:aws:ecs:us-east-1:123456789012:task-definition/web:2\", " +
+            "\"lastStatus\": \"STOPPED\", \"stopCode\": \"TaskFailedToStart\", \"stoppedReason\": \"CannotPullContainerError\", " +
+            "\"containers\": [{\"name\": \"web\", \"reason\": \"\"}]}]}", "application/x-amz-json-1.1")));
+    }
+
+    [Fact]
+    public async Task Failed_tasks_while_ECS_still_rolls_out_are_warnings_and_a_completed_rollout_succeeds()
+    {
+        var updated = false;
+        var looks = 0;
+        proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
+        proxy.When("DescribeServices", async call =>
+        {
+            var real = await call.ForwardAsync();
+            if (!updated) return null;
+            var body = System.Text.RegularExpressions.Regex.Replace(real.Body, "\"failedTasks\": 0", "\"failedTasks\": 1");
+            // The first looks: ECS is still rolling out after a task failed to start; then it completes.
+            return real with { Body = Interlocked.Increment(ref looks) <= 3 ? body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"IN_PROGRESS\"") : body };
+        });
+        StoppedTaskReasons();
+        var log = new RecordingStepLog();
+
+        await Updater(proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, log, default);
+
+        log.Lines.Should().ContainSingle(l => l.StartsWith("warning: web: 1 task(s) of the new deployment failed; ECS is still rolling out and retries"))
+            .Which.Should().Contain("abc123 (web:2): TaskFailedToStart, CannotPullContainerError");
+        log.Text.Should().Contain("web: steady");
+    }
+
+    [Fact]
+    public async Task A_rollback_by_a_deployment_alarm_fails_the_update_and_names_the_alarm()
+    {
+        var updated = false;
+        proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
+        proxy.When("DescribeServices", async call =>
+        {
+            var real = await call.ForwardAsync();
+            return updated ? real with { Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
+                .Replace("\"rolloutStateReason\": \"ECS deployment", "\"rolloutStateReason\": \"Rolling back because alarm apigw-dev-fastapi-5xx is in ALARM state. ECS deployment") } : null;
+        });
+        StoppedTaskReasons();
+
+        var update = () => Updater(proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, new RecordingStepLog(), default);
+
+        (await update.Should().ThrowAsync<PipelineException>())
+            .Which.Message.Should().Contain("ECS service web").And.Contain("a deployment alarm rolled it back").And.Contain("apigw-dev-fastapi-5xx")
+            .And.Contain("previous version keeps serving");
+    }
+
     public async Task DisposeAsync()
     {
         await proxy.DisposeAsync();

@@ -43,6 +43,31 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
         });
     }
 
+    /// <summary>
+    /// The next update of <paramref name="stack"/> ends in UPDATE_ROLLBACK_COMPLETE with the failure event
+    /// <paramref name="failure"/> made; <paramref name="alwaysThere"/> is in the event log before and after.
+    /// </summary>
+    void RollBackTheNextUpdate(string stack, Func<string> failure, string alwaysThere = "")
+    {
+        var executed = false;
+        proxy.When("ExecuteChangeSet", call => { executed = true; return Task.FromResult<MotoProxyReply?>(null); });
+        proxy.When("DescribeStacks", async call =>
+        {
+            var real = await call.ForwardAsync();
+            return executed ? real with { Body = System.Text.RegularExpressions.Regex.Replace(real.Body, "<StackStatus>[A-Z_]+</StackStatus>", "<StackStatus>UPDATE_ROLLBACK_COMPLETE</StackStatus>") } : null;
+        });
+        proxy.When("DescribeStackEvents", async call =>
+        {
+            var real = await call.ForwardAsync();
+            return real with { Body = real.Body.Replace("<StackEvents>", "<StackEvents>" + (executed ? failure() : "") + alwaysThere) };
+        });
+    }
+
+    static string FailedEvent(string stack, string eventId, string logicalId, string type, DateTime at, string reason) =>
+        $"<member><EventId>{eventId}</EventId><StackName>{stack}</StackName><LogicalResourceId>{logicalId}</LogicalResourceId>" +
+        $"<ResourceType>{type}</ResourceType><Timestamp>{at:O}</Timestamp><ResourceStatus>UPDATE_FAILED</ResourceStatus>" +
+        $"<ResourceStatusReason>{reason}</ResourceStatusReason></member>";
+
     [Fact]
     public async Task Stack_left_in_ROLLBACK_COMPLETE_by_a_failed_create_is_deleted_and_created_again()
     {
@@ -133,27 +158,79 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
     {
         var stack = StackTemplates.UniqueStackName("failed");
         await CreateOnMoto(stack);
-        var executed = false;
-        proxy.When("ExecuteChangeSet", call => { executed = true; return Task.FromResult<MotoProxyReply?>(null); });
-        proxy.When("DescribeStacks", async call =>
-        {
-            var real = await call.ForwardAsync();
-            return executed ? real with { Body = System.Text.RegularExpressions.Regex.Replace(real.Body, "<StackStatus>[A-Z_]+</StackStatus>", "<StackStatus>UPDATE_ROLLBACK_COMPLETE</StackStatus>") } : null;
-        });
-        proxy.When("DescribeStackEvents", async call =>
-        {
-            var real = await call.ForwardAsync();
-            var failure = $"<member><EventId>failed-1</EventId><StackName>{stack}</StackName><LogicalResourceId>Setting</LogicalResourceId>" +
-                          $"<ResourceType>AWS::SSM::Parameter</ResourceType><Timestamp>{DateTime.UtcNow:O}</Timestamp><ResourceStatus>UPDATE_FAILED</ResourceStatus>" +
-                          "<ResourceStatusReason>Parameter value too long</ResourceStatusReason></member>";
-            return executed ? real with { Body = real.Body.Replace("<StackEvents>", "<StackEvents>" + failure) } : null;
-        });
+        RollBackTheNextUpdate(stack, () => FailedEvent(stack, "failed-1", "Setting", "AWS::SSM::Parameter", DateTime.UtcNow, "Parameter value too long"));
 
         var deploy = () => Deployer().DeployAsync(Request(stack) with { TemplatePath = StackTemplates.Write(StackTemplates.Parameter(description: "second")) }, false, new RecordingStepLog(), default);
 
         (await deploy.Should().ThrowAsync<PipelineException>())
             .Which.Message.Should().Contain("ended in UPDATE_ROLLBACK_COMPLETE").And.Contain("Setting (AWS::SSM::Parameter): Parameter value too long")
             .And.Contain("previous version is still deployed");
+    }
+
+    [Fact]
+    public async Task A_failure_names_only_the_resources_of_this_deploy_never_an_earlier_one()
+    {
+        var stack = StackTemplates.UniqueStackName("earlier");
+        await CreateOnMoto(stack);
+        // An earlier deploy's failure, recent enough to be within the last hours, is in the event log all along.
+        var earlier = FailedEvent(stack, "earlier-1", "OldListener", "AWS::ElasticLoadBalancingV2::Listener", DateTime.UtcNow.AddMinutes(-5), "an old failure");
+        RollBackTheNextUpdate(stack, () => FailedEvent(stack, "now-1", "Setting", "AWS::SSM::Parameter", DateTime.UtcNow, "this deploy's failure"), alwaysThere: earlier);
+
+        var deploy = () => Deployer().DeployAsync(Request(stack) with { TemplatePath = StackTemplates.Write(StackTemplates.Parameter(description: "second")) }, false, new RecordingStepLog(), default);
+
+        (await deploy.Should().ThrowAsync<PipelineException>())
+            .Which.Message.Should().Contain("Setting (AWS::SSM::Parameter): this deploy's failure").And.NotContain("OldListener").And.NotContain("an old failure");
+    }
+
+    [Fact]
+    public async Task An_interrupt_while_the_change_set_is_being_made_deletes_it_and_the_empty_new_stack()
+    {
+        var stack = StackTemplates.UniqueStackName("interrupted");
+        using var interrupt = new CancellationTokenSource();
+        // CloudFormation is slow to make the change set; the user presses Ctrl-C meanwhile.
+        proxy.When("DescribeChangeSet", async call =>
+        {
+            var real = await call.ForwardAsync();
+            interrupt.Cancel();
+            return real with { Body = System.Text.RegularExpressions.Regex.Replace(real.Body, "<Status>[A-Z_]+</Status>", "<Status>CREATE_IN_PROGRESS</Status>") };
+        });
+        var log = new RecordingStepLog();
+
+        var deploy = () => Deployer().DeployAsync(Request(stack), false, log, interrupt.Token);
+
+        await deploy.Should().ThrowAsync<OperationCanceledException>();
+        proxy.Actions.Should().Contain("DeleteChangeSet").And.Contain("DeleteStack").And.NotContain("ExecuteChangeSet");
+        log.Text.Should().Contain($"stack {stack}: interrupted before the change set ran; change set pipeline-").And.Contain("deleted, and the empty new stack with it");
+        var left = await new CloudFormationClient(moto.Connection(), http).DescribeStackAsync(stack, default);
+        (left is null || left.Status == "DELETE_COMPLETE").Should().BeTrue("nothing of an interrupted run stays behind");
+    }
+
+    [Fact]
+    public async Task An_interrupt_while_the_stack_updates_leaves_it_running_and_says_how_to_follow_or_cancel_it()
+    {
+        var stack = StackTemplates.UniqueStackName("inflight");
+        await CreateOnMoto(stack);
+        using var interrupt = new CancellationTokenSource();
+        var armed = 0;
+        var executed = false;
+        proxy.When("ExecuteChangeSet", call => { executed = true; return Task.FromResult<MotoProxyReply?>(null); });
+        proxy.When("DescribeStacks", async call =>
+        {
+            var real = await call.ForwardAsync();
+            if (!executed) return null;
+            // Armed once: CancelAfter again would push the interrupt back on every poll.
+            if (Interlocked.Exchange(ref armed, 1) == 0)
+                interrupt.CancelAfter(300);
+            return real with { Body = System.Text.RegularExpressions.Regex.Replace(real.Body, "<StackStatus>[A-Z_]+</StackStatus>", "<StackStatus>UPDATE_IN_PROGRESS</StackStatus>") };
+        });
+        var log = new RecordingStepLog();
+
+        var deploy = () => Deployer().DeployAsync(Request(stack) with { TemplatePath = StackTemplates.Write(StackTemplates.Parameter(description: "second")) }, false, log, interrupt.Token);
+
+        await deploy.Should().ThrowAsync<OperationCanceledException>();
+        log.Text.Should().Contain($"stack {stack}: interrupted while UPDATE_IN_PROGRESS; the update continues in CloudFormation and was not cancelled")
+            .And.Contain($"aws cloudformation describe-stack-events --stack-name {stack}").And.Contain($"aws cloudformation cancel-update-stack --stack-name {stack}");
+        proxy.Actions.Should().NotContain("DeleteChangeSet", "the executed change set belongs to CloudFormation now");
     }
 
     [Fact]

@@ -28,7 +28,9 @@ public sealed class AwsDeploymentFixture : IAsyncLifetime
 
     public string RegistryStack => DeploymentNames.RegistryStack(Deployment.Environment);
 
-    public string AppStack => DeploymentNames.AppStack(Deployment.Environment);
+    public string SharedStack => DeploymentNames.SharedStack(Deployment.Environment);
+
+    public string ServiceStack(string service) => DeploymentNames.ServiceStack(Deployment.Environment, service);
 
     /// <summary>Every AWS run so far (each with <see cref="SecretKey"/> in its environment).</summary>
     public IReadOnlyList<BuildScriptRun> AwsRuns

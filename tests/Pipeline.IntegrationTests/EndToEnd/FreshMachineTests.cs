@@ -31,7 +31,8 @@ public sealed class FreshMachineTests(FreshMachineTests.Copy fixture) : IClassFi
         synth.ExitCode.Should().Be(0, synth.Describe());
         var outDirectory = Path.Combine(fixture.Root, "artifacts", "cdk.out", "dev");
         File.Exists(Path.Combine(outDirectory, DeploymentNames.RegistryStack("dev") + ".template.json")).Should().BeTrue(synth.Describe());
-        File.Exists(Path.Combine(outDirectory, DeploymentNames.AppStack("dev") + ".template.json")).Should().BeTrue(synth.Describe());
+        foreach (var stack in new[] { DeploymentNames.SharedStack("dev"), DeploymentNames.ServiceStack("dev", "fastapi"), DeploymentNames.ServiceStack("dev", "mcp") })
+            File.Exists(Path.Combine(outDirectory, stack + ".template.json")).Should().BeTrue(synth.Describe());
         synth.Output.Should().NotContain("BuildImages").And.NotContain("Docker engine");
     }
 
@@ -83,14 +84,15 @@ public sealed class FreshMachineTests(FreshMachineTests.Copy fixture) : IClassFi
         var dryRun = await fixture.RunAsync(["Deploy", "--profile", "dev", "--deploy-environment", environment, "--dry-run"], moto.ChildEnvironment);
 
         dryRun.ExitCode.Should().Be(0, dryRun.Describe());
-        dryRun.Output.Should().Contain($"stack {DeploymentNames.AppStack(environment)}:").And.Contain("to add");
+        dryRun.Output.Should().Contain($"stack {DeploymentNames.SharedStack(environment)}:").And.Contain("to add");
+        dryRun.Output.Should().Contain($"stack {DeploymentNames.ServiceStack(environment, "mcp")} would be created with");
         foreach (var service in new[] { "fastapi", "mcp" })
         {
             dryRun.Output.Should().MatchRegex($@"{service}: would start \d+ task\(s\)", dryRun.Describe());
             dryRun.Output.Should().MatchRegex($@"would check https://\S+/api/{service}/health", dryRun.Describe());
         }
         var cloudFormation = new CloudFormationClient(moto.Connection(), new HttpClient());
-        foreach (var stack in new[] { DeploymentNames.RegistryStack(environment), DeploymentNames.AppStack(environment) })
+        foreach (var stack in new[] { DeploymentNames.RegistryStack(environment), DeploymentNames.SharedStack(environment), DeploymentNames.ServiceStack(environment, "fastapi") })
             (await cloudFormation.DescribeStackAsync(stack, CancellationToken.None))?.Status.Should().Be("DELETE_COMPLETE", $"a dry run leaves no stack {stack} behind");
     }
 

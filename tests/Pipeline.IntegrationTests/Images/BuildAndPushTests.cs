@@ -49,7 +49,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
     {
         fixture.EnsureBuilt();
         var log = new RecordingStepLog();
-        var images = fixture.ImagesOf(fixture.Services, fixture.Namespace);
+        var images = await fixture.ImagesOfAsync(fixture.Services, fixture.Namespace, log);
 
         var built = await new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync(images, fixture.Options, log);
         var pushed = await new ImagePusher(fixture.Engine, fixture.Registry).PushAsync(built.Select(b => b.Image).ToList(), null, false, log);
@@ -71,7 +71,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
         var unchanged = services.Catalog.Services.Where(s => s.Name != changed.Name).Select(s => s.Name).ToList();
         services.AppendTo(changed.Name, "app/main.py", "\n# touched by a test\n");
         var log = new RecordingStepLog();
-        var images = fixture.ImagesOf(services, fixture.Namespace);
+        var images = await fixture.ImagesOfAsync(services, fixture.Namespace, log);
 
         var built = await new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync(images, fixture.Options, log);
         var pushed = await new ImagePusher(fixture.Engine, fixture.Registry).PushAsync(built.Select(b => b.Image).ToList(), null, false, log);
@@ -90,7 +90,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
         fixture.EnsureBuilt();
         var isolated = $"{Requires.LocalRegistry}/it-{Guid.NewGuid():N}"[..(Requires.LocalRegistry.Length + 12)];
         var log = new RecordingStepLog();
-        var images = fixture.ImagesOf(fixture.Services, isolated, "mcp");
+        var images = await fixture.ImagesOfAsync(fixture.Services, isolated, log, "mcp");
 
         var built = await new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync(images, fixture.Options, log);
         await new ImagePusher(fixture.Engine, fixture.Registry).PushAsync(built.Select(b => b.Image).ToList(), null, false, log);
@@ -115,7 +115,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
             File.WriteAllText(Path.Combine(folder, "Dockerfile"),
                 "ARG BASE_IMAGE_PREFIX=\"\"\nFROM ${BASE_IMAGE_PREFIX}python:3.13.9-slim-trixie\nRUN echo about-to-fail-$((20+22)) && exit 3\n");
             var service = new Pipeline.Manifests.ServiceManifest { Name = "broken", Port = 9, RoutePrefix = "/api/broken", Directory = folder };
-            var image = ImageTagger.ImageFor(service, fixture.Namespace, fixture.Options.BaseImageRegistry);
+            var image = fixture.Track((await ImageTagger.ImagesForAsync([service], fixture.Namespace, fixture.Options, fixture.Engine, new RecordingStepLog())).Single());
 
             var act = () => new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync([image], fixture.Options, new RecordingStepLog());
 
@@ -141,6 +141,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
             var service = new Pipeline.Manifests.ServiceManifest { Name = "fastapi", Port = 9, RoutePrefix = "/api/fastapi", Directory = folder };
             // Nothing listens on this port: the engine's pull is refused.
             var options = fixture.Options with { BaseImageRegistry = "127.0.0.1:5999", CheckRegistry = false };
+            // Tagged by name: tagging through the engine would already stop at the base image (BaseImageDigestTests covers that).
             var image = ImageTagger.ImageFor(service, fixture.Namespace, options.BaseImageRegistry);
 
             var act = () => new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync([image], options, new RecordingStepLog());
@@ -161,7 +162,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
     {
         fixture.EnsureBuilt();
         var localOnly = fixture.Options with { CheckRegistry = false };
-        var images = fixture.ImagesOf(fixture.Services, fixture.Namespace, "fastapi");
+        var images = await fixture.ImagesOfAsync(fixture.Services, fixture.Namespace, new RecordingStepLog(), "fastapi");
 
         var built = await new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync(images, localOnly, new RecordingStepLog());
 

@@ -1,4 +1,5 @@
 using Pipeline.Build.Deployment;
+using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.IntegrationTests.Infrastructure;
 
@@ -31,13 +32,13 @@ public sealed class BuiltServicesFixture : IAsyncLifetime
 
     readonly List<string> createdReferences = [];
 
-    internal IReadOnlyList<ServiceImage> ImagesOf(ServicesCopy services, string repositoryRoot, params string[] names) =>
-        services.Catalog.Services
-            .Where(s => names.Length == 0 || names.Contains(s.Name))
-            .Select(s => Track(ImageTagger.ImageFor(s, repositoryRoot, Options.BaseImageRegistry)))
+    /// <summary>The services' images as a run tags them: base images resolved through the engine.</summary>
+    internal async Task<IReadOnlyList<ServiceImage>> ImagesOfAsync(ServicesCopy services, string repositoryRoot, IStepLog log, params string[] names) =>
+        (await ImageTagger.ImagesForAsync(services.Catalog.Services.Where(s => names.Length == 0 || names.Contains(s.Name)), repositoryRoot, Options, Engine, log))
+            .Select(Track)
             .ToList();
 
-    ServiceImage Track(ServiceImage image)
+    internal ServiceImage Track(ServiceImage image)
     {
         lock (createdReferences) createdReferences.Add(image.Reference);
         return image;
@@ -50,7 +51,7 @@ public sealed class BuiltServicesFixture : IAsyncLifetime
         Services = new ServicesCopy();
         try
         {
-            var images = ImagesOf(Services, Namespace);
+            var images = await ImagesOfAsync(Services, Namespace, FirstRunLog);
             FirstBuild = await new ImageBuilder(Engine, Registry).BuildAsync(images, Options, FirstRunLog);
             FirstPush = await new ImagePusher(Engine, Registry).PushAsync(FirstBuild.Select(b => b.Image).ToList(), null, false, FirstRunLog);
         }

@@ -6,22 +6,23 @@ namespace Pipeline.IntegrationTests.Local;
 public sealed class LocalContainerSpecTests
 {
     [Fact]
-    public void The_container_gets_the_manifest_environment_its_bind_address_port_and_the_urls_of_the_services_it_uses()
+    public void The_container_gets_the_manifest_environment_its_bind_address_port_and_the_gateway_urls_of_the_services_it_uses()
     {
         using var services = new TestServicesFolder(
             ("web", [], new Dictionary<string, string> { ["LOG_LEVEL"] = "info" }),
             ("caller", ["web"], new Dictionary<string, string>()));
         var caller = services.Catalog["caller"];
 
-        var spec = LocalContainerSpec.For(new ServiceImage(caller, "repo/caller", "abc123"), services.Catalog, new LocalPlatformNaming("t", "t-label"));
+        var spec = LocalContainerSpec.For(new ServiceImage(caller, "repo/caller", "abc123"), services.Catalog, new LocalPlatformNaming("t", "t-label"), gatewayPort: 8123);
         var create = spec.ToCreateParameters();
 
         create.Name.Should().Be("t-caller");
         create.Image.Should().Be("repo/caller:abc123");
         create.Env.Should().BeEquivalentTo(
             "BIND_ADDRESS=127.0.0.1", $"PORT={caller.Port}", "ROOT_PATH=/api/caller", "HEALTH_PATH=/health",
-            $"SERVICE_URL_WEB=http://127.0.0.1:{services.Catalog["web"].Port}");
-        create.Labels.Should().Contain("apigw.platform", "t-label").And.Contain("apigw.service", "caller").And.Contain("apigw.image-tag", "abc123");
+            "SERVICE_URL_WEB=http://127.0.0.1:8123/_internal/web");
+        create.Labels.Should().Contain("apigw.platform", "t-label").And.Contain("apigw.service", "caller").And.Contain("apigw.image-tag", "abc123")
+            .And.Contain("apigw.port", caller.Port.ToString());
         create.HostConfig!.NetworkMode.Should().Be("host");
         create.HostConfig.ReadonlyRootfs.Should().BeTrue();
         create.HostConfig.Tmpfs.Should().ContainKey("/tmp");
@@ -35,11 +36,27 @@ public sealed class LocalContainerSpecTests
         var web = services.Catalog["web"];
         var naming = LocalPlatformNaming.Default;
 
-        var baseline = LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming).ConfigHash;
+        var baseline = LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080).ConfigHash;
 
-        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming).ConfigHash.Should().Be(baseline);
-        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t2"), services.Catalog, naming).ConfigHash.Should().NotBe(baseline);
+        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080).ConfigHash.Should().Be(baseline);
+        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t2"), services.Catalog, naming, 8080).ConfigHash.Should().NotBe(baseline);
         var changedEnvironment = web with { Environment = new Dictionary<string, string> { ["A"] = "2" } };
-        LocalContainerSpec.For(new ServiceImage(changedEnvironment, "repo/web", "t1"), services.Catalog, naming).ConfigHash.Should().NotBe(baseline);
+        LocalContainerSpec.For(new ServiceImage(changedEnvironment, "repo/web", "t1"), services.Catalog, naming, 8080).ConfigHash.Should().NotBe(baseline);
+    }
+
+    [Fact]
+    public void A_replacement_on_another_port_and_name_keeps_the_config_hash_and_changes_only_port_name_and_port_label()
+    {
+        using var services = new TestServicesFolder(("web", [], new Dictionary<string, string> { ["A"] = "1" }));
+        var spec = LocalContainerSpec.For(new ServiceImage(services.Catalog["web"], "repo/web", "t1"), services.Catalog, LocalPlatformNaming.Default, 8080);
+
+        var moved = spec.On(41234, "apigw-local-web-next");
+
+        moved.ConfigHash.Should().Be(spec.ConfigHash);
+        moved.HealthUrl.Should().Be(new Uri("http://127.0.0.1:41234/health"));
+        moved.Environment.Should().Contain("PORT=41234").And.NotContain($"PORT={spec.Port}").And.HaveCount(spec.Environment.Count);
+        moved.Labels.Should().Contain(LocalPlatformNaming.PortLabel, "41234");
+        moved.ToCreateParameters().Name.Should().Be("apigw-local-web-next");
+        moved.Environment.Except(["PORT=41234"]).Should().BeEquivalentTo(spec.Environment.Except([$"PORT={spec.Port}"]));
     }
 }

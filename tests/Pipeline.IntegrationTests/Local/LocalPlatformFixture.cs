@@ -7,18 +7,29 @@ namespace Pipeline.IntegrationTests.Local;
 /// <summary>
 /// The real Docker engine, a test image under two tags, and a naming of its own (container prefix and platform label),
 /// so these tests never touch a real local deploy. The gateway binary is built once into a temporary artifacts folder.
+/// Shared by every local-platform test class (<see cref="LocalPlatformCollection"/>), which therefore run one at a time.
 /// </summary>
 public sealed class LocalPlatformFixture : IAsyncLifetime
 {
-    static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
+    readonly string runId = Guid.NewGuid().ToString("N")[..8];
 
     Exception? setupFailure;
     readonly Pipeline.Build.Images.DockerEngine engine = new();
     IDockerClient? docker;
 
-    public LocalPlatformNaming Naming { get; } = new("apigw-it-" + RunId, "it-" + RunId);
-    public string FirstTag { get; } = "v1-" + RunId;
-    public string SecondTag { get; } = "v2-" + RunId;
+    public LocalPlatformFixture()
+    {
+        Naming = new("apigw-it-" + runId, "it-" + runId);
+        FirstTag = "v1-" + runId;
+        SecondTag = "v2-" + runId;
+    }
+
+    public LocalPlatformNaming Naming { get; }
+    public string FirstTag { get; }
+    public string SecondTag { get; }
+
+    /// <summary>A gateway port for tests that start no gateway: nothing to switch, callers' URLs still well-formed.</summary>
+    public int NoGatewayPort { get; } = TestServicesFolder.FreePort();
     public string ArtifactsDirectory { get; } = Directory.CreateTempSubdirectory("local-artifacts-").FullName;
     public LocalGateway Gateway => new(RepositoryRoot.Find(), ArtifactsDirectory);
 
@@ -26,7 +37,11 @@ public sealed class LocalPlatformFixture : IAsyncLifetime
         "The local platform tests need the Docker engine and the test base image: " +
         (LocalDockerFactAttribute.Missing ?? setupFailure?.Message ?? "setup failed"), setupFailure);
 
-    public LocalServiceRunner Runner(TimeSpan? healthTimeout = null) => new(Docker, Naming, healthTimeout ?? TimeSpan.FromSeconds(60));
+    public LocalGatewayRoutes Routes(int gatewayPort) => new(Gateway, gatewayPort);
+
+    /// <summary>The service runner, with the gateway (if any) on <paramref name="gatewayPort"/> as the one whose routes it switches.</summary>
+    public LocalServiceRunner Runner(int? gatewayPort = null, TimeSpan? healthTimeout = null) =>
+        new(Docker, Routes(gatewayPort ?? NoGatewayPort), Naming, healthTimeout ?? TimeSpan.FromSeconds(60));
     public LocalPlatformTeardown Teardown => new(Docker, Gateway, Naming);
     public LocalPlatformStatus Status => new(Docker, Gateway, Naming);
     public LocalLogs Logs => new(Docker, Naming);
@@ -61,4 +76,10 @@ public sealed class LocalPlatformFixture : IAsyncLifetime
         engine.Dispose();
         Directory.Delete(ArtifactsDirectory, recursive: true);
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LocalPlatformCollection : ICollectionFixture<LocalPlatformFixture>
+{
+    public const string Name = "Local platform (Docker)";
 }

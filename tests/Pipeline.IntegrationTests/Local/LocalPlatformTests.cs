@@ -6,7 +6,8 @@ using Pipeline.Build.Local;
 
 namespace Pipeline.IntegrationTests.Local;
 
-public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFixture<LocalPlatformFixture>, IAsyncLifetime
+[Collection(LocalPlatformCollection.Name)]
+public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IAsyncLifetime
 {
     static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
     readonly RecordingStepLog log = new();
@@ -21,16 +22,17 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFix
         using var services = WebAndCaller();
         var gatewayPort = TestServicesFolder.FreePort();
 
-        var first = await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, dryRun: false, log, default);
+        var first = await fixture.Runner(gatewayPort).EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, dryRun: false, log, default);
         var gateway = await fixture.Gateway.EnsureRunningAsync(services.Path, gatewayPort, dryRun: false, log, default);
 
         first.Select(r => (r.Service, r.Outcome)).Should().Equal(("web", LocalServiceOutcome.Started), ("caller", LocalServiceOutcome.Started));
         (await Http.GetStringAsync(new Uri(gateway, "/api/web/health"))).Trim().Should().Be("ok");
         (await Http.GetStringAsync(new Uri(gateway, "/api/caller/health"))).Trim().Should().Be("ok");
         var callerEnv = await Http.GetStringAsync(new Uri(gateway, "/api/caller/env"));
-        callerEnv.Should().Contain($"SERVICE_URL_WEB=http://127.0.0.1:{services.Catalog["web"].Port}")
+        callerEnv.Should().Contain($"SERVICE_URL_WEB=http://127.0.0.1:{gatewayPort}/_internal/web\n")
             .And.Contain("BIND_ADDRESS=127.0.0.1").And.Contain("ROOT_PATH=/api/caller").And.Contain("HEALTH_PATH=/health");
         (await Http.GetStringAsync(new Uri(gateway, "/api/web/env?x=1"))).Should().Contain("GREETING=hello");
+        (await Http.GetStringAsync(new Uri(gateway, "/_internal/web/env"))).Should().Contain("GREETING=hello", "a caller reaches web through the gateway's internal route");
         (await Http.GetAsync(new Uri(gateway, "/api/nothing"))).StatusCode.Should().Be(HttpStatusCode.NotFound);
 
         var web = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
@@ -41,7 +43,7 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFix
             .And.Contain(LocalPlatformNaming.ServiceLabel, "web").And.Contain(LocalPlatformNaming.ImageTagLabel, fixture.FirstTag);
         var gatewayPid = LocalGatewayRecord.Read(fixture.Gateway.RecordPath)!.ProcessId;
 
-        var again = await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, dryRun: false, log, default);
+        var again = await fixture.Runner(gatewayPort).EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, dryRun: false, log, default);
         await fixture.Gateway.EnsureRunningAsync(services.Path, gatewayPort, dryRun: false, log, default);
 
         again.Should().OnlyContain(r => r.Outcome == LocalServiceOutcome.Unchanged);
@@ -51,24 +53,37 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFix
     }
 
     [LocalDockerFact]
-    public async Task Redeploy_of_one_service_replaces_only_its_container_and_reports_how_long_it_was_unavailable()
+    public async Task Redeploy_of_one_service_replaces_only_its_container_on_another_port_and_the_next_one_returns_to_the_manifest_port()
     {
         using var services = WebAndCaller();
-        var runner = fixture.Runner();
+        var gatewayPort = TestServicesFolder.FreePort();
+        var runner = fixture.Runner(gatewayPort);
         var first = await runner.EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, dryRun: false, log, default);
+        await fixture.Gateway.EnsureRunningAsync(services.Path, gatewayPort, dryRun: false, log, default);
+        var webPort = services.Catalog["web"].Port;
 
         var webOnly = services.Images(fixture.SecondTag).Where(i => i.Service.Name == "web").ToList();
         var redeploy = await runner.EnsureRunningAsync(webOnly, services.Catalog, dryRun: false, log, default);
 
         redeploy.Should().ContainSingle().Which.Outcome.Should().Be(LocalServiceOutcome.Replaced);
-        redeploy[0].Unavailability.Should().BePositive().And.BeLessThan(TimeSpan.FromSeconds(30));
+        redeploy[0].Unavailability.Should().Be(TimeSpan.Zero);
+        redeploy[0].DirectUrl.Port.Should().NotBe(webPort, "the old container held the manifest port while the new one started");
         redeploy[0].ContainerId.Should().NotBe(first.Single(r => r.Service == "web").ContainerId);
         (await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("caller"))).ID
             .Should().Be(first.Single(r => r.Service == "caller").ContainerId);
-        (await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web")))!.Config!.Image
-            .Should().Be($"{LocalTestImage.Repository}:{fixture.SecondTag}");
-        log.Lines.Should().Contain(l => l.StartsWith("web: healthy") && l.Contains("unavailable for"));
-        (await ContainerNames()).Should().NotContain(fixture.Naming.PreviousContainerName("web"));
+        var web = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
+        web.Config!.Image.Should().Be($"{LocalTestImage.Repository}:{fixture.SecondTag}");
+        web.Config.Labels.Should().Contain(LocalPlatformNaming.PortLabel, redeploy[0].DirectUrl.Port.ToString());
+        (await fixture.Routes(gatewayPort).ReadRoutesAsync(default))!["web"].Should().Be(new Uri($"http://127.0.0.1:{redeploy[0].DirectUrl.Port}/"));
+        log.Lines.Should().Contain(l => l.StartsWith("web: healthy") && l.Contains("unavailable for 0.0 s"));
+        log.Lines.Should().Contain(l => l.StartsWith("web: previous container") && l.Contains("drained in"));
+        (await ContainerNames()).Should().BeEquivalentTo(fixture.Naming.ContainerName("web"), fixture.Naming.ContainerName("caller"));
+        ListeningPortHolder.Find(webPort).Should().BeNull("the replaced container is gone");
+
+        var back = await runner.EnsureRunningAsync(services.Images(fixture.FirstTag).Where(i => i.Service.Name == "web").ToList(), services.Catalog, false, log, default);
+
+        back.Single().DirectUrl.Port.Should().Be(webPort, "a replacement takes the manifest port when it is free");
+        (await Http.GetStringAsync(new Uri($"http://127.0.0.1:{gatewayPort}/api/web/env"))).Should().Contain($"PORT={webPort}\n");
     }
 
     [LocalDockerFact]
@@ -114,7 +129,7 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFix
     }
 
     [LocalDockerFact]
-    public async Task A_failed_replacement_puts_the_previous_container_back()
+    public async Task A_failed_replacement_leaves_the_previous_container_serving_and_nothing_else_behind()
     {
         using var services = new TestServicesFolder(("web", [], new Dictionary<string, string>()));
         var good = await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
@@ -126,10 +141,11 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFix
             [new Pipeline.Build.Deployment.ServiceImage(broken["web"], LocalTestImage.Repository, fixture.SecondTag)], broken, false, log, default);
 
         await deploy.Should().ThrowAsync<PipelineException>().WithMessage("*boom: bad release*");
-        var restored = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
-        restored.ID.Should().Be(good.Single().ContainerId);
-        restored.State!.Running.Should().BeTrue();
-        log.Lines.Should().Contain(l => l.Contains("previous container") && l.Contains("running again"));
+        var kept = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
+        kept.ID.Should().Be(good.Single().ContainerId);
+        kept.State!.Running.Should().BeTrue();
+        (await ContainerNames()).Should().Equal(fixture.Naming.ContainerName("web"));
+        log.Lines.Should().Contain(l => l.Contains("previous container") && l.Contains("keeps serving"));
     }
 
     [LocalDockerFact]
@@ -152,7 +168,7 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFix
     {
         using var services = WebAndCaller();
         var gatewayPort = TestServicesFolder.FreePort();
-        await fixture.Runner().EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
+        await fixture.Runner(gatewayPort).EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
         await fixture.Gateway.EnsureRunningAsync(services.Path, gatewayPort, false, log, default);
         await Http.GetStringAsync(new Uri($"http://127.0.0.1:{gatewayPort}/api/web/health?from=status-test"));
 
@@ -166,6 +182,8 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IClassFix
             s.Healthy.Should().BeTrue();
             s.ImageTag.Should().Be(fixture.FirstTag);
             s.GatewayUrl.Should().Be(new Uri($"http://127.0.0.1:{gatewayPort}/api/{s.Service}/"));
+            s.DirectUrl.Port.Should().Be(services.Catalog[s.Service].Port);
+            s.Replacing.Should().BeEmpty();
         });
         snapshot.Gateway.Healthy.Should().BeTrue();
         snapshot.ToLines().Should().Contain(l => l.StartsWith("web") && l.Contains(fixture.FirstTag) && l.Contains("healthy"));

@@ -5,6 +5,9 @@ namespace Pipeline.IntegrationTests.Local;
 /// <summary>
 /// A small service image for the local platform tests: Python's http.server on $BIND_ADDRESS:$PORT serving
 /// <c>/health</c> and <c>/env</c> (the container's environment). With CRASH set it prints a message and exits at start.
+/// It keeps connections alive (HTTP/1.1, no Nagle delay) and has a deep accept queue, as the real services' servers do:
+/// the stock HTTP/1.0 server, one connection per request, now and then closes a connection unanswered when the machine
+/// is busy (a gateway build beside a request loop), which would be counted against the platform.
 /// </summary>
 public static class LocalTestImage
 {
@@ -18,7 +21,21 @@ public static class LocalTestImage
         ARG BASE_IMAGE
         FROM ${BASE_IMAGE}
         ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
-        CMD ["/bin/sh", "-c", "if [ -n \"$CRASH\" ]; then echo \"boom: $CRASH\"; exit 3; fi; mkdir -p /tmp/www && echo ok > /tmp/www/health && env | sort > /tmp/www/env && echo \"listening on $BIND_ADDRESS:$PORT\" && exec python3 -m http.server --bind \"$BIND_ADDRESS\" --directory /tmp/www \"$PORT\""]
+        COPY server.py /server.py
+        CMD ["/bin/sh", "-c", "if [ -n \"$CRASH\" ]; then echo \"boom: $CRASH\"; exit 3; fi; mkdir -p /tmp/www && echo ok > /tmp/www/health && env | sort > /tmp/www/env && echo \"listening on $BIND_ADDRESS:$PORT\" && exec python3 /server.py"]
+        """;
+
+    const string Server = """
+        import functools, http.server, os
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
+        class Server(http.server.ThreadingHTTPServer):
+            request_queue_size = 1024
+
+        Server((os.environ["BIND_ADDRESS"], int(os.environ["PORT"])), functools.partial(Handler, directory="/tmp/www")).serve_forever()
         """;
 
     /// <summary>Builds the image and tags it with each of <paramref name="tags"/> (same content, different references).</summary>
@@ -28,6 +45,7 @@ public static class LocalTestImage
         try
         {
             File.WriteAllText(Path.Combine(context.FullName, "Dockerfile"), Dockerfile);
+            File.WriteAllText(Path.Combine(context.FullName, "server.py"), Server);
             Docker(["build", "--network", "host", "--build-arg", $"BASE_IMAGE={BaseImage}", "-t", $"{Repository}:{tags[0]}", context.FullName]);
             foreach (var tag in tags.Skip(1))
                 Docker(["tag", $"{Repository}:{tags[0]}", $"{Repository}:{tag}"]);

@@ -21,15 +21,36 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
         {
             return null;
         }
-        var stack = result.Members("Stacks").FirstOrDefault();
-        if (stack is null)
-            return null;
-        var outputs = stack.Members("Outputs").ToDictionary(o => o.Text("OutputKey"), o => o.Text("OutputValue"));
-        return new StackDescription(stack.Text("StackName"), stack.Text("StackId"), stack.Text("StackStatus"), stack.Text("StackStatusReason"), outputs)
+        return result.Members("Stacks").Select(ParseStack).FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Every stack of the account and region that is not deleted, with parameters and tags: one paginated call, so
+    /// a deploy can tell which of many stacks are unchanged without asking about each.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, StackDescription>> DescribeAllStacksAsync(CancellationToken ct)
+    {
+        var stacks = new Dictionary<string, StackDescription>(StringComparer.Ordinal);
+        string? nextToken = null;
+        do
+        {
+            var result = await query.CallAsync("DescribeStacks", nextToken is null ? [] : [new("NextToken", nextToken)], ct);
+            foreach (var stack in result.Members("Stacks").Select(ParseStack).Where(s => s.Status != "DELETE_COMPLETE"))
+                stacks[stack.StackName] = stack;
+            nextToken = result.Text("NextToken") is { Length: > 0 } token ? token : null;
+        }
+        while (nextToken is not null);
+        return stacks;
+    }
+
+    static StackDescription ParseStack(XElement stack) =>
+        new(stack.Text("StackName"), stack.Text("StackId"), stack.Text("StackStatus"), stack.Text("StackStatusReason"),
+            stack.Members("Outputs").ToDictionary(o => o.Text("OutputKey"), o => o.Text("OutputValue")))
         {
             Parameters = stack.Members("Parameters").ToDictionary(p => p.Text("ParameterKey"), p => p.Text("ParameterValue")),
+            Tags = stack.Members("Tags").ToDictionary(t => t.Text("Key"), t => t.Text("Value")),
+            ChangeSetId = stack.Text("ChangeSetId"),
         };
-    }
 
     /// <summary>The stack's resources: logical id, physical id and type (used where outputs are not available).</summary>
     public async Task<IReadOnlyList<StackResource>> ListStackResourcesAsync(string stackName, CancellationToken ct)
@@ -115,9 +136,32 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
         return new ChangeSetDescription(result.Text("ChangeSetId"), result.Text("Status"), result.Text("ExecutionStatus"), result.Text("StatusReason"), changes);
     }
 
-    public Task ExecuteChangeSetAsync(string stackName, string changeSetName, CancellationToken ct) =>
-        query.CallAsync("ExecuteChangeSet",
-            [new("StackName", stackName), new("ChangeSetName", changeSetName), new("ClientRequestToken", NewToken())], ct);
+    /// <returns>The client request token the stack's events of this execution carry.</returns>
+    public async Task<string> ExecuteChangeSetAsync(string stackName, string changeSetName, CancellationToken ct)
+    {
+        var token = NewToken();
+        await query.CallAsync("ExecuteChangeSet", [new("StackName", stackName), new("ChangeSetName", changeSetName), new("ClientRequestToken", token)], ct);
+        return token;
+    }
+
+    /// <summary>The stack's change sets: name and execution status (<c>AVAILABLE</c> = made and never executed).</summary>
+    public async Task<IReadOnlyList<(string Name, string ExecutionStatus)>> ListChangeSetsAsync(string stackName, CancellationToken ct)
+    {
+        var names = new List<(string, string)>();
+        string? nextToken = null;
+        do
+        {
+            var parameters = new List<KeyValuePair<string, string>> { new("StackName", stackName) };
+            if (nextToken is not null) parameters.Add(new("NextToken", nextToken));
+            var result = await query.CallAsync("ListChangeSets", parameters, ct);
+            // Some implementations ignore the StackName filter; keep only this stack's.
+            names.AddRange(result.Members("Summaries").Where(c => c.Text("StackName") == stackName)
+                .Select(c => (c.Text("ChangeSetName"), c.Text("ExecutionStatus"))));
+            nextToken = result.Text("NextToken") is { Length: > 0 } token ? token : null;
+        }
+        while (nextToken is not null);
+        return names;
+    }
 
     public Task DeleteChangeSetAsync(string stackName, string changeSetName, CancellationToken ct) =>
         query.CallAsync("DeleteChangeSet", [new("StackName", stackName), new("ChangeSetName", changeSetName)], ct);
@@ -138,7 +182,7 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
             var result = await query.CallAsync("DescribeStackEvents", parameters, ct);
             var page = result.Members("StackEvents")
                 .Select(e => new StackEvent(e.Text("EventId"), e.Time("Timestamp") ?? DateTimeOffset.MinValue, e.Text("LogicalResourceId"),
-                    e.Text("ResourceType"), e.Text("ResourceStatus"), e.Text("ResourceStatusReason")))
+                    e.Text("ResourceType"), e.Text("ResourceStatus"), e.Text("ResourceStatusReason")) { ClientRequestToken = e.Text("ClientRequestToken") })
                 .ToList();
             events.AddRange(page.Where(e => e.Timestamp >= since));
             nextToken = page.Count > 0 && page.Min(e => e.Timestamp) >= since ? NonEmpty(result.Text("NextToken")) : null;
@@ -198,6 +242,12 @@ public sealed record StackDescription(
     /// <summary>Current parameter values (e.g. the image tag each service runs).</summary>
     public IReadOnlyDictionary<string, string> Parameters { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>The change set last executed on the stack; empty where an implementation does not report it.</summary>
+    public string ChangeSetId { get; init; } = "";
+
+    /// <summary>The stack's tags (the pipeline's own record which template it deployed).</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
     public bool IsInProgress => Status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal);
 }
 
@@ -208,7 +258,11 @@ public sealed record StackEvent(
     string LogicalResourceId,
     string ResourceType,
     string ResourceStatus,
-    string ResourceStatusReason);
+    string ResourceStatusReason)
+{
+    /// <summary>The token of the operation that caused the event; empty where an implementation does not report it.</summary>
+    public string ClientRequestToken { get; init; } = "";
+}
 
 /// <summary>One resource of a stack as ListStackResources reports it.</summary>
 public sealed record StackResource(string LogicalId, string PhysicalId, string Type);

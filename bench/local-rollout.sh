@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# Requests lost while the local platform replaces a service (and its gateway), measured through the gateway:
+#   1. ./build.sh Deploy of a fresh copy (services and gateway on free ports, an environment of its own)
+#   2. for fastapi, then mcp: a one-line change, then ./build.sh Redeploy --service <svc> while 4 clients call
+#      /api/<svc>/health through the gateway; after fastapi's, an MCP tool call that needs fastapi (mcp -> fastapi)
+#   3. a one-line change to the gateway's code, then ./build.sh Deploy (gateway rebuilt and replaced) under the same load
+# For each: requests, failures, the longest stretch without a successful answer (overall, and while the command ran),
+# and stale keep-alive retries (a request that found its kept-alive connection closed before it was sent, retried once on a
+# new connection, as curl and HttpClient do; counted apart and never as a success of the closed connection).
+# Goal: 0 failures, longest gap < 0.5 s. Bounded: each loop stops after 100,000 requests or 600 s, whichever comes first.
+# Everything listens on 127.0.0.1. Cleans up after itself: Down, its images, the copy.
+# Needs: Docker engine, a registry on 127.0.0.1:5000 with the base images (.ci/setup), python3, curl.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+readonly REGISTRY=${REGISTRY:-127.0.0.1:5000}
+readonly RUN_ID=$(date +%s)$$
+readonly WORK=$(mktemp -d "${TMPDIR:-/tmp}/local-rollout-XXXXXX")
+readonly COPY=$WORK/repo
+readonly LOG=$WORK/bench.log
+readonly LOOP=$WORK/loop.py
+readonly ENVIRONMENT="rollout$RUN_ID"
+readonly CLIENTS=4 MAX_REQUESTS=100000 MAX_SECONDS=600
+gateway_port=""
+status=1
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+
+cleanup() {
+  set +e
+  if [[ -n $gateway_port && -x $COPY/build.sh ]]; then
+    echo "-- Down" >&2
+    (cd "$COPY" && ./build.sh Down --deploy-environment "$ENVIRONMENT" --gateway-port "$gateway_port" >>"$LOG" 2>&1)
+  fi
+  left=$(docker ps -aq --filter "label=apigw.platform=$ENVIRONMENT")
+  [[ -n $left ]] && { echo "containers left after Down: $left" >&2; docker rm -f $left >/dev/null; status=1; }
+  docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "(^|/)apigw-$ENVIRONMENT/" | xargs -r docker rmi >/dev/null 2>&1
+  if [[ $status -eq 0 ]]; then
+    rm -rf "$WORK"
+  else
+    rm -rf "$COPY"
+    echo "(full output kept: $LOG)" >&2
+  fi
+}
+trap cleanup EXIT
+
+run() { # label, command... (in the copy; output to the log; stops the bench on failure)
+  local label=$1
+  shift
+  echo "-- $label" >&2
+  echo "== $label: $*" >>"$LOG"
+  if ! (cd "$COPY" && env BASE_IMAGE_REGISTRY="$REGISTRY" "$@") >>"$LOG" 2>&1; then
+    tail -n 40 "$LOG" >&2
+    echo "'$label' failed; full output in $LOG" >&2
+    exit 1
+  fi
+}
+
+# The request loop: runs the command given after "--" while the clients call the URL, then prints one line of figures.
+cat >"$LOOP" <<'PY'
+import http.client, subprocess, sys, threading, time
+from urllib.parse import urlsplit
+
+label, url, clients, max_requests, max_seconds, log_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+command = sys.argv[sys.argv.index("--") + 1:]
+parts = urlsplit(url)
+assert parts.hostname == "127.0.0.1", "the loop only calls 127.0.0.1"
+lock = threading.Lock()
+successes, failures, samples = [], 0, []
+requests = retries = 0
+stop = threading.Event()
+started = time.monotonic()
+
+def client():
+    global requests, failures, retries
+    connection = None
+    while not stop.is_set():
+        with lock:
+            if requests >= max_requests:
+                return
+            requests += 1
+        error = None
+        for attempt in (1, 2):
+            reused = connection is not None
+            if connection is None:
+                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+            try:
+                connection.request("GET", parts.path)
+                response = connection.getresponse()
+                body = response.read()
+                if response.getheader("connection", "").lower() == "close":
+                    connection.close(); connection = None
+                error = None if response.status == 200 else f"{response.status} {body[:200]!r}"
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
+                connection.close(); connection = None
+                error = f"{type(e).__name__}: {e}"
+                if reused and attempt == 1:   # a kept-alive connection the server had closed: one retry on a new one
+                    with lock: retries += 1
+                    continue
+                break
+            except (OSError, http.client.HTTPException) as e:
+                if connection: connection.close()
+                connection = None
+                error = f"{type(e).__name__}: {e}"
+                break
+        now = time.monotonic() - started
+        with lock:
+            if error is None:
+                successes.append(now)
+            else:
+                failures += 1
+                if len(samples) < 5: samples.append(f"{now:.3f} s: {error}")
+
+threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+for t in threads: t.start()
+while not successes and time.monotonic() - started < 30: time.sleep(0.01)   # the platform answers before the command starts
+command_start = time.monotonic() - started
+with open(log_path, "a") as log:
+    exit_code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT)
+command_end = time.monotonic() - started
+deadline = time.monotonic() + 1.0                      # and keeps answering after it
+while time.monotonic() < deadline and time.monotonic() - started < max_seconds and requests < max_requests: time.sleep(0.05)
+stop.set()
+for t in threads: t.join(15)
+end = time.monotonic() - started
+
+def longest_gap(start, stop_at):
+    times = sorted(successes)
+    before = [t for t in times if t <= start]
+    previous, longest = (before[-1] if before else start), 0.0
+    for t in [t for t in times if t > start] + [end]:
+        longest = max(longest, t - previous)
+        previous = t
+        if t >= stop_at: break
+    return longest
+
+first = min(successes) if successes else 0.0
+print(f"{label:<36} {requests:>7} requests, {failures} failed, longest gap without a successful answer {longest_gap(first, end):.3f} s "
+      f"({longest_gap(command_start, command_end):.3f} s while the command ran, {command_end - command_start:.1f} s), "
+      f"stale keep-alive retries {retries}" + ("" if not samples else "\n      first failures: " + "; ".join(samples)))
+sys.exit(exit_code)
+PY
+
+results=()
+measure() { # label, path, command... : the loop around the command, its figures kept for the summary
+  local label=$1 path=$2 out
+  shift 2
+  echo "-- $label (4 clients on $path)" >&2
+  echo "== $label: $*" >>"$LOG"
+  if ! out=$(cd "$COPY" && env BASE_IMAGE_REGISTRY="$REGISTRY" python3 "$LOOP" "$label" "http://127.0.0.1:$gateway_port$path" \
+      "$CLIENTS" "$MAX_REQUESTS" "$MAX_SECONDS" "$LOG" -- "$@"); then
+    echo "$out" >&2
+    tail -n 40 "$LOG" >&2
+    echo "'$label' failed; full output in $LOG" >&2
+    exit 1
+  fi
+  results+=("$out")
+  # What the pipeline said about the switch (or the gateway's replacement).
+  local said
+  mapfile -t said < <(sed -n "/^== $label:/,\$p" "$LOG" \
+    | grep -E "gateway (switched|refused)|drained in|unavailable for|gateway: (building|replaced|stopping)" \
+    | sed -E 's/\x1b\[[0-9;]*m//g; s/^ */      /')
+  results+=("${said[@]}")
+}
+
+# An MCP tool call through the gateway whose answer comes from fastapi (mcp calls it at SERVICE_URL_FASTAPI).
+mcp_reaches_fastapi() {
+  local answer
+  answer=$(curl -sS --max-time 20 -X POST "http://127.0.0.1:$gateway_port/api/mcp/mcp" \
+    -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
+    -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"compute_statistics","arguments":{"values":[1,2,3,10]}}}')
+  if [[ $answer != *computed_by* || $answer == *'"isError":true'* ]]; then
+    echo "the MCP tool compute_statistics did not reach fastapi: $answer" >&2
+    exit 1
+  fi
+  results+=("$(printf '%-36s ok (computed by %s)' "MCP tool call mcp -> fastapi ($1)" "$(grep -o 'fastapi@[0-9a-f]*' <<<"$answer" | head -n 1)")")
+}
+
+echo "-- preparing a copy in $WORK" >&2
+mkdir -p "$COPY"
+# The working tree as it is: tracked files that exist, and new files not yet added.
+{ git ls-files; git ls-files --others --exclude-standard; } | sort -u | while IFS= read -r f; do [[ -f $f ]] && printf '%s\0' "$f"; done \
+  | xargs -0 cp --parents -t "$COPY"
+python3 - "$COPY" <<'PY'
+import json, pathlib, socket, sys
+for manifest in sorted((pathlib.Path(sys.argv[1]) / "services").glob("*/service.json")):
+    data = json.loads(manifest.read_text())
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); data["port"] = s.getsockname()[1]; s.close()
+    manifest.write_text(json.dumps(data, indent=2) + "\n")
+PY
+gateway_port=$(free_port)
+local_args=(--deploy-environment "$ENVIRONMENT" --gateway-port "$gateway_port")
+
+run "Deploy (fresh environment $ENVIRONMENT, gateway on 127.0.0.1:$gateway_port)" ./build.sh Deploy "${local_args[@]}"
+mcp_reaches_fastapi "after Deploy"
+
+echo "# bench $RUN_ID $RANDOM" >>"$COPY/services/fastapi/app/main.py"
+measure "Redeploy --service fastapi" /api/fastapi/health ./build.sh Redeploy --service fastapi "${local_args[@]}"
+mcp_reaches_fastapi "after fastapi moved"
+
+echo "// bench $RUN_ID $RANDOM" >>"$COPY/services/mcp/Program.cs"
+measure "Redeploy --service mcp" /api/mcp/health ./build.sh Redeploy --service mcp "${local_args[@]}"
+mcp_reaches_fastapi "after mcp moved"
+
+echo "// bench $RUN_ID $RANDOM" >>"$COPY/build/Pipeline.Gateway/Program.cs"
+measure "Deploy with a changed gateway" /api/fastapi/health ./build.sh Deploy "${local_args[@]}"
+
+echo
+echo "local rollout ($CLIENTS clients through the gateway on 127.0.0.1, each loop bounded by $MAX_REQUESTS requests and $MAX_SECONDS s):"
+printf '  %s\n' "${results[@]}"
+status=0

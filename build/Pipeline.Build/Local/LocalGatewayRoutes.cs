@@ -1,0 +1,130 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Pipeline.Build.Engine;
+
+namespace Pipeline.Build.Local;
+
+/// <summary>
+/// The running local gateway as the service runner uses it: the stable address a calling service reaches another one at,
+/// and the gateway's admin endpoint (build/Pipeline.Gateway/GatewayAdmin.cs) that switches a service's route to a new
+/// container and reports how busy the old one still is. The endpoint's token is read from the gateway record
+/// (<see cref="LocalGatewayRecord.AdminToken"/>) on each use and is never logged.
+/// </summary>
+public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
+{
+    /// <summary>The gateway's internal route prefix (GatewayRouteTable.InternalPrefix in build/Pipeline.Gateway).</summary>
+    public const string InternalPrefix = "/_internal";
+
+    /// <summary>The gateway's admin routes path (GatewayAdmin.RoutesPath in build/Pipeline.Gateway).</summary>
+    public const string AdminRoutesPath = "/_gateway/routes";
+
+    static readonly HttpClient Client = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromSeconds(30) })
+    {
+        Timeout = TimeSpan.FromSeconds(15),
+    };
+
+    public int Port => port;
+
+    /// <summary>
+    /// Where a service that uses <paramref name="service"/> calls it: the gateway's internal route, like the private load
+    /// balancer on AWS. It stays the same while the service moves between ports, and the gateway counts these calls when
+    /// it drains a replaced container.
+    /// </summary>
+    public static Uri InternalUrl(int gatewayPort, string service) => new($"http://127.0.0.1:{gatewayPort}{InternalPrefix}/{service}");
+
+    public Uri InternalUrl(string service) => InternalUrl(port, service);
+
+    /// <summary>The gateway that runs on this port now, or null when none does.</summary>
+    public LocalGatewayRecord? Running()
+    {
+        var record = LocalGatewayRecord.Read(gateway.RecordPath);
+        return record is not null && record.Port == port && record.IsProcessAlive() ? record : null;
+    }
+
+    /// <summary>The running gateway if it has an admin endpoint (every gateway this pipeline starts has one), else null.</summary>
+    LocalGatewayRecord? WithAdmin()
+    {
+        var record = Running();
+        if (record?.AdminToken is not { Length: > 0 } token)
+            return null;
+        SecretMasker.Register(token);
+        return record;
+    }
+
+    /// <summary>
+    /// The running gateway if it can switch routes; null when no gateway runs (nothing routes, nothing to switch).
+    /// A gateway started before route switching existed cannot be switched: a replacement would leave it routing to a stopped container.
+    /// </summary>
+    public LocalGatewayRecord? Switchable()
+    {
+        var record = Running();
+        if (record is not null && string.IsNullOrEmpty(record.AdminToken))
+            throw new PipelineException(
+                $"The local gateway (pid {record.ProcessId} on {record.Url}) was started by an older pipeline and cannot switch a service to a new container. " +
+                "Run ./build.sh Deploy once (it replaces the gateway), then redeploy.");
+        if (record?.AdminToken is { } token)
+            SecretMasker.Register(token);
+        return record;
+    }
+
+    /// <summary>Each service's upstream as the gateway routes it now, or null when no gateway (with an admin endpoint) runs.</summary>
+    public async Task<IReadOnlyDictionary<string, Uri>?> ReadRoutesAsync(CancellationToken cancellationToken)
+    {
+        var body = await ReadAdminAsync(cancellationToken);
+        return body?.GetProperty("routes").EnumerateArray().ToDictionary(
+            r => r.GetProperty("service").GetString()!,
+            r => new Uri(r.GetProperty("upstream").GetString()!));
+    }
+
+    /// <summary>How busy <paramref name="upstream"/> is according to the gateway, or null when no gateway runs.</summary>
+    public async Task<UpstreamLoad?> LoadOfAsync(Uri upstream, CancellationToken cancellationToken)
+    {
+        var body = await ReadAdminAsync(cancellationToken);
+        if (body is not { } routes)
+            return null;
+        foreach (var entry in routes.GetProperty("upstreams").EnumerateArray())
+            if (Uri.TryCreate(entry.GetProperty("address").GetString(), UriKind.Absolute, out var address) && address == upstream)
+                return new UpstreamLoad(entry.GetProperty("inFlight").GetInt32(), TimeSpan.FromMilliseconds(entry.GetProperty("idleMilliseconds").GetInt64()));
+        return new UpstreamLoad(0, TimeSpan.MaxValue);
+    }
+
+    /// <summary>Routes <paramref name="service"/> to <paramref name="upstream"/>; returns the upstream it had, or null when no gateway runs.</summary>
+    public async Task<Uri?> SwitchAsync(string service, Uri upstream, CancellationToken cancellationToken)
+    {
+        if (Switchable() is not { } record)
+            return null;
+        using var request = Request(HttpMethod.Put, record, $"{AdminRoutesPath}/{Uri.EscapeDataString(service)}");
+        request.Content = JsonContent.Create(new { upstream = upstream.ToString() });
+        using var response = await Client.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new PipelineException(
+                $"The local gateway refused to route '{service}' to {upstream} ({(int)response.StatusCode}: {SecretMasker.Apply(text)}). " +
+                $"See its log: {gateway.LogPath}.");
+        return new Uri(JsonDocument.Parse(text).RootElement.GetProperty("previous").GetString()!);
+    }
+
+    async Task<JsonElement?> ReadAdminAsync(CancellationToken cancellationToken)
+    {
+        if (WithAdmin() is not { } record)
+            return null;
+        using var request = Request(HttpMethod.Get, record, AdminRoutesPath);
+        using var response = await Client.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new PipelineException(
+                $"The local gateway did not list its routes ({(int)response.StatusCode}: {SecretMasker.Apply(text)}). See its log: {gateway.LogPath}.");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    static HttpRequestMessage Request(HttpMethod method, LocalGatewayRecord record, string path)
+    {
+        var request = new HttpRequestMessage(method, new Uri(record.Url, path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", record.AdminToken);
+        return request;
+    }
+}
+
+/// <summary>Requests the gateway has in flight to one upstream, and how long since it last started or finished one.</summary>
+public sealed record UpstreamLoad(int InFlight, TimeSpan Idle);
