@@ -27,7 +27,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 cleanup() {
   set +e
   [[ -n $moto_pid ]] && kill "$moto_pid" 2>/dev/null
-  docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "/apigw-scale[0-9]+x$RUN_ID/" | xargs -r docker rmi >/dev/null 2>&1
+  docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "/apigw-s[0-9]+x${RUN_ID: -8}/" | xargs -r docker rmi >/dev/null 2>&1
   rm -rf "$WORK"/copy-*
   echo "(full output: $LOG)"
 }
@@ -94,7 +94,7 @@ updated_stacks() { grep -cE '^\s+apigw-\S+\s+(updated|created)\b' "$WORK/last.lo
 
 for n in "${sizes[@]}"; do
   copy=$WORK/copy-$n
-  env_name="scale${n}x$RUN_ID"
+  env_name="s${n}x${RUN_ID: -8}"
   echo "-- N = $n: preparing $copy" >&2
   make_copy "$copy" "$n"
   start_moto "$n"

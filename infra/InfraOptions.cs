@@ -34,6 +34,15 @@ public sealed partial record InfraOptions
     /// <summary>Optional SNS topic every alarm notifies.</summary>
     public string? AlarmTopicArn { get; init; }
 
+    /// <summary>The pipeline's default for <see cref="KeepDeployedImages"/> (its KeepDeployedImages parameter).</summary>
+    public const int DefaultKeepDeployedImages = 10;
+
+    /// <summary>
+    /// How many images tagged <c>deployed-&lt;history id&gt;</c> (the images of the last successful deploys) the ECR lifecycle
+    /// policy keeps, whatever else it expires: the rollback path.
+    /// </summary>
+    public int KeepDeployedImages { get; init; } = DefaultKeepDeployedImages;
+
     public string ImageTagFor(string service) =>
         ImageTags.TryGetValue(service, out var tag) ? tag : UnsetImageTag;
 
@@ -46,6 +55,7 @@ public sealed partial record InfraOptions
         string? outDir = null;
         string? servicesDir = null;
         string? alarmTopic = context("alarmTopicArn");
+        var keepDeployed = context("keepDeployedImages");
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
         // `cdk synth -c images=fastapi=abc,mcp=def` carries the same pairs as repeated --image options.
         foreach (var pair in (context("images") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -67,20 +77,26 @@ public sealed partial record InfraOptions
                 case "--services-dir": servicesDir = Value(); break;
                 case "--alarm-topic-arn": alarmTopic = Value(); break;
                 case "--image": AddImage(images, Value()); break;
+                case "--keep-deployed-images": keepDeployed = Value(); break;
                 default:
                     throw new InfraOptionsException(
                         $"Unknown option '{name}'. Options: --out, --environment, --nat-gateways, --region, --stack registry|shared|services|all, " +
-                        "--image <service>=<tag>, --services-dir, --alarm-topic-arn.");
+                        "--image <service>=<tag>, --services-dir, --alarm-topic-arn, --keep-deployed-images <count>.");
             }
         }
 
         environment ??= "dev";
         if (!EnvironmentPattern().IsMatch(environment))
-            throw new InfraOptionsException($"Environment '{environment}' must be lower-case letters, digits and dashes (it becomes part of stack and repository names).");
+            throw new InfraOptionsException($"Environment '{environment}' must start with a lower-case letter and have at most 21 lower-case letters, digits and dashes (it becomes part of stack, repository and alarm names, which AWS limits in length).");
 
         var nat = 1;
         if (natGateways is not null && (!int.TryParse(natGateways, out nat) || nat is < 1 or > 2))
             throw new InfraOptionsException($"--nat-gateways '{natGateways}' must be 1 (one shared NAT, dev) or 2 (one per AZ, prod).");
+
+        var keep = DefaultKeepDeployedImages;
+        if (keepDeployed is not null && (!int.TryParse(keepDeployed, out keep) || keep < 1))
+            throw new InfraOptionsException(
+                $"--keep-deployed-images '{keepDeployed}' must be a whole number of at least 1: how many recent deploys' images the ECR lifecycle policy never expires.");
 
         foreach (var (service, tag) in images)
             if (!TagPattern().IsMatch(tag))
@@ -96,6 +112,7 @@ public sealed partial record InfraOptions
             OutDirectory = outDir,
             ServicesDirectory = servicesDir,
             AlarmTopicArn = string.IsNullOrWhiteSpace(alarmTopic) ? null : alarmTopic,
+            KeepDeployedImages = keep,
         };
     }
 

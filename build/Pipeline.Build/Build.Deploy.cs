@@ -81,6 +81,7 @@ public sealed partial class Build
         HealthTimeout = HealthTimeout,
         RolloutTimeout = RolloutTimeout,
         MaxParallel = MaxParallel,
+        KeepDeployedImages = KeepDeployedImages,
     };
 
     async Task BuildImagesAsync()
@@ -126,6 +127,7 @@ public sealed partial class Build
 
     protected internal override void ValidateInvocation(IReadOnlyCollection<string> invokedTargets)
     {
+        ValidateHistoryInvocation(invokedTargets);
         if (Platform != PlatformKind.Aws && invokedTargets.Contains(nameof(SynthInfra), StringComparer.OrdinalIgnoreCase))
             throw new PipelineException(
                 $"SynthInfra writes the AWS CloudFormation templates, and {(Profile is null ? "the default profile" : $"profile '{Profile}'")} deploys to the " +

@@ -62,6 +62,12 @@ public static class DeploymentNames
 
     public static string RepositoryNamespace(string environment) => $"apigw-{environment}";
 
+    /// <summary>
+    /// Prefix of the second tag the pipeline gives each image a successful deploy ran, <c>deployed-&lt;history id&gt;</c>.
+    /// The ECR lifecycle policy never expires the images of the most recent such deploys (see the registry stack).
+    /// </summary>
+    public const string DeployedImageTagPrefix = "deployed-";
+
     /// <summary>Template parameter that carries a service's image tag, so a new image needs no new template.</summary>
     public static string ImageTagParameter(string service) => "ImageTag" + Pascal(service);
 

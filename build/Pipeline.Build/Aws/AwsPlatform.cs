@@ -82,20 +82,7 @@ public sealed class AwsPlatform : IDeploymentPlatform
         var deployed = await cloudFormation.DescribeAllStacksAsync(cancellation);
         RefuseLegacyLayout(deployed);
 
-        var shared = new StackPlan(SharedStack, "shared", synth.SharedTemplatePath, new Dictionary<string, string>(), StackTags, []);
-        var plans = new List<StackPlan> { shared };
-        foreach (var service in settings.Catalog.Services)
-        {
-            var image = images.FirstOrDefault(i => i.Service.Name == service.Name) ?? throw new PipelineException(
-                $"No image tag for {service.Name}: Deploy deploys every service. Run ./build.sh Deploy without --service.");
-            var templatePath = synth.ServiceTemplatePath(service.Name);
-            plans.Add(new StackPlan(ServiceStack(service.Name), service.Name, templatePath,
-                new Dictionary<string, string> { [DeploymentNames.ImageTagParameter(service.Name)] = image.Tag }, StackTags,
-                [SharedStack, .. service.Uses.Select(ServiceStack)])
-            {
-                LiveParameters = ct => CurrentCapacityAsync(service, deployed, TemplateDeclares(templatePath, DeploymentNames.DesiredCountParameter(service.Name)), ct),
-            });
-        }
+        var plans = EnvironmentPlans(synth, images, deployed);
 
         if (settings.DryRun)
         {
@@ -318,7 +305,7 @@ public sealed class AwsPlatform : IDeploymentPlatform
     public Task DownAsync(IStepLog log, CancellationToken cancellation) =>
         throw new PipelineException(
             $"Down takes down the local platform only; it never deletes an AWS environment. To delete environment {Environment}, " +
-            $"delete the service stacks (apigw-{Environment}-<service>), then {SharedStack}, then {RegistryStack} (its repositories must be empty), e.g. with the AWS console or CLI.");
+            $"run ./build.sh Destroy --profile <profile of {Environment}> (see what it would delete first with --dry-run): it deletes the service stacks, then {SharedStack}, then {RegistryStack}.");
 
     /// <summary>The registry stack must exist before the first push; it is small and changes rarely.</summary>
     async Task EnsureRegistryStackAsync(IStepLog log, CancellationToken cancellation)
@@ -327,7 +314,7 @@ public sealed class AwsPlatform : IDeploymentPlatform
         var synth = await SynthesizedAsync(log, cancellation);
         var deployed = await cloudFormation.DescribeAllStacksAsync(cancellation);
         var runs = await new StackSetDeployer(await DeployerAsync(cancellation), deployed, settings.MaxParallel).DeployAsync(
-            [new StackPlan(RegistryStack, "registry", synth.RegistryTemplatePath, new Dictionary<string, string>(), StackTags, [])],
+            [RegistryPlan(synth)],
             settings.DryRun, log, cancellation);
         if (runs[0].State == StackRunState.Failed)
             throw new PipelineException(runs[0].Note);
@@ -338,7 +325,7 @@ public sealed class AwsPlatform : IDeploymentPlatform
     async Task<SynthResult> SynthesizedAsync(IStepLog log, CancellationToken cancellation) =>
         synthesized ??= await new StackSynthesizer(settings.RootDirectory).SynthesizeAsync(
             new SynthRequest(Environment, settings.NatGateways, connection?.Region ?? AwsConnection.ResolveRegion(settings.AwsRegion, settings.AwsProfile), new Dictionary<string, string>(),
-                Path.Combine(settings.ArtifactsDirectory, "cdk.out", Environment)),
+                Path.Combine(settings.ArtifactsDirectory, "cdk.out", Environment)) { KeepDeployedImages = settings.KeepDeployedImages },
             // Synthesis writes only under artifacts/, so a dry run synthesizes too: the change sets need the templates.
             dryRun: false, log, cancellation);
 
@@ -351,6 +338,10 @@ public sealed class AwsPlatform : IDeploymentPlatform
         ["apigw:managed-by"] = "pipeline",
     };
 
+    /// <summary>
+    /// The local record (<c>artifacts/deploy/&lt;env&gt;.json</c>, GitHub outputs) as before, then the run's record in the
+    /// account's deploy history, which every machine reads (<see cref="RecordHistoryAsync"/>).
+    /// </summary>
     public async Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation)
     {
         if (settings.DryRun || connection is null) return;
@@ -368,6 +359,77 @@ public sealed class AwsPlatform : IDeploymentPlatform
                 Duration = duration,
             },
             log, cancellation);
+        await RecordHistoryAsync(target, images, outcome, duration, stacks, log, cancellation);
+    }
+
+    // ───── Deploy history and Rollback (Aws/DeployHistory*.cs, Aws/Rollback*.cs) ─────
+
+    /// <summary>
+    /// Appends the run to the deploy history in the account and, after a success, gives its images their protected
+    /// <c>deployed-&lt;id&gt;</c> tag. A history that cannot be written is a warning: the run's outcome stands.
+    /// </summary>
+    async Task RecordHistoryAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration,
+        IReadOnlyDictionary<string, StackDescription> stacks, IStepLog log, CancellationToken cancellation)
+    {
+        try
+        {
+            await new DeployHistoryRecorder(aws, http, settings).RecordAsync(
+                new DeployHistoryRecorder.Run(target, images, outcome, duration, stacks, await ImageDestinationAsync(cancellation)), log, cancellation);
+        }
+        catch (Exception e) when (e is PipelineException or HttpRequestException or OperationCanceledException)
+        {
+            log.Warn($"deploy history: this {target} ({outcome}) could not be recorded in the account: {e.Message}");
+        }
+    }
+
+    /// <summary>The History step: the environment's records, newest first, as a table or JSON.</summary>
+    public async Task ShowHistoryAsync(IReadOnlyList<string> services, bool onlyThese, int limit, Reports.ReportFormat format,
+        TextWriter output, IStepLog log, CancellationToken cancellation)
+    {
+        var (history, _) = await DeployHistory.ForAccountAsync(aws, Environment, cancellation);
+        await DeployHistoryReport.ShowAsync(history, services, onlyThese, limit, format, output, log, cancellation);
+    }
+
+    /// <summary>The Rollback step (<see cref="ServiceRollback"/>).</summary>
+    public Task RollbackAsync(IReadOnlyList<ServiceManifest> services, string? to, IStepLog log, CancellationToken cancellation) =>
+        new ServiceRollback(this, settings, aws, cloudFormation, http).RunAsync(services, to, log, cancellation);
+
+    // ───── Stack plans (read-only; DeployInfra deploys them, Diff compares them: Build.Diff.cs, Aws/StackDiff*.cs) ─────
+
+    /// <summary>
+    /// The stacks a Deploy brings to the synthesized state, in deploy order: registry, shared, one per service, each with
+    /// its template and planned parameters (the image tags of <paramref name="images"/>). Synthesizes if needed (writes only
+    /// under artifacts/) and calls nothing else: Diff plans from here, so what it compares is what DeployInfra deploys.
+    /// </summary>
+    /// <param name="deployed">The environment's stacks (DescribeAllStacks); read only when a service stack is deployed (its live desired count).</param>
+    public async Task<IReadOnlyList<StackPlan>> StackPlansAsync(IReadOnlyList<ServiceImage> images, IReadOnlyDictionary<string, StackDescription> deployed,
+        IStepLog log, CancellationToken cancellation)
+    {
+        var synth = await SynthesizedAsync(log, cancellation);
+        return [RegistryPlan(synth), .. EnvironmentPlans(synth, images, deployed)];
+    }
+
+    StackPlan RegistryPlan(SynthResult synth) =>
+        new(RegistryStack, "registry", synth.RegistryTemplatePath, new Dictionary<string, string>(), StackTags, []);
+
+    /// <summary>The shared stack, then one stack per service after the stacks it depends on.</summary>
+    List<StackPlan> EnvironmentPlans(SynthResult synth, IReadOnlyList<ServiceImage> images, IReadOnlyDictionary<string, StackDescription> deployed)
+    {
+        var shared = new StackPlan(SharedStack, "shared", synth.SharedTemplatePath, new Dictionary<string, string>(), StackTags, []);
+        var plans = new List<StackPlan> { shared };
+        foreach (var service in settings.Catalog.Services)
+        {
+            var image = images.FirstOrDefault(i => i.Service.Name == service.Name) ?? throw new PipelineException(
+                $"No image tag for {service.Name}: Deploy deploys every service. Run ./build.sh Deploy without --service.");
+            var templatePath = synth.ServiceTemplatePath(service.Name);
+            plans.Add(new StackPlan(ServiceStack(service.Name), service.Name, templatePath,
+                new Dictionary<string, string> { [DeploymentNames.ImageTagParameter(service.Name)] = image.Tag }, StackTags,
+                [SharedStack, .. service.Uses.Select(ServiceStack)])
+            {
+                LiveParameters = ct => CurrentCapacityAsync(service, deployed, TemplateDeclares(templatePath, DeploymentNames.DesiredCountParameter(service.Name)), ct),
+            });
+        }
+        return plans;
     }
 
     public void Dispose() => http.Dispose();

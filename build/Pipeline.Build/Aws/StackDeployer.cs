@@ -161,16 +161,7 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
     /// <summary>An interrupt does not stop CloudFormation: say what runs on, in which state, and how to follow or cancel it.</summary>
     async Task<string> LeftRunningAsync(string stackName, bool creates)
     {
-        using var look = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        string state;
-        try
-        {
-            state = (await cloudFormation.DescribeStackAsync(stackName, look.Token))?.Status ?? "unknown";
-        }
-        catch (Exception e) when (e is PipelineException or OperationCanceledException or HttpRequestException)
-        {
-            state = "unknown (could not look)";
-        }
+        var state = await cloudFormation.StatusForReportAsync(stackName, whenGone: "unknown");
         return $"stack {stackName}: interrupted while {state}; the {(creates ? "create" : "update")} continues in CloudFormation and was not cancelled. " +
                $"Follow it: aws cloudformation describe-stack-events --stack-name {stackName}" +
                (creates ? "" : $"; to stop it: aws cloudformation cancel-update-stack --stack-name {stackName}") +

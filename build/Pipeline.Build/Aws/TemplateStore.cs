@@ -53,7 +53,98 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
         return $"https://{BucketName}.s3.{region}.amazonaws.com/{key}";
     }
 
-    async Task EnsureBucketAsync(IStepLog log, CancellationToken ct)
+    /// <summary>
+    /// The objects the bucket holds for one environment: the templates of <paramref name="stackNames"/> (keys
+    /// <c>&lt;stack&gt;/...</c>) and whatever is under <paramref name="prefixes"/> (its deploy history); and how many objects it
+    /// holds besides: the bucket is shared by every environment of the account and region.
+    /// </summary>
+    public async Task<TemplateBucketContents> ReadContentsAsync(IReadOnlyCollection<string> stackNames, IReadOnlyCollection<string> prefixes, CancellationToken ct)
+    {
+        var keys = new List<string>();
+        var others = 0;
+        try
+        {
+            string? continuation = null;
+            do
+            {
+                var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = BucketName, ContinuationToken = continuation }, ct);
+                foreach (var entry in page.S3Objects ?? [])
+                {
+                    if (stackNames.Contains(StackOf(entry.Key)) || prefixes.Any(p => entry.Key.StartsWith(p, StringComparison.Ordinal)))
+                        keys.Add(entry.Key);
+                    else
+                        others++;
+                }
+                continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
+            }
+            while (continuation is not null);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
+        {
+            return new TemplateBucketContents(BucketName, Exists: false, [], 0);
+        }
+        catch (AmazonS3Exception e)
+        {
+            throw new PipelineException(
+                $"Template bucket {BucketName}: listing it failed ({e.ErrorCode}: {e.Message}). Check that the role may list it (s3:ListBucket).", e);
+        }
+        return new TemplateBucketContents(BucketName, Exists: true, keys.Order(StringComparer.Ordinal).ToList(), others);
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="keys"/>, then the bucket itself when nothing else is left in it (other environments of
+    /// the account and region keep their templates there).
+    /// </summary>
+    public async Task<TemplateBucketCleanup> RemoveAsync(IReadOnlyList<string> keys, IStepLog log, CancellationToken ct)
+    {
+        try
+        {
+            foreach (var batch in keys.Chunk(1000))
+            {
+                var answer = await s3.DeleteObjectsAsync(new DeleteObjectsRequest
+                {
+                    BucketName = BucketName,
+                    Objects = batch.Select(key => new KeyVersion { Key = key }).ToList(),
+                    Quiet = true,
+                }, ct);
+                if (answer.DeleteErrors is { Count: > 0 } errors)
+                    throw new PipelineException(
+                        $"Template bucket {BucketName}: {errors.Count} object(s) could not be deleted, e.g. {errors[0].Key} ({errors[0].Code}: {errors[0].Message}). " +
+                        $"Delete them with: aws s3 rm s3://{BucketName}/{StackOf(errors[0].Key)}/ --recursive");
+            }
+            if (keys.Count > 0)
+                log.Info($"template bucket {BucketName}: {keys.Count} object(s) of this environment deleted");
+            var left = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = BucketName, MaxKeys = 1 }, ct);
+            if (left.S3Objects is { Count: > 0 })
+                return new TemplateBucketCleanup(keys.Count, BucketDeleted: false);
+            await s3.DeleteBucketAsync(new DeleteBucketRequest { BucketName = BucketName }, ct);
+            log.Info($"template bucket {BucketName}: empty now, deleted");
+            return new TemplateBucketCleanup(keys.Count, BucketDeleted: true);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "NoSuchBucket")
+        {
+            return new TemplateBucketCleanup(0, BucketDeleted: true);
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode == "BucketNotEmpty")
+        {
+            // Versions or objects written meanwhile: the bucket stays, with a note; the environment's templates are gone.
+            log.Warn($"template bucket {BucketName}: not empty after deleting this environment's templates ({e.Message}); it stays. " +
+                     $"See what is left: aws s3api list-object-versions --bucket {BucketName}");
+            return new TemplateBucketCleanup(keys.Count, BucketDeleted: false);
+        }
+        catch (AmazonS3Exception e)
+        {
+            throw new PipelineException(
+                $"Template bucket {BucketName}: deleting this environment's templates failed ({e.ErrorCode}: {e.Message}). " +
+                "Check that the role may do it (s3:ListBucket, s3:DeleteObject, s3:DeleteBucket), then run Destroy again.", e);
+        }
+    }
+
+    /// <summary>The stack a template key belongs to: keys are <c>&lt;stack&gt;/&lt;sha256&gt;.json</c>.</summary>
+    static string StackOf(string key) => key.IndexOf('/') is var slash and > 0 ? key[..slash] : key;
+
+    /// <summary>Creates the bucket, private and encrypted, unless this account has it already (the deploy history shares it).</summary>
+    internal async Task EnsureBucketAsync(IStepLog log, CancellationToken ct)
     {
         try
         {
@@ -82,3 +173,9 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
         }, ct);
     }
 }
+
+/// <summary>What the template bucket holds: one environment's keys (templates, deploy history), and how many objects besides.</summary>
+public sealed record TemplateBucketContents(string BucketName, bool Exists, IReadOnlyList<string> EnvironmentKeys, int OtherObjects);
+
+/// <summary>How many of an environment's templates were deleted, and whether the bucket went with them.</summary>
+public sealed record TemplateBucketCleanup(int DeletedObjects, bool BucketDeleted);

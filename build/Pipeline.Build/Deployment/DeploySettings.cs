@@ -24,6 +24,8 @@ public sealed record DeploySettings
     public TimeSpan RolloutTimeout { get; init; } = TimeSpan.FromMinutes(15);
     /// <summary>How many independent stacks deploy at once.</summary>
     public int MaxParallel { get; init; } = 4;
+    /// <summary>How many recent successful deploys' images the ECR lifecycle policy never expires (and keep their deployed- tag).</summary>
+    public int KeepDeployedImages { get; init; } = 10;
 
     public string ServicesDirectory => Path.Combine(RootDirectory, "services");
 }

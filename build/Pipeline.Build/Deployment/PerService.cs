@@ -23,7 +23,7 @@ public static class PerService
             failures.AddRange(work.Where(w => w.IsCanceled).Select(_ => new PipelineException("a step was cancelled without an interrupt (a timeout)")));
             throw failures.Count == 1 && failures[0] is PipelineException single
                 ? single
-                : new PipelineException(string.Join("\n\n", failures.Select(f => f.Message)));
+                : new PipelineException(string.Join("\n\n", failures.Select(f => f.Message).Distinct()));
         }
         return work.Select(w => w.Result).ToList();
     }

@@ -7,7 +7,8 @@ using Pipeline.Build.Engine;
 namespace Pipeline.Build.Images;
 
 /// <summary>
-/// The little of the Docker Registry HTTP API v2 the pipeline needs: whether a tag exists, and its digest.
+/// The little of the Docker Registry HTTP API v2 the pipeline needs: whether a tag exists and its digest, and giving an
+/// image a second tag (GET its manifest, PUT the same bytes under the new tag).
 /// Loopback registries are spoken to over plain HTTP (as Docker treats them as insecure by default), others over HTTPS.
 /// Authenticates with Basic credentials, or with the bearer-token exchange when the registry asks for it.
 /// </summary>
@@ -35,22 +36,62 @@ public sealed class RegistryClient(HttpMessageHandler? handler = null) : IDispos
     {
         var (host, name) = SplitRepository(repository);
         var manifestUri = new Uri(BaseUri(host), $"v2/{name}/manifests/{tag}");
-        using var response = await SendAuthenticatedAsync(manifestUri, name, credentials, cancellationToken);
+        using var response = await SendAuthenticatedAsync(HttpMethod.Head, manifestUri, name, credentials, null, cancellationToken);
         if (response.StatusCode == HttpStatusCode.NotFound)
             return null;
+        ThrowUnlessSuccess(response, host, name, tag, credentials, "pulling");
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var digests))
+            return digests.First();
+        throw new PipelineException(
+            $"Registry {host} has {name}:{tag} but did not say its digest (no Docker-Content-Digest header). Use a Docker Registry v2 compatible registry.");
+    }
+
+    /// <summary>
+    /// The manifest of <paramref name="repository"/>:<paramref name="reference"/> (a tag or a digest) byte for byte, with its
+    /// media type and digest; null when the registry does not have it.
+    /// </summary>
+    public async Task<RegistryManifest?> GetManifestAsync(
+        string repository, string reference, RegistryCredentials? credentials, CancellationToken cancellationToken = default)
+    {
+        var (host, name) = SplitRepository(repository);
+        var manifestUri = new Uri(BaseUri(host), $"v2/{name}/manifests/{reference}");
+        using var response = await SendAuthenticatedAsync(HttpMethod.Get, manifestUri, name, credentials, null, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
+        ThrowUnlessSuccess(response, host, name, reference, credentials, "pulling");
+        var content = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        var mediaType = response.Content.Headers.ContentType?.MediaType ?? "";
+        var digest = response.Headers.TryGetValues("Docker-Content-Digest", out var digests)
+            ? digests.First()
+            : "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content));
+        return new RegistryManifest(content, mediaType, digest);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="manifest"/> under <paramref name="tag"/> as well: the same bytes, so the same digest and image,
+    /// with one more tag. Returns the digest the registry reports.
+    /// </summary>
+    public async Task<string> PutManifestAsync(
+        string repository, string tag, RegistryManifest manifest, RegistryCredentials? credentials, CancellationToken cancellationToken = default)
+    {
+        var (host, name) = SplitRepository(repository);
+        var manifestUri = new Uri(BaseUri(host), $"v2/{name}/manifests/{tag}");
+        using var response = await SendAuthenticatedAsync(HttpMethod.Put, manifestUri, name, credentials, manifest, cancellationToken);
+        ThrowUnlessSuccess(response, host, name, tag, credentials, "pushing to");
+        return response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First() : manifest.Digest;
+    }
+
+    static void ThrowUnlessSuccess(HttpResponseMessage response, string host, string name, string reference, RegistryCredentials? credentials, string access)
+    {
         if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
             throw new PipelineException(
                 $"Registry {host} refused access to {name} ({(int)response.StatusCode} {response.StatusCode}) " +
                 (credentials is null
                     ? "and no credentials were given. Log in to the registry (for ECR the pipeline fetches a token) and retry."
-                    : $"with the credentials for user '{credentials.Username}'. Check they are current (ECR tokens last 12 hours) and allow pulling {name}, then retry."));
+                    : $"with the credentials for user '{credentials.Username}'. Check they are current (ECR tokens last 12 hours) and allow {access} {name}, then retry."));
         if (!response.IsSuccessStatusCode)
             throw new PipelineException(
-                $"Registry {host} answered {(int)response.StatusCode} {response.StatusCode} for {name}:{tag}. Check the registry is healthy and retry.");
-        if (response.Headers.TryGetValues("Docker-Content-Digest", out var digests))
-            return digests.First();
-        throw new PipelineException(
-            $"Registry {host} has {name}:{tag} but did not say its digest (no Docker-Content-Digest header). Use a Docker Registry v2 compatible registry.");
+                $"Registry {host} answered {(int)response.StatusCode} {response.StatusCode} for {name}:{reference}. Check the registry is healthy and retry.");
     }
 
     /// <summary>Splits <c>host[:port]/path</c>; a first segment without a dot, a colon or "localhost" means Docker Hub, as for docker.</summary>
@@ -75,9 +116,9 @@ public sealed class RegistryClient(HttpMessageHandler? handler = null) : IDispos
     }
 
     async Task<HttpResponseMessage> SendAuthenticatedAsync(
-        Uri uri, string name, RegistryCredentials? credentials, CancellationToken cancellationToken)
+        HttpMethod method, Uri uri, string name, RegistryCredentials? credentials, RegistryManifest? body, CancellationToken cancellationToken)
     {
-        var response = await SendAsync(uri, null, cancellationToken);
+        var response = await SendAsync(method, uri, body, null, cancellationToken);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
             return response;
         var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
@@ -91,15 +132,23 @@ public sealed class RegistryClient(HttpMessageHandler? handler = null) : IDispos
         if (authorization is null)
             return response;
         response.Dispose();
-        return await SendAsync(uri, authorization, cancellationToken);
+        return await SendAsync(method, uri, body, authorization, cancellationToken);
     }
 
-    async Task<HttpResponseMessage> SendAsync(Uri uri, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+    async Task<HttpResponseMessage> SendAsync(
+        HttpMethod method, Uri uri, RegistryManifest? body, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Head, uri);
+        using var request = new HttpRequestMessage(method, uri);
         foreach (var mediaType in ManifestMediaTypes)
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
         request.Headers.Authorization = authorization;
+        if (body is not null)
+        {
+            // A new content object per attempt: the first one may have gone out before the registry asked for credentials.
+            request.Content = new ByteArrayContent(body.Content);
+            if (body.MediaType.Length > 0)
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(body.MediaType);
+        }
         try
         {
             return await http.SendAsync(request, cancellationToken);
@@ -164,6 +213,9 @@ public sealed class RegistryClient(HttpMessageHandler? handler = null) : IDispos
 
     public void Dispose() => http.Dispose();
 }
+
+/// <summary>An image manifest exactly as the registry serves it (the bytes define the digest), with its media type.</summary>
+public sealed record RegistryManifest(byte[] Content, string MediaType, string Digest);
 
 /// <summary>
 /// Login for an image registry, e.g. from an ECR authorization token (username <c>AWS</c>, the token as password).

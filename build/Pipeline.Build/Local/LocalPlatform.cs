@@ -16,7 +16,7 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     readonly LocalGateway gateway = new(settings.RootDirectory, Path.Combine(settings.ArtifactsDirectory, settings.Environment));
 
     // Named after the environment, so a second local environment (a test run, say) never touches the first.
-    readonly LocalPlatformNaming naming = new($"apigw-{settings.Environment}", settings.Environment);
+    readonly LocalPlatformNaming naming = LocalPlatformNaming.ForEnvironment(settings.Environment);
 
     string RepositoryNamespace => DeploymentNames.RepositoryNamespace(settings.Environment);
 

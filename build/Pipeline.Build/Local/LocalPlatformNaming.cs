@@ -18,6 +18,9 @@ public sealed record LocalPlatformNaming(string NamePrefix = "apigw-local", stri
 
     public static LocalPlatformNaming Default { get; } = new();
 
+    /// <summary>The naming of an environment's local platform: containers <c>apigw-&lt;env&gt;-&lt;service&gt;</c>, label value the environment.</summary>
+    public static LocalPlatformNaming ForEnvironment(string environment) => new($"apigw-{environment}", environment);
+
     /// <summary>The service's live container: the one the gateway routes to, the one Status and Logs show.</summary>
     public string ContainerName(string service) => $"{NamePrefix}-{service}";
 

@@ -6,7 +6,8 @@ namespace Pipeline.Build.Local;
 
 /// <summary>
 /// Stops and removes what the local platform started and nothing else: containers carrying its platform label,
-/// and the gateway process recorded in <c>gateway.json</c> if that PID still runs our gateway.
+/// and the gateway process recorded in <c>gateway.json</c> if that PID still runs our gateway (Down); for Destroy, also
+/// the environment's images, found by their tags.
 /// </summary>
 public sealed class LocalPlatformTeardown(IDockerClient docker, LocalGateway gateway, LocalPlatformNaming? naming = null)
 {
@@ -15,14 +16,7 @@ public sealed class LocalPlatformTeardown(IDockerClient docker, LocalGateway gat
     /// <returns>The names of the containers removed (or that would be, in a dry run).</returns>
     public async Task<IReadOnlyList<string>> DownAsync(bool dryRun, IStepLog log, CancellationToken cancellationToken)
     {
-        var containers = await docker.Containers.ListContainersAsync(new ContainersListParameters
-        {
-            All = true,
-            Filters = new Dictionary<string, IDictionary<string, bool>>
-            {
-                ["label"] = new Dictionary<string, bool> { [naming.PlatformFilter] = true },
-            },
-        }, cancellationToken);
+        var containers = await ContainersAsync(cancellationToken);
 
         var removed = new List<string>();
         foreach (var container in containers)
@@ -43,6 +37,61 @@ public sealed class LocalPlatformTeardown(IDockerClient docker, LocalGateway gat
 
         await StopGatewayAsync(dryRun, log, cancellationToken);
         return removed;
+    }
+
+    /// <summary>Every container carrying the platform label, running or not.</summary>
+    public async Task<IList<ContainerListResponse>> ContainersAsync(CancellationToken cancellationToken) =>
+        await docker.Containers.ListContainersAsync(new ContainersListParameters
+        {
+            All = true,
+            Filters = new Dictionary<string, IDictionary<string, bool>>
+            {
+                ["label"] = new Dictionary<string, bool> { [naming.PlatformFilter] = true },
+            },
+        }, cancellationToken);
+
+    /// <summary>
+    /// The image references of an environment in the local engine: tagged <c>&lt;namespace&gt;/...</c> (built for the local
+    /// platform or for AWS) or <c>&lt;registry&gt;/&lt;namespace&gt;/...</c> (built for a registry), in name order.
+    /// </summary>
+    /// <param name="repositoryNamespace">The environment's repository namespace, e.g. <c>apigw-local</c>.</param>
+    public async Task<IReadOnlyList<string>> ImagesAsync(string repositoryNamespace, CancellationToken cancellationToken)
+    {
+        var space = repositoryNamespace + "/";
+        var images = await docker.Images.ListImagesAsync(new ImagesListParameters { All = false }, cancellationToken);
+        return images.SelectMany(i => i.RepoTags ?? [])
+            .Where(tag => tag.StartsWith(space, StringComparison.Ordinal) || tag.Contains("/" + space, StringComparison.Ordinal))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Removes each image reference: the tag goes, and the image with it once no other tag names it. An image a container
+    /// of something else still uses is not forced out; those are returned with the engine's reason.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RemoveImagesAsync(IReadOnlyList<string> references, IStepLog log, CancellationToken cancellationToken)
+    {
+        var failures = new List<string>();
+        foreach (var reference in references)
+        {
+            try
+            {
+                await docker.Images.DeleteImageAsync(reference, new ImageDeleteParameters { Force = false }, cancellationToken);
+                log.Info($"image {reference}: removed");
+            }
+            catch (DockerImageNotFoundException)
+            {
+                log.Info($"image {reference}: already gone");
+            }
+            catch (DockerApiException e)
+            {
+                var reason = e.ResponseBody is { Length: > 0 } body ? body.Trim() : e.Message;
+                log.Warn($"image {reference}: not removed ({reason})");
+                failures.Add($"{reference}: {reason}");
+            }
+        }
+        return failures;
     }
 
     async Task StopGatewayAsync(bool dryRun, IStepLog log, CancellationToken cancellationToken)

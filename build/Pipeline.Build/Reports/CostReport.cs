@@ -89,9 +89,10 @@ public static class CostReport
     static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 }
 
-/// <summary>How the Cost target prints its estimate.</summary>
+/// <summary>How the Cost and History targets print: Cost as text or Markdown, History as text, Markdown or JSON.</summary>
 public enum ReportFormat
 {
     Text,
     Markdown,
+    Json,
 }

@@ -119,6 +119,7 @@ public sealed class StackSynthesizer
         Add("environment=" + request.Environment);
         Add("nat-gateways=" + request.NatGateways.ToString(CultureInfo.InvariantCulture));
         Add("region=" + (request.Region ?? ""));
+        Add("keep-deployed-images=" + request.KeepDeployedImages.ToString(CultureInfo.InvariantCulture));
         foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
             Add($"image {service}={tag}");
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
@@ -150,6 +151,7 @@ public sealed class StackSynthesizer
             "--nat-gateways", request.NatGateways.ToString(CultureInfo.InvariantCulture),
             "--stack", "all",
             "--services-dir", ServicesDirectory,
+            "--keep-deployed-images", request.KeepDeployedImages.ToString(CultureInfo.InvariantCulture),
         };
         if (request.Region is not null)
             arguments.AddRange(["--region", request.Region]);
@@ -225,7 +227,14 @@ public sealed record SynthRequest(
     int NatGateways,
     string? Region,
     IReadOnlyDictionary<string, string> ImageTags,
-    string OutDirectory);
+    string OutDirectory)
+{
+    /// <summary>The pipeline's default for <see cref="KeepDeployedImages"/>, as the CDK app's.</summary>
+    public const int DefaultKeepDeployedImages = 10;
+
+    /// <summary>How many recent successful deploys' images the ECR lifecycle policy never expires (--keep-deployed-images).</summary>
+    public int KeepDeployedImages { get; init; } = DefaultKeepDeployedImages;
+}
 
 /// <summary>Where the templates are and whether this run produced them.</summary>
 public sealed record SynthResult(string OutDirectory, string Environment, SynthOutcome Outcome, string InputHash, IReadOnlyList<string> Services)

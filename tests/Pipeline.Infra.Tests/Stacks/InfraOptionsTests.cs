@@ -30,6 +30,14 @@ public sealed class InfraOptionsTests
         Parse().Stacks.Should().Be(StackSelection.All).And.HaveFlag(StackSelection.Registry).And.HaveFlag(StackSelection.Shared).And.HaveFlag(StackSelection.Services);
 
     [Fact]
+    public void Keep_deployed_images_comes_from_the_command_line_or_context_and_defaults_to_ten()
+    {
+        Parse().KeepDeployedImages.Should().Be(10);
+        Parse("--keep-deployed-images", "25").KeepDeployedImages.Should().Be(25);
+        InfraOptions.Parse([], key => key == "keepDeployedImages" ? "7" : null).KeepDeployedImages.Should().Be(7);
+    }
+
+    [Fact]
     public void A_service_without_an_image_gets_the_unset_tag() =>
         Parse().ImageTagFor("mcp").Should().Be(InfraOptions.UnsetImageTag);
 
@@ -54,6 +62,8 @@ public sealed class InfraOptionsTests
     [InlineData("--stack", "fastapi", "use registry, shared, services or all")]
     [InlineData("--environment", "Prod", "lower-case")]
     [InlineData("--bogus", "x", "Unknown option")]
+    [InlineData("--keep-deployed-images", "0", "at least 1")]
+    [InlineData("--keep-deployed-images", "many", "whole number")]
     public void Invalid_options_are_rejected_with_the_fix(string option, string value, string expected) =>
         FluentActions.Invoking(() => Parse(option, value))
             .Should().Throw<InfraOptionsException>().WithMessage($"*{expected}*");

@@ -27,18 +27,55 @@ public sealed class RegistryStackTests(SynthesizedInfra infra)
         });
 
     [ToolFact("node")]
-    public void Lifecycle_rule_keeps_the_last_five_images()
+    public void Lifecycle_policy_keeps_the_images_of_the_last_ten_deploys_first_then_the_last_five_images()
     {
         foreach (var (_, repository) in infra.Dev.RegistryJson.OfType("AWS::ECR::Repository"))
         {
-            var policy = System.Text.Json.JsonDocument.Parse(
-                repository.GetProperty("LifecyclePolicy").GetProperty("LifecyclePolicyText").GetString()!).RootElement;
-            var rule = policy.GetProperty("rules").EnumerateArray().Single();
-            rule.GetProperty("selection").GetProperty("countType").GetString().Should().Be("imageCountMoreThan");
-            rule.GetProperty("selection").GetProperty("countNumber").GetInt32().Should().Be(5);
-            rule.GetProperty("action").GetProperty("type").GetString().Should().Be("expire");
+            var rules = Rules(repository);
+            rules.Select(r => r.GetProperty("rulePriority").GetInt32()).Should().Equal(1, 2);
+
+            var deployed = rules[0].GetProperty("selection");
+            deployed.GetProperty("tagStatus").GetString().Should().Be("tagged");
+            deployed.GetProperty("tagPrefixList").EnumerateArray().Select(p => p.GetString()).Should().Equal(DeploymentNames.DeployedImageTagPrefix);
+            deployed.GetProperty("countType").GetString().Should().Be("imageCountMoreThan");
+            deployed.GetProperty("countNumber").GetInt32().Should().Be(InfraOptions.DefaultKeepDeployedImages);
+            rules[0].GetProperty("action").GetProperty("type").GetString().Should().Be("expire");
+
+            // ECR judges an image by the highest-priority rule whose tag filter matches it: rule 2 never expires a deployed- image.
+            var any = rules[1].GetProperty("selection");
+            any.GetProperty("tagStatus").GetString().Should().Be("any");
+            any.TryGetProperty("tagPrefixList", out _).Should().BeFalse();
+            any.GetProperty("countType").GetString().Should().Be("imageCountMoreThan");
+            any.GetProperty("countNumber").GetInt32().Should().Be(5);
+            rules[1].GetProperty("action").GetProperty("type").GetString().Should().Be("expire");
         }
     }
+
+    [ToolFact("node")]
+    public void Keep_deployed_images_sets_how_many_deploys_the_first_rule_protects()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "pipeline-registry-keep-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var app = InfraApp.CreateApp(folder);
+            var options = InfraOptions.Parse(["--environment", "dev", "--stack", "registry", "--keep-deployed-images", "3"], _ => null);
+            InfraApp.Build(app, options, infra.Catalog);
+            app.Synth();
+
+            var template = new TemplateJson(File.ReadAllText(Path.Combine(folder, DeploymentNames.RegistryStack("dev") + ".template.json")));
+            foreach (var (_, repository) in template.OfType("AWS::ECR::Repository"))
+                Rules(repository)[0].GetProperty("selection").GetProperty("countNumber").GetInt32().Should().Be(3);
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    static System.Text.Json.JsonElement[] Rules(System.Text.Json.JsonElement repository) =>
+        System.Text.Json.JsonDocument.Parse(repository.GetProperty("LifecyclePolicy").GetProperty("LifecyclePolicyText").GetString()!)
+            .RootElement.GetProperty("rules").EnumerateArray().OrderBy(r => r.GetProperty("rulePriority").GetInt32()).ToArray();
 
     [ToolFact("node")]
     public void Registry_is_a_small_stack_of_its_own_that_can_deploy_before_the_first_push()

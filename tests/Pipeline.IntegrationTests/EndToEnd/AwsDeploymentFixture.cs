@@ -43,6 +43,8 @@ public sealed class AwsDeploymentFixture : IAsyncLifetime
 
     public CloudFormationClient CloudFormation => new(MotoServer.Connection(moto.Endpoint), http);
 
+    public EcrRepositories Repositories => new(MotoServer.Connection(moto.Endpoint), http);
+
     public async Task InitializeAsync()
     {
         if (!Requires.InCi && EndToEndRequirements.WhyNoAwsPlatform() is not null)
@@ -90,12 +92,16 @@ public sealed class AwsDeploymentFixture : IAsyncLifetime
     /// <c>./build.sh</c> with the dev profile against moto, images to the local registry, and HealthCheck through
     /// the local gateway of the same copy.
     /// </summary>
-    public async Task<BuildScriptRun> RunOnAwsAsync(params string[] arguments)
+    public Task<BuildScriptRun> RunOnAwsAsync(params string[] arguments) => RunOnAwsAsync(new Dictionary<string, string>(), arguments);
+
+    /// <inheritdoc cref="RunOnAwsAsync(string[])"/>
+    /// <param name="environment">More variables for the run (<c>CI=true</c>, say).</param>
+    public async Task<BuildScriptRun> RunOnAwsAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var run = await Deployment.RunAsync(
             [.. arguments, "--profile", "dev", "--deploy-environment", Deployment.Environment,
              "--registry", Requires.LocalRegistry, "--health-url", Deployment.GatewayUrl.ToString(), "--health-timeout", "60s"],
-            new Dictionary<string, string>
+            new Dictionary<string, string>(environment)
             {
                 ["AWS_ENDPOINT_URL"] = moto.Endpoint.ToString().TrimEnd('/'),
                 ["AWS_ACCESS_KEY_ID"] = MotoServer.AccessKey,

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Aws.Clients;
 
@@ -22,6 +23,23 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
             return null;
         }
         return result.Members("Stacks").Select(ParseStack).FirstOrDefault();
+    }
+
+    /// <summary>
+    /// The stack's status for a message written after an interrupt: looked up with a short bound of its own (the run's
+    /// token is cancelled by then), and never failing.
+    /// </summary>
+    public async Task<string> StatusForReportAsync(string stackName, string whenGone)
+    {
+        using var look = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            return (await DescribeStackAsync(stackName, look.Token))?.Status ?? whenGone;
+        }
+        catch (Exception e) when (e is PipelineException or OperationCanceledException or HttpRequestException)
+        {
+            return "in an unknown state (could not look)";
+        }
     }
 
     /// <summary>
@@ -51,6 +69,24 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
             Tags = stack.Members("Tags").ToDictionary(t => t.Text("Key"), t => t.Text("Value")),
             ChangeSetId = stack.Text("ChangeSetId"),
         };
+
+    /// <summary>
+    /// The template body a stack runs (read-only; <c>cloudformation:GetTemplate</c>), or null when no stack of that name
+    /// exists. <paramref name="stage"/> <c>Original</c> is the template as deployed; <c>Processed</c> has transforms applied.
+    /// </summary>
+    public async Task<string?> GetTemplateAsync(string stackName, string stage, CancellationToken ct)
+    {
+        XElement result;
+        try
+        {
+            result = await query.CallAsync("GetTemplate", [new("StackName", stackName), new("TemplateStage", stage)], ct);
+        }
+        catch (AwsServiceException e) when (e.ErrorCode == "ValidationError" && e.ErrorMessage.Contains("does not exist", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        return result.Text("TemplateBody");
+    }
 
     /// <summary>The stack's resources: logical id, physical id and type (used where outputs are not available).</summary>
     public async Task<IReadOnlyList<StackResource>> ListStackResourcesAsync(string stackName, CancellationToken ct)

@@ -1,0 +1,103 @@
+using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Deployment;
+using Pipeline.Build.Engine;
+using Pipeline.Build.Images;
+using Pipeline.Manifests;
+
+namespace Pipeline.Build.Aws;
+
+/// <summary>
+/// Appends a run to the deploy history once it is over: who ran it (STS), from which commit (git), which image each
+/// service got (tag and digest) and which template each stack runs, and how it ended. After a successful run each image
+/// also gets its protected tag <c>deployed-&lt;history id&gt;</c> (<see cref="DeployHistoryImages"/>), which the ECR
+/// lifecycle policy never expires for the last <c>KeepDeployedImages</c> deploys of a service.
+/// </summary>
+internal sealed class DeployHistoryRecorder(AwsConnection aws, HttpClient http, DeploySettings settings)
+{
+    /// <summary>What one finished run hands over to be recorded.</summary>
+    public sealed record Run(
+        string Target,
+        IReadOnlyList<ServiceImage> Images,
+        string Outcome,
+        TimeSpan Duration,
+        IReadOnlyDictionary<string, StackDescription> Stacks,
+        ImageDestination Destination)
+    {
+        public string? RollbackTo { get; init; }
+    }
+
+    /// <summary>Writes the record; returns it, or throws a <see cref="PipelineException"/> saying why it could not.</summary>
+    public async Task<DeployHistoryRecord> RecordAsync(Run run, IStepLog log, CancellationToken ct)
+    {
+        var time = DateTimeOffset.UtcNow;
+        var id = HistoryId.New(time);
+        var (history, caller) = await DeployHistory.ForAccountAsync(aws, settings.Environment, ct);
+        var usesEcr = string.IsNullOrEmpty(settings.Registry);
+        var images = new DeployHistoryImages(aws, http, settings.Environment, usesEcr, run.Destination.Credentials);
+
+        var recorded = run.Outcome == Outcomes.Succeeded
+            ? await images.ProtectAsync(run.Images, id, log, ct)
+            : await images.DescribeAsync(run.Images, ct);
+        var record = new DeployHistoryRecord
+        {
+            Id = id,
+            Environment = settings.Environment,
+            Target = run.Target,
+            Time = time,
+            DurationSeconds = Math.Round(run.Duration.TotalSeconds, 1, MidpointRounding.AwayFromZero),
+            Outcome = run.Outcome,
+            Caller = caller,
+            Git = await SourceAsync(settings.RootDirectory, ct),
+            Region = aws.Region,
+            Registry = usesEcr ? "ecr" : run.Destination.RepositoryRoot,
+            Services = recorded,
+            Templates = TemplateHashes(run.Stacks),
+            RollbackTo = run.RollbackTo,
+        };
+        var url = await history.WriteAsync(record, log, ct);
+        log.Info($"deploy history: {record.Target} {record.Outcome}, record {id} written to {url}");
+
+        if (run.Outcome == Outcomes.Succeeded && usesEcr)
+            await images.ReleaseOldProtectedTagsAsync(history, [.. settings.Catalog.Names], settings.KeepDeployedImages, log, ct);
+        return record;
+    }
+
+    /// <summary>The template hash tag of each stack of this environment, as <see cref="StackSetDeployer"/> set it.</summary>
+    IReadOnlyDictionary<string, string> TemplateHashes(IReadOnlyDictionary<string, StackDescription> stacks)
+    {
+        var names = new[] { DeploymentNames.RegistryStack(settings.Environment), DeploymentNames.SharedStack(settings.Environment) }
+            .Concat(settings.Catalog.Names.Select(s => DeploymentNames.ServiceStack(settings.Environment, s)));
+        var hashes = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in names)
+            if (stacks.GetValueOrDefault(name)?.Tags.GetValueOrDefault(StackSetDeployer.TemplateHashTag) is { Length: > 0 } hash)
+                hashes[name] = hash;
+        return hashes;
+    }
+
+    /// <summary>
+    /// <c>git rev-parse HEAD</c> and <c>git status --porcelain</c> in the repository root; unknown when the root is not the
+    /// top of a git checkout (a copy, an unpacked archive, a folder inside another repository) or git is not there.
+    /// </summary>
+    internal static async Task<HistorySource> SourceAsync(string repositoryRoot, CancellationToken ct)
+    {
+        try
+        {
+            // --show-prefix is the root's path inside the checkout: empty at its top, whatever symbolic links lead there.
+            var head = await GitAsync(repositoryRoot, ["rev-parse", "--show-prefix", "HEAD"], ct);
+            if (head is not [var prefix, var commit] || prefix.Trim().Length > 0)
+                return HistorySource.Unknown;
+            var status = await GitAsync(repositoryRoot, ["status", "--porcelain"], ct);
+            return new HistorySource(commit.Trim(), status is null ? null : status.Any(line => line.Length > 0));
+        }
+        catch (PipelineException)
+        {
+            return HistorySource.Unknown;
+        }
+    }
+
+    static async Task<IReadOnlyList<string>?> GitAsync(string directory, string[] arguments, CancellationToken ct)
+    {
+        var output = await ChildProcess.RunAsync("git", arguments, directory, null, (_, _) => { }, ct);
+        return output.ExitCode == 0 ? output.StandardOutput : null;
+    }
+}

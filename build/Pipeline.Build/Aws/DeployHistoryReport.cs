@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text;
+using Pipeline.Build.Engine;
+using Pipeline.Build.Reports;
+
+namespace Pipeline.Build.Aws;
+
+/// <summary>
+/// The History target's output: records newest first as a table (text or Markdown) or as JSON, the same records either way.
+/// One column per service with the tag the record gave it (<c>-</c> where the run did not deploy that service).
+/// </summary>
+public static class DeployHistoryReport
+{
+    /// <summary>
+    /// Reads the newest <paramref name="limit"/> records (with <paramref name="onlyThese"/>, only those that deployed one of
+    /// <paramref name="services"/>) and writes them to <paramref name="output"/>. No bucket or no record is a message, not an error.
+    /// </summary>
+    public static async Task ShowAsync(DeployHistory history, IReadOnlyList<string> services, bool onlyThese, int limit, ReportFormat format,
+        TextWriter output, IStepLog log, CancellationToken ct)
+    {
+        var listing = await history.ListAsync(ct);
+        var records = new List<DeployHistoryRecord>();
+        await foreach (var record in history.ReadAllAsync(listing.IdsNewestFirst, log, ct))
+        {
+            if (!onlyThese || services.Any(s => record.ImageOf(s) is not null))
+                records.Add(record);
+            if (records.Count >= limit)
+                break;
+        }
+        var of = onlyThese ? $" of {string.Join(", ", services)}" : "";
+        if (records.Count == 0)
+        {
+            log.Info(listing.BucketMissing
+                ? $"No deploy history for environment {history.Environment} yet: bucket {history.BucketName} does not exist in this account and region. " +
+                  "The first Deploy, Redeploy or Rollback creates it and writes the first record."
+                : $"No deploy history{of} for environment {history.Environment} yet in s3://{history.BucketName}/{history.Prefix}. " +
+                  "Deploy, Redeploy and Rollback write a record each.");
+            if (format == ReportFormat.Json)
+                await output.WriteAsync("[]\n");
+            return;
+        }
+        await output.WriteAsync(Render(records, services, format));
+        var more = records.Count == limit && listing.IdsNewestFirst.Count > limit;
+        log.Info($"{records.Count} record(s){of}, newest first, from s3://{history.BucketName}/{history.Prefix}" +
+                 (more ? $"; older ones with --limit {limit * 2}." : "."));
+    }
+
+    public static string Render(IReadOnlyList<DeployHistoryRecord> newestFirst, IReadOnlyList<string> services, ReportFormat format) => format switch
+    {
+        ReportFormat.Json => DeployHistoryRecord.ToJson(newestFirst.Select(r => r.For(services)).ToList()) + "\n",
+        ReportFormat.Markdown => ToMarkdown(newestFirst, services),
+        _ => ToText(newestFirst, services),
+    };
+
+    static readonly string[] Columns = ["Id", "Time (UTC)", "Target", "Outcome", "Who", "Commit"];
+
+    public static string ToText(IReadOnlyList<DeployHistoryRecord> newestFirst, IReadOnlyList<string> services)
+    {
+        var table = new TextTable([.. Columns, .. services]);
+        foreach (var record in newestFirst)
+            table.Add(Cells(record, services));
+        var text = new StringWriter { NewLine = "\n" };
+        table.WriteTo(text);
+        return text.ToString();
+    }
+
+    public static string ToMarkdown(IReadOnlyList<DeployHistoryRecord> newestFirst, IReadOnlyList<string> services)
+    {
+        var md = new StringBuilder();
+        md.Append("| ").Append(string.Join(" | ", Columns.Concat(services))).Append(" |\n");
+        md.Append(string.Concat(Enumerable.Repeat("|---", Columns.Length + services.Count))).Append("|\n");
+        foreach (var record in newestFirst)
+            md.Append("| ").Append(string.Join(" | ", Cells(record, services).Select(c => c.Replace("|", "\\|", StringComparison.Ordinal)))).Append(" |\n");
+        return md.ToString();
+    }
+
+    static string[] Cells(DeployHistoryRecord record, IReadOnlyList<string> services) =>
+    [
+        record.Id,
+        record.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+        record.RollbackTo is null ? record.Target : $"{record.Target} to {record.RollbackTo}",
+        record.Outcome,
+        record.Caller.Short(),
+        record.Git.Short(),
+        .. services.Select(s => record.ImageOf(s)?.Tag ?? "-"),
+    ];
+}

@@ -1,0 +1,64 @@
+using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Deployment;
+using Pipeline.Build.Engine;
+using Pipeline.Build.Images;
+using Pipeline.Build.Local;
+
+namespace Pipeline.Build;
+
+/// <summary>Tearing an environment down: every stack on AWS (repositories on request), containers and images locally.</summary>
+public sealed partial class Build
+{
+    [Parameter("Destroy: delete without asking for the environment's name (required under CI and without an interactive console)")]
+    public bool Yes { get; set; }
+
+    [Parameter("Destroy: also delete the ECR repositories with every image in them (kept otherwise: they outlive their stack)")]
+    public bool IncludeImages { get; set; }
+
+    Target Destroy => _ => _
+        .Description("Delete the environment: service stacks, shared, registry and its templates on AWS (repositories with --include-images); " +
+                     "containers, gateway and images locally. Asks for the environment's name unless --yes")
+        .Executes(DestroyAsync);
+
+    async Task DestroyAsync()
+    {
+        var confirmation = DestroyConfirmation.FromConsole(DeployEnvironment, Yes, DestroyCommand);
+        // Before anything is looked at: under CI or without a console, a Destroy without --yes stops here.
+        if (!DryRun)
+            confirmation.RequireSomeoneToConfirm();
+        if (Platform == PlatformKind.Aws)
+        {
+            var connection = AwsConnection.FromEnvironment(AwsRegion, AwsProfile);
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            await new EnvironmentDestroyer(
+                    new CloudFormationClient(connection, http),
+                    new EcrRepositories(connection, http),
+                    async ct => await TemplateStore.ForAccountAsync(connection, ct),
+                    new EnvironmentDestroyRequest(DeployEnvironment, Catalog, connection.Region, DestroyCommand)
+                    {
+                        IncludeImages = IncludeImages,
+                        DryRun = DryRun,
+                        MaxParallel = MaxParallel,
+                    })
+                .DestroyAsync(confirmation.ConfirmAsync, Log, Cancellation);
+            return;
+        }
+        using var engine = new DockerEngine();
+        await LocalEnvironmentDestroyer.For(Settings, await engine.ConnectAsync(Cancellation))
+            .DestroyAsync(confirmation.ConfirmAsync, DryRun, Log, Cancellation);
+    }
+
+    /// <summary>This Destroy as the user would type it again (without --yes): the profile, and the environment when it differs from the profile's.</summary>
+    string DestroyCommand
+    {
+        get
+        {
+            var profileEnvironment = Profile is null
+                ? Profiles.ReadDefaults()?.Values.GetValueOrDefault(nameof(DeployEnvironment)) is [var value] ? value : "local"
+                : Profiles.ValueOf(Profile, nameof(DeployEnvironment));
+            return "./build.sh Destroy" + (Profile is null ? "" : $" --profile {Profile}") +
+                   (profileEnvironment == DeployEnvironment ? "" : $" --deploy-environment {DeployEnvironment}");
+        }
+    }
+}

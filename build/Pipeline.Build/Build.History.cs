@@ -1,0 +1,53 @@
+using Pipeline.Build.Aws;
+using Pipeline.Build.Deployment;
+using Pipeline.Build.Engine;
+using Pipeline.Build.Reports;
+
+namespace Pipeline.Build;
+
+/// <summary>
+/// Day-two targets on the deploy history every machine shares (in the account, not on this machine): History shows what
+/// ran, Rollback goes back to the images of an earlier deploy. Deploy and Redeploy append their records when they end.
+/// </summary>
+public sealed partial class Build
+{
+    [Parameter("History: how many records to show, newest first", Minimum = 1)]
+    public int Limit { get; set; } = 20;
+
+    [Parameter("Rollback: the history id to go back to (default: the newest successful deploy whose images differ from what runs now)")]
+    public string? To { get; set; }
+
+    [Parameter("How many recent successful deploys of a service keep their images: each gets a deployed-<history id> tag the ECR lifecycle policy never expires",
+        Minimum = 1, Maximum = 1000)]
+    public int KeepDeployedImages { get; set; } = 10;
+
+    Target History => _ => _
+        .Description("Show the deploy history of the environment, newest first: who deployed which images from which commit, and how it ended (--service, --limit, --format json)")
+        .Executes(async () => await AwsSteps(nameof(History)).ShowHistoryAsync(
+            [.. SelectedServices.Select(s => s.Name)], Service != AllServices, Limit, Format, Console.Out, Log, Cancellation));
+
+    Target Rollback => _ => _
+        .Description("Return --service (default all) to the images of an earlier successful deploy (--to <history id>), roll them and check their health")
+        .Executes(async () => await AwsSteps(nameof(Rollback)).RollbackAsync(SelectedServices, To, Log, Cancellation));
+
+    AwsPlatform AwsSteps(string target) => PlatformSteps() as AwsPlatform
+        ?? throw new PipelineException($"{target} works on an AWS environment's deploy history. Name an AWS profile, e.g. ./build.sh {target} --profile dev.");
+
+    /// <summary>Called from <see cref="ValidateInvocation"/>: combinations the day-two history targets cannot run with.</summary>
+    void ValidateHistoryInvocation(IReadOnlyCollection<string> invokedTargets)
+    {
+        bool Invoked(string target) => invokedTargets.Contains(target, StringComparer.OrdinalIgnoreCase);
+        foreach (var target in new[] { nameof(History), nameof(Rollback) }.Where(Invoked))
+            if (Platform != PlatformKind.Aws)
+                throw new PipelineException(
+                    $"{target} reads the deploy history an AWS account keeps, and {(Profile is null ? "the default profile" : $"profile '{Profile}'")} deploys to the " +
+                    $"{Platform.ToString().ToLowerInvariant()} platform, which keeps none. Name an AWS profile: " +
+                    $"{string.Join(" or ", AwsProfiles().Select(p => $"./build.sh {target} --profile {p}"))}.");
+        if (Invoked(nameof(Rollback)) && (Invoked(nameof(Deploy)) || Invoked(nameof(Redeploy))))
+            throw new PipelineException("Rollback runs on its own: it returns services to images that were deployed before. Run it without Deploy or Redeploy.");
+        if (To is not null && !Invoked(nameof(Rollback)))
+            throw new PipelineException($"--to {To} names the record a Rollback returns to; it does not apply to {string.Join(" ", invokedTargets)}.");
+        if (Format == ReportFormat.Json && Invoked(nameof(Cost)))
+            throw new PipelineException("Cost prints its estimate as text or markdown; it has no JSON form. Run ./build.sh Cost --format markdown, or leave --format out.");
+    }
+}
