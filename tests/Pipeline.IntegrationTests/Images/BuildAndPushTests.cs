@@ -108,48 +108,50 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
     public async Task A_failing_build_names_the_service_and_shows_the_failing_step_output()
     {
         fixture.EnsureBuilt();
-        var folder = Path.Combine(Path.GetTempPath(), "broken-" + Guid.NewGuid().ToString("N"), "broken");
-        Directory.CreateDirectory(folder);
-        try
-        {
-            File.WriteAllText(Path.Combine(folder, "Dockerfile"),
-                "ARG BASE_IMAGE_PREFIX=\"\"\nFROM ${BASE_IMAGE_PREFIX}python:3.13.9-slim-trixie\nRUN echo about-to-fail-$((20+22)) && exit 3\n");
-            var service = new Pipeline.Manifests.ServiceManifest { Name = "broken", Port = 9, RoutePrefix = "/api/broken", Directory = folder };
-            var image = fixture.Track((await ImageTagger.ImagesForAsync([service], fixture.Namespace, fixture.Options, fixture.Engine, new RecordingStepLog())).Single());
+        await WithServiceFolderAsync("broken",
+            "ARG BASE_IMAGE_PREFIX=\"\"\nFROM ${BASE_IMAGE_PREFIX}python:3.13.9-slim-trixie\nRUN echo about-to-fail-$((20+22)) && exit 3\n",
+            async service =>
+            {
+                var image = fixture.Track((await ImageTagger.ImagesForAsync([service], fixture.Namespace, fixture.Options, fixture.Engine, new RecordingStepLog())).Single());
 
-            var act = () => new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync([image], fixture.Options, new RecordingStepLog());
+                var act = () => new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync([image], fixture.Options, new RecordingStepLog());
 
-            (await act.Should().ThrowAsync<PipelineException>())
-                .WithMessage("broken: building *failed: *returned a non-zero code: 3*about-to-fail-42*Fix *Dockerfile*");
-        }
-        finally
-        {
-            Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
-        }
+                (await act.Should().ThrowAsync<PipelineException>())
+                    .WithMessage("broken: building *failed: *returned a non-zero code: 3*about-to-fail-42*Fix *Dockerfile*");
+            });
     }
 
     [RequiresDockerFact]
     public async Task A_base_image_mirror_that_does_not_answer_names_the_image_the_registry_and_both_ways_out()
     {
         fixture.EnsureBuilt();
-        var folder = Path.Combine(Path.GetTempPath(), "mirror-" + Guid.NewGuid().ToString("N"), "fastapi");
+        await WithServiceFolderAsync("fastapi",
+            "ARG BASE_IMAGE_PREFIX=\"\"\nFROM ${BASE_IMAGE_PREFIX}python:3.13.9-slim-trixie\nRUN true\n",
+            async service =>
+            {
+                // Nothing listens on this port: the engine's pull is refused.
+                var options = fixture.Options with { BaseImageRegistry = "127.0.0.1:5999", CheckRegistry = false };
+                // Tagged by name: tagging through the engine would already stop at the base image (BaseImageDigestTests covers that).
+                var image = ImageTagger.ImageFor(service, fixture.Namespace, options.BaseImageRegistry);
+
+                var act = () => new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync([image], options, new RecordingStepLog());
+
+                var error = (await act.Should().ThrowAsync<PipelineException>()).Which.Message;
+                error.Should().StartWith("Base image 127.0.0.1:5999/python:3.13.9-slim-trixie could not be pulled from 127.0.0.1:5999: ")
+                    .And.Contain("--base-image-registry").And.Contain("BASE_IMAGE_REGISTRY").And.Contain(".ci/setup deploy")
+                    .And.NotContain("Fix ");
+            });
+    }
+
+    /// <summary>A service folder of its own with just <paramref name="dockerfile"/>, removed afterwards.</summary>
+    static async Task WithServiceFolderAsync(string name, string dockerfile, Func<Pipeline.Manifests.ServiceManifest, Task> test)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "service-" + Guid.NewGuid().ToString("N"), name);
         Directory.CreateDirectory(folder);
         try
         {
-            File.WriteAllText(Path.Combine(folder, "Dockerfile"),
-                "ARG BASE_IMAGE_PREFIX=\"\"\nFROM ${BASE_IMAGE_PREFIX}python:3.13.9-slim-trixie\nRUN true\n");
-            var service = new Pipeline.Manifests.ServiceManifest { Name = "fastapi", Port = 9, RoutePrefix = "/api/fastapi", Directory = folder };
-            // Nothing listens on this port: the engine's pull is refused.
-            var options = fixture.Options with { BaseImageRegistry = "127.0.0.1:5999", CheckRegistry = false };
-            // Tagged by name: tagging through the engine would already stop at the base image (BaseImageDigestTests covers that).
-            var image = ImageTagger.ImageFor(service, fixture.Namespace, options.BaseImageRegistry);
-
-            var act = () => new ImageBuilder(fixture.Engine, fixture.Registry).BuildAsync([image], options, new RecordingStepLog());
-
-            var error = (await act.Should().ThrowAsync<PipelineException>()).Which.Message;
-            error.Should().StartWith("Base image 127.0.0.1:5999/python:3.13.9-slim-trixie could not be pulled from 127.0.0.1:5999: ")
-                .And.Contain("--base-image-registry").And.Contain("BASE_IMAGE_REGISTRY").And.Contain(".ci/setup deploy")
-                .And.NotContain("Fix ");
+            File.WriteAllText(Path.Combine(folder, "Dockerfile"), dockerfile);
+            await test(new Pipeline.Manifests.ServiceManifest { Name = name, Port = 9, RoutePrefix = "/api/" + name, Directory = folder });
         }
         finally
         {
