@@ -82,6 +82,10 @@ public sealed partial class Build
         RolloutTimeout = RolloutTimeout,
         MaxParallel = MaxParallel,
         KeepDeployedImages = KeepDeployedImages,
+        JwtIssuer = JwtIssuer,
+        JwtAudience = JwtAudience,
+        AlarmEmail = AlarmEmail,
+        AlarmHttpsEndpoint = AlarmHttpsEndpoint,
     };
 
     async Task BuildImagesAsync()

@@ -60,6 +60,18 @@ public sealed partial class Build : PipelineBuild
     [Parameter("Port of the local gateway on 127.0.0.1", Minimum = 1, Maximum = 65535)]
     public int GatewayPort { get; set; } = 8080;
 
+    [Parameter("Issuer URL of your own identity provider (Entra, Auth0, Okta, Cognito) whose tokens the API accepts; unset: the environment runs its own (Cognito on AWS, the local issuer locally)")]
+    public string? JwtIssuer { get; set; }
+
+    [Parameter("Audience the tokens of --jwt-issuer carry for this API (for Cognito: the app client id)")]
+    public string? JwtAudience { get; set; }
+
+    [Parameter("E-mail address the environment's alarm topic notifies (AWS); confirm the subscription e-mail AWS sends")]
+    public string? AlarmEmail { get; set; }
+
+    [Parameter("HTTPS endpoint the environment's alarm topic notifies (AWS), e.g. a chat or paging webhook")]
+    public string? AlarmHttpsEndpoint { get; set; }
+
     [Parameter("Logs: keep streaming new lines")]
     public bool Follow { get; set; }
 

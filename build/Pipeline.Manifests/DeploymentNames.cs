@@ -136,6 +136,30 @@ public enum SharedValue
     HttpApiId,
     VpcLinkId,
     VpcLinkSecurityGroupId,
+
+    /// <summary>The HTTP API's public origin, <c>https://{api id}.execute-api.{region}.{suffix}</c>; services that publish absolute URLs (OAuth metadata) need it.</summary>
+    ApiEndpoint,
+
+    /// <summary>Id of the HTTP API's JWT authorizer; every service route that is not public names it.</summary>
+    AuthorizerId,
+
+    /// <summary>The token issuer the authorizer trusts (the profile's <c>JwtIssuer</c>, or the environment's Cognito user pool).</summary>
+    AuthIssuer,
+
+    /// <summary>The audience a token must carry (the profile's <c>JwtAudience</c>, or the Cognito machine client's id).</summary>
+    AuthAudience,
+
+    /// <summary>SNS topic every alarm of the environment notifies.</summary>
+    AlarmTopicArn,
+
+    /// <summary>The Cognito user pool, when the environment runs its own issuer (no <c>JwtIssuer</c> in the profile); <c>none</c> otherwise.</summary>
+    UserPoolId,
+
+    /// <summary>The Cognito machine-to-machine client that <c>./build.sh Token</c> uses; <c>none</c> without a user pool.</summary>
+    TokenClientId,
+
+    /// <summary>The OAuth token endpoint for the client-credentials grant (Cognito's domain); <c>none</c> without a user pool.</summary>
+    TokenEndpoint,
 }
 
 /// <summary>

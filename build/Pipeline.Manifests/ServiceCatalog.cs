@@ -146,6 +146,22 @@ public sealed partial class ServiceCatalog
                 problems.Add($"{m.Name}: cpu {m.Cpu} with memory {m.Memory} MiB is not a Fargate size; for cpu 256 use 512, 1024 or 2048.");
             if (m.MinTasks < 1 || m.MaxTasks < m.MinTasks)
                 problems.Add($"{m.Name}: tasks must satisfy 1 <= minTasks <= maxTasks (got {m.MinTasks}-{m.MaxTasks}).");
+            foreach (var text in m.PublicPaths.Concat(m.ResourceMetadataPath is { } metadata ? [metadata] : []))
+                if (PublicPath.TryParse(text, out var problem) is null)
+                    problems.Add($"{m.Name}: {problem}");
+            foreach (var (variable, reference) in m.Secrets)
+            {
+                if (!VariablePattern().IsMatch(variable))
+                    problems.Add($"{m.Name}: secret name '{variable}' must be an environment variable name (letters, digits, '_', not starting with a digit).");
+                if (m.Environment.ContainsKey(variable))
+                    problems.Add($"{m.Name}: {variable} is both in 'environment' and in 'secrets'; a variable is either plain or secret, remove one.");
+                if (SecretReference.TryParse(variable, reference, out var problem) is null)
+                    problems.Add($"{m.Name}: {problem}");
+            }
+            if (m.SecretsKmsKey is { } key && !KmsKeyPattern().IsMatch(key))
+                problems.Add($"{m.Name}: secretsKmsKey '{key}' must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>); aliases cannot scope a policy.");
+            if (m.SecretsKmsKey is not null && m.Secrets.Count == 0)
+                problems.Add($"{m.Name}: secretsKmsKey is set but the service declares no secrets; remove it.");
             foreach (var used in m.Uses.Where(u => manifests.All(o => o.Name != u)))
                 problems.Add($"{m.Name}: uses unknown service '{used}'.");
         }
@@ -172,4 +188,10 @@ public sealed partial class ServiceCatalog
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,30}$")]
     private static partial Regex NamePattern();
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]*$")]
+    private static partial Regex VariablePattern();
+
+    [GeneratedRegex("^arn:[a-z-]+:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$")]
+    private static partial Regex KmsKeyPattern();
 }

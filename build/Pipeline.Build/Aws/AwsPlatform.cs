@@ -246,6 +246,9 @@ public sealed class AwsPlatform : IDeploymentPlatform
         log.Info($"Deploy record: {new DeployRecordWriter(settings.ArtifactsDirectory).PathFor(Environment)}");
     }
 
+    public Task<string> AccessTokenAsync(IStepLog log, CancellationToken cancellation) =>
+        throw new PipelineException("Token on the AWS platform is not built yet.");
+
     public async Task StatusAsync(TextWriter output, CancellationToken cancellation)
     {
         var stacks = await cloudFormation.DescribeAllStacksAsync(cancellation);

@@ -26,6 +26,13 @@ public sealed record DeploySettings
     public int MaxParallel { get; init; } = 4;
     /// <summary>How many recent successful deploys' images the ECR lifecycle policy never expires (and keep their deployed- tag).</summary>
     public int KeepDeployedImages { get; init; } = 10;
+    /// <summary>An external identity provider's issuer; null: the environment runs its own (Cognito on AWS, the local issuer locally).</summary>
+    public string? JwtIssuer { get; init; }
+    /// <summary>The audience tokens of <see cref="JwtIssuer"/> carry for this API.</summary>
+    public string? JwtAudience { get; init; }
+    /// <summary>Where the environment's alarm topic sends notifications; neither set: alarms notify nobody and Deploy warns.</summary>
+    public string? AlarmEmail { get; init; }
+    public string? AlarmHttpsEndpoint { get; init; }
 
     public string ServicesDirectory => Path.Combine(RootDirectory, "services");
 }

@@ -32,6 +32,13 @@ public interface IDeploymentPlatform : IDisposable
     /// <summary>Records how a Deploy or Redeploy ended (<c>succeeded</c>, <c>failed</c>, <c>cancelled</c>) with what it deployed.</summary>
     Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation);
 
+    /// <summary>
+    /// An access token the environment's API accepts (the <c>Token</c> target): from the local issuer, from the environment's
+    /// Cognito machine client, or, for an external identity provider, an error that says how to get one.
+    /// Progress goes to <paramref name="log"/>; the token is returned, never logged.
+    /// </summary>
+    Task<string> AccessTokenAsync(IStepLog log, CancellationToken cancellation);
+
     Task StatusAsync(TextWriter output, CancellationToken cancellation);
 
     Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation);

@@ -74,6 +74,9 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     public Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation) =>
         Task.CompletedTask;
 
+    public Task<string> AccessTokenAsync(IStepLog log, CancellationToken cancellation) =>
+        throw new PipelineException("Token on the local platform is not built yet.");
+
     public async Task StatusAsync(TextWriter output, CancellationToken cancellation)
     {
         var docker = await engine.ConnectAsync(cancellation);
