@@ -2,7 +2,8 @@
 # Requests lost while the local platform replaces a service (and its gateway), measured through the gateway:
 #   1. ./build.sh Deploy of a fresh copy (services and gateway on free ports, an environment of its own)
 #   2. for fastapi, then mcp: a one-line change, then ./build.sh Redeploy --service <svc> while 4 clients call
-#      /api/<svc>/health through the gateway; after fastapi's, an MCP tool call that needs fastapi (mcp -> fastapi)
+#      /api/<svc>/health through the gateway; after fastapi's, an MCP tool call that needs fastapi (mcp -> fastapi),
+#      with a token from ./build.sh Token (the health routes need none)
 #   3. a one-line change to the gateway's code, then ./build.sh Deploy (gateway rebuilt and replaced) under the same load
 # For each: requests, failures, the longest stretch without a successful answer (overall, and while the command ran),
 # and stale keep-alive retries (a request that found its kept-alive connection closed before it was sent, retried once on a
@@ -22,6 +23,7 @@ readonly LOOP=$WORK/loop.py
 readonly ENVIRONMENT="rollout$RUN_ID"
 readonly CLIENTS=4 MAX_REQUESTS=100000 MAX_SECONDS=600
 gateway_port=""
+token=""
 status=1
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
@@ -168,6 +170,7 @@ measure() { # label, path, command... : the loop around the command, its figures
 mcp_reaches_fastapi() {
   local answer
   answer=$(curl -sS --max-time 20 -X POST "http://127.0.0.1:$gateway_port/api/mcp/mcp" \
+    -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' \
     -d '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"compute_statistics","arguments":{"values":[1,2,3,10]}}}')
   if [[ $answer != *computed_by* || $answer == *'"isError":true'* ]]; then
@@ -193,6 +196,8 @@ gateway_port=$(free_port)
 local_args=(--deploy-environment "$ENVIRONMENT" --gateway-port "$gateway_port")
 
 run "Deploy (fresh environment $ENVIRONMENT, gateway on 127.0.0.1:$gateway_port)" ./build.sh Deploy "${local_args[@]}"
+# The token is the last line of stdout; it stays valid across the redeploys and the gateway's replacement below.
+token=$(cd "$COPY" && ./build.sh Token "${local_args[@]}" | tail -1)
 mcp_reaches_fastapi "after Deploy"
 
 echo "# bench $RUN_ID $RANDOM" >>"$COPY/services/fastapi/app/main.py"

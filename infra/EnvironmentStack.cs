@@ -8,7 +8,8 @@ namespace Pipeline.Infra;
 
 /// <summary>
 /// <c>apigw-&lt;env&gt;-shared</c>: what every service shares: VPC, NAT, flow logs, the ECS cluster, the HTTP API with its
-/// VPC Link and <c>$default</c> stage. It names no service, so adding one never touches it. What the service stacks need
+/// VPC Link, <c>$default</c> stage and JWT authorizer, the token issuer when the profile names none (a Cognito user pool),
+/// and the alarm topic. It names no service, so adding one never touches it. What the service stacks need
 /// it writes to SSM parameters at stable paths (<see cref="DeploymentNames.SharedParameter"/>), not CloudFormation exports:
 /// no export lock, so this stack can change a value while service stacks use it (they pick it up at their next deploy),
 /// and change sets behave the same on AWS and on the emulator. The price: CloudFormation does not stop this stack from
@@ -29,6 +30,11 @@ public sealed class EnvironmentStack : Stack
             ContainerInsights = true,
         });
         Gateway = new HttpGateway(this, "Gateway", Network, options.Environment, logRemoval);
+        // The profile's identity provider, or one of our own: either way the authorizer trusts exactly one issuer and audience.
+        Issuer = options.RunsOwnIssuer ? new CognitoIssuer(this, "Issuer", options.Environment) : null;
+        Authorizer = new ApiAuthorizer(this, "Authorizer", Gateway.Api, options.Environment,
+            Issuer?.IssuerUrl ?? options.JwtIssuer!, Issuer?.ClientId ?? options.JwtAudience!);
+        Alarms = new AlarmTopic(this, "Alarms", options.Environment, options.AlarmEmail, options.AlarmHttpsEndpoint);
 
         var parameters = new Construct(this, "Parameters");
         void Publish(SharedValue value, string cfnValue, string description) =>
@@ -48,6 +54,16 @@ public sealed class EnvironmentStack : Stack
         Publish(SharedValue.VpcLinkId, EvenWhereSkipped(Gateway.VpcLink.VpcLinkId), "VPC Link the service integrations go through");
         Publish(SharedValue.VpcLinkSecurityGroupId, Gateway.VpcLinkSecurityGroup.SecurityGroupId,
             "security group of the VPC Link; each service stack lets it reach its ALB");
+        Publish(SharedValue.ApiEndpoint, EvenWhereSkipped(Gateway.Api.ApiId, "https://${Id}.execute-api.${AWS::Region}.${AWS::URLSuffix}"),
+            "public origin of the HTTP API (services build absolute URLs, e.g. OAuth metadata, from it)");
+        Publish(SharedValue.AuthorizerId, Authorizer.AuthorizerId, "JWT authorizer every service route names unless its manifest declares the path public");
+        Publish(SharedValue.AuthIssuer, Authorizer.Issuer, "issuer the API trusts (the 'iss' of accepted tokens)");
+        Publish(SharedValue.AuthAudience, Authorizer.Audience, "audience accepted tokens carry ('aud', or 'client_id' for Cognito access tokens)");
+        Publish(SharedValue.AlarmTopicArn, Alarms.Topic.TopicArn, "SNS topic every alarm notifies");
+        // With an external issuer there is no pool: 'none' rather than an empty value, which SSM refuses.
+        Publish(SharedValue.UserPoolId, Issuer?.UserPoolId ?? DeploymentNames.NoIssuerOfOurOwn, "Cognito user pool of the environment's own issuer");
+        Publish(SharedValue.TokenClientId, Issuer?.ClientId ?? DeploymentNames.NoIssuerOfOurOwn, "Cognito machine client that ./build.sh Token uses");
+        Publish(SharedValue.TokenEndpoint, Issuer?.TokenEndpoint ?? DeploymentNames.NoIssuerOfOurOwn, "OAuth token endpoint for the client-credentials grant");
 
         // Plain outputs (no exports) for the pipeline and for people.
         _ = new CfnOutput(this, DeploymentNames.ClusterNameOutput, new CfnOutputProps
@@ -71,11 +87,19 @@ public sealed class EnvironmentStack : Stack
 
     public HttpGateway Gateway { get; }
 
+    /// <summary>The environment's own issuer; null when the profile names an external one (<see cref="InfraOptions.JwtIssuer"/>).</summary>
+    public CognitoIssuer? Issuer { get; }
+
+    public ApiAuthorizer Authorizer { get; }
+
+    public AlarmTopic Alarms { get; }
+
     /// <summary>
-    /// The id of a resource as a parameter value that is never empty: <c>Fn::Sub</c> of the resource's <c>Ref</c>, the
-    /// same string on AWS. Emulators that skip the HTTP API and VPC Link (moto creates neither) resolve such a
-    /// <c>Ref</c> to nothing, and an SSM parameter may not be empty, which would fail the whole stack there.
+    /// The id of a resource as a parameter value that is never empty: <c>Fn::Sub</c> of the resource's <c>Ref</c> (or of a
+    /// <paramref name="format"/> around it, <c>${Id}</c> standing for the id), the same string on AWS. Emulators that skip
+    /// the HTTP API, VPC Link, authorizer and Cognito (moto creates none of them) resolve such a <c>Ref</c> to nothing, and
+    /// an SSM parameter may not be empty, which would fail the whole stack there.
     /// </summary>
-    static string EvenWhereSkipped(string reference) =>
-        Fn.Sub("${Id}", new Dictionary<string, string> { ["Id"] = reference });
+    internal static string EvenWhereSkipped(string reference, string format = "${Id}") =>
+        Fn.Sub(format, new Dictionary<string, string> { ["Id"] = reference });
 }

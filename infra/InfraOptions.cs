@@ -31,8 +31,23 @@ public sealed partial record InfraOptions
 
     public string? ServicesDirectory { get; init; }
 
-    /// <summary>Optional SNS topic every alarm notifies.</summary>
-    public string? AlarmTopicArn { get; init; }
+    /// <summary>
+    /// Issuer of an identity provider of the team's own (Entra, Auth0, Okta, a Cognito pool elsewhere) whose tokens the API
+    /// accepts. Null: the shared stack creates a Cognito user pool with a machine-to-machine client and trusts that.
+    /// </summary>
+    public string? JwtIssuer { get; init; }
+
+    /// <summary>The audience (<c>aud</c>, or for Cognito access tokens <c>client_id</c>) tokens of <see cref="JwtIssuer"/> carry for this API.</summary>
+    public string? JwtAudience { get; init; }
+
+    /// <summary>E-mail address subscribed to the environment's alarm topic (AWS sends a confirmation mail first).</summary>
+    public string? AlarmEmail { get; init; }
+
+    /// <summary>HTTPS endpoint subscribed to the environment's alarm topic (a chat or paging webhook; it must confirm the subscription).</summary>
+    public string? AlarmHttpsEndpoint { get; init; }
+
+    /// <summary>Whether the environment runs its own issuer (a Cognito user pool) rather than trusting <see cref="JwtIssuer"/>.</summary>
+    public bool RunsOwnIssuer => JwtIssuer is null;
 
     /// <summary>The pipeline's default for <see cref="KeepDeployedImages"/> (its KeepDeployedImages parameter).</summary>
     public const int DefaultKeepDeployedImages = 10;
@@ -54,7 +69,10 @@ public sealed partial record InfraOptions
         string? stacks = null;
         string? outDir = null;
         string? servicesDir = null;
-        string? alarmTopic = context("alarmTopicArn");
+        string? jwtIssuer = context("jwtIssuer");
+        string? jwtAudience = context("jwtAudience");
+        string? alarmEmail = context("alarmEmail");
+        string? alarmHttpsEndpoint = context("alarmHttpsEndpoint");
         var keepDeployed = context("keepDeployedImages");
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
         // `cdk synth -c images=fastapi=abc,mcp=def` carries the same pairs as repeated --image options.
@@ -75,13 +93,17 @@ public sealed partial record InfraOptions
                 case "--stack": stacks = Value(); break;
                 case "--out": outDir = Value(); break;
                 case "--services-dir": servicesDir = Value(); break;
-                case "--alarm-topic-arn": alarmTopic = Value(); break;
+                case "--jwt-issuer": jwtIssuer = Value(); break;
+                case "--jwt-audience": jwtAudience = Value(); break;
+                case "--alarm-email": alarmEmail = Value(); break;
+                case "--alarm-https-endpoint": alarmHttpsEndpoint = Value(); break;
                 case "--image": AddImage(images, Value()); break;
                 case "--keep-deployed-images": keepDeployed = Value(); break;
                 default:
                     throw new InfraOptionsException(
                         $"Unknown option '{name}'. Options: --out, --environment, --nat-gateways, --region, --stack registry|shared|services|all, " +
-                        "--image <service>=<tag>, --services-dir, --alarm-topic-arn, --keep-deployed-images <count>.");
+                        "--image <service>=<tag>, --services-dir, --keep-deployed-images <count>, --jwt-issuer <url>, --jwt-audience <audience>, " +
+                        "--alarm-email <address>, --alarm-https-endpoint <url>.");
             }
         }
 
@@ -98,6 +120,23 @@ public sealed partial record InfraOptions
             throw new InfraOptionsException(
                 $"--keep-deployed-images '{keepDeployed}' must be a whole number of at least 1: how many recent deploys' images the ECR lifecycle policy never expires.");
 
+        jwtIssuer = NullIfBlank(jwtIssuer);
+        jwtAudience = NullIfBlank(jwtAudience);
+        if (jwtIssuer is not null && !IsHttpsUrl(jwtIssuer))
+            throw new InfraOptionsException(
+                $"--jwt-issuer '{jwtIssuer}' must be the https URL of your identity provider's issuer (the 'iss' of its tokens, e.g. https://login.microsoftonline.com/<tenant>/v2.0); API Gateway accepts only https issuers.");
+        if ((jwtIssuer is null) != (jwtAudience is null))
+            throw new InfraOptionsException(jwtIssuer is null
+                ? $"--jwt-audience '{jwtAudience}' is set without --jwt-issuer. Pass both (your identity provider's issuer and the audience its tokens carry for this API), or neither to let the environment run its own Cognito issuer."
+                : $"--jwt-issuer '{jwtIssuer}' needs --jwt-audience: the audience its tokens carry for this API (the 'aud' claim; for a Cognito pool, the app client id).");
+
+        alarmEmail = NullIfBlank(alarmEmail);
+        alarmHttpsEndpoint = NullIfBlank(alarmHttpsEndpoint);
+        if (alarmEmail is not null && !EmailPattern().IsMatch(alarmEmail))
+            throw new InfraOptionsException($"--alarm-email '{alarmEmail}' is not an e-mail address (name@domain).");
+        if (alarmHttpsEndpoint is not null && !IsHttpsUrl(alarmHttpsEndpoint))
+            throw new InfraOptionsException($"--alarm-https-endpoint '{alarmHttpsEndpoint}' must be an https URL; SNS delivers alarms to it with a POST.");
+
         foreach (var (service, tag) in images)
             if (!TagPattern().IsMatch(tag))
                 throw new InfraOptionsException($"Image tag '{tag}' for {service} is not a valid Docker tag (letters, digits, '_', '.', '-'; at most 128).");
@@ -111,10 +150,18 @@ public sealed partial record InfraOptions
             ImageTags = images,
             OutDirectory = outDir,
             ServicesDirectory = servicesDir,
-            AlarmTopicArn = string.IsNullOrWhiteSpace(alarmTopic) ? null : alarmTopic,
+            JwtIssuer = jwtIssuer,
+            JwtAudience = jwtAudience,
+            AlarmEmail = alarmEmail,
+            AlarmHttpsEndpoint = alarmHttpsEndpoint,
             KeepDeployedImages = keep,
         };
     }
+
+    static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    static bool IsHttpsUrl(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps && uri.Host.Length > 0;
 
     static void AddImage(Dictionary<string, string> images, string pair)
     {
@@ -138,6 +185,9 @@ public sealed partial record InfraOptions
 
     [GeneratedRegex("^[a-z][a-z0-9-]{0,20}$")]
     private static partial Regex EnvironmentPattern();
+
+    [GeneratedRegex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
+    private static partial Regex EmailPattern();
 
     [GeneratedRegex(ImageTagPattern)]
     private static partial Regex TagPattern();

@@ -12,7 +12,7 @@ namespace Pipeline.Infra;
 /// The signals that say a service is hurting: its targets' 5xx, unhealthy targets, the ALB's own 5xx, latency and CPU.
 /// The first two are the service's deployment alarms: they have fixed names (<see cref="DeploymentNames.FiveXxAlarm"/>,
 /// <see cref="DeploymentNames.UnhealthyHostsAlarm"/>) that the ECS service lists in its deployment configuration, so
-/// ECS rolls back a deployment during which either goes off.
+/// ECS rolls back a deployment during which either goes off. Every alarm notifies the environment's alarm topic.
 /// </summary>
 public sealed class ServiceAlarms : Construct
 {
@@ -21,7 +21,7 @@ public sealed class ServiceAlarms : Construct
     public const double LatencySeconds = 2;
     public const int CpuPercent = 85;
 
-    public ServiceAlarms(Construct scope, string id, string environment, ServiceLoadBalancer loadBalancer, ServiceFargate tasks, string? alarmTopicArn)
+    public ServiceAlarms(Construct scope, string id, string environment, ServiceLoadBalancer loadBalancer, ServiceFargate tasks, ITopic topic)
         : base(scope, id)
     {
         var name = loadBalancer.Service.Name;
@@ -88,12 +88,9 @@ public sealed class ServiceAlarms : Construct
                 }),
         };
 
-        if (alarmTopicArn is not null)
-        {
-            var topic = Topic.FromTopicArn(this, "Topic", alarmTopicArn);
-            foreach (var alarm in alarms)
-                alarm.AddAlarmAction(new SnsAction(topic));
-        }
+        // The environment's topic (shared stack, ARN read from SSM): whoever the profile subscribed hears of every alarm.
+        foreach (var alarm in alarms)
+            alarm.AddAlarmAction(new SnsAction(topic));
     }
 
     /// <summary>Deployment alarm: the targets' 5xx (<c>HTTPCode_Target_5XX_Count</c>).</summary>

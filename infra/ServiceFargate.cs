@@ -22,11 +22,21 @@ public sealed class ServiceFargate : Construct
 
     public const string ScratchVolume = "tmp";
 
+    /// <summary>The issuer the API trusts, for services that validate tokens themselves (the MCP server does, as defence in depth).</summary>
+    public const string AuthIssuerVariable = "AUTH_ISSUER";
+
+    /// <summary>The audience accepted tokens carry.</summary>
+    public const string AuthAudienceVariable = "AUTH_AUDIENCE";
+
+    /// <summary>The API's public origin (<c>https://{api}.execute-api...</c>); services build absolute URLs from it, e.g. OAuth metadata.</summary>
+    public const string PublicBaseUrlVariable = "PUBLIC_BASE_URL";
+
     public ServiceFargate(
         Construct scope,
         string id,
         ServiceLoadBalancer loadBalancer,
         IReadOnlyDictionary<string, string> calledServiceUrls,
+        ApiAccess api,
         ICluster cluster,
         SubnetSelection subnets,
         string environment,
@@ -61,7 +71,7 @@ public sealed class ServiceFargate : Construct
             Essential = true,
             User = RunAsUser,
             ReadonlyRootFilesystem = service.ReadOnlyRootFilesystem,
-            Environment = ContainerEnvironment(service, calledServiceUrls),
+            Environment = ContainerEnvironment(service, calledServiceUrls, api),
             PortMappings = [new PortMapping { ContainerPort = service.Port, Protocol = Amazon.CDK.AWS.ECS.Protocol.TCP }],
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps
             {
@@ -79,6 +89,7 @@ public sealed class ServiceFargate : Construct
                 StartPeriod = Duration.Seconds(RolloutTimings.ContainerHealthStartPeriodSeconds),
             },
         });
+        ServiceSecrets.Apply(taskDefinition, service, environment);
         if (service.ReadOnlyRootFilesystem)
         {
             // A read-only root still needs somewhere to put temp files; task storage is private to the task.
@@ -138,7 +149,7 @@ public sealed class ServiceFargate : Construct
 
     public FargateService FargateService { get; }
 
-    static Dictionary<string, string> ContainerEnvironment(ServiceManifest service, IReadOnlyDictionary<string, string> calledServiceUrls)
+    static Dictionary<string, string> ContainerEnvironment(ServiceManifest service, IReadOnlyDictionary<string, string> calledServiceUrls, ApiAccess api)
     {
         // Sorted, so the same manifests always give the same template.
         var environment = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -150,6 +161,12 @@ public sealed class ServiceFargate : Construct
         environment["PORT"] = service.Port.ToString(CultureInfo.InvariantCulture);
         environment["BIND_ADDRESS"] = "0.0.0.0";
         environment["HEALTH_PATH"] = service.HealthPath;
+        environment[AuthIssuerVariable] = api.Issuer;
+        environment[AuthAudienceVariable] = api.Audience;
+        environment[PublicBaseUrlVariable] = api.PublicBaseUrl;
         return new Dictionary<string, string>(environment);
     }
 }
+
+/// <summary>How callers reach the service and what their tokens look like, read from the shared stack's parameters.</summary>
+public sealed record ApiAccess(string Issuer, string Audience, string PublicBaseUrl);

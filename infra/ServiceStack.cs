@@ -11,7 +11,7 @@ namespace Pipeline.Infra;
 
 /// <summary>
 /// <c>apigw-&lt;env&gt;-&lt;service&gt;</c>: one service: its internal ALB, target group and security groups, task definition,
-/// Fargate service, autoscaling, alarms, log group, and its routes plus one integration on the shared HTTP API.
+/// Fargate service, autoscaling, alarms, log group, and its routes and integrations on the shared HTTP API.
 /// It reads the shared stack's SSM parameters (<see cref="SharedImports"/>) and, for each service it <c>uses</c>, that
 /// service's ALB DNS name and security group from the used service's parameters
 /// (<see cref="DeploymentNames.ServiceParameter"/>); it writes its own for its callers. Repositories are found by name,
@@ -55,7 +55,8 @@ public sealed class ServiceStack : Stack
                           $"so a deploy keeps the capacity autoscaling chose ({service.MinTasks}-{service.MaxTasks} tasks); " +
                           "the default (minTasks) is for the first deploy.",
         });
-        Tasks = new ServiceFargate(this, pascal + "Service", LoadBalancer, calledUrls, shared.Cluster, shared.PrivateSubnets,
+        var api = new ApiAccess(shared.AuthIssuer, shared.AuthAudience, shared.ApiEndpoint);
+        Tasks = new ServiceFargate(this, pascal + "Service", LoadBalancer, calledUrls, api, shared.Cluster, shared.PrivateSubnets,
             environment, imageTag.ValueAsString, desiredCount.ValueAsNumber, InfraApp.LogRemoval(options));
 
         // Only the ALBs of the services this one uses admit its tasks: one ingress rule on each used ALB's security group.
@@ -67,7 +68,7 @@ public sealed class ServiceStack : Stack
             calleeAlb.Connections.AllowFrom(Tasks.SecurityGroup, Port.Tcp(callee.Port), $"calls from {service.Name}");
         }
 
-        Alarms = new ServiceAlarms(this, pascal + "Alarms", environment, LoadBalancer, Tasks, options.AlarmTopicArn);
+        Alarms = new ServiceAlarms(this, pascal + "Alarms", environment, LoadBalancer, Tasks, shared.AlarmTopic);
         // The service names its deployment alarms (by their fixed names, so no reference and no cycle); creating them
         // first means the first deployment is already watched.
         Tasks.FargateService.Node.AddDependency(Alarms.DeploymentAlarms.ToArray());

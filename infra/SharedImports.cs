@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ECS;
+using Amazon.CDK.AWS.SNS;
 using Amazon.CDK.AWS.SSM;
 using Constructs;
 using Pipeline.Manifests;
@@ -17,7 +18,8 @@ namespace Pipeline.Infra;
 /// </summary>
 /// <remarks>
 /// Only the values a service stack uses are read: an unread parameter would be an unused template parameter. The cluster
-/// ARN is published but not read; the ECS constructs need only the cluster's name.
+/// ARN is published but not read; the ECS constructs need only the cluster's name. Nor are the Cognito values (user pool,
+/// token client, token endpoint): they are for the pipeline's Token target, not for services.
 /// </remarks>
 public sealed class SharedImports : Construct
 {
@@ -48,6 +50,12 @@ public sealed class SharedImports : Construct
             Vpc = Vpc,
         });
 
+        AuthorizerId = Read(SharedValue.AuthorizerId);
+        AuthIssuer = Read(SharedValue.AuthIssuer);
+        AuthAudience = Read(SharedValue.AuthAudience);
+        ApiEndpoint = Read(SharedValue.ApiEndpoint);
+        AlarmTopic = Topic.FromTopicArn(this, "AlarmTopic", Read(SharedValue.AlarmTopicArn));
+
         // Mutable and without "allow all outbound": the service stack adds the VPC Link's egress to its own ALB.
         VpcLinkSecurityGroup = SecurityGroup.FromSecurityGroupId(this, "VpcLinkSecurityGroup", Read(SharedValue.VpcLinkSecurityGroupId),
             new SecurityGroupImportOptions { AllowAllOutbound = false, Mutable = true });
@@ -67,6 +75,21 @@ public sealed class SharedImports : Construct
     public IVpcLink VpcLink { get; }
 
     public ISecurityGroup VpcLinkSecurityGroup { get; }
+
+    /// <summary>Id of the API's JWT authorizer, which every route that needs a token names.</summary>
+    public string AuthorizerId { get; }
+
+    /// <summary>The issuer the API trusts; services that validate tokens themselves (the MCP server) get it as <c>AUTH_ISSUER</c>.</summary>
+    public string AuthIssuer { get; }
+
+    /// <summary>The audience accepted tokens carry; <c>AUTH_AUDIENCE</c> for services.</summary>
+    public string AuthAudience { get; }
+
+    /// <summary>The API's public origin; <c>PUBLIC_BASE_URL</c> for services.</summary>
+    public string ApiEndpoint { get; }
+
+    /// <summary>The environment's alarm topic.</summary>
+    public ITopic AlarmTopic { get; }
 
     string Read(SharedValue value) => StringParameter.ValueForStringParameter(this, DeploymentNames.SharedParameter(Environment, value));
 }

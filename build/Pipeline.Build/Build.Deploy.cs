@@ -12,12 +12,13 @@ public sealed partial class Build
 {
     Target BuildImages => _ => _
         .Description("Build the selected services' images; a service whose content tag exists already is not rebuilt")
+        .OnlyWhenStatic(() => PromoteFrom is null or "")
         .Executes(BuildImagesAsync);
 
     Target PushImages => _ => _
-        .Description("Push the images the registry does not have yet (only missing layers travel)")
+        .Description("Push the images the registry does not have yet (only missing layers travel); with --promote-from, copy the promoted images by digest instead")
         .DependsOn(BuildImages)
-        .Executes(async () => await PlatformSteps().PushImagesAsync(await ImagesAsync(), Log, Cancellation));
+        .Executes(async () => await (Promotes ? PromoteImagesAsync() : PlatformSteps().PushImagesAsync(await ImagesAsync(), Log, Cancellation)));
 
     Target SynthInfra => _ => _
         .Description("Synthesize the CDK app into CloudFormation templates under artifacts/cdk.out/<env>; needs neither Docker nor AWS credentials")
@@ -90,6 +91,7 @@ public sealed partial class Build
 
     async Task BuildImagesAsync()
     {
+        await CheckBeforeDeployAsync();
         var destination = await PlatformSteps().ImageDestinationAsync(Cancellation);
         Log.Info($"images go to {destination.Describe()}");
         using var engine = new DockerEngine();
@@ -107,18 +109,37 @@ public sealed partial class Build
     async Task CheckHealthAsync()
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        await new HealthChecker(http) { DryRun = DryRun }.CheckAsync(await PlatformSteps().HealthBaseUrlAsync(Cancellation),
+        var health = await new HealthChecker(http) { DryRun = DryRun }.CheckAsync(await PlatformSteps().HealthBaseUrlAsync(Cancellation),
             (await ImagesAsync()).Select(i => (i.Service, i.Tag)).ToList(), HealthTimeout, Log, Cancellation);
+        // The deploy record and the CI job summary say which version each service answered with.
+        if (platform is AwsPlatform aws) aws.JobFacts.Health = health;
     }
 
     /// <summary>The selected services' images, tagged by content (with digests once built or found).</summary>
     async Task<IReadOnlyList<ServiceImage>> ImagesAsync()
     {
         if (builtImages is not null) return builtImages;
+        await CheckBeforeDeployAsync();
+        if (Promotes) return builtImages = [.. await PromotedImagesAsync()];
         var destination = await PlatformSteps().ImageDestinationAsync(Cancellation);
         using var engine = new DockerEngine();
         return builtImages = [.. await ImageTagger.ImagesForAsync(SelectedServices, destination.RepositoryRoot,
             new ImageBuildOptions { BaseImageRegistry = BaseImageRegistry, DryRun = DryRun, Pull = Pull }, engine, Log, Cancellation)];
+    }
+
+    bool checkedBeforeDeploy;
+
+    /// <summary>
+    /// Once per run, before the first step of the chain touches anything (BuildImages, or whichever step comes first when
+    /// it is skipped): the platform's own checks, e.g. that every declared secret exists.
+    /// </summary>
+    async Task CheckBeforeDeployAsync()
+    {
+        if (checkedBeforeDeploy) return;
+        checkedBeforeDeploy = true;
+        // Diff reads images too; it changes nothing, so nothing can fail halfway.
+        if (!IsRedeploy && !InvokedTargets.Contains(nameof(Deploy), StringComparer.OrdinalIgnoreCase)) return;
+        await PlatformSteps().CheckBeforeDeployAsync(SelectedServices, Log, Cancellation);
     }
 
     /// <summary>A Deploy or Redeploy is recorded once it is over, with how it ended, never before its health check.</summary>
@@ -132,6 +153,8 @@ public sealed partial class Build
     protected internal override void ValidateInvocation(IReadOnlyCollection<string> invokedTargets)
     {
         ValidateHistoryInvocation(invokedTargets);
+        ValidatePromotionInvocation(invokedTargets);
+        ValidateLocalSecrets(invokedTargets);
         if (Platform != PlatformKind.Aws && invokedTargets.Contains(nameof(SynthInfra), StringComparer.OrdinalIgnoreCase))
             throw new PipelineException(
                 $"SynthInfra writes the AWS CloudFormation templates, and {(Profile is null ? "the default profile" : $"profile '{Profile}'")} deploys to the " +

@@ -16,19 +16,35 @@ public sealed partial class Build
                 await GeneratedFile.WriteAsync(Path.Combine(WorkflowsDirectory, name), $".github/workflows/{name}", content, DryRun, Log, Cancellation);
         });
 
-    /// <summary>Services from the manifests; AWS environments are the profiles whose Platform is aws.</summary>
+    /// <summary>
+    /// Services from the manifests; AWS environments are the profiles whose Platform is aws. A push deploys dev (or the first
+    /// AWS profile), then promotes dev's verified images to prod when there is a prod profile.
+    /// </summary>
     internal DeployWorkflowSpec WorkflowSpec()
     {
         var awsProfiles = AwsProfiles();
         if (awsProfiles.Count == 0)
             throw new PipelineException($"No AWS profile in {ProfileFiles.Directory}/: add a parameters.<name>.json with \"Platform\": \"aws\".");
         var pushEnvironment = awsProfiles.Contains("dev") ? "dev" : awsProfiles[0];
+        var promoteEnvironment = awsProfiles.Contains("prod") && pushEnvironment != "prod" ? "prod" : null;
         return new DeployWorkflowSpec([.. Catalog.Names], awsProfiles, pushEnvironment)
         {
+            PromoteEnvironment = promoteEnvironment,
+            TestTimeoutMinutes = (int)Math.Ceiling(TestRunBound.TotalMinutes),
+            PreviewTimeoutMinutes = (int)Math.Ceiling(SetupAndBuildAllowance.TotalMinutes),
             DeployTimeoutMinutes = JobTimeoutMinutes(pushEnvironment),
+            VerifyTimeoutMinutes = VerifyJobTimeoutMinutes(pushEnvironment),
+            PromoteTimeoutMinutes = promoteEnvironment is null ? 0 : JobTimeoutMinutes(promoteEnvironment),
             RedeployTimeoutMinutes = awsProfiles.Max(JobTimeoutMinutes),
         };
     }
+
+    /// <summary>The test suite's budget on a fresh machine: what CI gives <c>.ci/setup &amp;&amp; ./build.sh Test</c>.</summary>
+    internal static readonly TimeSpan TestRunBound = TimeSpan.FromMinutes(90);
+
+    /// <summary>Verify waits only for the health check: its bound for the profile, plus setup.</summary>
+    internal int VerifyJobTimeoutMinutes(string profile) =>
+        (int)Math.Ceiling((ProfileDuration(profile, nameof(HealthTimeout), DefaultHealthTimeout) + SetupAndBuildAllowance).TotalMinutes);
 
     /// <summary>Room a CI job needs beyond the pipeline's own waits: checkout, SDK and tool setup, image builds and pushes.</summary>
     internal static readonly TimeSpan SetupAndBuildAllowance = TimeSpan.FromMinutes(20);

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Pipeline.Gateway.Auth;
 using Pipeline.Manifests;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
@@ -6,8 +8,9 @@ using Yarp.ReverseProxy.Configuration;
 namespace Pipeline.Gateway;
 
 /// <summary>
-/// Builds the gateway web application: the manifest routes (public and internal), the unknown-route 404, its own health
-/// endpoint and the pipeline's admin endpoints for switching a service's upstream.
+/// Builds the gateway web application: the manifest routes (public and internal) behind the bearer-token check, the
+/// local issuer under <c>/_auth</c>, the unknown-route 404, its own health endpoint and the pipeline's admin endpoints for
+/// switching a service's upstream.
 /// </summary>
 public static class GatewayApp
 {
@@ -16,6 +19,12 @@ public static class GatewayApp
     public static WebApplication Create(GatewayOptions options)
     {
         var catalog = ServiceCatalog.Load(options.ServicesDirectory);
+        var credentials = options.IssuerCredentials
+            ?? (options.IssuerFile is { } file
+                ? LocalIssuerCredentials.Read(file)
+                : throw new ArgumentException(
+                    "The gateway needs the local issuer's credentials (--issuer-file): every route it serves is checked against them. " +
+                    $"./build.sh Deploy generates the file and starts the gateway with it.\n{GatewayOptions.Usage}"));
         var routes = GatewayRouteTable.From(catalog, options.UpstreamOverrides);
         var traffic = new UpstreamTraffic();
 
@@ -29,14 +38,21 @@ public static class GatewayApp
             .LoadFromMemory(routes.ToProxyRoutes(), routes.ToProxyClusters(options.ActivityTimeout));
 
         var app = builder.Build();
+        var address = new GatewayAddress(app.Services.GetRequiredService<IServer>());
+        var issuer = new LocalIssuer(credentials, () => address.BaseUrl);
+        app.Lifetime.ApplicationStopped.Register(issuer.Dispose);
+        var tokenCheck = new BearerTokenCheck(issuer, catalog, () => address.BaseUrl);
         var routeSwitch = new GatewayRouteSwitch(
             routes, app.Services.GetRequiredService<InMemoryConfigProvider>(), app.Services.GetRequiredService<IProxyStateLookup>(), options.ActivityTimeout);
 
         // The PID tells the pipeline which of two gateways sharing the port (during a replacement) answered.
         app.MapGet(HealthPath, () => Results.Json(new { status = "ok", pid = Environment.ProcessId, routes = routes.Describe() }));
         GatewayAdmin.Map(app, options.AdminToken, routes, routeSwitch, traffic);
+        LocalIssuerEndpoints.Map(app, issuer);
         app.MapReverseProxy(proxy =>
         {
+            // First: a rejected request never counts as traffic to the service (it would delay a drain).
+            proxy.Use(tokenCheck.CheckAsync);
             proxy.Use(traffic.TrackAsync);
             proxy.Use((context, next) => ProxyErrorResponses.WriteErrorBodyAsync(context, next, routes));
         });

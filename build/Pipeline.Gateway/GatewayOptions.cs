@@ -2,7 +2,10 @@ using Pipeline.Manifests;
 
 namespace Pipeline.Gateway;
 
-/// <summary>What the gateway needs to start: where the manifests are, where to listen, and optional upstream overrides.</summary>
+/// <summary>
+/// What the gateway needs to start: where the manifests are, where to listen, the local issuer's credentials file, and
+/// optional upstream overrides.
+/// </summary>
 public sealed record GatewayOptions
 {
     public const int DefaultPort = 8080;
@@ -23,11 +26,20 @@ public sealed record GatewayOptions
     /// <summary>Bind with SO_REUSEPORT, so a replacement gateway can listen on this port before this one stops (<see cref="ReusePortListener"/>).</summary>
     public bool ReusePort { get; init; }
 
+    /// <summary>
+    /// The environment's local issuer credentials file (signing key, audience, client), which the pipeline generates; the path
+    /// only, so the key never appears on a command line. Every gateway of an environment reads the same file.
+    /// </summary>
+    public string? IssuerFile { get; init; }
+
+    /// <summary>The credentials themselves, instead of <see cref="IssuerFile"/> (tests).</summary>
+    public LocalIssuerCredentials? IssuerCredentials { get; init; }
+
     /// <summary>Enables the admin endpoints (<see cref="GatewayAdmin"/>) for this bearer token; null leaves them out. Never a command-line option.</summary>
     public string? AdminToken { get; init; }
 
     public const string Usage =
-        "usage: Pipeline.Gateway [--services-dir <dir>] [--urls http://127.0.0.1:<port>] " +
+        "usage: Pipeline.Gateway --issuer-file <local-issuer.json> [--services-dir <dir>] [--urls http://127.0.0.1:<port>] " +
         "[--upstream <service>=<url>]... [--activity-timeout <seconds>] [--reuse-port]";
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the offending argument and the usage.</summary>
@@ -38,6 +50,7 @@ public sealed record GatewayOptions
         var overrides = new Dictionary<string, Uri>(StringComparer.OrdinalIgnoreCase);
         var activityTimeout = DefaultActivityTimeout;
         var reusePort = false;
+        string? issuerFile = null;
 
         for (var i = 0; i < args.Count; i++)
         {
@@ -64,6 +77,9 @@ public sealed record GatewayOptions
                         throw new ArgumentException($"--activity-timeout '{text}' is not a positive number of seconds.\n{Usage}");
                     activityTimeout = TimeSpan.FromSeconds(seconds);
                     break;
+                case "--issuer-file":
+                    issuerFile = Value();
+                    break;
                 case "--reuse-port":
                     reusePort = true;
                     break;
@@ -79,6 +95,7 @@ public sealed record GatewayOptions
             UpstreamOverrides = overrides,
             ActivityTimeout = activityTimeout,
             ReusePort = reusePort,
+            IssuerFile = issuerFile is null ? null : Path.GetFullPath(issuerFile),
         };
     }
 

@@ -1,4 +1,7 @@
 namespace Pipeline.Gateway;
 
-/// <summary>One service as the gateway exposes it: requests under <see cref="Prefix"/> go to <see cref="Upstream"/> with the prefix stripped.</summary>
-public sealed record GatewayRoute(string Service, string Prefix, Uri Upstream);
+/// <summary>
+/// One service as the gateway exposes it: requests under <see cref="Prefix"/> go to <see cref="Upstream"/> with the prefix stripped.
+/// <see cref="ResourceMetadataPath"/> is where the service publishes its OAuth Protected Resource Metadata, when it is one.
+/// </summary>
+public sealed record GatewayRoute(string Service, string Prefix, Uri Upstream, string? ResourceMetadataPath = null);

@@ -1,3 +1,4 @@
+using Pipeline.Gateway.Auth;
 using Pipeline.Manifests;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
@@ -10,6 +11,9 @@ namespace Pipeline.Gateway;
 /// Each service also has an internal route, <c>/_internal/&lt;svc&gt;</c>: the local stand-in for the private load balancer
 /// a calling service reaches it through on AWS (<c>SERVICE_URL_&lt;SVC&gt;</c>). Both routes share one cluster, so a switch of the
 /// service's upstream moves public and internal traffic together.
+/// A service that is an OAuth protected resource (its manifest's <c>resourceMetadataPath</c>) also has the RFC 9728 discovery
+/// route, <c>GET /.well-known/oauth-protected-resource/api/&lt;svc&gt;/…</c> → its metadata path, as the HTTP API has it.
+/// Each route says in its metadata how it is guarded (<see cref="BearerTokenCheck"/>).
 /// The routes never change while the gateway runs; a service's upstream does (<see cref="WithUpstream"/>).
 /// </summary>
 public sealed class GatewayRouteTable
@@ -18,6 +22,9 @@ public sealed class GatewayRouteTable
 
     /// <summary>Where callers reach a service without its public prefix; the pipeline builds the same URL (Local/LocalGatewayRoutes.cs).</summary>
     public const string InternalPrefix = "/_internal";
+
+    /// <summary>RFC 9728 §3.1: the metadata of resource <c>https://host/api/mcp/mcp</c> is at <c>https://host/.well-known/oauth-protected-resource/api/mcp/mcp</c>.</summary>
+    public const string ResourceMetadataWellKnown = "/.well-known/oauth-protected-resource";
 
     readonly Lock gate = new();
     IReadOnlyList<GatewayRoute> routes;
@@ -37,7 +44,8 @@ public sealed class GatewayRouteTable
             .Select(service => new GatewayRoute(
                 service.Name,
                 service.RoutePrefix,
-                upstreamOverrides.TryGetValue(service.Name, out var url) ? url : new Uri($"http://127.0.0.1:{service.Port}")))
+                upstreamOverrides.TryGetValue(service.Name, out var url) ? url : new Uri($"http://127.0.0.1:{service.Port}"),
+                service.ResourceMetadataPath))
             .ToList();
         return new GatewayRouteTable(routes);
     }
@@ -65,7 +73,7 @@ public sealed class GatewayRouteTable
             ClusterId = route.Service,
             // A catch-all is optional, so this template matches the bare prefix as well, but never "/api/<svc>x".
             Match = new RouteMatch { Path = route.Prefix + "/{**rest}" },
-            Metadata = new Dictionary<string, string> { [ServiceMetadataKey] = route.Service },
+            Metadata = Metadata(route, RouteAccess.TokenUnlessPublicPath),
             Transforms =
             [
                 new Dictionary<string, string> { ["PathPattern"] = "/{**rest}" },
@@ -73,20 +81,44 @@ public sealed class GatewayRouteTable
                 new Dictionary<string, string> { ["RequestHeader"] = "X-Forwarded-Prefix", ["Set"] = route.Prefix },
             ],
         },
-        // Service to service, like a call to the private load balancer: no public prefix to announce.
+        // Service to service, like a call to the private load balancer: no public prefix to announce, no token asked.
         new RouteConfig
         {
             RouteId = "internal-" + route.Service,
             ClusterId = route.Service,
             Match = new RouteMatch { Path = InternalPrefixOf(route.Service) + "/{**rest}" },
-            Metadata = new Dictionary<string, string> { [ServiceMetadataKey] = route.Service },
+            Metadata = Metadata(route, RouteAccess.Internal),
             Transforms =
             [
                 new Dictionary<string, string> { ["PathPattern"] = "/{**rest}" },
                 new Dictionary<string, string> { ["X-Forwarded"] = "Set", ["Prefix"] = "Off" },
             ],
         },
-    }).ToList();
+    }.Concat(route.ResourceMetadataPath is { } metadataPath
+        ? [
+            // Every resource under the prefix has the service's one metadata document; the service sees the request as
+            // one for its metadata path under its public prefix.
+            new RouteConfig
+            {
+                RouteId = "resource-metadata-" + route.Service,
+                ClusterId = route.Service,
+                Match = new RouteMatch { Path = ResourceMetadataWellKnown + route.Prefix + "/{**rest}", Methods = ["GET"] },
+                Metadata = Metadata(route, RouteAccess.Public),
+                Transforms =
+                [
+                    new Dictionary<string, string> { ["PathSet"] = metadataPath },
+                    new Dictionary<string, string> { ["X-Forwarded"] = "Set", ["Prefix"] = "Off" },
+                    new Dictionary<string, string> { ["RequestHeader"] = "X-Forwarded-Prefix", ["Set"] = route.Prefix },
+                ],
+            },
+        ]
+        : Array.Empty<RouteConfig>())).ToList();
+
+    static Dictionary<string, string> Metadata(GatewayRoute route, RouteAccess access) => new()
+    {
+        [ServiceMetadataKey] = route.Service,
+        [BearerTokenCheck.AccessMetadataKey] = access.ToString(),
+    };
 
     public IReadOnlyList<ClusterConfig> ToProxyClusters(TimeSpan activityTimeout) => Routes.Select(route => new ClusterConfig
     {

@@ -94,6 +94,12 @@ public static class DeploymentNames
     public static IReadOnlyList<string> DeploymentAlarms(string environment, string service) =>
         [FiveXxAlarm(environment, service), UnhealthyHostsAlarm(environment, service)];
 
+    /// <summary>
+    /// The value of <see cref="SharedValue.UserPoolId"/>, <see cref="SharedValue.TokenClientId"/> and
+    /// <see cref="SharedValue.TokenEndpoint"/> when the environment trusts an external issuer: SSM refuses empty values.
+    /// </summary>
+    public const string NoIssuerOfOurOwn = "none";
+
     /// <summary>Output of the shared stack.</summary>
     public const string ApiEndpointOutput = "ApiEndpoint";
 

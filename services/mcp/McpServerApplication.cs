@@ -1,9 +1,14 @@
+using Mcp.Server.Authorization;
 using Mcp.Server.Tools;
+using Microsoft.AspNetCore.HttpOverrides;
 using ModelContextProtocol.AspNetCore;
 
 namespace Mcp.Server;
 
-/// <summary>Builds the web application: the MCP endpoint, health, service info and Origin validation.</summary>
+/// <summary>
+/// Builds the web application: the MCP endpoint (bearer token required), its protected resource metadata, health,
+/// service info and Origin validation.
+/// </summary>
 public static partial class McpServerApplication
 {
     /// <summary>
@@ -19,6 +24,7 @@ public static partial class McpServerApplication
         }
 
         var settings = ServiceSettings.FromConfiguration(builder.Configuration);
+        var tokenRequirement = settings.RequireTokenValidation();
         if (settings.BindUrl is { } bindUrl)
         {
             builder.WebHost.UseUrls(bindUrl);
@@ -30,6 +36,7 @@ public static partial class McpServerApplication
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         builder.Services.AddSingleton(settings);
+        builder.Services.AddTokenAuthentication(settings, tokenRequirement);
         builder.Services.AddHttpClient<FastApiClient>(http => http.Timeout = FastApiClient.RequestTimeout);
         builder.Services
             .AddMcpServer(server => server.ServerInfo = new() { Name = settings.ServiceName, Version = settings.Version })
@@ -49,7 +56,22 @@ public static partial class McpServerApplication
                 string.Join(" and ", overridden.Select(variable => variable.Name)));
         }
 
+        LogTokenRequirement(
+            app.Logger,
+            tokenRequirement.IssuerText,
+            tokenRequirement.Audience,
+            app.Services.GetRequiredService<ProtectedResource>().ConfiguredMetadataUrl?.AbsoluteUri
+                ?? $"derived per request from X-Forwarded-Proto/X-Forwarded-Host and ROOT_PATH ({settings.RootPath}{ProtectedResource.MetadataPath})");
+
+        // A disallowed browser origin is turned away before anything else, token or not.
         app.UseMiddleware<OriginValidationMiddleware>();
+        if (settings.PublicBaseUrl is null)
+        {
+            UsePublicAddressOfTheGateway(app, settings);
+        }
+
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapGet(settings.HealthPath, () => Results.Ok(new
         {
             status = "ok",
@@ -62,11 +84,36 @@ public static partial class McpServerApplication
             version = settings.Version,
             description = "MCP server (Streamable HTTP, stateless) whose tools use the fastapi service.",
             mcp_endpoint = settings.RootPath + ServiceSettings.McpPath,
+            resource_metadata = settings.RootPath + ProtectedResource.MetadataPath,
+            authorization_server = tokenRequirement.IssuerText,
             health = settings.RootPath + settings.HealthPath,
             fastapi_configured = settings.FastApiBaseUrl is not null,
         }));
-        app.MapMcp(ServiceSettings.McpPath);
+        // The SDK's handler answers this path itself when the request is addressed exactly as the challenge says;
+        // behind the gateway the prefix is stripped and the request reaches this endpoint instead. Both serve one document.
+        app.MapGet(ProtectedResource.MetadataPath, (HttpRequest request, ProtectedResource resource) =>
+            Results.Json(resource.MetadataFor(request), ModelContextProtocol.McpJsonUtilities.DefaultOptions));
+        app.MapMcp(ServiceSettings.McpPath).RequireAuthorization();
         return app;
+    }
+
+    /// <summary>
+    /// Without PUBLIC_BASE_URL, the public address is the one the gateway forwarded: X-Forwarded-Proto and X-Forwarded-Host
+    /// (from whichever proxy sends them: they only shape the URLs this server publishes), and ROOT_PATH, the prefix the
+    /// gateway stripped, as the path base. Requests without them keep their own scheme and host.
+    /// </summary>
+    private static void UsePublicAddressOfTheGateway(WebApplication app, ServiceSettings settings)
+    {
+        var forwarded = new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost };
+        forwarded.KnownIPNetworks.Clear();
+        forwarded.KnownProxies.Clear();
+        app.UseForwardedHeaders(forwarded);
+        var rootPath = new PathString(settings.RootPath);
+        app.Use((context, next) =>
+        {
+            context.Request.PathBase = rootPath.Add(context.Request.PathBase);
+            return next(context);
+        });
     }
 
     [LoggerMessage(
@@ -77,4 +124,11 @@ public static partial class McpServerApplication
                   "and ignores {OverriddenNames}. Unset one of them to silence this warning.")]
     private static partial void LogPortOverridesAspNetCoreVariables(
         ILogger logger, int port, string overriddenVariables, string? bindUrl, string overriddenNames);
+
+    [LoggerMessage(
+        EventId = 3,
+        EventName = "TokenRequirement",
+        Level = LogLevel.Information,
+        Message = "The MCP endpoint admits bearer tokens from {Issuer} for audience {Audience}; resource metadata: {MetadataUrl}")]
+    private static partial void LogTokenRequirement(ILogger logger, string issuer, string audience, string metadataUrl);
 }

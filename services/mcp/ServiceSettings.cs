@@ -75,6 +75,22 @@ public sealed record ServiceSettings
 
     public OriginPolicy AllowedOrigins { get; init; } = OriginPolicy.Default;
 
+    /// <summary>
+    /// The OIDC issuer whose tokens the MCP endpoint accepts (<c>AUTH_ISSUER</c>), e.g.
+    /// <c>https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc</c>; its discovery document is at
+    /// <c>{issuer}/.well-known/openid-configuration</c>. Without it the server does not start: see <see cref="TokenRequirement"/>.
+    /// </summary>
+    public Uri? AuthIssuer { get; init; }
+
+    /// <summary>The audience a token must be issued for (<c>AUTH_AUDIENCE</c>): its <c>aud</c>, or <c>client_id</c> when it has no <c>aud</c>.</summary>
+    public string? AuthAudience { get; init; }
+
+    /// <summary>
+    /// The public origin of the API in front of the service (<c>PUBLIC_BASE_URL</c>), e.g. <c>https://abc.execute-api.eu-west-1.amazonaws.com</c>,
+    /// without a trailing slash. With <see cref="RootPath"/> it makes the URLs the protected resource metadata publishes.
+    /// </summary>
+    public Uri? PublicBaseUrl { get; init; }
+
     public static ServiceSettings FromConfiguration(IConfiguration configuration)
     {
         var port = DefaultPort;
@@ -102,13 +118,76 @@ public sealed record ServiceSettings
             },
             AspNetCoreUrls = aspNetCoreUrls,
             AspNetCoreHttpPorts = aspNetCoreHttpPorts,
-            RootPath = (NonEmpty(configuration["ROOT_PATH"]) ?? "").TrimEnd('/'),
+            RootPath = NonEmpty(configuration["ROOT_PATH"]) is { } rootPath && rootPath.Trim('/') is { Length: > 0 } segments ? "/" + segments : "",
             HealthPath = NonEmpty(configuration["HEALTH_PATH"]) ?? "/health",
             FastApiBaseUrl = ParseBaseUrl(configuration["SERVICE_URL_FASTAPI"]),
             AllowedOrigins = NonEmpty(configuration["ALLOWED_ORIGINS"]) is { } origins
                 ? OriginPolicy.Parse(origins)
                 : OriginPolicy.Default,
+            AuthIssuer = ParseIssuer(configuration["AUTH_ISSUER"]),
+            AuthAudience = NonEmpty(configuration["AUTH_AUDIENCE"]),
+            PublicBaseUrl = ParsePublicBaseUrl(configuration["PUBLIC_BASE_URL"]),
         };
+    }
+
+    /// <summary>
+    /// The issuer and audience every MCP request's token is checked against. The server fails closed: when either is
+    /// missing it refuses to start rather than serve <c>/mcp</c> to anonymous callers.
+    /// </summary>
+    public TokenRequirement RequireTokenValidation()
+    {
+        var missing = new[] { (Name: "AUTH_ISSUER", IsMissing: AuthIssuer is null), (Name: "AUTH_AUDIENCE", IsMissing: AuthAudience is null) }
+            .Where(variable => variable.IsMissing)
+            .Select(variable => variable.Name)
+            .ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"{string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} not set, and the MCP endpoint admits only callers with a valid token, " +
+                "so the server does not start. Set AUTH_ISSUER to the OIDC issuer URL (the one whose /.well-known/openid-configuration " +
+                "lists the signing keys) and AUTH_AUDIENCE to the audience its tokens carry for this server.");
+        }
+
+        return new TokenRequirement(AuthIssuer!, AuthAudience!);
+    }
+
+    private static Uri? ParseIssuer(string? value)
+    {
+        if (NonEmpty(value) is not { } text)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"AUTH_ISSUER is '{text}', which is not an issuer URL. Set it to the issuer exactly as its tokens' iss claim has it, e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123.");
+        }
+
+        // The signing keys come from the issuer's discovery document; over plain http anyone on the way could swap them.
+        if (uri.Scheme == "http" && !uri.IsLoopback)
+        {
+            throw new InvalidOperationException(
+                $"AUTH_ISSUER is '{text}', a plain-http URL on another host, from which signing keys cannot be fetched safely. Use its https URL (http is accepted for 127.0.0.1 and localhost only).");
+        }
+
+        return uri;
+    }
+
+    private static Uri? ParsePublicBaseUrl(string? value)
+    {
+        if (NonEmpty(value) is not { } text)
+        {
+            return null;
+        }
+
+        if (!Uri.TryCreate(text.TrimEnd('/'), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"PUBLIC_BASE_URL is '{text}', which is not an http(s) origin. Set it to the public address of the API in front of this service, e.g. https://abc.execute-api.eu-west-1.amazonaws.com, or unset it to derive it from X-Forwarded-Proto and X-Forwarded-Host.");
+        }
+
+        return uri;
     }
 
     private static Uri? ParseBaseUrl(string? value)
@@ -134,4 +213,14 @@ public sealed record ServiceSettings
             : host;
 
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+}
+
+/// <summary>What a bearer token must carry to reach the MCP endpoint: this issuer's signature and <c>iss</c>, and this audience.</summary>
+public sealed record TokenRequirement(Uri Issuer, string Audience)
+{
+    /// <summary>The issuer as tokens carry it in <c>iss</c> and as the protected resource metadata names it.</summary>
+    public string IssuerText => Issuer.OriginalString;
+
+    /// <summary>Where the issuer publishes its OIDC discovery document, and through it its signing keys (<c>jwks_uri</c>).</summary>
+    public string DiscoveryUrl => IssuerText.TrimEnd('/') + "/.well-known/openid-configuration";
 }

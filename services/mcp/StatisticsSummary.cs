@@ -10,5 +10,7 @@ public sealed record StatisticsSummary(
     [property: JsonPropertyName("median")] double Median,
     [property: JsonPropertyName("min")] double Min,
     [property: JsonPropertyName("max")] double Max,
-    [property: JsonPropertyName("stdev")] double? Stdev,
+    // Written even when null (fewer than two values): the tool's output schema requires it, and clients that check
+    // structured content against that schema (the TypeScript SDK does) reject a result without it.
+    [property: JsonPropertyName("stdev"), JsonIgnore(Condition = JsonIgnoreCondition.Never)] double? Stdev,
     [property: JsonPropertyName("computed_by")] string ComputedBy);

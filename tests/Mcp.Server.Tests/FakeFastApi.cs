@@ -27,6 +27,9 @@ public sealed class FakeFastApi : IAsyncDisposable
 
     public List<string> ReceivedPaths { get; } = [];
 
+    /// <summary>The headers of every request received, in order: to prove what the MCP server does not forward.</summary>
+    public List<IReadOnlyDictionary<string, string>> ReceivedHeaders { get; } = [];
+
     public static async Task<FakeFastApi> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -35,9 +38,9 @@ public sealed class FakeFastApi : IAsyncDisposable
         var app = builder.Build();
         var fake = default(FakeFastApi);
 
-        app.MapPost("/compute/statistics", (StatisticsBody body) =>
+        app.MapPost("/compute/statistics", (StatisticsBody body, HttpRequest request) =>
         {
-            fake!.ReceivedPaths.Add("/compute/statistics");
+            fake!.Record(request);
             var sorted = body.Values.Order().ToArray();
             var middle = sorted.Length / 2;
             return Results.Json(new Dictionary<string, object?>
@@ -53,9 +56,9 @@ public sealed class FakeFastApi : IAsyncDisposable
             });
         });
 
-        app.MapPost("/text/analyze", (TextBody body) =>
+        app.MapPost("/text/analyze", (TextBody body, HttpRequest request) =>
         {
-            fake!.ReceivedPaths.Add("/text/analyze");
+            fake!.Record(request);
             if (body.Top is < 1 or > 50)
             {
                 return Results.Json(
@@ -80,6 +83,12 @@ public sealed class FakeFastApi : IAsyncDisposable
         var address = app.Urls.Single();
         fake = new FakeFastApi(app, new Uri(address));
         return fake;
+    }
+
+    private void Record(HttpRequest request)
+    {
+        ReceivedPaths.Add(request.Path);
+        ReceivedHeaders.Add(request.Headers.ToDictionary(header => header.Key, header => header.Value.ToString(), StringComparer.OrdinalIgnoreCase));
     }
 
     public async ValueTask DisposeAsync()

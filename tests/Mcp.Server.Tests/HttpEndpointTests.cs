@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -41,6 +42,8 @@ public sealed class HttpEndpointTests : IAsyncLifetime
 
         body.GetProperty("service").GetString().Should().Be("mcp");
         body.GetProperty("mcp_endpoint").GetString().Should().Be("/mcp");
+        body.GetProperty("resource_metadata").GetString().Should().Be("/.well-known/oauth-protected-resource");
+        body.GetProperty("authorization_server").GetString().Should().Be(_server.Issuer.Issuer);
         body.GetProperty("fastapi_configured").GetBoolean().Should().BeTrue();
     }
 
@@ -55,7 +58,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_disallowed_origin_is_rejected_with_403_before_reaching_mcp()
+    public async Task A_disallowed_origin_is_rejected_with_403_before_reaching_mcp_even_with_a_valid_token()
     {
         using var request = McpPost(InitializeRequest);
         request.Headers.Add("Origin", "https://evil.example");
@@ -64,6 +67,19 @@ public sealed class HttpEndpointTests : IAsyncLifetime
 
         response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
         (await response.Content.ReadAsStringAsync()).Should().Contain("https://evil.example").And.Contain("ALLOWED_ORIGINS");
+    }
+
+    [Fact]
+    public async Task A_disallowed_origin_without_a_token_gets_403_not_a_token_challenge()
+    {
+        using var request = McpPost(InitializeRequest);
+        request.Headers.Authorization = null;
+        request.Headers.Add("Origin", "https://evil.example");
+
+        using var response = await _http.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        response.Headers.WwwAuthenticate.Should().BeEmpty();
     }
 
     [Fact]
@@ -117,14 +133,17 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         output.ToString().Should().Contain($"http://127.0.0.1:{port}/health -> 200");
     }
 
+    /// <summary>A POST to the MCP endpoint with a valid token, so that only what a test changes can turn it away.</summary>
     private HttpRequestMessage McpPost(string json, RunningMcpServer? server = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, (server ?? _server).McpEndpoint)
+        server ??= _server;
+        var request = new HttpRequestMessage(HttpMethod.Post, server.McpEndpoint)
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         };
         request.Headers.Accept.ParseAdd("application/json");
         request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", server.Issuer.MintToken());
         return request;
     }
 

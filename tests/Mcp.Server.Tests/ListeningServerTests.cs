@@ -12,7 +12,7 @@ public sealed class ListeningServerTests
     [Fact]
     public async Task Kestrel_binds_aspnetcore_urls_when_port_is_empty_and_the_health_check_finds_it()
     {
-        await using var server = await RunningMcpServer.StartAsync(null, listenSettings: new Dictionary<string, string?>
+        await using var server = await RunningMcpServer.StartAsync(null, settingsOverrides: new Dictionary<string, string?>
         {
             ["PORT"] = "",
             [WebHostDefaults.ServerUrlsKey] = "http://127.0.0.1:0",
@@ -33,7 +33,7 @@ public sealed class ListeningServerTests
     {
         var ignoredPort = McpServerProcess.FreePort();
 
-        await using var server = await RunningMcpServer.StartAsync(null, listenSettings: new Dictionary<string, string?>
+        await using var server = await RunningMcpServer.StartAsync(null, settingsOverrides: new Dictionary<string, string?>
         {
             ["PORT"] = "0",
             [WebHostDefaults.ServerUrlsKey] = $"http://127.0.0.1:{ignoredPort}",
@@ -47,7 +47,8 @@ public sealed class ListeningServerTests
     public async Task The_server_process_listens_on_aspnetcore_urls_without_port_and_answers_its_health_path()
     {
         var port = McpServerProcess.FreePort();
-        var environment = new Dictionary<string, string>
+        await using var issuer = await TestIssuer.StartAsync();
+        var environment = new Dictionary<string, string>(issuer.ServerEnvironment)
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             // Unused while ASPNETCORE_URLS decides; keeps a regression to the default port off the other interfaces.
@@ -68,7 +69,8 @@ public sealed class ListeningServerTests
     {
         var port = McpServerProcess.FreePort();
         var ignoredPort = McpServerProcess.FreePort();
-        var environment = new Dictionary<string, string>
+        await using var issuer = await TestIssuer.StartAsync();
+        var environment = new Dictionary<string, string>(issuer.ServerEnvironment)
         {
             ["PORT"] = port.ToString(),
             ["BIND_ADDRESS"] = "127.0.0.1",

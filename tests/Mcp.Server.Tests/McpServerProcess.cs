@@ -7,18 +7,20 @@ namespace Mcp.Server.Tests;
 
 /// <summary>
 /// The built server (<c>dotnet Mcp.Server.dll</c>, copied next to the tests) as its own process, with exactly the
-/// listen-related environment a test gives it: what the image's entry point and health check see.
+/// listen and token environment a test gives it: what the image's entry point and health check see.
 /// </summary>
 public sealed class McpServerProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(30);
 
-    private static readonly string[] ListenVariables =
+    /// <summary>Where the server listens, and whose tokens it takes and which URLs it publishes: only what a test gives.</summary>
+    private static readonly string[] PlatformVariables =
     [
         "PORT", "BIND_ADDRESS", "URLS", "HTTP_PORTS", "HTTPS_PORTS",
         "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS",
         "DOTNET_URLS", "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS",
+        "AUTH_ISSUER", "AUTH_AUDIENCE", "PUBLIC_BASE_URL", "ROOT_PATH",
     ];
 
     private readonly Process _process;
@@ -95,6 +97,24 @@ public sealed class McpServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the server to exit by itself, as it does when it refuses its settings.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        using var cancellation = new CancellationTokenSource(StartTimeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The server was expected to exit but still runs after {StartTimeout}. Its output:\n{Output}");
+        }
+
+        // The asynchronous output readers may still hold the last lines; the parameterless wait drains them.
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
@@ -136,7 +156,7 @@ public sealed class McpServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mcp.Server.dll"));
-        foreach (var variable in ListenVariables)
+        foreach (var variable in PlatformVariables)
         {
             start.Environment.Remove(variable);
         }

@@ -67,7 +67,28 @@ public sealed class McpToolTests : IAsyncLifetime
         summary.GetProperty("mean").GetDouble().Should().Be(2.5);
         summary.GetProperty("median").GetDouble().Should().Be(2.5);
         summary.GetProperty("computed_by").GetString().Should().Be(FakeFastApi.ComputedBy);
+        // The output schema requires stdev; a null one (the fake's, or fastapi's for one value) must still be written.
+        summary.GetProperty("stdev").ValueKind.Should().Be(JsonValueKind.Null);
         _fastApi.ReceivedPaths.Should().Equal("/compute/statistics");
+    }
+
+    [Fact]
+    public async Task The_callers_token_never_reaches_the_fastapi_service()
+    {
+        var token = _server.Issuer.MintToken();
+        await using var client = await _server.ConnectAsync(token: token);
+
+        var statistics = await client.CallToolAsync("compute_statistics", new Dictionary<string, object?> { ["values"] = new[] { 1.0, 2.0 } });
+        var analysis = await client.CallToolAsync("analyze_text", new Dictionary<string, object?> { ["text"] = "a b a" });
+
+        statistics.IsError.Should().NotBe(true, Text(statistics));
+        analysis.IsError.Should().NotBe(true, Text(analysis));
+        _fastApi.ReceivedHeaders.Should().HaveCount(2);
+        foreach (var headers in _fastApi.ReceivedHeaders)
+        {
+            headers.Keys.Should().NotContain("Authorization");
+            headers.Values.Should().NotContain(value => value.Contains(token));
+        }
     }
 
     [Fact]

@@ -45,15 +45,21 @@ public sealed class ServiceContainerTests : IAsyncLifetime
     }
 
     [DockerFact]
-    public async Task Both_images_run_read_only_as_non_root_and_the_mcp_tool_reaches_fastapi()
+    public async Task Both_images_run_read_only_as_non_root_and_the_mcp_tool_reaches_fastapi_with_a_token()
     {
         var fastApiImage = await BuildImageAsync("fastapi");
         var mcpImage = await BuildImageAsync("mcp");
         var fastApiPort = FreePort();
         var mcpPort = FreePort();
 
+        // Host networking: the container reaches the test's issuer on 127.0.0.1, as it reaches the local gateway's.
+        await using var issuer = await TestIssuer.StartAsync();
         var fastApi = await RunAsync(fastApiImage, "fastapi", fastApiPort, ("ROOT_PATH", "/api/fastapi"));
-        var mcp = await RunAsync(mcpImage, "mcp", mcpPort, ("SERVICE_URL_FASTAPI", $"http://127.0.0.1:{fastApiPort}"));
+        var mcp = await RunAsync(
+            mcpImage, "mcp", mcpPort,
+            ("SERVICE_URL_FASTAPI", $"http://127.0.0.1:{fastApiPort}"),
+            ("AUTH_ISSUER", issuer.Issuer),
+            ("AUTH_AUDIENCE", TestIssuer.Audience));
         using var http = new HttpClient();
         var fastApiHealth = await WaitForHealthAsync(http, fastApi, fastApiPort);
         var mcpHealth = await WaitForHealthAsync(http, mcp, mcpPort);
@@ -67,10 +73,17 @@ public sealed class ServiceContainerTests : IAsyncLifetime
         var openApi = await http.GetFromJsonAsync<JsonElement>($"http://127.0.0.1:{fastApiPort}/openapi.json");
         openApi.GetProperty("servers")[0].GetProperty("url").GetString().Should().Be("/api/fastapi");
 
+        var anonymous = async () => await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri($"http://127.0.0.1:{mcpPort}/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+        }));
+        (await anonymous.Should().ThrowAsync<HttpRequestException>()).Which.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
         {
             Endpoint = new Uri($"http://127.0.0.1:{mcpPort}/mcp"),
             TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {issuer.MintToken()}" },
         }));
         var result = await client.CallToolAsync("compute_statistics", new Dictionary<string, object?> { ["values"] = new[] { 2.0, 4.0, 9.0 } });
         var rejected = await client.CallToolAsync("analyze_text", new Dictionary<string, object?> { ["text"] = "a", ["top"] = 0 });

@@ -34,8 +34,9 @@ public sealed class GatewayErrorTests
         await using var gateway = await LocalServer.StartGatewayAsync(
             services.Path, new Dictionary<string, Uri> { ["slow"] = upstream.BaseAddress }, activityTimeout: TimeSpan.FromMilliseconds(500));
 
+        using var http = await TestIssuer.AuthorizedClientAsync(gateway.BaseAddress);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var response = await new HttpClient().GetAsync(new Uri(gateway.BaseAddress, "/api/slow/slow"));
+        var response = await http.GetAsync("/api/slow/slow");
 
         response.StatusCode.Should().Be(HttpStatusCode.GatewayTimeout);
         started.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5));

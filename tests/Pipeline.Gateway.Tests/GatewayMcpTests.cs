@@ -15,7 +15,7 @@ public sealed class GatewayMcpTests
     }
 
     [Fact]
-    public async Task An_mcp_client_lists_and_calls_tools_through_the_gateway_over_streamable_http()
+    public async Task An_mcp_client_with_a_token_lists_and_calls_tools_through_the_gateway_over_streamable_http()
     {
         using var services = new ServicesFolder("mcp");
         await using var mcpServer = await LocalServer.StartUpstreamAsync(
@@ -23,10 +23,13 @@ public sealed class GatewayMcpTests
             s => s.AddMcpServer().WithHttpTransport().WithTools<GreetingTools>());
         await using var gateway = await LocalServer.StartGatewayAsync(services.Path, new Dictionary<string, Uri> { ["mcp"] = mcpServer.BaseAddress });
 
+        var token = await TestIssuer.TokenAsync(gateway.BaseAddress);
+
         await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
         {
             Endpoint = new Uri(gateway.BaseAddress, "/api/mcp"),
             TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
         }));
         var tools = await client.ListToolsAsync();
         var result = await client.CallToolAsync("greet", new Dictionary<string, object?> { ["name"] = "gateway" });

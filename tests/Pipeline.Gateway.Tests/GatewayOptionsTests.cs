@@ -8,6 +8,7 @@ public sealed class GatewayOptionsTests
         var options = GatewayOptions.Parse([
             "--services-dir", "/srv/services", "--urls", "http://127.0.0.1:9090",
             "--upstream", "fastapi=http://127.0.0.1:18000", "--activity-timeout", "2.5", "--reuse-port",
+            "--issuer-file", "/srv/artifacts/local/local-issuer.json",
         ]);
 
         options.ServicesDirectory.Should().Be("/srv/services");
@@ -16,6 +17,8 @@ public sealed class GatewayOptionsTests
         options.ActivityTimeout.Should().Be(TimeSpan.FromSeconds(2.5));
         options.ReusePort.Should().BeTrue();
         options.AdminToken.Should().BeNull("the admin token never comes from the command line");
+        options.IssuerFile.Should().Be("/srv/artifacts/local/local-issuer.json");
+        options.IssuerCredentials.Should().BeNull("the signing key is read from the file, never passed on the command line");
     }
 
     [Theory]
@@ -32,6 +35,27 @@ public sealed class GatewayOptionsTests
     }
 
     [Fact]
+    public void A_gateway_without_the_local_issuer_credentials_does_not_start()
+    {
+        using var services = new ServicesFolder("alpha");
+
+        var create = () => GatewayApp.Create(new GatewayOptions { ServicesDirectory = services.Path });
+
+        create.Should().Throw<ArgumentException>().WithMessage("*--issuer-file*./build.sh Deploy*");
+    }
+
+    [Fact]
+    public void A_missing_credentials_file_is_named_with_the_command_that_makes_it()
+    {
+        using var services = new ServicesFolder("alpha");
+        var missing = System.IO.Path.Combine(services.Path, "nowhere", "local-issuer.json");
+
+        var create = () => GatewayApp.Create(new GatewayOptions { ServicesDirectory = services.Path, IssuerFile = missing });
+
+        create.Should().Throw<Pipeline.Manifests.ManifestException>().WithMessage($"*{missing}*does not exist*./build.sh Deploy*");
+    }
+
+    [Fact]
     public void An_upstream_override_for_a_service_without_manifest_is_refused()
     {
         using var services = new ServicesFolder("alpha");
@@ -39,6 +63,7 @@ public sealed class GatewayOptionsTests
         var create = () => GatewayApp.Create(new GatewayOptions
         {
             ServicesDirectory = services.Path,
+            IssuerCredentials = TestIssuer.Credentials,
             UpstreamOverrides = new Dictionary<string, Uri> { ["omega"] = new("http://127.0.0.1:1") },
         });
 

@@ -5,13 +5,15 @@ namespace Pipeline.Gateway.Tests;
 public sealed class GatewayReusePortTests
 {
     [Fact]
-    public async Task A_second_gateway_with_reuse_port_listens_on_the_port_the_first_still_holds_and_serves_alone_once_it_stops()
+    public async Task A_second_gateway_with_reuse_port_listens_on_the_port_the_first_still_holds_and_serves_alone_once_it_stops_accepting_the_first_ones_tokens()
     {
         using var services = new ServicesFolder("alpha");
         await using var upstream = await LocalServer.StartUpstreamAsync(app => app.MapGet("/", () => "ok"));
         var routes = new Dictionary<string, Uri> { ["alpha"] = upstream.BaseAddress };
         var port = LocalServer.UnusedPort();
         var first = await LocalServer.StartGatewayAsync(services.Path, routes, port: port, reusePort: true);
+        // Issued by the first gateway, before the second exists: the environment's one key signs and verifies it on both.
+        var token = await TestIssuer.TokenAsync(first.BaseAddress);
 
         await using var second = await LocalServer.StartGatewayAsync(services.Path, routes, port: port, reusePort: true);
         await first.DisposeAsync();
@@ -20,6 +22,7 @@ public sealed class GatewayReusePortTests
         for (var i = 0; i < 20; i++)
         {
             using var http = new HttpClient();
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
             (await http.GetStringAsync($"http://127.0.0.1:{port}/api/alpha")).Should().Be("ok");
         }
     }

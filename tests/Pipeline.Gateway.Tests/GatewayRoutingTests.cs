@@ -10,7 +10,8 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
     LocalServer alpha = null!;
     LocalServer beta = null!;
     LocalServer gateway = null!;
-    readonly HttpClient client = new();
+    HttpClient client = null!;
+    string token = null!;
 
     public async Task InitializeAsync()
     {
@@ -21,7 +22,8 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
             ["alpha"] = alpha.BaseAddress,
             ["beta"] = beta.BaseAddress,
         });
-        client.BaseAddress = gateway.BaseAddress;
+        client = await TestIssuer.AuthorizedClientAsync(gateway.BaseAddress);
+        token = client.DefaultRequestHeaders.Authorization!.Parameter!;
     }
 
     static object Echo(string service, HttpContext context) => new
@@ -69,14 +71,13 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/beta/whoami");
         request.Headers.Add("X-Request-Id", "abc-123");
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "token-1");
 
         var response = await client.SendAsync(request);
         var echo = (await response.Content.ReadFromJsonAsync<EchoBody>())!;
         var headers = new Dictionary<string, string>(echo.Headers, StringComparer.OrdinalIgnoreCase);
 
         headers["X-Request-Id"].Should().Be("abc-123");
-        headers["Authorization"].Should().Be("Bearer token-1");
+        headers["Authorization"].Should().Be($"Bearer {token}", "the service checks the token again (defence in depth)");
         headers["X-Forwarded-Prefix"].Should().Be("/api/beta");
         headers["X-Forwarded-Proto"].Should().Be("http");
         headers["X-Forwarded-Host"].Should().Be(gateway.BaseAddress.Authority);
@@ -93,7 +94,8 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
         }));
         await using var proxied = await LocalServer.StartGatewayAsync(services.Path, new Dictionary<string, Uri> { ["alpha"] = teapot.BaseAddress });
 
-        var response = await new HttpClient().PostAsync(new Uri(proxied.BaseAddress, "/api/alpha/brew"), new StringContent("{}"));
+        using var http = await TestIssuer.AuthorizedClientAsync(proxied.BaseAddress);
+        var response = await http.PostAsync("/api/alpha/brew", new StringContent("{}"));
 
         ((int)response.StatusCode).Should().Be(418);
         response.Headers.GetValues("X-Brewed-By").Should().Equal("teapot");

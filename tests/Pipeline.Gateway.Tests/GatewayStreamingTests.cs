@@ -19,9 +19,9 @@ public sealed class GatewayStreamingTests
             await c.Response.WriteAsync("data: second\n\n");
         }));
         await using var gateway = await LocalServer.StartGatewayAsync(services.Path, new Dictionary<string, Uri> { ["events"] = upstream.BaseAddress });
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var client = await TestIssuer.AuthorizedClientAsync(gateway.BaseAddress, TimeSpan.FromSeconds(20));
 
-        using var response = await client.GetAsync(new Uri(gateway.BaseAddress, "/api/events/stream"), HttpCompletionOption.ResponseHeadersRead);
+        using var response = await client.GetAsync("/api/events/stream", HttpCompletionOption.ResponseHeadersRead);
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
@@ -48,7 +48,8 @@ public sealed class GatewayStreamingTests
         var payload = new byte[3 * 1024 * 1024];
         Random.Shared.NextBytes(payload);
 
-        var response = await new HttpClient().PostAsync(new Uri(gateway.BaseAddress, "/api/upload/size"), new ByteArrayContent(payload));
+        using var http = await TestIssuer.AuthorizedClientAsync(gateway.BaseAddress);
+        var response = await http.PostAsync("/api/upload/size", new ByteArrayContent(payload));
 
         (await response.Content.ReadAsStringAsync()).Should().Be(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(payload)));
     }

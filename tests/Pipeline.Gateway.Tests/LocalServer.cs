@@ -25,7 +25,7 @@ sealed class LocalServer(WebApplication app) : IAsyncDisposable
 
     public static async Task<LocalServer> StartGatewayAsync(
         string servicesDirectory, IReadOnlyDictionary<string, Uri> upstreams, TimeSpan? activityTimeout = null,
-        string? adminToken = null, int port = 0, bool reusePort = false)
+        string? adminToken = null, int port = 0, bool reusePort = false, Pipeline.Manifests.LocalIssuerCredentials? issuer = null)
     {
         var app = GatewayApp.Create(new GatewayOptions
         {
@@ -35,6 +35,7 @@ sealed class LocalServer(WebApplication app) : IAsyncDisposable
             ActivityTimeout = activityTimeout ?? GatewayOptions.DefaultActivityTimeout,
             AdminToken = adminToken,
             ReusePort = reusePort,
+            IssuerCredentials = issuer ?? TestIssuer.Credentials,
         });
         await app.StartAsync();
         return new LocalServer(app);

@@ -18,5 +18,14 @@ sealed class ServicesFolder : IDisposable
 
     public string Path { get; }
 
+    /// <summary>Adds manifest fields to one service (e.g. <c>"publicPaths": ["/docs"]</c>); call before the gateway starts, which reads the manifests once.</summary>
+    public ServicesFolder Declare(string service, string jsonFields)
+    {
+        var manifest = System.IO.Path.Combine(Path, service, "service.json");
+        var text = File.ReadAllText(manifest).TrimEnd();
+        File.WriteAllText(manifest, text[..^1].TrimEnd() + ", " + jsonFields + " }");
+        return this;
+    }
+
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }

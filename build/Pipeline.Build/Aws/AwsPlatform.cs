@@ -27,6 +27,9 @@ public sealed class AwsPlatform : IDeploymentPlatform
 
     public AwsPlatform(DeploySettings settings) => this.settings = settings;
 
+    /// <summary>What this run did that its deploy record and CI job summary report: stacks, health, where promoted images came from.</summary>
+    public DeployJobFacts JobFacts { get; } = new();
+
     /// <summary>Resolved on first use, so synthesis (like <c>cdk synth</c>) needs neither credentials nor a region.</summary>
     AwsConnection aws => connection ??= AwsConnection.FromEnvironment(settings.AwsRegion, settings.AwsProfile);
 
@@ -38,6 +41,35 @@ public sealed class AwsPlatform : IDeploymentPlatform
     string ServiceStack(string service) => DeploymentNames.ServiceStack(Environment, service);
     bool UsesEcr => string.IsNullOrEmpty(settings.Registry);
     DeployedEnvironment Deployed => new(cloudFormation, Environment);
+
+    /// <summary>
+    /// The profile's identity provider is complete (else synthesis would fail after the images were built and pushed), and
+    /// every secret the selected services declare exists (<see cref="DeclaredSecretsCheck"/>; nothing is read when none declares one).
+    /// </summary>
+    public async Task CheckBeforeDeployAsync(IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken cancellation)
+    {
+        if ((settings.JwtIssuer is null) != (settings.JwtAudience is null))
+            throw new PipelineException(settings.JwtIssuer is null
+                ? $"JwtAudience '{settings.JwtAudience}' is set without JwtIssuer. Set both in the profile (your identity provider's issuer URL and the audience its tokens carry for this API), or neither to let {Environment} run its own Cognito issuer. Nothing was run."
+                : $"JwtIssuer '{settings.JwtIssuer}' needs JwtAudience: the audience its tokens carry for this API (the 'aud' claim; for a Cognito pool, the app client id). Set it in the profile. Nothing was run.");
+        if (settings.JwtIssuer is { } issuer && !(Uri.TryCreate(issuer, UriKind.Absolute, out var url) && url.Scheme == Uri.UriSchemeHttps))
+            throw new PipelineException($"JwtIssuer '{issuer}' must be the https URL of your identity provider's issuer (the 'iss' of its tokens); API Gateway accepts only https issuers. Nothing was run.");
+        if (services.All(s => s.Secrets.Count == 0))
+            return;
+        try
+        {
+            await new DeclaredSecretsCheck(new SsmClient(aws, http), new SecretsManagerClient(aws, http))
+                .CheckAsync(services, Environment, aws.Region, log, cancellation);
+        }
+        catch (PipelineException)
+        {
+            // Refused before anything changed: like a run that never reached AWS, it leaves no deploy record or history.
+            refusedBeforeStart = true;
+            throw;
+        }
+    }
+
+    bool refusedBeforeStart;
 
     public async Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation)
     {
@@ -77,6 +109,7 @@ public sealed class AwsPlatform : IDeploymentPlatform
 
     public async Task DeployInfraAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation)
     {
+        WarnWhenAlarmsReachNobody(log);
         await EnsureRegistryStackAsync(log, cancellation);
         var synth = await SynthesizedAsync(log, cancellation);
         var deployed = await cloudFormation.DescribeAllStacksAsync(cancellation);
@@ -101,7 +134,16 @@ public sealed class AwsPlatform : IDeploymentPlatform
         var runs = await new StackSetDeployer(await DeployerAsync(cancellation), deployed, settings.MaxParallel)
             .DeployAsync(plans, settings.DryRun, log, cancellation);
         changedServices = runs.Where(r => r.Changed && r.Plan.StackName != SharedStack).Select(r => r.Plan.Label).ToHashSet();
+        JobFacts.Stacks = registryRun is null ? runs : [registryRun, .. runs];
         StackSetDeployer.Summarize(registryRun is null ? runs : [registryRun, .. runs], log);
+    }
+
+    /// <summary>Alarms without a subscriber still roll deployments back, but nobody hears of them: one line, every Deploy.</summary>
+    void WarnWhenAlarmsReachNobody(IStepLog log)
+    {
+        if (settings.AlarmEmail is null && settings.AlarmHttpsEndpoint is null)
+            log.Warn($"alarms of {Environment} notify nobody: set AlarmEmail (or AlarmHttpsEndpoint) in the profile, .nuke/parameters.<profile>.json, " +
+                     $"to subscribe to topic apigw-{Environment}-alarms.");
     }
 
     static bool TemplateDeclares(string templatePath, string parameter)
@@ -243,11 +285,20 @@ public sealed class AwsPlatform : IDeploymentPlatform
         if (endpoint is { Length: > 0 })
             foreach (var service in settings.Catalog.Services)
                 log.Info($"  {service.Name,-10} {endpoint.TrimEnd('/')}{service.RoutePrefix}");
+        log.Info(settings.JwtIssuer is null
+            ? "Every route but health and the declared public paths needs a bearer token: TOKEN=$(./build.sh Token --profile <this profile> | tail -1)"
+            : $"Every route but health and the declared public paths needs a bearer token of {settings.JwtIssuer} for audience {settings.JwtAudience}.");
         log.Info($"Deploy record: {new DeployRecordWriter(settings.ArtifactsDirectory).PathFor(Environment)}");
     }
 
-    public Task<string> AccessTokenAsync(IStepLog log, CancellationToken cancellation) =>
-        throw new PipelineException("Token on the AWS platform is not built yet.");
+    /// <summary>The environment's Cognito machine client's token, or how to get one from the external provider (<see cref="EnvironmentToken"/>).</summary>
+    public Task<string> AccessTokenAsync(IStepLog log, CancellationToken cancellation)
+    {
+        // Answered without calling AWS: the profile names the provider, and the pipeline holds no client there.
+        if (settings.JwtIssuer is not null)
+            throw EnvironmentToken.ExternalIssuer(Environment, settings.JwtIssuer, settings.JwtAudience);
+        return new EnvironmentToken(new SsmClient(aws, http), new CognitoIdentityProviderClient(aws, http), http).GetAsync(Environment, log, cancellation);
+    }
 
     public async Task StatusAsync(TextWriter output, CancellationToken cancellation)
     {
@@ -311,7 +362,7 @@ public sealed class AwsPlatform : IDeploymentPlatform
             $"run ./build.sh Destroy --profile <profile of {Environment}> (see what it would delete first with --dry-run): it deletes the service stacks, then {SharedStack}, then {RegistryStack}.");
 
     /// <summary>The registry stack must exist before the first push; it is small and changes rarely.</summary>
-    async Task EnsureRegistryStackAsync(IStepLog log, CancellationToken cancellation)
+    internal async Task EnsureRegistryStackAsync(IStepLog log, CancellationToken cancellation)
     {
         if (registryEnsured) return;
         var synth = await SynthesizedAsync(log, cancellation);
@@ -328,7 +379,14 @@ public sealed class AwsPlatform : IDeploymentPlatform
     async Task<SynthResult> SynthesizedAsync(IStepLog log, CancellationToken cancellation) =>
         synthesized ??= await new StackSynthesizer(settings.RootDirectory).SynthesizeAsync(
             new SynthRequest(Environment, settings.NatGateways, connection?.Region ?? AwsConnection.ResolveRegion(settings.AwsRegion, settings.AwsProfile), new Dictionary<string, string>(),
-                Path.Combine(settings.ArtifactsDirectory, "cdk.out", Environment)) { KeepDeployedImages = settings.KeepDeployedImages },
+                Path.Combine(settings.ArtifactsDirectory, "cdk.out", Environment))
+            {
+                KeepDeployedImages = settings.KeepDeployedImages,
+                JwtIssuer = settings.JwtIssuer,
+                JwtAudience = settings.JwtAudience,
+                AlarmEmail = settings.AlarmEmail,
+                AlarmHttpsEndpoint = settings.AlarmHttpsEndpoint,
+            },
             // Synthesis writes only under artifacts/, so a dry run synthesizes too: the change sets need the templates.
             dryRun: false, log, cancellation);
 
@@ -347,22 +405,29 @@ public sealed class AwsPlatform : IDeploymentPlatform
     /// </summary>
     public async Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation)
     {
-        if (settings.DryRun || connection is null) return;
+        if (settings.DryRun || connection is null || refusedBeforeStart) return;
         var outputs = new Dictionary<string, IReadOnlyDictionary<string, string>>();
         var stacks = await cloudFormation.DescribeAllStacksAsync(cancellation);
         foreach (var stackName in synthesized?.StackNames ?? [RegistryStack, SharedStack, .. settings.Catalog.Names.Select(ServiceStack)])
             if (stacks.GetValueOrDefault(stackName) is { } stack)
                 outputs[stackName] = stack.Outputs;
+        // History first: the local record and the job summary name the history record.
+        var history = await RecordHistoryAsync(target, images, outcome, duration, stacks, log, cancellation);
         await new DeployRecordWriter(settings.ArtifactsDirectory).WriteAsync(
             new DeployRecord(Environment, DateTimeOffset.UtcNow, outputs,
-                images.Select(i => new DeployedImage(i.Service.Name, i.Repository, i.Tag, i.Digest)).ToList())
+                // An image found in the registry (not pushed by this run) has its digest from the history's lookup.
+                images.Select(i => new DeployedImage(i.Service.Name, i.Repository, i.Tag, i.Digest ?? history?.ImageOf(i.Service.Name)?.Digest)).ToList())
             {
                 Target = target,
                 Outcome = outcome,
                 Duration = duration,
+                Region = aws.Region,
+                HistoryId = history?.Id,
+                PromotedFrom = JobFacts.PromotedFrom,
+                Stacks = JobFacts.StackResults(),
+                Health = JobFacts.HealthResults(),
             },
             log, cancellation);
-        await RecordHistoryAsync(target, images, outcome, duration, stacks, log, cancellation);
     }
 
     // ───── Deploy history and Rollback (Aws/DeployHistory*.cs, Aws/Rollback*.cs) ─────
@@ -371,17 +436,20 @@ public sealed class AwsPlatform : IDeploymentPlatform
     /// Appends the run to the deploy history in the account and, after a success, gives its images their protected
     /// <c>deployed-&lt;id&gt;</c> tag. A history that cannot be written is a warning: the run's outcome stands.
     /// </summary>
-    async Task RecordHistoryAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration,
+    async Task<DeployHistoryRecord?> RecordHistoryAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration,
         IReadOnlyDictionary<string, StackDescription> stacks, IStepLog log, CancellationToken cancellation)
     {
         try
         {
-            await new DeployHistoryRecorder(aws, http, settings).RecordAsync(
-                new DeployHistoryRecorder.Run(target, images, outcome, duration, stacks, await ImageDestinationAsync(cancellation)), log, cancellation);
+            var record = await new DeployHistoryRecorder(aws, http, settings).RecordAsync(
+                new DeployHistoryRecorder.Run(target, images, outcome, duration, stacks, await ImageDestinationAsync(cancellation)) { PromotedFrom = JobFacts.PromotedFrom },
+                log, cancellation);
+            return record;
         }
         catch (Exception e) when (e is PipelineException or HttpRequestException or OperationCanceledException)
         {
             log.Warn($"deploy history: this {target} ({outcome}) could not be recorded in the account: {e.Message}");
+            return null;
         }
     }
 

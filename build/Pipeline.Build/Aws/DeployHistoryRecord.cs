@@ -54,6 +54,9 @@ public sealed record DeployHistoryRecord
     /// <summary>For a Rollback: the record whose images it restored.</summary>
     public string? RollbackTo { get; init; }
 
+    /// <summary>For a promotion (Deploy --promote-from): the source environment and record whose images it deployed, <c>dev/20261201T153012Z-3f2a</c>.</summary>
+    public string? PromotedFrom { get; init; }
+
     [JsonIgnore]
     public bool Succeeded => Outcome == Outcomes.Succeeded;
 

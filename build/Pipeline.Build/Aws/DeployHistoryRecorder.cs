@@ -24,6 +24,9 @@ internal sealed class DeployHistoryRecorder(AwsConnection aws, HttpClient http, 
         ImageDestination Destination)
     {
         public string? RollbackTo { get; init; }
+
+        /// <summary>For a promotion: the source environment's record whose images it deployed, e.g. <c>dev/20261201T153012Z-3f2a</c>.</summary>
+        public string? PromotedFrom { get; init; }
     }
 
     /// <summary>Writes the record; returns it, or throws a <see cref="PipelineException"/> saying why it could not.</summary>
@@ -53,9 +56,12 @@ internal sealed class DeployHistoryRecorder(AwsConnection aws, HttpClient http, 
             Services = recorded,
             Templates = TemplateHashes(run.Stacks),
             RollbackTo = run.RollbackTo,
+            PromotedFrom = run.PromotedFrom,
         };
         var url = await history.WriteAsync(record, log, ct);
         log.Info($"deploy history: {record.Target} {record.Outcome}, record {id} written to {url}");
+        // In GitHub Actions the record's id is a step output: a later job (prod's promotion) names exactly this record.
+        await ContinuousIntegration.SetStepOutputAsync("history_id", id, ct);
 
         if (run.Outcome == Outcomes.Succeeded && usesEcr)
             await images.ReleaseOldProtectedTagsAsync(history, [.. settings.Catalog.Names], settings.KeepDeployedImages, log, ct);

@@ -81,8 +81,8 @@ public static class RollbackPlanner
         return index;
     }
 
-    /// <summary>Per service, the image of the newest successful record at or before <paramref name="index"/> that deployed it.</summary>
-    static async Task<IReadOnlyDictionary<string, (HistoryImage Image, string RecordId)>> ImagesAsOfAsync(
+    /// <summary>Per service, the image of the newest successful record at or before <paramref name="index"/> that deployed it (promotion reads the same way).</summary>
+    internal static async Task<IReadOnlyDictionary<string, (HistoryImage Image, string RecordId)>> ImagesAsOfAsync(
         DeployHistoryCursor history, int index, IReadOnlyList<string> services, CancellationToken ct)
     {
         var state = new Dictionary<string, (HistoryImage, string)>(StringComparer.Ordinal);

@@ -50,11 +50,17 @@ public static class TemplateDiffReplacements
         ["AWS::ApiGatewayV2::VpcLink"] = ["SecurityGroupIds", "SubnetIds"],
         ["AWS::ApiGatewayV2::Integration"] = ["ApiId"],
         ["AWS::ApiGatewayV2::Route"] = ["ApiId"],
+        ["AWS::ApiGatewayV2::Authorizer"] = ["ApiId"],
+        ["AWS::Cognito::UserPool"] = ["AliasAttributes", "UsernameAttributes", "UsernameConfiguration"],
+        ["AWS::Cognito::UserPoolClient"] = ["GenerateSecret", "UserPoolId"],
+        ["AWS::Cognito::UserPoolDomain"] = ["Domain", "UserPoolId"],
+        ["AWS::Cognito::UserPoolResourceServer"] = ["Identifier", "UserPoolId"],
         ["AWS::SSM::Parameter"] = ["Name"],
         ["AWS::CloudWatch::Alarm"] = ["AlarmName"],
         ["AWS::ApplicationAutoScaling::ScalableTarget"] = ["ResourceId", "ScalableDimension", "ServiceNamespace"],
         ["AWS::ApplicationAutoScaling::ScalingPolicy"] = ["PolicyName", "ResourceId", "ScalableDimension", "ServiceNamespace"],
         ["AWS::SNS::Topic"] = ["TopicName", "FifoTopic"],
+        ["AWS::SNS::Subscription"] = ["Endpoint", "Protocol", "TopicArn"],
     };
 
     /// <summary>Whether changing <paramref name="property"/> (a top-level property name) replaces a resource of <paramref name="resourceType"/>.</summary>

@@ -10,6 +10,13 @@ namespace Pipeline.Build.Deployment;
 /// </summary>
 public interface IDeploymentPlatform : IDisposable
 {
+    /// <summary>
+    /// Runs before a Deploy or Redeploy builds, pushes or changes anything: what would otherwise fail halfway, after images
+    /// were pushed and stacks changed (on AWS: every secret the selected services declare exists). Platforms with nothing
+    /// to check keep this default.
+    /// </summary>
+    Task CheckBeforeDeployAsync(IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken cancellation) => Task.CompletedTask;
+
     Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation);
 
     Task PushImagesAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation);

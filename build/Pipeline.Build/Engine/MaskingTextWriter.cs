@@ -34,6 +34,24 @@ public sealed class MaskingTextWriter(TextWriter inner) : TextWriter
 
     public override void WriteLine(string? value) => Write((value ?? "") + NewLine);
 
+    /// <summary>
+    /// Writes one line exactly as given, after everything written before it (masked): for the run's deliberate result
+    /// (<see cref="PipelineBuild.ResultLine"/>), which is a registered secret everywhere else.
+    /// </summary>
+    public void WriteLineUnmasked(string line)
+    {
+        lock (gate)
+        {
+            if (pending.Length > 0)
+            {
+                inner.Write(SecretMasker.Apply(pending.ToString()));
+                pending.Clear();
+            }
+            inner.Write(line + NewLine);
+            inner.Flush();
+        }
+    }
+
     public override void Flush()
     {
         lock (gate)

@@ -37,6 +37,14 @@ public abstract class PipelineBuild
     /// </summary>
     protected internal virtual Task OnFinishedAsync(string outcome, TimeSpan duration, CancellationToken cancellation) => Task.CompletedTask;
 
+    /// <summary>
+    /// The run's deliberate result, when a target has one (the Token target's access token): printed after the closing
+    /// summary as the very last line of output, and not masked although it is registered as a secret, so that
+    /// <c>$(./build.sh Token | tail -1)</c> gets it while every other line that might contain it is masked. Printed only
+    /// when the run succeeded.
+    /// </summary>
+    protected internal string? ResultLine { get; set; }
+
     /// <summary>The targets named on the command line.</summary>
     public IReadOnlyCollection<string> InvokedTargets { get; internal set; } = [];
 
@@ -143,6 +151,13 @@ public abstract class PipelineBuild
                 }
             }
             OutcomeReport.Write(output, outcomes, clock.Elapsed, build.DryRun);
+            if (!cancelled && !failed && build.ResultLine is { } result)
+            {
+                if (output is MaskingTextWriter masking)
+                    masking.WriteLineUnmasked(result);
+                else
+                    output.WriteLine(result);
+            }
             if (cancelled)
             {
                 if (Interruption.InFlightNow is { Count: > 0 } left)

@@ -7,8 +7,9 @@ using Pipeline.Build.Engine;
 namespace Pipeline.Build.Images;
 
 /// <summary>
-/// The little of the Docker Registry HTTP API v2 the pipeline needs: whether a tag exists and its digest, and giving an
-/// image a second tag (GET its manifest, PUT the same bytes under the new tag).
+/// The little of the Docker Registry HTTP API v2 the pipeline needs: whether a tag exists and its digest, giving an
+/// image a second tag (GET its manifest, PUT the same bytes under the new tag), and the blob operations that copy an image
+/// between repositories by digest (<see cref="RegistryCopier"/>).
 /// Loopback registries are spoken to over plain HTTP (as Docker treats them as insecure by default), others over HTTPS.
 /// Authenticates with Basic credentials, or with the bearer-token exchange when the registry asks for it.
 /// </summary>
@@ -24,8 +25,15 @@ public sealed class RegistryClient(HttpMessageHandler? handler = null) : IDispos
 
     readonly HttpClient http = new(handler ?? new SocketsHttpHandler(), disposeHandler: handler is null)
     {
-        Timeout = TimeSpan.FromSeconds(30),
+        // Blobs of a promoted image are layers of up to hundreds of megabytes; a manifest request takes well under a second.
+        Timeout = TimeSpan.FromMinutes(10),
     };
+
+    /// <summary>
+    /// The authorization that last worked per registry and repository, sent up front on the next request there: a blob
+    /// upload would otherwise send its whole body once without credentials just to learn that it needs them.
+    /// </summary>
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, AuthenticationHeaderValue> authorizations = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The digest (<c>sha256:…</c>) of <paramref name="repository"/>:<paramref name="tag"/>, or null when the registry
@@ -76,10 +84,102 @@ public sealed class RegistryClient(HttpMessageHandler? handler = null) : IDispos
     {
         var (host, name) = SplitRepository(repository);
         var manifestUri = new Uri(BaseUri(host), $"v2/{name}/manifests/{tag}");
-        using var response = await SendAuthenticatedAsync(HttpMethod.Put, manifestUri, name, credentials, manifest, cancellationToken);
+        using var response = await SendAuthenticatedAsync(HttpMethod.Put, manifestUri, name, credentials, () => ManifestContent(manifest), cancellationToken);
         ThrowUnlessSuccess(response, host, name, tag, credentials, "pushing to");
         return response.Headers.TryGetValues("Docker-Content-Digest", out var digests) ? digests.First() : manifest.Digest;
     }
+
+    /// <summary>Whether <paramref name="repository"/> has the blob <paramref name="digest"/> (HEAD on the blob).</summary>
+    public async Task<bool> HasBlobAsync(string repository, string digest, RegistryCredentials? credentials, CancellationToken cancellationToken = default)
+    {
+        var (host, name) = SplitRepository(repository);
+        using var response = await SendAuthenticatedAsync(HttpMethod.Head, new Uri(BaseUri(host), $"v2/{name}/blobs/{digest}"), name, credentials, null, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return false;
+        ThrowUnlessSuccess(response, host, name, digest, credentials, "pulling");
+        return true;
+    }
+
+    /// <summary>
+    /// Asks the registry to link blob <paramref name="digest"/> of repository <paramref name="fromName"/> (same registry,
+    /// name without the host) into <paramref name="repository"/> without sending it. True when it did (201); false when the
+    /// registry declined (it does not mount, or may not read the source), in which case the blob must be uploaded.
+    /// </summary>
+    public async Task<bool> TryMountBlobAsync(string repository, string digest, string fromName, RegistryCredentials? credentials, CancellationToken cancellationToken = default)
+    {
+        var (host, name) = SplitRepository(repository);
+        var uri = new Uri(BaseUri(host), $"v2/{name}/blobs/uploads/?mount={Uri.EscapeDataString(digest)}&from={Uri.EscapeDataString(fromName)}");
+        using var response = await SendAuthenticatedAsync(HttpMethod.Post, uri, name, credentials, null, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.Created)
+            return true;
+        ThrowUnlessSuccess(response, host, name, digest, credentials, "pushing to");
+        // 202: the registry opened an ordinary upload instead. Close it; the caller uploads the blob.
+        if (response.Headers.Location is { } location)
+        {
+            using var cancel = await SendAuthenticatedAsync(HttpMethod.Delete, Resolve(host, location), name, credentials, null, cancellationToken);
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Writes blob <paramref name="digest"/> of <paramref name="repository"/> to <paramref name="destination"/> and checks that
+    /// the bytes have that digest (the registry may redirect to its storage; the redirect carries no credentials of ours).
+    /// </summary>
+    public async Task DownloadBlobAsync(string repository, string digest, Stream destination, RegistryCredentials? credentials, CancellationToken cancellationToken = default)
+    {
+        var (host, name) = SplitRepository(repository);
+        using var response = await SendAuthenticatedAsync(HttpMethod.Get, new Uri(BaseUri(host), $"v2/{name}/blobs/{digest}"), name, credentials, null, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            throw new PipelineException($"Registry {host} has no blob {digest} in {name}, though an image there lists it. The image is incomplete: push it again, then retry.");
+        ThrowUnlessSuccess(response, host, name, digest, credentials, "pulling");
+        using var sha256 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            sha256.AppendData(buffer, 0, read);
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+        var actual = "sha256:" + Convert.ToHexStringLower(sha256.GetHashAndReset());
+        if (!digest.Equals(actual, StringComparison.Ordinal))
+            throw new PipelineException($"Registry {host} served blob {digest} of {name} with other content ({actual}). Nothing was copied; check the registry's storage and retry.");
+    }
+
+    /// <summary>
+    /// Uploads the file <paramref name="path"/> as blob <paramref name="digest"/> of <paramref name="repository"/>: open an
+    /// upload, send the bytes in one PATCH, close it with the digest (the registry checks it), as <c>docker push</c> does.
+    /// </summary>
+    public async Task UploadBlobAsync(string repository, string digest, string path, RegistryCredentials? credentials, CancellationToken cancellationToken = default)
+    {
+        var (host, name) = SplitRepository(repository);
+        Uri location;
+        using (var start = await SendAuthenticatedAsync(HttpMethod.Post, new Uri(BaseUri(host), $"v2/{name}/blobs/uploads/"), name, credentials, null, cancellationToken))
+        {
+            ThrowUnlessSuccess(start, host, name, digest, credentials, "pushing to");
+            location = Resolve(host, start.Headers.Location ?? throw NoLocation(host, name));
+        }
+        HttpContent FileContent()
+        {
+            var content = new StreamContent(File.OpenRead(path));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            return content;
+        }
+        using (var patch = await SendAuthenticatedAsync(HttpMethod.Patch, location, name, credentials, FileContent, cancellationToken))
+        {
+            ThrowUnlessSuccess(patch, host, name, digest, credentials, "pushing to");
+            location = Resolve(host, patch.Headers.Location ?? throw NoLocation(host, name));
+        }
+        var separator = location.Query.Length > 0 ? "&" : "?";
+        var finish = new Uri($"{location}{separator}digest={Uri.EscapeDataString(digest)}");
+        using var done = await SendAuthenticatedAsync(HttpMethod.Put, finish, name, credentials, () => new ByteArrayContent([]), cancellationToken);
+        ThrowUnlessSuccess(done, host, name, digest, credentials, "pushing to");
+    }
+
+    static Uri Resolve(string host, Uri location) => location.IsAbsoluteUri ? location : new Uri(BaseUri(host), location);
+
+    static PipelineException NoLocation(string host, string name) =>
+        new($"Registry {host} opened an upload to {name} without saying where to send it (no Location header). Use a Docker Registry v2 compatible registry.");
 
     static void ThrowUnlessSuccess(HttpResponseMessage response, string host, string name, string reference, RegistryCredentials? credentials, string access)
     {
@@ -115,10 +215,17 @@ public sealed class RegistryClient(HttpMessageHandler? handler = null) : IDispos
         return hostName == "localhost" || IPAddress.TryParse(hostName, out var address) && IPAddress.IsLoopback(address);
     }
 
+    /// <summary>
+    /// Sends the request with the authorization that last worked for this repository, or without any; when the registry
+    /// answers 401 it answers its challenge (Basic or a bearer token) and sends once more. <paramref name="content"/> makes
+    /// a fresh body per attempt, since the first one may have gone out before the registry asked for credentials.
+    /// </summary>
     async Task<HttpResponseMessage> SendAuthenticatedAsync(
-        HttpMethod method, Uri uri, string name, RegistryCredentials? credentials, RegistryManifest? body, CancellationToken cancellationToken)
+        HttpMethod method, Uri uri, string name, RegistryCredentials? credentials, Func<HttpContent>? content, CancellationToken cancellationToken)
     {
-        var response = await SendAsync(method, uri, body, null, cancellationToken);
+        var key = $"{uri.Authority}/{name}";
+        var known = authorizations.GetValueOrDefault(key);
+        var response = await SendAsync(method, uri, content, known, cancellationToken);
         if (response.StatusCode != HttpStatusCode.Unauthorized)
             return response;
         var challenge = response.Headers.WwwAuthenticate.FirstOrDefault();
@@ -132,31 +239,36 @@ public sealed class RegistryClient(HttpMessageHandler? handler = null) : IDispos
         if (authorization is null)
             return response;
         response.Dispose();
-        return await SendAsync(method, uri, body, authorization, cancellationToken);
+        response = await SendAsync(method, uri, content, authorization, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Unauthorized)
+            authorizations[key] = authorization;
+        return response;
     }
 
     async Task<HttpResponseMessage> SendAsync(
-        HttpMethod method, Uri uri, RegistryManifest? body, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
+        HttpMethod method, Uri uri, Func<HttpContent>? content, AuthenticationHeaderValue? authorization, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, uri);
         foreach (var mediaType in ManifestMediaTypes)
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
         request.Headers.Authorization = authorization;
-        if (body is not null)
-        {
-            // A new content object per attempt: the first one may have gone out before the registry asked for credentials.
-            request.Content = new ByteArrayContent(body.Content);
-            if (body.MediaType.Length > 0)
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue(body.MediaType);
-        }
+        request.Content = content?.Invoke();
         try
         {
-            return await http.SendAsync(request, cancellationToken);
+            return await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             throw Unreachable(uri, e);
         }
+    }
+
+    static HttpContent ManifestContent(RegistryManifest manifest)
+    {
+        var content = new ByteArrayContent(manifest.Content);
+        if (manifest.MediaType.Length > 0)
+            content.Headers.ContentType = new MediaTypeHeaderValue(manifest.MediaType);
+        return content;
     }
 
     async Task<AuthenticationHeaderValue?> BearerAuthorizationAsync(

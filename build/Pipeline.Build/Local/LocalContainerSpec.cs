@@ -10,7 +10,11 @@ namespace Pipeline.Build.Local;
 /// <summary>
 /// The container one service runs as locally, derived from its manifest and image, on one 127.0.0.1 port.
 /// <see cref="ConfigHash"/> covers everything here except the port and the name, which change with every replacement:
-/// a running container with the same hash needs no change, whichever port it listens on.
+/// a running container with the same hash needs no change, whichever port it listens on. A secret's value enters the
+/// environment but not the hash; its keyed fingerprint does (<see cref="LocalSecretValue.Fingerprint"/>), so a new value
+/// replaces the container and the label reveals nothing. Every container learns where the environment's token issuer is
+/// and which audience its tokens carry (<c>AUTH_ISSUER</c>, <c>AUTH_AUDIENCE</c>), and the public origin
+/// (<c>PUBLIC_BASE_URL</c>) it is reached at, to publish absolute URLs such as its OAuth metadata.
 /// A service it <c>uses</c> is reached through the gateway's internal route (<see cref="LocalGatewayRoutes.InternalUrl(int, string)"/>),
 /// which follows that service from port to port, so a caller never needs a restart when its callee is replaced.
 /// </summary>
@@ -28,23 +32,35 @@ public sealed record LocalContainerSpec(
 
     public Uri HealthUrl => new($"http://127.0.0.1:{Port}{Service.HealthPath}");
 
+    /// <summary>The variables of <see cref="Environment"/> that hold secret values: never printed, never in a label.</summary>
+    public IReadOnlyList<string> SecretVariables { get; init; } = [];
+
     /// <summary>The service's container under its usual name, on its manifest port.</summary>
-    public static LocalContainerSpec For(ServiceImage image, ServiceCatalog catalog, LocalPlatformNaming naming, int gatewayPort)
+    /// <param name="audience">The audience of the environment's tokens (<see cref="LocalGateway.Audience"/>).</param>
+    /// <param name="secrets">The values of the service's declared secrets (<see cref="LocalSecretStore"/>).</param>
+    public static LocalContainerSpec For(
+        ServiceImage image, ServiceCatalog catalog, LocalPlatformNaming naming, int gatewayPort, string audience,
+        IReadOnlyList<LocalSecretValue>? secrets = null)
     {
         var service = image.Service;
+        secrets ??= [];
         var portIndependent = service.Environment
             .Select(e => $"{e.Key}={e.Value}")
             .Concat([
                 "BIND_ADDRESS=127.0.0.1",
                 $"ROOT_PATH={service.RoutePrefix}",
                 $"HEALTH_PATH={service.HealthPath}",
+                $"AUTH_ISSUER={LocalIssuerCredentials.IssuerUrl(gatewayPort)}",
+                $"AUTH_AUDIENCE={audience}",
+                $"PUBLIC_BASE_URL=http://127.0.0.1:{gatewayPort.ToString(CultureInfo.InvariantCulture)}",
             ])
             .Concat(service.Uses.Select(used => $"{catalog[used].UrlVariableName}={LocalGatewayRoutes.InternalUrl(gatewayPort, used)}"))
             .ToList();
 
         var hash = Hash(string.Join("\n", portIndependent
             .Prepend(image.Reference)
-            .Append($"readonly={service.ReadOnlyRootFilesystem}")));
+            .Append($"readonly={service.ReadOnlyRootFilesystem}")
+            .Concat(secrets.Select(s => $"secret {s.Variable}={s.Fingerprint}"))));
 
         var labels = new Dictionary<string, string>
         {
@@ -53,7 +69,11 @@ public sealed record LocalContainerSpec(
             [LocalPlatformNaming.ImageTagLabel] = image.Tag,
             [LocalPlatformNaming.ConfigHashLabel] = hash,
         };
-        return new LocalContainerSpec(naming.ContainerName(service.Name), service, image.Reference, image.Tag, service.Port, portIndependent, labels, hash)
+        var environment = portIndependent.Concat(secrets.Select(s => $"{s.Variable}={s.Value}")).ToList();
+        return new LocalContainerSpec(naming.ContainerName(service.Name), service, image.Reference, image.Tag, service.Port, environment, labels, hash)
+            {
+                SecretVariables = secrets.Select(s => s.Variable).ToList(),
+            }
             .On(service.Port, naming.ContainerName(service.Name));
     }
 

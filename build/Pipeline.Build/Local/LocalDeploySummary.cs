@@ -5,9 +5,9 @@ using Pipeline.Manifests;
 namespace Pipeline.Build.Local;
 
 /// <summary>
-/// The lines printed at the end of a local deploy: the gateway, each service's URL, and what each service turns out
-/// to offer, found by asking it (an OpenAPI document means interactive docs at <c>/docs</c>; an answer to an MCP
-/// <c>initialize</c> means an MCP endpoint), so no service is named here.
+/// The lines printed at the end of a local deploy: the gateway, how to get a token, each service's URL, and what each
+/// service turns out to offer, found by asking it with a token (an OpenAPI document means interactive docs at <c>/docs</c>;
+/// an answer to an MCP <c>initialize</c> means an MCP endpoint), so no service is named here. The token is never printed.
 /// </summary>
 public static class LocalDeploySummary
 {
@@ -15,22 +15,31 @@ public static class LocalDeploySummary
 
     static readonly HttpClient Client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
 
-    public static async Task<IReadOnlyList<string>> BuildAsync(ServiceCatalog catalog, Uri gateway, CancellationToken cancellationToken)
+    /// <param name="tokenCommand">How a user gets a token for this environment, e.g. <c>./build.sh Token</c>.</param>
+    public static async Task<IReadOnlyList<string>> BuildAsync(ServiceCatalog catalog, Uri gateway, string token, string tokenCommand, CancellationToken cancellationToken)
     {
-        var lines = new List<string> { $"Local platform is up. Gateway: {gateway}" };
+        var issuer = new Uri(gateway, Manifests.LocalIssuerCredentials.IssuerPath);
+        var lines = new List<string>
+        {
+            $"Local platform is up. Gateway: {gateway}",
+            $"  Every route needs a bearer token except health and the paths a manifest declares public. Token issuer: {issuer} " +
+            $"(discovery: {issuer}/.well-known/openid-configuration)",
+            $"    TOKEN=$({tokenCommand} | tail -1); curl -H \"Authorization: Bearer $TOKEN\" {gateway}api/<service>/...",
+        };
         foreach (var service in catalog.Services)
         {
             var root = new Uri(gateway, service.RoutePrefix);
             lines.Add($"  {service.Name}: {root}   (health: {new Uri(gateway, service.RoutePrefix + service.HealthPath)})");
 
-            if (await HasOpenApiAsync(new Uri(gateway, service.RoutePrefix + "/openapi.json"), cancellationToken))
+            if (await HasOpenApiAsync(new Uri(gateway, service.RoutePrefix + "/openapi.json"), token, cancellationToken))
                 lines.Add($"    API docs: {new Uri(gateway, service.RoutePrefix + "/docs")}");
 
-            var mcp = await FindMcpEndpointAsync(gateway, service, cancellationToken);
+            var mcp = await FindMcpEndpointAsync(gateway, service, token, cancellationToken);
             if (mcp is not null)
             {
                 lines.Add($"    MCP endpoint (Streamable HTTP): {mcp}");
-                lines.Add($"    Connect an MCP client: add {{\"mcpServers\": {{\"{service.Name}\": {{\"type\": \"http\", \"url\": \"{mcp}\"}}}}}} to its config,");
+                lines.Add($"    Connect an MCP client: add {{\"mcpServers\": {{\"{service.Name}\": {{\"type\": \"http\", \"url\": \"{mcp}\", " +
+                          $"\"headers\": {{\"Authorization\": \"Bearer <the last line of {tokenCommand}>\"}}}}}}}} to its config,");
                 lines.Add($"      or try it with: npx @modelcontextprotocol/inspector  (transport: Streamable HTTP, URL above)");
             }
         }
@@ -38,11 +47,13 @@ public static class LocalDeploySummary
         return lines;
     }
 
-    static async Task<bool> HasOpenApiAsync(Uri url, CancellationToken cancellationToken)
+    static async Task<bool> HasOpenApiAsync(Uri url, string token, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await Client.GetAsync(url, cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await Client.SendAsync(request, cancellationToken);
             return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync(cancellationToken)).Contains("\"openapi\"", StringComparison.Ordinal);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -51,7 +62,7 @@ public static class LocalDeploySummary
         }
     }
 
-    static async Task<Uri?> FindMcpEndpointAsync(Uri gateway, ServiceManifest service, CancellationToken cancellationToken)
+    static async Task<Uri?> FindMcpEndpointAsync(Uri gateway, ServiceManifest service, string token, CancellationToken cancellationToken)
     {
         foreach (var candidate in McpEndpointCandidates)
         {
@@ -64,6 +75,7 @@ public static class LocalDeploySummary
             };
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             try
             {
                 using var response = await Client.SendAsync(request, cancellationToken);
@@ -75,6 +87,7 @@ public static class LocalDeploySummary
                 {
                     using var end = new HttpRequestMessage(HttpMethod.Delete, url);
                     end.Headers.Add("Mcp-Session-Id", sessions.First());
+                    end.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
                     using var _ = await Client.SendAsync(end, cancellationToken);
                 }
                 return url;

@@ -7,7 +7,8 @@ namespace Pipeline.Build.Local;
 
 /// <summary>
 /// Destroy on the local platform: <c>Down</c> (the environment's containers and its gateway) plus the environment's images
-/// in the local engine (every tag under <c>apigw-&lt;env&gt;/</c>, also <c>&lt;registry&gt;/apigw-&lt;env&gt;/</c>). Shows what
+/// in the local engine (every tag under <c>apigw-&lt;env&gt;/</c>, also <c>&lt;registry&gt;/apigw-&lt;env&gt;/</c>) and its
+/// token issuer's key, so tokens issued for the destroyed environment are worthless and a new one starts fresh. Shows what
 /// goes before anything goes; a dry run stops there; an environment of which nothing is left is a no-op. Images pushed to a
 /// registry stay there, and so do base images and build cache, which other environments share.
 /// </summary>
@@ -17,7 +18,7 @@ public sealed class LocalEnvironmentDestroyer(IDockerClient docker, LocalGateway
 
     /// <summary>The gateway of <paramref name="settings"/>' environment, where <see cref="LocalPlatform"/> keeps it.</summary>
     public static LocalEnvironmentDestroyer For(DeploySettings settings, IDockerClient docker) =>
-        new(docker, new LocalGateway(settings.RootDirectory, Path.Combine(settings.ArtifactsDirectory, settings.Environment)), settings.Environment);
+        new(docker, new LocalGateway(settings.RootDirectory, Path.Combine(settings.ArtifactsDirectory, settings.Environment), settings.Environment), settings.Environment);
 
     /// <param name="confirm">Asked once what goes has been shown and before anything changes; throws to stop.</param>
     /// <returns>What was removed (or, in a dry run, would be).</returns>
@@ -27,7 +28,8 @@ public sealed class LocalEnvironmentDestroyer(IDockerClient docker, LocalGateway
         var images = await teardown.ImagesAsync(DeploymentNames.RepositoryNamespace(environment), ct);
         var record = LocalGatewayRecord.Read(gateway.RecordPath);
         var gatewayRuns = record?.IsProcessAlive() == true;
-        if (containers.Count == 0 && images.Count == 0 && !gatewayRuns)
+        var issuerKey = File.Exists(gateway.IssuerFile);
+        if (containers.Count == 0 && images.Count == 0 && !gatewayRuns && !issuerKey)
         {
             if (record is not null && !dryRun)
                 File.Delete(gateway.RecordPath);
@@ -40,6 +42,7 @@ public sealed class LocalEnvironmentDestroyer(IDockerClient docker, LocalGateway
         log.Info($"  containers: {(containers.Count == 0 ? "none" : string.Join(", ", containers))}");
         log.Info($"  gateway: {(gatewayRuns ? $"pid {record!.ProcessId} on {record.Url}" : "not running")}");
         log.Info($"  images: {(images.Count == 0 ? "none" : string.Join(", ", images))}");
+        log.Info($"  token issuer key: {(issuerKey ? gateway.IssuerFile : "none")}");
         log.Info("  Base images, build cache and images pushed to a registry (--registry) are not touched.");
         if (dryRun)
         {
@@ -49,6 +52,11 @@ public sealed class LocalEnvironmentDestroyer(IDockerClient docker, LocalGateway
         await confirm(ct);
 
         await teardown.DownAsync(dryRun: false, log, ct);
+        if (issuerKey)
+        {
+            File.Delete(gateway.IssuerFile);
+            log.Info($"token issuer key {gateway.IssuerFile}: removed (tokens of this environment are no longer accepted anywhere)");
+        }
         var failures = await teardown.RemoveImagesAsync(images, log, ct);
         if (failures.Count > 0)
             throw new PipelineException(

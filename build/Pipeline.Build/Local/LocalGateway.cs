@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Pipeline.Build.Engine;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build.Local;
 
@@ -10,6 +11,8 @@ namespace Pipeline.Build.Local;
 /// The local gateway: our YARP gateway (build/Pipeline.Gateway), built from source and run as a detached
 /// process that outlives the pipeline. Its PID, port, DLL hash and admin token go to <c>gateway.json</c> in the artifacts
 /// folder, so a later deploy can leave a current gateway alone, switch its routes, and <c>Down</c> ends exactly this process.
+/// The gateway also hosts the environment's token issuer: its credentials (<see cref="IssuerFile"/>, generated on the first
+/// start and kept) are passed by path, so every gateway of the environment, a replacement too, signs and accepts the same tokens.
 /// <para>
 /// A gateway whose code, manifests or port changed is replaced without leaving the port unserved: the new binary is built
 /// into a folder of its own (named after its source hash) while the old gateway keeps serving from its folder; only a
@@ -38,14 +41,56 @@ public sealed class LocalGateway
     readonly string repositoryRoot;
 
     /// <param name="repositoryRoot">Folder holding Pipeline.sln; the gateway's sources are under it.</param>
-    /// <param name="artifactsDirectory">Where the binaries, the record and the log go; default <c>artifacts/local</c>.</param>
-    public LocalGateway(string repositoryRoot, string? artifactsDirectory = null)
+    /// <param name="artifactsDirectory">Where the binaries, the record, the issuer's credentials and the log go; default <c>artifacts/local</c>.</param>
+    /// <param name="environment">The environment the gateway serves; its tokens carry <c>apigw-&lt;environment&gt;</c> as audience.</param>
+    public LocalGateway(string repositoryRoot, string? artifactsDirectory = null, string environment = "local")
     {
         this.repositoryRoot = Path.GetFullPath(repositoryRoot);
-        ArtifactsDirectory = Path.GetFullPath(artifactsDirectory ?? Path.Combine(this.repositoryRoot, "artifacts", "local"));
+        ArtifactsDirectory = Path.GetFullPath(artifactsDirectory ?? Path.Combine(this.repositoryRoot, "artifacts", environment));
+        Audience = LocalIssuerCredentials.AudienceFor(environment);
     }
 
     public string ArtifactsDirectory { get; }
+
+    /// <summary>The audience of the environment's tokens, e.g. <c>apigw-local</c>; the services get it as <c>AUTH_AUDIENCE</c>.</summary>
+    public string Audience { get; }
+
+    /// <summary>The local issuer's signing key and client (<c>artifacts/&lt;env&gt;/local-issuer.json</c>, mode 600, outside git).</summary>
+    public string IssuerFile => Path.Combine(ArtifactsDirectory, LocalIssuerCredentials.FileName);
+
+    /// <summary>The environment's issuer credentials, generated (and registered with the masker) when this is the first deploy.</summary>
+    public LocalIssuerCredentials EnsureIssuerCredentials(IStepLog? log = null)
+    {
+        try
+        {
+            var (credentials, created) = LocalIssuerCredentials.Ensure(IssuerFile, Audience);
+            SecretMasker.Register(credentials.ClientSecret);
+            if (created)
+                log?.Info($"issuer: generated the signing key and token client of audience {Audience} in {IssuerFile} (mode 600; kept across deploys and gateway replacements)");
+            return credentials;
+        }
+        catch (ManifestException e)
+        {
+            throw new PipelineException(e.Message);
+        }
+    }
+
+    /// <summary>The environment's issuer credentials as the first deploy wrote them; null before that.</summary>
+    public LocalIssuerCredentials? ReadIssuerCredentials()
+    {
+        if (!File.Exists(IssuerFile))
+            return null;
+        try
+        {
+            var credentials = LocalIssuerCredentials.Read(IssuerFile);
+            SecretMasker.Register(credentials.ClientSecret);
+            return credentials;
+        }
+        catch (ManifestException e)
+        {
+            throw new PipelineException(e.Message);
+        }
+    }
 
     /// <summary>Holds one folder per built source hash; a running gateway's folder is never written to.</summary>
     public string BinaryDirectory => Path.Combine(ArtifactsDirectory, "gateway-bin");
@@ -79,10 +124,14 @@ public sealed class LocalGateway
         var dllPath = Path.Combine(project.OutputDirectory, GatewayAssembly);
         var binaryCurrent = project.IsCurrent(GatewayAssembly);
         var manifestsHash = HashManifests(servicesDirectory);
+        if (!dryRun)
+            EnsureIssuerCredentials(log);
+        var issuerHash = File.Exists(IssuerFile) ? HashFile(IssuerFile) : null;
 
         if (binaryCurrent && running is not null
             && running.Port == port && running.DllPath == dllPath && running.DllHash == HashFile(dllPath)
             && running.ManifestsHash == manifestsHash && running.ServicesDirectory == servicesDirectory
+            && running.IssuerHash == issuerHash
             && !string.IsNullOrEmpty(running.AdminToken)
             && await LocalHealthProbe.IsHealthyAsync(new Uri(url, HealthPath), TimeSpan.FromSeconds(3), cancellationToken))
         {
@@ -119,7 +168,8 @@ public sealed class LocalGateway
         SecretMasker.Register(token);
         var pid = StartDetached(dllPath, servicesDirectory, url, upstreams, token);
         await WaitUntilHealthyAsync(pid, url, running, cancellationToken);
-        new LocalGatewayRecord(pid, port, dllPath, HashFile(dllPath), manifestsHash, servicesDirectory, DateTimeOffset.UtcNow, token, ReusePort: true)
+        new LocalGatewayRecord(pid, port, dllPath, HashFile(dllPath), manifestsHash, servicesDirectory, DateTimeOffset.UtcNow, token, ReusePort: true,
+                IssuerHash: issuerHash)
             .Write(RecordPath);
 
         if (running is not null && ProcessSignal.IsAlive(running.ProcessId))
@@ -177,6 +227,8 @@ public sealed class LocalGateway
                  {
                      "/bin/sh", "-c", "exec \"$0\" \"$@\" </dev/null >>\"$GATEWAY_LOG\" 2>&1",
                      OwnProject.DotnetHost(), dllPath, "--services-dir", servicesDirectory, "--urls", url.ToString().TrimEnd('/'), "--reuse-port",
+                     // The path only: the key itself is in a file only this user can read.
+                     "--issuer-file", IssuerFile,
                  }.Concat(upstreams.OrderBy(u => u.Key, StringComparer.Ordinal).SelectMany(u => new[] { "--upstream", $"{u.Key}={u.Value}" })))
             start.ArgumentList.Add(arg);
         start.Environment["GATEWAY_LOG"] = LogPath;

@@ -4,7 +4,8 @@ namespace Pipeline.Build.Local;
 
 /// <summary>
 /// What the pipeline knows about the gateway it started (<c>artifacts/&lt;env&gt;/gateway.json</c>):
-/// enough to tell whether the running process is still ours and still current, and the token of its admin endpoint.
+/// enough to tell whether the running process is still ours and still current (its binary, manifests, port and issuer
+/// credentials, by hash), and the token of its admin endpoint.
 /// The file holds that token, so only its owner may read it (mode 600); it is written whole or not at all.
 /// </summary>
 public sealed record LocalGatewayRecord(
@@ -16,7 +17,8 @@ public sealed record LocalGatewayRecord(
     string ServicesDirectory,
     DateTimeOffset StartedAt,
     string? AdminToken = null,
-    bool ReusePort = false)
+    bool ReusePort = false,
+    string? IssuerHash = null)
 {
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
     const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;

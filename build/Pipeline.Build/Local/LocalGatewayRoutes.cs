@@ -26,6 +26,9 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
 
     public int Port => port;
 
+    /// <summary>The audience of the environment's tokens, which every container is told (<c>AUTH_AUDIENCE</c>).</summary>
+    public string Audience => gateway.Audience;
+
     /// <summary>
     /// Where a service that uses <paramref name="service"/> calls it: the gateway's internal route, like the private load
     /// balancer on AWS. It stays the same while the service moves between ports, and the gateway counts these calls when

@@ -8,12 +8,14 @@ namespace Pipeline.Build.Local;
 
 /// <summary>
 /// The whole product on one machine: each service a container on 127.0.0.1 (host networking), behind
-/// the local gateway that reproduces the HTTP API's routes. Images stay in the engine unless --registry is given.
+/// the local gateway that reproduces the HTTP API's routes and its JWT authorizer, with a token issuer of its own
+/// (<c>/_auth</c>). Declared secrets come from the environment or <c>.nuke/secrets.&lt;env&gt;.json</c> (<see cref="LocalSecretStore"/>).
+/// Images stay in the engine unless --registry is given.
 /// </summary>
 public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
 {
     readonly DockerEngine engine = new();
-    readonly LocalGateway gateway = new(settings.RootDirectory, Path.Combine(settings.ArtifactsDirectory, settings.Environment));
+    readonly LocalGateway gateway = new(settings.RootDirectory, Path.Combine(settings.ArtifactsDirectory, settings.Environment), settings.Environment);
 
     // Named after the environment, so a second local environment (a test run, say) never touches the first.
     readonly LocalPlatformNaming naming = LocalPlatformNaming.ForEnvironment(settings.Environment);
@@ -23,6 +25,18 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     Uri GatewayUrl => new($"http://127.0.0.1:{settings.GatewayPort}");
 
     LocalGatewayRoutes GatewayRoutes => new(gateway, settings.GatewayPort);
+
+    /// <summary>Where the declared secrets' values come from; the process environment wins over the file.</summary>
+    public static LocalSecretStore SecretStore(DeploySettings settings) =>
+        new(settings.RootDirectory, settings.Environment, System.Environment.GetEnvironmentVariable);
+
+    /// <summary>The command that (re)starts this environment's local platform, as a next step in errors.</summary>
+    string DeployCommand => "./build.sh Deploy" + EnvironmentArguments;
+
+    /// <summary>What a command needs to reach this environment's local platform rather than the default one.</summary>
+    string EnvironmentArguments =>
+        (settings.Environment == "local" ? "" : $" --deploy-environment {settings.Environment}")
+        + (settings.GatewayPort == LocalGateway.DefaultPort ? "" : $" --gateway-port {settings.GatewayPort}");
 
     public Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation) =>
         Task.FromResult(settings.Registry is { Length: > 0 } registry
@@ -48,17 +62,44 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     }
 
     // A gateway that starts (or replaces the running one) routes each service to wherever its live container listens now.
-    public async Task DeployInfraAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation) =>
+    public async Task DeployInfraAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation)
+    {
+        if (settings.JwtIssuer is not null)
+            log.Warn($"--jwt-issuer ({settings.JwtIssuer}) applies to AWS; the local platform always uses its own issuer, {LocalIssuerCredentials.IssuerUrl(settings.GatewayPort)}");
         await gateway.EnsureRunningAsync(settings.ServicesDirectory, settings.GatewayPort, settings.DryRun, log, cancellation,
             async cancellation => await new LocalServiceRunner(await engine.ConnectAsync(cancellation), GatewayRoutes, naming)
                 .LiveUpstreamsAsync(settings.Catalog, cancellation));
+    }
 
     public async Task UpdateServicesAsync(IReadOnlyList<ServiceImage> images, bool explicitRollout, IStepLog log, CancellationToken cancellation)
     {
+        // Containers are told to trust the gateway's issuer; a gateway from before it had one (a Redeploy right after an
+        // upgrade, which does not touch the gateway) would leave them unable to check any token.
+        if (!settings.DryRun && GatewayRoutes.Running() is { IssuerHash: null } older)
+            throw new PipelineException(
+                $"The local gateway (pid {older.ProcessId} on {older.Url}) was started by an older pipeline: it neither checks tokens nor hosts " +
+                $"the token issuer the services now rely on. Run {DeployCommand} once (it replaces the gateway), then redeploy.");
         var docker = await engine.ConnectAsync(cancellation);
-        var results = await new LocalServiceRunner(docker, GatewayRoutes, naming).EnsureRunningAsync(images, settings.Catalog, settings.DryRun, log, cancellation);
+        var secrets = ResolveSecrets(images.Select(i => i.Service), log);
+        var results = await new LocalServiceRunner(docker, GatewayRoutes, naming, secrets: secrets)
+            .EnsureRunningAsync(images, settings.Catalog, settings.DryRun, log, cancellation);
         foreach (var result in results.Where(r => r.Outcome == LocalServiceOutcome.Unchanged && explicitRollout))
             log.Info($"{result.Service}: already running {result.ImageReference}; the same image was not restarted");
+    }
+
+    /// <summary>The services' secret values, fingerprinted with the environment's key (a Redeploy before any Deploy generates it too).</summary>
+    LocalSecretValues ResolveSecrets(IEnumerable<ServiceManifest> services, IStepLog log)
+    {
+        var declaring = services.Where(s => s.Secrets.Count > 0).ToList();
+        if (declaring.Count == 0)
+            return LocalSecretValues.None;
+        // A dry run before the first deploy has no key yet and generates none; its fingerprints are never compared with a real one.
+        var credentials = gateway.ReadIssuerCredentials() ?? (settings.DryRun ? null : gateway.EnsureIssuerCredentials(log));
+        var key = credentials is null ? new byte[32] : LocalSecretStore.FingerprintKeyFrom(credentials);
+        var secrets = SecretStore(settings).Resolve(declaring, key);
+        foreach (var service in declaring)
+            log.Info($"{service.Name}: secrets {string.Join(", ", secrets.For(service.Name).Select(s => $"{s.Variable} (from {s.Source})"))}");
+        return secrets;
     }
 
     public Task<Uri> HealthBaseUrlAsync(CancellationToken cancellation) => Task.FromResult(settings.HealthUrl ?? GatewayUrl);
@@ -66,7 +107,9 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     public async Task SummarizeAsync(IStepLog log, CancellationToken cancellation)
     {
         if (settings.DryRun) return;
-        foreach (var line in await LocalDeploySummary.BuildAsync(settings.Catalog, GatewayUrl, cancellation))
+        // The summary asks each service what it offers, through the gateway like any client: with a token.
+        var token = await new LocalTokenClient(gateway, settings.GatewayPort).TokenAsync(DeployCommand, cancellation);
+        foreach (var line in await LocalDeploySummary.BuildAsync(settings.Catalog, GatewayUrl, token, "./build.sh Token" + EnvironmentArguments, cancellation))
             log.Info(line);
     }
 
@@ -74,8 +117,17 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     public Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation) =>
         Task.CompletedTask;
 
-    public Task<string> AccessTokenAsync(IStepLog log, CancellationToken cancellation) =>
-        throw new PipelineException("Token on the local platform is not built yet.");
+    public async Task<string> AccessTokenAsync(IStepLog log, CancellationToken cancellation)
+    {
+        var client = new LocalTokenClient(gateway, settings.GatewayPort);
+        log.Info($"client credentials grant at {client.TokenEndpoint} (client of audience {gateway.Audience}, key in {gateway.IssuerFile})");
+        var token = await client.TokenAsync(DeployCommand, cancellation);
+        log.Info($"token issued, valid for {LocalIssuerTokenLifetime}; it is printed alone on the last line: TOKEN=$(./build.sh Token{EnvironmentArguments} | tail -1)");
+        return token;
+    }
+
+    /// <summary>The gateway's token lifetime (build/Pipeline.Gateway/Auth/LocalIssuer.cs), as the Token target says it.</summary>
+    const string LocalIssuerTokenLifetime = "1 h";
 
     public async Task StatusAsync(TextWriter output, CancellationToken cancellation)
     {

@@ -19,7 +19,8 @@ namespace Pipeline.Build.Local;
 /// The port is in the container's <c>apigw.port</c> label, which is where the gateway's routes come from when it starts.
 /// </para>
 /// </summary>
-public sealed class LocalServiceRunner(IDockerClient docker, LocalGatewayRoutes gateway, LocalPlatformNaming? naming = null, TimeSpan? healthTimeout = null)
+public sealed class LocalServiceRunner(
+    IDockerClient docker, LocalGatewayRoutes gateway, LocalPlatformNaming? naming = null, TimeSpan? healthTimeout = null, LocalSecretValues? secrets = null)
 {
     const int FailureLogLines = 20;
     static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(10);
@@ -33,6 +34,7 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalGatewayRoutes 
 
     readonly LocalPlatformNaming naming = naming ?? LocalPlatformNaming.Default;
     readonly TimeSpan healthTimeout = healthTimeout ?? TimeSpan.FromSeconds(90);
+    readonly LocalSecretValues secrets = secrets ?? LocalSecretValues.None;
 
     /// <summary>
     /// Brings every service in <paramref name="images"/> to its image, callees before callers
@@ -43,7 +45,8 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalGatewayRoutes 
     {
         var results = new List<LocalServiceResult>();
         foreach (var image in StartOrder(images, catalog))
-            results.Add(await EnsureOneAsync(LocalContainerSpec.For(image, catalog, naming, gateway.Port), dryRun, log, cancellationToken));
+            results.Add(await EnsureOneAsync(
+                LocalContainerSpec.For(image, catalog, naming, gateway.Port, gateway.Audience, secrets.For(image.Service.Name)), dryRun, log, cancellationToken));
         return results;
     }
 
@@ -324,9 +327,13 @@ public sealed class LocalServiceRunner(IDockerClient docker, LocalGatewayRoutes 
     }
 
     // The container is gone once a start has failed; this runs the same image and environment in the foreground.
+    // A secret is passed by name only (docker then takes it from the caller's environment): its value is never printed.
     static string ForegroundRunCommand(LocalContainerSpec spec) =>
         string.Join(' ', new[] { "docker", "run", "--rm", "--network", "host" }
-            .Concat(spec.Environment.SelectMany(variable => new[] { "-e", variable }))
+            .Concat(spec.Environment.SelectMany(variable => new[]
+            {
+                "-e", spec.SecretVariables.Contains(variable.Split('=', 2)[0]) ? variable.Split('=', 2)[0] : variable,
+            }))
             .Append(spec.ImageReference)
             .Select(ShellQuoted));
 

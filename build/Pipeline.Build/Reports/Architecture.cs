@@ -53,7 +53,14 @@ public sealed record RepositoryLayout(string LogicalId, string Name, int? KeepsI
 public sealed record ResourceTally(string Type, int Count, string Reason);
 
 /// <summary>One route of an HTTP API, the service whose load balancer it reaches (null when it reaches none) and the stack declaring it.</summary>
-public sealed record RouteLayout(string RouteKey, string? Service, bool ThroughVpcLink, string Stack);
+public sealed record RouteLayout(string RouteKey, string? Service, bool ThroughVpcLink, string Stack)
+{
+    /// <summary>The route's <c>AuthorizationType</c> (<c>JWT</c>, <c>NONE</c>, ...); API Gateway treats an absent one as <c>NONE</c>.</summary>
+    public string Authorization { get; init; } = "NONE";
+
+    /// <summary>Whether a caller needs no credentials on this route.</summary>
+    public bool IsPublic => Authorization == "NONE";
+}
 
 /// <summary>
 /// One ECS service with what it takes from its task definition, scalable target and load balancer.

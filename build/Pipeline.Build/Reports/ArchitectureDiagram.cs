@@ -95,7 +95,7 @@ public static class ArchitectureDiagram
                     Line(g, $"{apiId} --> {linkId}");
         foreach (var service in a.Services)
         {
-            var routes = a.Apis.SelectMany(api => api.Routes).Where(r => r.Service == service.Name).Select(r => r.RouteKey).ToList();
+            var routes = a.Apis.SelectMany(api => api.Routes).Where(r => r.Service == service.Name).Select(r => r.RouteKey + (r.IsPublic ? " (public)" : "")).ToList();
             var hasBalancer = a.LoadBalancers.Any(b => b.Service == service.Name);
             if (hasBalancer && routes.Count > 0)
             {
@@ -165,7 +165,9 @@ public static class ArchitectureDiagram
         md.Append("|---|---|---|---|---|---|---|---|---|---|---|\n");
         foreach (var s in a.Services)
         {
-            var routes = a.Apis.SelectMany(api => api.Routes).Where(r => r.Service == s.Name).Select(r => $"`{r.RouteKey}`");
+            // Each route with what a caller needs: a token the authorizer accepts (JWT), or nothing (public).
+            var routes = a.Apis.SelectMany(api => api.Routes).Where(r => r.Service == s.Name)
+                .Select(r => $"`{r.RouteKey}` {(r.IsPublic ? "public" : r.Authorization)}");
             var repository = a.Repositories.FirstOrDefault(r => r.Service == s.Name);
             var logs = a.LogGroups.FirstOrDefault(l => l.Service == s.Name);
             md.Append($"| {s.Name} | `{s.Stack}` | {string.Join("<br/>", routes)} | {(s.Uses.Count == 0 ? "none" : string.Join(", ", s.Uses))} | {Port(s.ListenerPort)} | {Port(s.TargetGroupPort)}{(s.HealthCheckPath is null ? "" : $", health `{s.HealthCheckPath}`")} | " +

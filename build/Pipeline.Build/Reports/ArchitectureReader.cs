@@ -183,7 +183,10 @@ public static class ArchitectureReader
             String(route.Property("RouteKey")) ?? route.LogicalId,
             target is null ? null : serviceOfListener(target),
             String(integration?.Property("ConnectionType")) == "VPC_LINK",
-            stackName);
+            stackName)
+        {
+            Authorization = String(route.Property("AuthorizationType")) ?? "NONE",
+        };
     }
 
     static string LogGroupPurpose(TemplateResource group, IReadOnlyList<TemplateResource> stack)

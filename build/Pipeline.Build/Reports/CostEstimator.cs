@@ -25,12 +25,16 @@ public static class CostEstimator
     /// <summary>Resource types that carry no charge of their own, with where their cost shows up if anywhere.</summary>
     public static IReadOnlyDictionary<string, string> FreeTypes { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
+        ["AWS::ApiGatewayV2::Authorizer"] = "part of the API's request price (JWT authorizers carry no charge of their own)",
         ["AWS::ApiGatewayV2::Integration"] = "part of the API's request price",
         ["AWS::ApiGatewayV2::Route"] = "part of the API's request price",
         ["AWS::ApiGatewayV2::Stage"] = "part of the API's request price",
         ["AWS::ApplicationAutoScaling::ScalableTarget"] = "no charge",
         ["AWS::ApplicationAutoScaling::ScalingPolicy"] = "no charge; its alarms are managed by AWS",
         ["AWS::CDK::Metadata"] = "no charge",
+        ["AWS::Cognito::UserPool"] = "no charge without users (user pools are priced per monthly active user; this one has none)",
+        ["AWS::Cognito::UserPoolDomain"] = "no charge",
+        ["AWS::Cognito::UserPoolResourceServer"] = "no charge",
         ["AWS::EC2::FlowLog"] = "no charge of its own; its records are priced as its log group's ingestion",
         ["AWS::EC2::InternetGateway"] = "no charge",
         ["AWS::EC2::Route"] = "no charge",
@@ -50,7 +54,16 @@ public static class CostEstimator
         ["AWS::IAM::ManagedPolicy"] = "no charge",
         ["AWS::IAM::Policy"] = "no charge",
         ["AWS::IAM::Role"] = "no charge",
+        ["AWS::SNS::Subscription"] = "no charge of its own",
+        ["AWS::SNS::Topic"] = "no charge of its own; deliveries are priced per notification (e-mail: the first 1,000 a month are free), and alarms send few",
         ["AWS::SSM::Parameter"] = "no charge (standard parameter)",
+    };
+
+    /// <summary>Resource types with a charge the price table does not hold, with what it depends on.</summary>
+    public static IReadOnlyDictionary<string, string> UnpricedTypes { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["AWS::Cognito::UserPoolClient"] =
+            "a machine-to-machine app client: Cognito charges per client-credentials client a month and per token request (Amazon Cognito pricing)",
     };
 
     public static CostEstimate Estimate(IReadOnlyList<StackTemplate> templates, PriceTable prices, UsageAssumptions usage) =>
@@ -154,7 +167,7 @@ public static class CostEstimator
                 "Container Insights bills its per-cluster, per-service and per-task metrics as CloudWatch custom metrics; their number depends on the running tasks"));
 
         foreach (var byType in architecture.Resources.GroupBy(r => r.Type).Where(g => !PricedTypes.Contains(g.Key) && !FreeTypes.ContainsKey(g.Key)))
-            notPriced.Add(new ResourceTally(byType.Key, byType.Count(), "not in the price table; check its pricing page"));
+            notPriced.Add(new ResourceTally(byType.Key, byType.Count(), UnpricedTypes.GetValueOrDefault(byType.Key, "not in the price table; check its pricing page")));
 
         var free = architecture.Resources.GroupBy(r => r.Type)
             .Where(g => FreeTypes.ContainsKey(g.Key))

@@ -17,7 +17,7 @@ public sealed class StackSynthesizer
     public const string StampFileName = ".synth-stamp";
     const string InfraAppAssembly = "Pipeline.Infra.dll";
     // Bump when the synth command line or stamp layout changes, so old stamps stop matching.
-    const string StampFormat = "synth-v2";
+    const string StampFormat = "synth-v3";
 
     readonly string _repositoryRoot;
     readonly OwnProject _app;
@@ -40,16 +40,16 @@ public sealed class StackSynthesizer
     {
         var outDirectory = Path.GetFullPath(request.OutDirectory);
         var hash = InputHash(request);
-        var services = ServiceCatalog.Load(ServicesDirectory).Names.ToList();
-        var result = new SynthResult(outDirectory, request.Environment, SynthOutcome.Synthesized, hash, services);
+        var catalog = ServiceCatalog.Load(ServicesDirectory);
+        var result = new SynthResult(outDirectory, request.Environment, SynthOutcome.Synthesized, hash, catalog.Names.ToList());
         // Limits known from the manifests alone fail before the CDK app runs.
-        TemplateLimits.CheckServiceCount(request.Environment, services.Count);
+        TemplateLimits.CheckManifests(request.Environment, catalog.Services);
 
         if (IsUpToDate(result))
         {
             log.Info($"Infrastructure templates for {request.Environment} are up to date (inputs {Short(hash)} unchanged): skipped synth.");
             // Rules may have changed since the stamp was written; checking costs milliseconds.
-            CheckTemplates(result, log, countResources: false);
+            CheckTemplates(result, catalog, log, countResources: false);
             return result with { Outcome = SynthOutcome.UpToDate };
         }
 
@@ -69,7 +69,7 @@ public sealed class StackSynthesizer
 
         ClearPreviousOutput(outDirectory);
         await RunAppAsync(request, outDirectory, log, ct);
-        CheckTemplates(result, log, countResources: true);
+        CheckTemplates(result, catalog, log, countResources: true);
 
         await File.WriteAllTextAsync(Path.Combine(outDirectory, StampFileName), hash, ct);
         log.Info($"Synthesized {result.Describe()} into {outDirectory}; security rules and CloudFormation limits passed.");
@@ -80,7 +80,8 @@ public sealed class StackSynthesizer
     /// Runs <see cref="TemplateRules"/> and <see cref="TemplateLimits"/> over every template of <paramref name="result"/>;
     /// throws a <see cref="PipelineException"/> listing every violation. Optionally logs resource counts.
     /// </summary>
-    public static void CheckTemplates(SynthResult result, IStepLog log, bool countResources)
+    /// <param name="catalog">The manifests the templates were synthesized from: rules check a service stack against its own.</param>
+    public static void CheckTemplates(SynthResult result, ServiceCatalog catalog, IStepLog log, bool countResources)
     {
         var violations = new List<RuleViolation>();
         var limits = new TemplateLimits(result.Environment);
@@ -94,7 +95,8 @@ public sealed class StackSynthesizer
             if (countResources)
                 LogResourceCounts(stack, template, log);
             limits.Add(stack, text, template);
-            violations.AddRange(TemplateRules.Check(template).Select(v => v with { LogicalId = $"{stack}/{v.LogicalId}" }));
+            violations.AddRange(TemplateRules.Check(template, new TemplateContext(stack, result.Environment, catalog))
+                .Select(v => v with { LogicalId = $"{stack}/{v.LogicalId}" }));
         }
         limits.ThrowIfExceeded();
         if (violations.Count > 0)
@@ -120,6 +122,10 @@ public sealed class StackSynthesizer
         Add("nat-gateways=" + request.NatGateways.ToString(CultureInfo.InvariantCulture));
         Add("region=" + (request.Region ?? ""));
         Add("keep-deployed-images=" + request.KeepDeployedImages.ToString(CultureInfo.InvariantCulture));
+        Add("jwt-issuer=" + (request.JwtIssuer ?? ""));
+        Add("jwt-audience=" + (request.JwtAudience ?? ""));
+        Add("alarm-email=" + (request.AlarmEmail ?? ""));
+        Add("alarm-https-endpoint=" + (request.AlarmHttpsEndpoint ?? ""));
         foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
             Add($"image {service}={tag}");
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
@@ -155,6 +161,15 @@ public sealed class StackSynthesizer
         };
         if (request.Region is not null)
             arguments.AddRange(["--region", request.Region]);
+        // The profile's identity provider (else the shared stack runs a Cognito issuer) and whom the alarm topic notifies.
+        if (request.JwtIssuer is not null)
+            arguments.AddRange(["--jwt-issuer", request.JwtIssuer]);
+        if (request.JwtAudience is not null)
+            arguments.AddRange(["--jwt-audience", request.JwtAudience]);
+        if (request.AlarmEmail is not null)
+            arguments.AddRange(["--alarm-email", request.AlarmEmail]);
+        if (request.AlarmHttpsEndpoint is not null)
+            arguments.AddRange(["--alarm-https-endpoint", request.AlarmHttpsEndpoint]);
         foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
             arguments.AddRange(["--image", $"{service}={tag}"]);
 
@@ -234,6 +249,18 @@ public sealed record SynthRequest(
 
     /// <summary>How many recent successful deploys' images the ECR lifecycle policy never expires (--keep-deployed-images).</summary>
     public int KeepDeployedImages { get; init; } = DefaultKeepDeployedImages;
+
+    /// <summary>The profile's identity provider (<c>JwtIssuer</c>); null: the shared stack runs a Cognito issuer of its own.</summary>
+    public string? JwtIssuer { get; init; }
+
+    /// <summary>The audience tokens of <see cref="JwtIssuer"/> carry for this API (<c>JwtAudience</c>).</summary>
+    public string? JwtAudience { get; init; }
+
+    /// <summary>Subscribed to the alarm topic (<c>AlarmEmail</c>).</summary>
+    public string? AlarmEmail { get; init; }
+
+    /// <summary>Subscribed to the alarm topic (<c>AlarmHttpsEndpoint</c>).</summary>
+    public string? AlarmHttpsEndpoint { get; init; }
 }
 
 /// <summary>Where the templates are and whether this run produced them.</summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Pipeline.Build.Engine;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build.Synthesis;
 
@@ -18,18 +19,26 @@ public sealed class TemplateLimits(string environment)
     public const int TemplateBytesThroughS3 = 1_048_576;
     public const int RoutesPerHttpApi = 300;
     public const int IntegrationsPerHttpApi = 300;
-    /// <summary>Each service adds two routes (<c>/api/&lt;svc&gt;</c> and <c>/api/&lt;svc&gt;/{proxy+}</c>) and one integration.</summary>
-    public const int RoutesPerService = 2;
+
+    /// <summary>How a service's route count comes about (<see cref="HttpApiRoutes.For"/>), for the message that reports too many.</summary>
+    const string RoutesPerServiceText =
+        "2 per service behind the authorizer, plus one per health, metadata and public path, and one for RFC 9728 metadata discovery";
+
+    const string IntegrationsPerServiceText = "1 per service for its authorized routes, plus one per health, metadata and public path";
 
     readonly List<string> problems = [];
     int routes;
     int integrations;
 
-    /// <summary>The route limit follows from the number of services alone, so it is checked before the CDK app runs.</summary>
-    public static void CheckServiceCount(string environment, int services)
+    /// <summary>
+    /// The route and integration limits follow from the manifests alone (<see cref="HttpApiRoutes"/>), so they are checked
+    /// before the CDK app runs.
+    /// </summary>
+    public static void CheckManifests(string environment, IReadOnlyCollection<ServiceManifest> services)
     {
         var limits = new TemplateLimits(environment);
-        limits.CheckApi(services * RoutesPerService, services);
+        var routes = services.ToDictionary(s => s.Name, s => HttpApiRoutes.For(s).Count, StringComparer.Ordinal);
+        limits.CheckApi(routes.Values.Sum(), services.Sum(HttpApiRoutes.IntegrationCount), Largest(routes));
         limits.ThrowIfExceeded();
     }
 
@@ -62,21 +71,29 @@ public sealed class TemplateLimits(string environment)
     /// <summary>Checks the counts summed over every template added, then throws one error that lists every limit hit.</summary>
     public void ThrowIfExceeded()
     {
-        CheckApi(routes, integrations);
+        CheckApi(routes, integrations, largest: null);
         if (problems.Count > 0)
             throw new PipelineException(
                 $"Environment {environment} would exceed {problems.Count} AWS limit(s); nothing was deployed:\n  " + string.Join("\n  ", problems.Distinct()));
     }
 
-    void CheckApi(int routeCount, int integrationCount)
+    /// <param name="largest">The service with the most routes and its count, when known (from the manifests).</param>
+    void CheckApi(int routeCount, int integrationCount, string? largest)
     {
+        var most = largest is null ? "" : $"; most: {largest}";
         if (routeCount > RoutesPerHttpApi)
-            problems.Add($"the HTTP API of {environment} would have {routeCount} routes ({RoutesPerService} per service); API Gateway allows {RoutesPerHttpApi} per API " +
-                         "unless AWS raises the quota (Service Quotas: 'Routes per API'). Request the increase, or remove services.");
+            problems.Add($"the HTTP API of {environment} would have {routeCount} routes ({RoutesPerServiceText}{most}); API Gateway allows {RoutesPerHttpApi} per API " +
+                         "unless AWS raises the quota (Service Quotas: 'Routes per API'). Request the increase, remove services, or declare fewer public paths.");
         if (integrationCount > IntegrationsPerHttpApi)
-            problems.Add($"the HTTP API of {environment} would have {integrationCount} integrations (one per service); API Gateway allows {IntegrationsPerHttpApi} per API " +
-                         "unless AWS raises the quota (Service Quotas: 'Integrations per API'). Request the increase, or remove services.");
+            problems.Add($"the HTTP API of {environment} would have {integrationCount} integrations ({IntegrationsPerServiceText}); API Gateway allows {IntegrationsPerHttpApi} per API " +
+                         "unless AWS raises the quota (Service Quotas: 'Integrations per API'). Request the increase, remove services, or declare fewer public paths.");
     }
+
+    static string? Largest(IReadOnlyDictionary<string, int> routesByService) =>
+        routesByService.Count == 0
+            ? null
+            : routesByService.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => $"{p.Key} with {p.Value}").First();
 
     static int Count(JsonElement root, string section) =>
         root.TryGetProperty(section, out var element) && element.ValueKind == JsonValueKind.Object ? element.EnumerateObject().Count() : 0;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pipeline.Build.Synthesis.Rules;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build.Synthesis;
 
@@ -16,13 +17,30 @@ public static class TemplateRules
         new ApiAccessLoggingRule(),
         new NoWildcardActionsRule(),
         new VpcFlowLogsRule(),
+        new RouteAuthorizationRule(),
+        new SecretAccessRule(),
     ];
 
-    public static IReadOnlyList<RuleViolation> Check(JsonDocument template)
+    /// <param name="context">Which stack the template is and the manifests it was synthesized from.</param>
+    public static IReadOnlyList<RuleViolation> Check(JsonDocument template, TemplateContext context)
     {
         var resources = TemplateResource.All(template);
-        return All.SelectMany(rule => rule.Check(resources)).ToList();
+        return All.SelectMany(rule => rule.Check(resources, context)).ToList();
     }
+}
+
+/// <summary>
+/// What a rule may need besides the template: the stack's name, the environment and the service manifests, so a service
+/// stack is checked against what its own manifest declares (public paths, secrets).
+/// </summary>
+public sealed record TemplateContext(string StackName, string Environment, ServiceCatalog Catalog)
+{
+    /// <summary>The service whose stack this is (<c>apigw-&lt;env&gt;-&lt;service&gt;</c>); null for the registry and shared stacks.</summary>
+    public ServiceManifest? Service =>
+        Catalog.Services.FirstOrDefault(s => DeploymentNames.ServiceStack(Environment, s.Name) == StackName);
+
+    /// <summary>Where a service's manifest lives, as the user sees the repository: <c>services/fastapi/service.json</c>.</summary>
+    public static string ManifestPathOf(ServiceManifest service) => $"services/{service.Name}/{ServiceCatalog.ManifestFileName}";
 }
 
 /// <summary>A security rule over a synthesized template, in the spirit of cdk-nag's AwsSolutions pack.</summary>
@@ -33,7 +51,7 @@ public interface ITemplateRule
 
     string Description { get; }
 
-    IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources);
+    IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources, TemplateContext context);
 }
 
 /// <summary>One resource that breaks one security rule.</summary>

@@ -93,4 +93,49 @@ public sealed class RunnerTests
             .And.MatchRegex(@"Next\s+not run\s+cancelled")
             .And.Contain("Build cancelled after").And.NotContain("FAILED");
     }
+
+    sealed class ResultBuild : PipelineBuild
+    {
+        public const string Secret = "eyJhbGciOiJSUzI1NiJ9.result-token.signature";
+        public bool Fail { get; init; }
+
+        Target Produce => _ => _.Executes(() =>
+        {
+            SecretMasker.Register(Secret);
+            if (Fail)
+                throw new PipelineException("no token");
+            ResultLine = Secret;
+        });
+    }
+
+    [Fact]
+    public async Task A_result_line_is_the_last_line_of_output_unmasked_while_every_other_line_masks_it()
+    {
+        using var repo = new TemporaryRepository();
+        var inner = new StringWriter();
+        var output = new MaskingTextWriter(inner);
+
+        var code = await PipelineBuild.RunAsync(new ResultBuild(), ["Produce"], repo.Root, new System.Collections.Hashtable(), output);
+        output.Flush();
+
+        code.Should().Be(0);
+        var lines = inner.ToString().TrimEnd('\n').Split('\n');
+        lines[^1].Should().Be(ResultBuild.Secret);
+        lines[..^1].Should().NotContain(l => l.Contains(ResultBuild.Secret)).And.Contain(l => l.Contains("Build succeeded"));
+    }
+
+    [Fact]
+    public async Task A_failed_run_prints_no_result_line()
+    {
+        using var repo = new TemporaryRepository();
+        var inner = new StringWriter();
+        var output = new MaskingTextWriter(inner);
+
+        var code = await PipelineBuild.RunAsync(new ResultBuild { Fail = true }, ["Produce"], repo.Root, new System.Collections.Hashtable(), output);
+        output.Flush();
+
+        code.Should().Be(1);
+        inner.ToString().Should().NotContain(ResultBuild.Secret);
+        inner.ToString().TrimEnd('\n').Split('\n')[^1].Should().StartWith("Build failed");
+    }
 }

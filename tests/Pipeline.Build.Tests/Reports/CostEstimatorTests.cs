@@ -85,8 +85,9 @@ public sealed class CostEstimatorTests
             ExtraResources =
             {
                 ["Queue"] = FixtureTemplates.Resource("AWS::SQS::Queue", new JsonObject()),
+                ["Table"] = FixtureTemplates.Resource("AWS::DynamoDB::Table", new JsonObject()),
+                ["OtherTable"] = FixtureTemplates.Resource("AWS::DynamoDB::Table", new JsonObject()),
                 ["Topic"] = FixtureTemplates.Resource("AWS::SNS::Topic", new JsonObject()),
-                ["OtherTopic"] = FixtureTemplates.Resource("AWS::SNS::Topic", new JsonObject()),
                 ["Nlb"] = FixtureTemplates.Resource("AWS::ElasticLoadBalancingV2::LoadBalancer", new JsonObject { ["Type"] = "network" }),
             },
         };
@@ -94,7 +95,8 @@ public sealed class CostEstimatorTests
         var estimate = CostEstimator.Estimate(templates.Documents(), KnownPrices.Table, UsageAssumptions.Default);
 
         estimate.NotPriced.Should().ContainEquivalentOf(new { Type = "AWS::SQS::Queue", Count = 1 });
-        estimate.NotPriced.Should().ContainEquivalentOf(new { Type = "AWS::SNS::Topic", Count = 2 });
+        estimate.NotPriced.Should().ContainEquivalentOf(new { Type = "AWS::DynamoDB::Table", Count = 2 });
+        estimate.Free.Should().ContainEquivalentOf(new { Type = "AWS::SNS::Topic", Count = 1 }, "an alarm topic costs nothing of its own");
         estimate.NotPriced.Should().ContainEquivalentOf(new { Type = "AWS::ElasticLoadBalancingV2::LoadBalancer (network)", Count = 1 });
         estimate.NotPriced.Should().ContainEquivalentOf(new { Type = "AWS::ECS::Cluster (Container Insights)", Count = 1 });
         estimate.Free.Should().ContainEquivalentOf(new { Type = "AWS::EC2::Subnet", Count = 4 });

@@ -18,7 +18,7 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
     }
 
     [NodeFact]
-    public void The_real_templates_price_every_service_of_the_manifests_and_leave_only_container_insights_unpriced()
+    public void The_real_templates_price_every_service_of_the_manifests_and_leave_only_container_insights_and_the_token_client_unpriced()
     {
         var catalog = ServiceCatalog.Load(Path.Combine(SynthesizedReferenceTemplates.Root, "services"));
 
@@ -37,7 +37,9 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
         estimate.Lines.Should().Contain(l => l.Component == "NAT gateway hours" && l.Minimum == synthesized.Scope.NatGateways * 730 * 0.045m);
         estimate.Lines.Should().Contain(l => l.Component == "VPC Link");
         estimate.Lines.Should().Contain(l => l.Component.StartsWith("HTTP API ", StringComparison.Ordinal));
-        estimate.NotPriced.Select(t => t.Type).Should().Equal(["AWS::ECS::Cluster (Container Insights)"]);
+        // Both depend on use: Container Insights on the running tasks, the Cognito machine client on the tokens requested.
+        estimate.NotPriced.Select(t => t.Type).Should().Equal(["AWS::Cognito::UserPoolClient", "AWS::ECS::Cluster (Container Insights)"]);
+        estimate.NotPriced.Single(t => t.Type == "AWS::Cognito::UserPoolClient").Reason.Should().Contain("per token request");
         estimate.ServiceAlbs.Count.Should().Be(catalog.Services.Count, "each service stack has an internal ALB of its own");
     }
 
@@ -55,7 +57,7 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
         {
             var stack = DeploymentNames.ServiceStack(environment, service.Name);
             api.Routes.Where(r => r.Service == service.Name).Select(r => (r.RouteKey, r.Stack, r.ThroughVpcLink)).Should().BeEquivalentTo(
-                [($"ANY {service.RoutePrefix}", stack, true), ($"ANY {service.RoutePrefix}/{{proxy+}}", stack, true)]);
+                HttpApiRoutes.For(service).Select(r => (r.RouteKey, stack, true)));
             architecture.Services.Single(s => s.Name == service.Name).Should().Match<ServiceLayout>(s => s.Stack == stack && s.Uses.SequenceEqual(service.Uses));
         }
         api.Routes.Should().OnlyContain(r => r.Service != null);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Synthesis;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build.Tests.Synthesis;
 
@@ -62,16 +63,36 @@ public sealed class TemplateLimitsTests
             Add(limits, $"apigw-dev-svc{i}", Template(2, "AWS::ApiGatewayV2::Route"));
 
         limits.Invoking(l => l.ThrowIfExceeded()).Should().Throw<PipelineException>()
-            .WithMessage("*the HTTP API of dev would have 302 routes (2 per service); API Gateway allows 300 per API*Routes per API*");
+            .WithMessage("*the HTTP API of dev would have 302 routes (2 per service behind the authorizer*); API Gateway allows 300 per API*Routes per API*");
+    }
+
+    static ServiceManifest Service(int i, params string[] publicPaths) => new()
+    {
+        Name = $"svc{i}", Port = 8000 + i, RoutePrefix = $"/api/svc{i}", HealthPath = "/health", PublicPaths = publicPaths,
+    };
+
+    [Fact]
+    public void The_route_limit_is_known_from_the_manifests_before_anything_is_synthesized()
+    {
+        // Each service: its prefix and {proxy+} behind the authorizer, and its health path without: 3 routes, 2 integrations.
+        var hundred = Enumerable.Range(0, 100).Select(i => Service(i)).ToList();
+        FluentActions.Invoking(() => TemplateLimits.CheckManifests("dev", hundred)).Should().NotThrow("100 × 3 = 300 routes, 200 integrations");
+
+        var act = () => TemplateLimits.CheckManifests("dev", [.. hundred, Service(100)]);
+
+        act.Should().Throw<PipelineException>().WithMessage("*would have 303 routes (2 per service behind the authorizer*; most: svc0 with 3)*allows 300 per API*declare fewer public paths*");
     }
 
     [Fact]
-    public void The_route_limit_is_known_from_the_number_of_services_before_anything_is_synthesized()
+    public void Public_paths_count_against_the_route_and_integration_quotas()
     {
-        var act = () => TemplateLimits.CheckServiceCount("dev", 151);
+        // 3 + 2 public paths = 5 routes and 4 integrations each: 61 services are 305 routes, 244 integrations.
+        var services = Enumerable.Range(0, 61).Select(i => Service(i, "/docs", "/openapi.json")).ToList();
 
-        act.Should().Throw<PipelineException>().WithMessage("*302 routes*");
-        FluentActions.Invoking(() => TemplateLimits.CheckServiceCount("dev", 150)).Should().NotThrow();
+        var message = FluentActions.Invoking(() => TemplateLimits.CheckManifests("dev", services)).Should().Throw<PipelineException>().Which.Message;
+
+        message.Should().Contain("305 routes").And.Contain("most: svc0 with 5").And.NotContain("integrations (");
+        HttpApiRoutes.IntegrationCount(services[0]).Should().Be(4);
     }
 
     [Fact]

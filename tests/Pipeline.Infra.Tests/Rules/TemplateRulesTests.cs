@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Pipeline.Build.Synthesis;
+using Pipeline.Manifests;
 
 namespace Pipeline.Infra.Tests.Rules;
 
@@ -34,7 +35,7 @@ public sealed class TemplateRulesTests
     public void Every_rule_has_its_own_id()
     {
         TemplateRules.All.Select(r => r.Id).Should().OnlyHaveUniqueItems();
-        TemplateRules.All.Should().HaveCount(8);
+        TemplateRules.All.Should().HaveCount(10);
     }
 
     [Theory]
@@ -62,6 +63,17 @@ public sealed class TemplateRulesTests
     {
         var bad = GoodTemplate.Replace("{ \"Name\": \"PORT\", \"Value\": \"8000\" }", $"{{ \"Name\": \"{name}\", \"Value\": \"{value}\" }}");
         ShouldBreakOnly(bad, "Pipeline-ECS2", "Task");
+    }
+
+    [Fact]
+    public void A_plaintext_secret_is_sent_to_the_manifest_secrets_of_its_service()
+    {
+        var bad = GoodTemplate.Replace("{ \"Name\": \"PORT\", \"Value\": \"8000\" }", "{ \"Name\": \"DB_PASSWORD\", \"Value\": \"hunter2\" }");
+
+        var message = Check(bad).Single().Message;
+
+        message.Should().Contain("services/fastapi/service.json").And.Contain("\"secrets\"")
+            .And.Contain("\"DB_PASSWORD\": \"ssm:/apigw/{env}/db-password\"").And.NotContain("hunter2");
     }
 
     [Fact]
@@ -143,10 +155,14 @@ public sealed class TemplateRulesTests
             "Pipeline-ECS4 Cluster: Container Insights is off. Set ClusterSettings containerInsights=enabled (CDK: ContainerInsights = true).");
     }
 
+    // The hand-made template stands for a service stack of the real manifests.
+    static readonly TemplateContext FastapiStack =
+        new(DeploymentNames.ServiceStack("dev", "fastapi"), "dev", ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory()));
+
     static IReadOnlyList<RuleViolation> Check(string json)
     {
         using var document = JsonDocument.Parse(json);
-        return TemplateRules.Check(document);
+        return TemplateRules.Check(document, FastapiStack);
     }
 
     static void ShouldBreakOnly(string json, string ruleId, string logicalId)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Amazon.CDK.Assertions;
 using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;
@@ -19,40 +20,111 @@ public sealed class HttpGatewayTests(SynthesizedInfra infra)
     }
 
     [ToolFact("node")]
-    public void Each_service_has_a_prefix_route_and_a_proxy_route_to_its_alb_listener()
+    public void Each_route_of_a_service_goes_through_the_vpc_link_to_its_alb_listener()
+    {
+        foreach (var environment in new[] { infra.Dev, infra.WithSecrets })
+            foreach (var service in environment.Services)
+            {
+                var template = environment.ServiceJson(service);
+                var listener = template.OfType("AWS::ElasticLoadBalancingV2::Listener")
+                    .Single(l => l.Properties.GetProperty("Port").GetInt32() == service.Port).Id;
+                foreach (var expected in HttpApiRoutes.For(service))
+                {
+                    var route = RouteOf(template, expected.RouteKey);
+                    template.ParameterPathOf(route.GetProperty("ApiId")).Should().Be(DeploymentNames.SharedParameter("dev", SharedValue.HttpApiId));
+                    var integration = IntegrationOf(template, route);
+                    integration.GetProperty("ConnectionType").GetString().Should().Be("VPC_LINK");
+                    template.ParameterPathOf(integration.GetProperty("ConnectionId")).Should().Be(DeploymentNames.SharedParameter("dev", SharedValue.VpcLinkId));
+                    template.ParameterPathOf(integration.GetProperty("ApiId")).Should().Be(DeploymentNames.SharedParameter("dev", SharedValue.HttpApiId));
+                    TemplateJson.ReferencedId(integration.GetProperty("IntegrationUri")).Should().Be(listener, expected.RouteKey);
+                }
+            }
+    }
+
+    [ToolFact("node")]
+    public void A_service_stack_holds_exactly_the_routes_its_manifest_implies_and_one_integration_per_path_mapping()
+    {
+        foreach (var environment in new[] { infra.Dev, infra.ThreeServices, infra.WithSecrets })
+            foreach (var service in environment.Services)
+            {
+                var template = environment.ServiceJson(service);
+                template.OfType("AWS::ApiGatewayV2::Route").Select(r => r.Properties.GetProperty("RouteKey").GetString())
+                    .Should().BeEquivalentTo(HttpApiRoutes.For(service).Select(r => r.RouteKey), service.Name);
+                template.OfType("AWS::ApiGatewayV2::Integration").Should().HaveCount(HttpApiRoutes.IntegrationCount(service), service.Name);
+                // The two routes behind the authorizer share one integration, as in the single-integration layout.
+                var authorized = HttpApiRoutes.For(service).Where(r => r.NeedsToken)
+                    .Select(r => TemplateJson.RefsIn(RouteOf(template, r.RouteKey).GetProperty("Target")).Single()).Distinct();
+                authorized.Should().ContainSingle(service.Name);
+            }
+        HttpApiRoutes.For(infra.Catalog["fastapi"]).Select(r => r.RouteKey).Should().Equal(
+            "ANY /api/fastapi/{proxy+}", "ANY /api/fastapi", "ANY /api/fastapi/health", "ANY /api/fastapi/docs", "ANY /api/fastapi/openapi.json");
+        HttpApiRoutes.For(infra.Catalog["mcp"]).Select(r => r.RouteKey).Should().Equal(
+            "ANY /api/mcp/{proxy+}", "ANY /api/mcp", "ANY /api/mcp/health", "ANY /api/mcp/.well-known/oauth-protected-resource",
+            "GET /.well-known/oauth-protected-resource/api/mcp/{proxy+}");
+    }
+
+    [ToolFact("node")]
+    public void Every_route_has_the_jwt_authorizer_or_serves_a_path_its_manifest_declares_public()
+    {
+        var authorizerParameter = DeploymentNames.SharedParameter("dev", SharedValue.AuthorizerId);
+        var publicRoutes = new List<string>();
+        foreach (var environment in new[] { infra.Dev, infra.WithSecrets })
+            foreach (var service in environment.Services)
+            {
+                var template = environment.ServiceJson(service);
+                foreach (var (id, route) in template.OfType("AWS::ApiGatewayV2::Route"))
+                {
+                    var key = route.GetProperty("RouteKey").GetString()!;
+                    var type = route.TryGetProperty("AuthorizationType", out var t) ? t.GetString() : null;
+                    if (type == "JWT")
+                    {
+                        template.ParameterPathOf(route.GetProperty("AuthorizerId")).Should().Be(authorizerParameter, $"{service.Name} {key}");
+                        continue;
+                    }
+                    type.Should().Be("NONE", $"{service.Name} {key} ({id}) says so explicitly");
+                    var path = key[(key.IndexOf(' ') + 1)..];
+                    var declared = service.UnauthenticatedPaths.Select(p => service.RoutePrefix + p.Path + (p.IsSubtree ? HttpApiRoutes.ProxySegment : ""))
+                        .Concat(service.ResourceMetadataPath is null ? [] : [HttpApiRoutes.ResourceMetadataWellKnown + service.RoutePrefix + HttpApiRoutes.ProxySegment]);
+                    declared.Should().Contain(path, $"{service.Name}: {key} has no authorizer, so its manifest must declare the path public");
+                    publicRoutes.Add($"{environment.Environment}:{key}");
+                }
+                foreach (var prefixRoute in new[] { $"ANY {service.RoutePrefix}", $"ANY {service.RoutePrefix}/{{proxy+}}" })
+                    RouteOf(template, prefixRoute).GetProperty("AuthorizationType").GetString().Should().Be("JWT", prefixRoute);
+            }
+        publicRoutes.Should().Contain(["dev:ANY /api/fastapi/health", "dev:ANY /api/fastapi/docs", "dev:ANY /api/mcp/health",
+            "dev:GET /.well-known/oauth-protected-resource/api/mcp/{proxy+}", "dev:ANY /api/vault/static/{proxy+}"]);
+    }
+
+    [ToolFact("node")]
+    public void Routes_strip_the_service_prefix_like_the_local_gateway()
     {
         foreach (var service in infra.Dev.Services)
         {
             var template = infra.Dev.ServiceJson(service);
-            var routes = template.OfType("AWS::ApiGatewayV2::Route").Select(r => r.Properties).ToList();
-            var listener = template.OfType("AWS::ElasticLoadBalancingV2::Listener")
-                .Single(l => l.Properties.GetProperty("Port").GetInt32() == service.Port).Id;
-            foreach (var routeKey in new[] { $"ANY {service.RoutePrefix}", $"ANY {service.RoutePrefix}/{{proxy+}}" })
-            {
-                var route = routes.Single(r => r.GetProperty("RouteKey").GetString() == routeKey);
-                template.ParameterPathOf(route.GetProperty("ApiId")).Should().Be(DeploymentNames.SharedParameter("dev", SharedValue.HttpApiId));
-                var integrationId = TemplateJson.RefsIn(route.GetProperty("Target")).Single();
-                var integration = template.Resource(integrationId).GetProperty("Properties");
-                integration.GetProperty("ConnectionType").GetString().Should().Be("VPC_LINK");
-                template.ParameterPathOf(integration.GetProperty("ConnectionId")).Should().Be(DeploymentNames.SharedParameter("dev", SharedValue.VpcLinkId));
-                template.ParameterPathOf(integration.GetProperty("ApiId")).Should().Be(DeploymentNames.SharedParameter("dev", SharedValue.HttpApiId));
-                TemplateJson.ReferencedId(integration.GetProperty("IntegrationUri")).Should().Be(listener);
-            }
+            // /api/<svc>/a/b → /a/b; /api/<svc> has no {proxy} parameter, so the same mapping gives "/".
+            PathMappingOf(template, $"ANY {service.RoutePrefix}/{{proxy+}}").Should().Be("/$request.path.proxy");
+            PathMappingOf(template, $"ANY {service.RoutePrefix}").Should().Be("/$request.path.proxy");
+            // A literal route has no {proxy} parameter: its own integration sends the literal path.
+            PathMappingOf(template, $"ANY {service.RoutePrefix}{service.HealthPath}").Should().Be(service.HealthPath);
         }
+        PathMappingOf(infra.Dev.ServiceJson(infra.Catalog["fastapi"]), "ANY /api/fastapi/openapi.json").Should().Be("/openapi.json");
+        var vault = infra.WithSecrets.Catalog[SynthesizedInfra.SecretService];
+        PathMappingOf(infra.WithSecrets.ServiceJson(vault), "ANY /api/vault/static/{proxy+}").Should().Be("/static/$request.path.proxy");
     }
 
     [ToolFact("node")]
-    public void Each_service_stack_has_exactly_one_integration_and_two_routes_pointing_at_it()
+    public void Mcp_clients_find_the_protected_resource_metadata_at_the_rfc_9728_path_without_a_token()
     {
-        foreach (var environment in new[] { infra.Dev, infra.ThreeServices })
-            foreach (var service in environment.Services)
-            {
-                var template = environment.ServiceJson(service);
-                var integration = template.OfType("AWS::ApiGatewayV2::Integration").Should().ContainSingle(service.Name).Subject.Id;
-                var routes = template.OfType("AWS::ApiGatewayV2::Route").ToList();
-                routes.Should().HaveCount(2, service.Name);
-                routes.Should().AllSatisfy(r => TemplateJson.RefsIn(r.Properties.GetProperty("Target")).Should().Equal(integration));
-            }
+        var mcp = infra.Catalog["mcp"];
+        var template = infra.Dev.ServiceJson(mcp);
+        // https://<api>/.well-known/oauth-protected-resource/api/mcp/mcp: the metadata URL of resource https://<api>/api/mcp/mcp.
+        var route = RouteOf(template, "GET /.well-known/oauth-protected-resource/api/mcp/{proxy+}");
+        route.GetProperty("AuthorizationType").GetString().Should().Be("NONE");
+        PathMappingOf(template, "GET /.well-known/oauth-protected-resource/api/mcp/{proxy+}").Should().Be(mcp.ResourceMetadataPath);
+        // The same integration as the metadata path under the prefix: one integration per mapping.
+        TemplateJson.RefsIn(route.GetProperty("Target")).Should().Equal(
+            TemplateJson.RefsIn(RouteOf(template, $"ANY /api/mcp{mcp.ResourceMetadataPath}").GetProperty("Target")));
+        infra.Dev.ServiceJson(infra.Catalog["fastapi"]).Text.Should().NotContain("oauth-protected-resource", "fastapi is no OAuth protected resource");
     }
 
     [ToolFact("node")]
@@ -62,18 +134,6 @@ public sealed class HttpGatewayTests(SynthesizedInfra infra)
         infra.Dev.SharedJson.OfType("AWS::ApiGatewayV2::Integration").Should().BeEmpty();
         foreach (var service in infra.Dev.Services)
             infra.Dev.SharedJson.Text.Should().NotContain(service.RoutePrefix, "adding a service must not change the shared stack");
-    }
-
-    [ToolFact("node")]
-    public void Routes_strip_the_service_prefix_like_the_local_gateway()
-    {
-        foreach (var service in infra.Dev.Services)
-        {
-            var routes = infra.Dev.ServiceJson(service).OfType("AWS::ApiGatewayV2::Route").Select(r => r.Properties).ToList();
-            // /api/<svc>/a/b → /a/b; /api/<svc> has no {proxy} parameter, so the same mapping gives "/".
-            PathMappingOf(service, routes, $"ANY {service.RoutePrefix}/{{proxy+}}").Should().Be("/$request.path.proxy");
-            PathMappingOf(service, routes, $"ANY {service.RoutePrefix}").Should().Be("/$request.path.proxy");
-        }
     }
 
     [ToolFact("node")]
@@ -96,11 +156,13 @@ public sealed class HttpGatewayTests(SynthesizedInfra infra)
         });
     }
 
-    string? PathMappingOf(ServiceManifest service, List<System.Text.Json.JsonElement> routes, string routeKey)
-    {
-        var route = routes.Single(r => r.GetProperty("RouteKey").GetString() == routeKey);
-        var integrationId = TemplateJson.RefsIn(route.GetProperty("Target")).Single();
-        return infra.Dev.ServiceJson(service).Resource(integrationId).GetProperty("Properties")
-            .GetProperty("RequestParameters").GetProperty("overwrite:path").GetString();
-    }
+    static JsonElement RouteOf(TemplateJson template, string routeKey) =>
+        template.OfType("AWS::ApiGatewayV2::Route").Select(r => r.Properties)
+            .Should().ContainSingle(r => r.GetProperty("RouteKey").GetString() == routeKey, routeKey).Subject;
+
+    static JsonElement IntegrationOf(TemplateJson template, JsonElement route) =>
+        template.Resource(TemplateJson.RefsIn(route.GetProperty("Target")).Single()).GetProperty("Properties");
+
+    static string? PathMappingOf(TemplateJson template, string routeKey) =>
+        IntegrationOf(template, RouteOf(template, routeKey)).GetProperty("RequestParameters").GetProperty("overwrite:path").GetString();
 }

@@ -38,6 +38,38 @@ public sealed class InfraOptionsTests
     }
 
     [Fact]
+    public void Identity_provider_and_alarm_subscribers_come_from_the_command_line_or_context()
+    {
+        var options = Parse("--jwt-issuer", "https://login.example.com/t/v2.0", "--jwt-audience", "api://apigw-dev",
+            "--alarm-email", "oncall@example.com", "--alarm-https-endpoint", "https://hooks.example.com/x");
+        options.JwtIssuer.Should().Be("https://login.example.com/t/v2.0");
+        options.JwtAudience.Should().Be("api://apigw-dev");
+        options.RunsOwnIssuer.Should().BeFalse();
+        options.AlarmEmail.Should().Be("oncall@example.com");
+        options.AlarmHttpsEndpoint.Should().Be("https://hooks.example.com/x");
+
+        var context = new Dictionary<string, string>
+        {
+            ["jwtIssuer"] = "https://issuer.example.com/", ["jwtAudience"] = "aud", ["alarmEmail"] = "a@example.com", ["alarmHttpsEndpoint"] = "https://h.example.com/",
+        };
+        var fromContext = InfraOptions.Parse([], key => context.GetValueOrDefault(key));
+        fromContext.JwtIssuer.Should().Be("https://issuer.example.com/");
+        fromContext.JwtAudience.Should().Be("aud");
+        fromContext.AlarmEmail.Should().Be("a@example.com");
+        fromContext.AlarmHttpsEndpoint.Should().Be("https://h.example.com/");
+    }
+
+    [Fact]
+    public void Without_an_identity_provider_the_environment_runs_its_own_and_alarms_have_no_subscriber()
+    {
+        var options = Parse();
+        options.RunsOwnIssuer.Should().BeTrue();
+        options.JwtAudience.Should().BeNull();
+        options.AlarmEmail.Should().BeNull();
+        options.AlarmHttpsEndpoint.Should().BeNull();
+    }
+
+    [Fact]
     public void A_service_without_an_image_gets_the_unset_tag() =>
         Parse().ImageTagFor("mcp").Should().Be(InfraOptions.UnsetImageTag);
 
@@ -64,6 +96,12 @@ public sealed class InfraOptionsTests
     [InlineData("--bogus", "x", "Unknown option")]
     [InlineData("--keep-deployed-images", "0", "at least 1")]
     [InlineData("--keep-deployed-images", "many", "whole number")]
+    [InlineData("--jwt-issuer", "http://login.example.com/", "https URL")]
+    [InlineData("--jwt-issuer", "https://login.example.com/", "needs --jwt-audience")]
+    [InlineData("--jwt-audience", "api://x", "without --jwt-issuer")]
+    [InlineData("--alarm-email", "oncall", "not an e-mail address")]
+    [InlineData("--alarm-https-endpoint", "http://hooks.example.com/x", "must be an https URL")]
+    [InlineData("--alarm-topic-arn", "arn:aws:sns:us-east-1:123456789012:t", "Unknown option")]
     public void Invalid_options_are_rejected_with_the_fix(string option, string value, string expected) =>
         FluentActions.Invoking(() => Parse(option, value))
             .Should().Throw<InfraOptionsException>().WithMessage($"*{expected}*");

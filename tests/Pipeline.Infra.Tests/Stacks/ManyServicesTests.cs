@@ -40,18 +40,16 @@ public sealed class ManyServicesTests(SynthesizedInfra infra)
         var routes = many.Services.Sum(s => many.ServiceJson(s).OfType("AWS::ApiGatewayV2::Route").Count());
         var integrations = many.Services.Sum(s => many.ServiceJson(s).OfType("AWS::ApiGatewayV2::Integration").Count());
 
-        routes.Should().Be(2 * SynthesizedInfra.ManyServiceCount).And.BeLessThanOrEqualTo(HttpApiRouteQuota);
-        integrations.Should().Be(SynthesizedInfra.ManyServiceCount).And.BeLessThanOrEqualTo(HttpApiIntegrationQuota);
+        // As HttpApiRoutes counts them from the manifests, which is what the pipeline checks before it synthesizes.
+        routes.Should().Be(many.Services.Sum(s => HttpApiRoutes.For(s).Count)).And.BeLessThanOrEqualTo(HttpApiRouteQuota);
+        integrations.Should().Be(many.Services.Sum(HttpApiRoutes.IntegrationCount)).And.BeLessThanOrEqualTo(HttpApiIntegrationQuota);
     }
 
     [ToolFact("node")]
     public void Forty_two_service_stacks_pass_every_security_rule()
     {
         foreach (var path in infra.ManyServices.TemplatePaths)
-        {
-            using var template = JsonDocument.Parse(File.ReadAllText(path));
-            TemplateRules.Check(template).Should().BeEmpty(path);
-        }
+            infra.ManyServices.RuleViolations(path).Should().BeEmpty(path);
     }
 
     [ToolFact("node", "cfn-lint")]

@@ -103,18 +103,18 @@ public sealed class ServiceAlarmsTests(SynthesizedInfra infra)
     }
 
     [ToolFact("node")]
-    public void Alarms_notify_nobody_until_a_topic_is_given()
+    public void Every_alarm_notifies_the_environments_topic_read_from_ssm()
     {
-        foreach (var service in infra.Dev.Services)
-            foreach (var (_, alarm) in infra.Dev.ServiceJson(service).OfType("AWS::CloudWatch::Alarm"))
-                alarm.TryGetProperty("AlarmActions", out _).Should().BeFalse();
-        foreach (var service in infra.Prod.Services)
-        {
-            var alarms = infra.Prod.ServiceJson(service).OfType("AWS::CloudWatch::Alarm").ToList();
-            alarms.Should().NotBeEmpty();
-            foreach (var (_, alarm) in alarms)
-                alarm.GetProperty("AlarmActions").EnumerateArray().Select(a => a.GetString()).Should().Equal(SynthesizedInfra.AlarmTopicArn);
-        }
+        foreach (var environment in new[] { infra.Dev, infra.Prod })
+            foreach (var service in environment.Services)
+            {
+                var template = environment.ServiceJson(service);
+                var alarms = template.OfType("AWS::CloudWatch::Alarm").ToList();
+                alarms.Should().HaveCount(5, service.Name);
+                foreach (var (id, alarm) in alarms)
+                    alarm.GetProperty("AlarmActions").EnumerateArray().Select(template.ParameterPathOf)
+                        .Should().Equal([DeploymentNames.SharedParameter(environment.Environment, SharedValue.AlarmTopicArn)], $"{service.Name}/{id}");
+            }
     }
 
     static JsonElement AlarmNamed(SynthesizedEnvironment environment, ServiceManifest service, string name)

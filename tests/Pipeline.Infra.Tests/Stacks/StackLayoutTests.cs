@@ -34,6 +34,14 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
             "/apigw/dev/shared/HttpApiId",
             "/apigw/dev/shared/VpcLinkId",
             "/apigw/dev/shared/VpcLinkSecurityGroupId",
+            "/apigw/dev/shared/ApiEndpoint",
+            "/apigw/dev/shared/AuthorizerId",
+            "/apigw/dev/shared/AuthIssuer",
+            "/apigw/dev/shared/AuthAudience",
+            "/apigw/dev/shared/AlarmTopicArn",
+            "/apigw/dev/shared/UserPoolId",
+            "/apigw/dev/shared/TokenClientId",
+            "/apigw/dev/shared/TokenEndpoint",
         ]);
         Enum.GetValues<SharedValue>().Select(v => DeploymentNames.SharedParameter("dev", v))
             .Should().BeEquivalentTo(infra.Dev.SharedJson.PublishedParameters().Keys);
@@ -77,9 +85,14 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
     [ToolFact("node")]
     public void Ids_of_resources_an_emulator_skips_are_written_so_the_parameter_is_never_empty()
     {
-        // moto creates no HTTP API or VPC Link: a plain Ref to either resolves to nothing there, and an empty SSM value
-        // fails the whole stack. Fn::Sub of the Ref is the same string on AWS.
-        foreach (var (value, type) in new[] { (SharedValue.HttpApiId, "AWS::ApiGatewayV2::Api"), (SharedValue.VpcLinkId, "AWS::ApiGatewayV2::VpcLink") })
+        // moto creates no HTTP API, VPC Link, authorizer or Cognito resource: a plain Ref to one resolves to nothing there,
+        // and an empty SSM value fails the whole stack. Fn::Sub of the Ref is the same string on AWS.
+        foreach (var (value, type) in new[]
+                 {
+                     (SharedValue.HttpApiId, "AWS::ApiGatewayV2::Api"), (SharedValue.VpcLinkId, "AWS::ApiGatewayV2::VpcLink"),
+                     (SharedValue.AuthorizerId, "AWS::ApiGatewayV2::Authorizer"), (SharedValue.UserPoolId, "AWS::Cognito::UserPool"),
+                     (SharedValue.TokenClientId, "AWS::Cognito::UserPoolClient"), (SharedValue.AuthAudience, "AWS::Cognito::UserPoolClient"),
+                 })
         {
             var parameter = infra.Dev.Parameters[DeploymentNames.SharedParameter("dev", value)].Value;
             var sub = parameter.GetProperty("Fn::Sub");
@@ -129,8 +142,11 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
                 $"{service.Name} reads only what the shared stack or a service it uses writes");
             if (usedPaths.Count > 0)
                 reads.Should().Contain(usedPaths, $"{service.Name} needs the ALB DNS name and security group of each service it uses");
-            reads.Should().Contain(sharedPaths.Where(p => !p.EndsWith(nameof(SharedValue.ClusterArn), StringComparison.Ordinal)),
-                "every service stack needs the VPC, subnets, cluster, API, VPC Link and its security group");
+            // Not the cluster ARN (the ECS constructs need its name) nor the Cognito values (for the Token target, not services).
+            SharedValue[] unread = [SharedValue.ClusterArn, SharedValue.UserPoolId, SharedValue.TokenClientId, SharedValue.TokenEndpoint];
+            reads.Should().Contain(sharedPaths.Where(p => !unread.Any(v => p == DeploymentNames.SharedParameter("dev", v))),
+                "every service stack needs the VPC, subnets, cluster, API, VPC Link and its security group, authorizer, issuer, audience, endpoint and alarm topic");
+            reads.Should().NotContain(unread.Select(v => DeploymentNames.SharedParameter("dev", v)));
             foreach (var path in reads)
                 written[path].StackName.Should().NotBe(DeploymentNames.ServiceStack("dev", service.Name), "a stack does not read its own parameters");
             // Template parameters CloudFormation resolves at each deploy, not dynamic references (moto resolves none).

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Amazon.CDK.Assertions;
+using Pipeline.Build.Synthesis;
 using Pipeline.Manifests;
 
 namespace Pipeline.Infra.Tests.Support;
@@ -83,6 +84,19 @@ public sealed class SynthesizedEnvironment
 
     /// <summary>Stack name → the stacks it depends on, as the cloud assembly's manifest.json lists them.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> Dependencies { get; }
+
+    /// <summary>The stack a template file of this environment holds (<c>apigw-dev-fastapi.template.json</c> → <c>apigw-dev-fastapi</c>).</summary>
+    public static string StackNameOf(string templatePath) => Path.GetFileName(templatePath).Replace(".template.json", "", StringComparison.Ordinal);
+
+    /// <summary>What the rules know about a template of this environment: its stack, the environment and these manifests.</summary>
+    public TemplateContext RuleContext(string stackName) => new(stackName, Environment, Catalog);
+
+    /// <summary>The security rules' verdict on one template file of this environment, as the SynthInfra step checks it.</summary>
+    public IReadOnlyList<RuleViolation> RuleViolations(string templatePath)
+    {
+        using var template = JsonDocument.Parse(File.ReadAllText(templatePath));
+        return TemplateRules.Check(template, RuleContext(StackNameOf(templatePath)));
+    }
 
     /// <summary>Logical id of the service's ALB (in its own stack).</summary>
     public string LoadBalancerOf(ServiceManifest service) =>

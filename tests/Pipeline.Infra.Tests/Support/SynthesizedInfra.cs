@@ -12,7 +12,16 @@ public sealed class SynthesizedInfra : IDisposable
 
     /// <summary>Services in <see cref="ManyServices"/>: the real ones plus copies of fastapi.</summary>
     public const int ManyServiceCount = 42;
-    public const string AlarmTopicArn = "arn:aws:sns:us-east-1:123456789012:apigw-alarms";
+    public const string AlarmEmail = "oncall@example.com";
+    public const string AlarmHttpsEndpoint = "https://hooks.example.com/apigw-alarms";
+
+    /// <summary>An identity provider of a team's own, as a profile names it (<see cref="ExternalIssuer"/>).</summary>
+    public const string JwtIssuer = "https://login.example.com/tenant-1/v2.0";
+    public const string JwtAudience = "api://apigw-dev";
+
+    /// <summary>The service of <see cref="WithSecrets"/>: two secrets (an SSM parameter, one key of a Secrets Manager secret) and a KMS key.</summary>
+    public const string SecretService = "vault";
+    public const string SecretsKmsKey = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
     readonly string _root = Path.Combine(Path.GetTempPath(), "pipeline-infra-tests-" + Guid.NewGuid().ToString("N")[..8]);
     readonly Lazy<SynthesizedEnvironment> _dev;
@@ -20,6 +29,8 @@ public sealed class SynthesizedInfra : IDisposable
     readonly Lazy<SynthesizedEnvironment> _prod;
     readonly Lazy<SynthesizedEnvironment> _threeServices;
     readonly Lazy<SynthesizedEnvironment> _manyServices;
+    readonly Lazy<SynthesizedEnvironment> _externalIssuer;
+    readonly Lazy<SynthesizedEnvironment> _withSecrets;
 
     public SynthesizedInfra()
     {
@@ -29,9 +40,14 @@ public sealed class SynthesizedInfra : IDisposable
 
         _dev = new(() => Synthesize("dev-a", DevOptions, Catalog));
         _devAgain = new(() => Synthesize("dev-b", DevOptions, Catalog));
-        _prod = new(() => Synthesize("prod", DevOptions with { Environment = "prod", NatGateways = 2, AlarmTopicArn = AlarmTopicArn }, Catalog));
+        _prod = new(() => Synthesize("prod", DevOptions with
+        {
+            Environment = "prod", NatGateways = 2, AlarmEmail = AlarmEmail, AlarmHttpsEndpoint = AlarmHttpsEndpoint,
+        }, Catalog));
         _threeServices = new(() => Synthesize("three", DevOptions with { ImageTags = new Dictionary<string, string>() }, ThreeServiceCatalog()));
         _manyServices = new(() => Synthesize("many", DevOptions with { ImageTags = new Dictionary<string, string>() }, ManyServiceCatalog()));
+        _externalIssuer = new(() => Synthesize("external-issuer", DevOptions with { JwtIssuer = JwtIssuer, JwtAudience = JwtAudience }, Catalog));
+        _withSecrets = new(() => Synthesize("secrets", DevOptions with { ImageTags = new Dictionary<string, string>() }, SecretServiceCatalog()));
     }
 
     public string ServicesDirectory { get; }
@@ -47,7 +63,7 @@ public sealed class SynthesizedInfra : IDisposable
     /// <summary>The same inputs as <see cref="Dev"/>, synthesized again into another folder.</summary>
     public SynthesizedEnvironment DevAgain => _devAgain.Value;
 
-    /// <summary>NAT per AZ and an alarm topic.</summary>
+    /// <summary>NAT per AZ; an e-mail address and an https endpoint subscribed to the alarm topic.</summary>
     public SynthesizedEnvironment Prod => _prod.Value;
 
     /// <summary>The real services plus a third one that exists only as a manifest folder.</summary>
@@ -58,6 +74,12 @@ public sealed class SynthesizedInfra : IDisposable
     /// other names, ports and prefixes): far more than the single-stack layout could hold under the 500-resource limit.
     /// </summary>
     public SynthesizedEnvironment ManyServices => _manyServices.Value;
+
+    /// <summary>The dev profile with <c>JwtIssuer</c> and <c>JwtAudience</c>: no Cognito, the authorizer trusts that provider.</summary>
+    public SynthesizedEnvironment ExternalIssuer => _externalIssuer.Value;
+
+    /// <summary>The real services plus <see cref="SecretService"/>, which declares two secrets, a KMS key and a public subtree.</summary>
+    public SynthesizedEnvironment WithSecrets => _withSecrets.Value;
 
     SynthesizedEnvironment Synthesize(string folder, InfraOptions options, ServiceCatalog catalog)
     {
@@ -72,6 +94,20 @@ public sealed class SynthesizedInfra : IDisposable
         File.WriteAllText(Path.Combine(services, ThirdService, ServiceCatalog.ManifestFileName), $$"""
             { "name": "{{ThirdService}}", "port": 8100, "routePrefix": "/api/{{ThirdService}}", "healthPath": "/ready",
               "cpu": 512, "memory": 1024, "minTasks": 1, "maxTasks": 3, "readOnlyRootFilesystem": false }
+            """);
+        return ServiceCatalog.Load(services);
+    }
+
+    ServiceCatalog SecretServiceCatalog()
+    {
+        var services = CopyOfRealServices("secret-services");
+        Directory.CreateDirectory(Path.Combine(services, SecretService));
+        File.WriteAllText(Path.Combine(services, SecretService, ServiceCatalog.ManifestFileName), $$"""
+            { "name": "{{SecretService}}", "port": 8200, "routePrefix": "/api/{{SecretService}}", "healthPath": "/health",
+              "publicPaths": ["/static/*"],
+              "cpu": 256, "memory": 512, "minTasks": 1, "maxTasks": 2, "readOnlyRootFilesystem": true,
+              "secrets": { "API_KEY": "ssm:/apigw/{env}/{{SecretService}}/api-key", "DB_PASSWORD": "secretsmanager:apigw/{env}/{{SecretService}}/db:password" },
+              "secretsKmsKey": "{{SecretsKmsKey}}" }
             """);
         return ServiceCatalog.Load(services);
     }

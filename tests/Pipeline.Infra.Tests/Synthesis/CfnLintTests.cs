@@ -9,11 +9,10 @@ public sealed class CfnLintTests(SynthesizedInfra infra)
     public void Cfn_lint_finds_no_errors_in_any_synthesized_template()
     {
         RequiredTools.Require("node", "cfn-lint");
-        // Registry, shared and every service stack of each profile.
-        var templates = new[] { infra.Dev, infra.Prod, infra.ThreeServices }
-            .SelectMany(e => e.TemplatePaths)
-            .ToList();
-        templates.Should().HaveCount(3 * 2 + infra.Catalog.Services.Count * 2 + infra.ThreeServices.Catalog.Services.Count);
+        // Registry, shared and every service stack of each profile: Cognito or an external issuer, alarm subscriptions, secrets.
+        var environments = new[] { infra.Dev, infra.Prod, infra.ThreeServices, infra.ExternalIssuer, infra.WithSecrets };
+        var templates = environments.SelectMany(e => e.TemplatePaths).ToList();
+        templates.Should().HaveCount(environments.Sum(e => 2 + e.Catalog.Services.Count));
 
         var (exitCode, output) = CfnLint.Run(templates);
 

@@ -11,16 +11,16 @@ namespace Pipeline.Infra.Tests.Synthesis;
 /// dependency order) through a CloudFormation change set (create, then execute), the service stacks with their image tag
 /// and desired count parameters. The stacks find each other only through SSM parameters, so this proves that wiring: a service stack's
 /// change set resolves the shared stack's and the used services' parameters (moto creates no exports for a stack created
-/// by a change set, so exports could not pass here). moto skips API Gateway, alarms, autoscaling and standalone
-/// security-group egress rules (it creates no such resources); everything else (network, ALBs, ECS, IAM, logs, ECR, SSM)
-/// must come up.
+/// by a change set, so exports could not pass here). moto skips API Gateway (the authorizer too), Cognito, alarms,
+/// autoscaling and standalone security-group egress rules (it creates no such resources); everything else (network, ALBs,
+/// ECS, IAM, logs, ECR, SSM, the SNS alarm topic) must come up.
 /// </summary>
 [Collection(SynthesizedInfraCollection.Name)]
 public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : IClassFixture<MotoServer>
 {
     // moto 5.2 has no CloudFormation support for these; it skips them with a warning.
     static readonly string[] SkippedByMoto =
-        ["AWS::ApiGatewayV2::", "AWS::CloudWatch::Alarm", "AWS::ApplicationAutoScaling::", "AWS::EC2::SecurityGroupEgress"];
+        ["AWS::ApiGatewayV2::", "AWS::CloudWatch::Alarm", "AWS::ApplicationAutoScaling::", "AWS::EC2::SecurityGroupEgress", "AWS::Cognito::"];
 
     const int MotoDesiredCount = 2;
 

@@ -14,6 +14,8 @@ public sealed class StackSynthesizerTests : IDisposable
         new Dictionary<string, string> { ["fastapi"] = fastapiTag, ["mcp"] = "bbbbbbbbbbbb" },
         outDirectory);
 
+    static ServiceCatalog RealCatalog => ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory());
+
     [Fact]
     public void Input_hash_follows_sources_manifests_and_parameters_only()
     {
@@ -27,6 +29,10 @@ public sealed class StackSynthesizerTests : IDisposable
         synthesizer.InputHash(request with { NatGateways = 2 }).Should().NotBe(baseline);
         synthesizer.InputHash(request with { Region = "eu-west-1" }).Should().NotBe(baseline);
         synthesizer.InputHash(Request(request.OutDirectory, "cccccccccccc")).Should().NotBe(baseline);
+        // The identity provider and the alarm subscribers are in the shared stack's template.
+        synthesizer.InputHash(request with { JwtIssuer = "https://login.example.com/", JwtAudience = "api" }).Should().NotBe(baseline);
+        synthesizer.InputHash(request with { AlarmEmail = "oncall@example.com" }).Should().NotBe(baseline);
+        synthesizer.InputHash(request with { AlarmHttpsEndpoint = "https://hooks.example.com/x" }).Should().NotBe(baseline);
 
         File.WriteAllText(Path.Combine(root, "infra", "README.md"), "docs do not change templates");
         Directory.CreateDirectory(Path.Combine(root, "infra", "bin"));
@@ -110,7 +116,7 @@ public sealed class StackSynthesizerTests : IDisposable
         File.WriteAllText(Path.Combine(outDirectory, "apigw-dev-mcp.template.json"), """{"Resources":{}}""");
         var result = new SynthResult(outDirectory, "dev", SynthOutcome.Synthesized, "", ["fastapi", "mcp"]);
 
-        FluentActions.Invoking(() => StackSynthesizer.CheckTemplates(result, new RecordingStepLog(), countResources: false))
+        FluentActions.Invoking(() => StackSynthesizer.CheckTemplates(result, RealCatalog, new RecordingStepLog(), countResources: false))
             .Should().Throw<Pipeline.Build.Engine.PipelineException>()
             .WithMessage("*3 security rule(s)*apigw-dev-registry/Repo*Pipeline-VPC7 apigw-dev-shared/Vpc*Pipeline-EC23 apigw-dev-fastapi/Open*nothing was deployed*");
     }
@@ -124,7 +130,7 @@ public sealed class StackSynthesizerTests : IDisposable
             File.WriteAllText(Path.Combine(outDirectory, $"apigw-dev-{stack}.template.json"), """{"Resources":{}}""");
         var result = new SynthResult(outDirectory, "dev", SynthOutcome.Synthesized, "", ["fastapi", "mcp"]);
 
-        FluentActions.Invoking(() => StackSynthesizer.CheckTemplates(result, new RecordingStepLog(), countResources: false))
+        FluentActions.Invoking(() => StackSynthesizer.CheckTemplates(result, RealCatalog, new RecordingStepLog(), countResources: false))
             .Should().Throw<Pipeline.Build.Engine.PipelineException>().WithMessage("*apigw-dev-mcp.template.json is missing*");
     }
 

@@ -35,6 +35,9 @@ public sealed class AwsPlatformEndToEndTests(AwsDeploymentFixture fixture) : ICl
             deploy.Output.Should().Contain($"{Requires.LocalRegistry}/{DeploymentNames.Repository(Deployment.Environment, service)}:{served}");
         }
         deploy.Output.Should().Contain($"Deployed environment {Deployment.Environment}");
+        // The dev profile subscribes nobody to the alarm topic: one warning line says so.
+        deploy.Output.Split('\n').Where(l => l.Contains($"warning: alarms of {Deployment.Environment} notify nobody", StringComparison.Ordinal))
+            .Should().ContainSingle(deploy.Describe()).Which.Should().Contain("set AlarmEmail");
     }
 
     [EndToEndFact(NeedsMoto = true)]

@@ -13,24 +13,30 @@ public static class BuildScript
     static readonly string[] InheritedVariablesToDrop =
     [
         "PLATFORM", "DEPLOY_ENVIRONMENT", "SERVICE", "BASE_IMAGE_REGISTRY", "REGISTRY", "REGISTRY_USERNAME", "REGISTRY_PASSWORD",
-        "HEALTH_URL", "HEALTH_TIMEOUT", "ROLLOUT_TIMEOUT", "GATEWAY_PORT", "NAT_GATEWAYS",
+        "HEALTH_URL", "HEALTH_TIMEOUT", "ROLLOUT_TIMEOUT", "GATEWAY_PORT", "NAT_GATEWAYS", "PROMOTE_FROM", "PROMOTE_RECORD", "GITHUB_REPOSITORY",
+        // Set by GitHub Actions around the test job: a test's deploys must not write into that job's outputs and summary.
+        "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY",
         // Set by 'dotnet test' for its own MSBuild; the pipeline's compile must find its own.
         "MSBUILD_EXE_PATH", "MSBuildExtensionsPath", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly",
     ];
 
+    /// <param name="pipeTo">A shell command that reads the run's standard output, as in <c>./build.sh Token | tail -1</c>; the run's exit code is kept (pipefail).</param>
     public static async Task<BuildScriptRun> RunAsync(
         string repositoryRoot, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout,
-        string? powerShell = null)
+        string? powerShell = null, string? pipeTo = null)
     {
         // With a PowerShell path, the same run goes through build.ps1 instead of build.sh.
-        var start = new ProcessStartInfo(powerShell ?? Path.Combine(repositoryRoot, "build.sh"))
+        var start = new ProcessStartInfo(pipeTo is not null ? "bash" : powerShell ?? Path.Combine(repositoryRoot, "build.sh"))
         {
             WorkingDirectory = repositoryRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (powerShell is not null)
+        if (pipeTo is not null)
+            foreach (var argument in new[] { "-o", "pipefail", "-c", $"\"$0\" \"$@\" | {pipeTo}", Path.Combine(repositoryRoot, "build.sh") })
+                start.ArgumentList.Add(argument);
+        else if (powerShell is not null)
             foreach (var argument in new[] { "-NoProfile", "-NonInteractive", "-File", Path.Combine(repositoryRoot, "build.ps1") })
                 start.ArgumentList.Add(argument);
         foreach (var argument in arguments)
@@ -42,8 +48,14 @@ public static class BuildScript
             start.Environment[name] = value;
 
         var output = new StringBuilder();
+        var standardOutput = new StringBuilder();
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            Append(e.Data);
+            if (e.Data is not null)
+                lock (output) standardOutput.Append(e.Data).Append('\n');
+        };
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         var clock = Stopwatch.StartNew();
         process.Start();
@@ -61,7 +73,11 @@ public static class BuildScript
             Assert.Fail($"./build.sh {string.Join(' ', arguments)} did not finish within {timeout.TotalMinutes:0} min and was killed. Output so far:\n{Text()}");
         }
         clock.Stop();
-        return new BuildScriptRun(arguments, process.ExitCode, Text(), clock.Elapsed);
+        string StandardOutput()
+        {
+            lock (output) return standardOutput.ToString();
+        }
+        return new BuildScriptRun(arguments, process.ExitCode, Text(), clock.Elapsed, StandardOutput());
 
         void Append(string? line)
         {

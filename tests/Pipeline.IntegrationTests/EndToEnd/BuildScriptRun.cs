@@ -1,7 +1,10 @@
 namespace Pipeline.IntegrationTests.EndToEnd;
 
-/// <summary>One finished <c>./build.sh</c> run: its arguments, exit code, stdout and stderr interleaved as they came, and its wall time.</summary>
-public sealed record BuildScriptRun(IReadOnlyList<string> Arguments, int ExitCode, string Output, TimeSpan Elapsed)
+/// <summary>
+/// One finished <c>./build.sh</c> run: its arguments, exit code, stdout and stderr interleaved as they came, its wall time,
+/// and stdout alone (what a pipe or <c>$(...)</c> gets).
+/// </summary>
+public sealed record BuildScriptRun(IReadOnlyList<string> Arguments, int ExitCode, string Output, TimeSpan Elapsed, string StandardOutput = "")
 {
     public string CommandLine => "./build.sh " + string.Join(' ', Arguments);
 

@@ -5,7 +5,8 @@ namespace Pipeline.IntegrationTests.EndToEnd;
 
 /// <summary>
 /// A step of an end-to-end scenario. Steps run in the order they are written in the file (see <see cref="ScenarioOrderer"/>).
-/// Without Docker, the registry (and for <see cref="NeedsMoto"/> moto and node) the step is skipped with the reason,
+/// Without Docker, the registry (and for <see cref="NeedsMoto"/> moto and node, for <see cref="NeedsNodeTools"/> node and the
+/// TypeScript MCP SDK) the step is skipped with the reason,
 /// except under CI=true, where it runs and fails loudly: CI must provide them.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
@@ -18,9 +19,14 @@ public sealed class EndToEndFactAttribute : CiStrictFactAttribute
 
     public bool NeedsMoto { get; init; }
 
+    /// <summary>The step runs the TypeScript MCP client check: node and build/tools' packages.</summary>
+    public bool NeedsNodeTools { get; init; }
+
     protected override string? WhyItCannotRun()
     {
-        var reason = NeedsMoto ? EndToEndRequirements.WhyNoAwsPlatform() : EndToEndRequirements.WhyNoLocalPlatform();
+        var reason = NeedsMoto ? EndToEndRequirements.WhyNoAwsPlatform()
+            : NeedsNodeTools ? EndToEndRequirements.WhyNoMcpClientCheck()
+            : EndToEndRequirements.WhyNoLocalPlatform();
         return reason is null ? null : "End-to-end run skipped (set CI=true to make this a failure): " + reason;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Pipeline.IntegrationTests.Infrastructure;
+using Pipeline.Manifests;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 
@@ -15,6 +16,16 @@ public static class EndToEndRequirements
     /// <summary>Why the local-platform scenario cannot run here, or null.</summary>
     public static string? WhyNoLocalPlatform() =>
         Git.Value ?? (DockerAndRegistry.Value is { } docker ? $"Docker engine or registry {Requires.LocalRegistry} missing: {docker}" : null);
+
+    /// <summary>The official TypeScript MCP client check (<c>build/tools/mcp-client-check.mjs</c>), run from the repository itself: node_modules is never part of a copy.</summary>
+    public static string McpClientCheckScript => Path.Combine(RepositoryRoot.Find(), "build", "tools", "mcp-client-check.mjs");
+
+    /// <summary>Why the TypeScript MCP client check cannot run against the local platform here, or null.</summary>
+    public static string? WhyNoMcpClientCheck() =>
+        WhyNoLocalPlatform() ?? Node.Value
+        ?? (File.Exists(Path.Combine(Path.GetDirectoryName(McpClientCheckScript)!, "node_modules", "@modelcontextprotocol", "sdk", "package.json"))
+            ? null
+            : "the TypeScript MCP SDK is not installed under build/tools: npm ci --prefix build/tools (.ci/setup does)");
 
     /// <summary>Why the AWS scenario (moto + the local platform for health) cannot run here, or null.</summary>
     public static string? WhyNoAwsPlatform() => WhyNoLocalPlatform() ?? Moto.Value ?? Node.Value;

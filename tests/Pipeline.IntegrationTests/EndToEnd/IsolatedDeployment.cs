@@ -64,11 +64,24 @@ public sealed class IsolatedDeployment : IAsyncDisposable
         RunAsync([.. arguments, "--deploy-environment", Environment, "--gateway-port", GatewayPort.ToString()],
             new Dictionary<string, string>());
 
+    /// <summary>Runs <c>./build.sh &lt;arguments&gt; | &lt;pipeTo&gt;</c> on this copy's local platform, as a user's shell would, e.g. <c>Token | tail -1</c>.</summary>
+    public Task<BuildScriptRun> RunLocalPipedAsync(string pipeTo, params string[] arguments) =>
+        RunAsync([.. arguments, "--deploy-environment", Environment, "--gateway-port", GatewayPort.ToString()],
+            new Dictionary<string, string>(), pipeTo);
+
+    /// <summary>What <c>$(./build.sh Token | tail -1)</c> gives for this copy's environment; asserts the run succeeded.</summary>
+    public async Task<string> TokenAsync()
+    {
+        var run = await RunLocalPipedAsync("tail -1", "Token");
+        run.ExitCode.Should().Be(0, run.Describe());
+        return run.StandardOutput.TrimEnd('\n');
+    }
+
     /// <summary>Runs <c>./build.sh</c> with exactly these arguments; base images come from the local registry.</summary>
-    public async Task<BuildScriptRun> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment)
+    public async Task<BuildScriptRun> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, string? pipeTo = null)
     {
         var variables = new Dictionary<string, string>(environment) { ["BASE_IMAGE_REGISTRY"] = Requires.LocalRegistry };
-        var run = await BuildScript.RunAsync(Copy.Root, arguments, variables, RunTimeout);
+        var run = await BuildScript.RunAsync(Copy.Root, arguments, variables, RunTimeout, pipeTo: pipeTo);
         lock (runs) runs.Add(run);
         return run;
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -9,8 +10,10 @@ using Pipeline.Build.Local;
 namespace Pipeline.IntegrationTests.EndToEnd;
 
 /// <summary>
-/// The local platform through <c>./build.sh</c>, as a user drives it: deploy from clean, use both services through the
-/// gateway (HTTP and the official MCP client), deploy again without changes, redeploy one service, take it all down.
+/// The local platform through <c>./build.sh</c>, as a user drives it: deploy from clean, get a token with
+/// <c>$(./build.sh Token | tail -1)</c>, use both services through the gateway (HTTP, the official C# MCP client and the
+/// official TypeScript one), see what is refused without a token, deploy again without changes, redeploy one service,
+/// take it all down.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 [TestCaseOrderer(ScenarioOrderer.TypeName, ScenarioOrderer.AssemblyName)]
@@ -56,7 +59,17 @@ public sealed class LocalPlatformEndToEndTests(LocalDeploymentFixture fixture) :
             deploy.Output.Should().Contain(tag);
         }
 
-        using var response = await http.PostAsJsonAsync(new Uri(Deployment.GatewayUrl, "api/fastapi/compute/statistics"), new { values = new[] { 2.0, 4.0, 9.0 } });
+        var statistics = new Uri(Deployment.GatewayUrl, "api/fastapi/compute/statistics");
+        using var anonymous = await http.PostAsJsonAsync(statistics, new { values = new[] { 2.0, 4.0, 9.0 } });
+        anonymous.StatusCode.Should().Be(HttpStatusCode.Unauthorized, await anonymous.Content.ReadAsStringAsync());
+        JsonDocument.Parse(await anonymous.Content.ReadAsStringAsync()).RootElement.GetProperty("reason").GetString().Should().Be("missing bearer token");
+        (await http.GetAsync(new Uri(Deployment.GatewayUrl, "api/fastapi/health"))).StatusCode.Should().Be(HttpStatusCode.OK, "health needs no token");
+        (await http.GetAsync(new Uri(Deployment.GatewayUrl, "api/fastapi/openapi.json"))).StatusCode.Should().Be(HttpStatusCode.OK, "fastapi declares its API description public");
+
+        var token = await Deployment.TokenAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Post, statistics) { Content = JsonContent.Create(new { values = new[] { 2.0, 4.0, 9.0 } }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.OK, body);
         var summary = JsonDocument.Parse(body).RootElement;
@@ -66,15 +79,65 @@ public sealed class LocalPlatformEndToEndTests(LocalDeploymentFixture fixture) :
     }
 
     [EndToEndFact]
-    public async Task The_official_MCP_client_lists_the_tools_and_compute_statistics_reaches_fastapi_through_the_gateway()
+    public async Task Token_prints_the_token_alone_on_the_last_line_and_nowhere_else()
+    {
+        await fixture.DeployedAsync();
+
+        var run = await Deployment.RunLocalAsync("Token");
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        var lines = run.StandardOutput.TrimEnd('\n').Split('\n');
+        var token = lines[^1];
+        token.Split('.').Should().HaveCount(3, "the last line is a JWT: " + token);
+        var claims = ClaimsOf(token);
+        claims.GetProperty("aud").GetString().Should().Be($"apigw-{Deployment.Environment}");
+        claims.GetProperty("iss").GetString().Should().Be($"http://127.0.0.1:{Deployment.GatewayPort}/_auth");
+        lines[..^1].Should().NotContain(l => l.Contains(token), "every other line masks the token");
+        run.Output.Split('\n').Count(l => l.Contains(token)).Should().Be(1);
+        lines[..^1].Should().Contain(l => l.Contains("Build succeeded"), "the closing summary comes before the token");
+    }
+
+    [EndToEndFact]
+    public async Task An_MCP_initialize_without_a_token_gets_a_401_whose_challenge_leads_to_the_local_issuer()
+    {
+        await fixture.DeployedAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var initialize = new HttpRequestMessage(HttpMethod.Post, new Uri(Deployment.GatewayUrl, "api/mcp/mcp"))
+        {
+            Content = new StringContent(
+                """{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}""",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        initialize.Headers.Accept.ParseAdd("application/json, text/event-stream");
+
+        using var refused = await http.SendAsync(initialize);
+
+        refused.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        var challenge = refused.Headers.WwwAuthenticate.ToString();
+        var metadataUrl = System.Text.RegularExpressions.Regex.Match(challenge, "resource_metadata=\"([^\"]+)\"").Groups[1].Value;
+        metadataUrl.Should().Be($"{Deployment.GatewayUrl}api/mcp/.well-known/oauth-protected-resource", challenge);
+        var metadata = JsonDocument.Parse(await http.GetStringAsync(metadataUrl)).RootElement;
+        var issuer = $"http://127.0.0.1:{Deployment.GatewayPort}/_auth";
+        metadata.GetProperty("authorization_servers").EnumerateArray().Select(a => a.GetString()).Should().Contain(issuer);
+        var wellKnown = JsonDocument.Parse(await http.GetStringAsync(new Uri(Deployment.GatewayUrl, ".well-known/oauth-protected-resource/api/mcp/mcp"))).RootElement;
+        wellKnown.GetProperty("authorization_servers").EnumerateArray().Select(a => a.GetString()).Should().Contain(issuer);
+        var discovery = JsonDocument.Parse(await http.GetStringAsync(new Uri(Deployment.GatewayUrl, ".well-known/oauth-authorization-server/_auth"))).RootElement;
+        discovery.GetProperty("issuer").GetString().Should().Be(issuer);
+        discovery.GetProperty("grant_types_supported").EnumerateArray().Select(g => g.GetString()).Should().Contain("client_credentials");
+    }
+
+    [EndToEndFact]
+    public async Task The_official_MCP_client_with_a_token_lists_the_tools_and_compute_statistics_reaches_fastapi_through_the_gateway()
     {
         await fixture.DeployedAsync();
         var fastApiTag = (await ServedTagsAsync())[FastApi];
+        var token = await Deployment.TokenAsync();
 
         await using var client = await McpClient.CreateAsync(new HttpClientTransport(new HttpClientTransportOptions
         {
             Endpoint = new Uri(Deployment.GatewayUrl, "api/mcp/mcp"),
             TransportMode = HttpTransportMode.StreamableHttp,
+            AdditionalHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" },
         }));
         var tools = await client.ListToolsAsync();
         var result = await client.CallToolAsync("compute_statistics", new Dictionary<string, object?> { ["values"] = new[] { 1.0, 2.0, 3.0, 10.0 } });
@@ -83,6 +146,44 @@ public sealed class LocalPlatformEndToEndTests(LocalDeploymentFixture fixture) :
         var text = string.Join("\n", result.Content.OfType<TextContentBlock>().Select(block => block.Text));
         result.IsError.Should().NotBe(true, text);
         text.Should().Contain("computed_by").And.Contain($"fastapi@{fastApiTag}");
+    }
+
+    [EndToEndFact(NeedsNodeTools = true)]
+    public async Task The_official_TypeScript_MCP_client_with_the_token_calls_every_tool_through_the_gateway()
+    {
+        await fixture.DeployedAsync();
+        var token = await Deployment.TokenAsync();
+
+        var (exitCode, output) = await RunNodeAsync(EndToEndRequirements.McpClientCheckScript, new Uri(Deployment.GatewayUrl, "api/mcp/mcp").ToString(), token);
+        var (refusedCode, _) = await RunNodeAsync(EndToEndRequirements.McpClientCheckScript, new Uri(Deployment.GatewayUrl, "api/mcp/mcp").ToString(), "not-a-token");
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("compute_statistics");
+        refusedCode.Should().NotBe(0, "the same check with a bad token must fail, or it proves nothing");
+    }
+
+    [EndToEndFact]
+    public async Task A_declared_secret_without_a_value_stops_Deploy_before_anything_is_built()
+    {
+        await fixture.DeployedAsync();
+        var manifest = Path.Combine(Deployment.Copy.ServicesDirectory, FastApi, "service.json");
+        var original = File.ReadAllText(manifest);
+        var node = System.Text.Json.Nodes.JsonNode.Parse(original)!.AsObject();
+        node["secrets"] = new System.Text.Json.Nodes.JsonObject { ["API_KEY"] = "ssm:/apigw/{env}/api-key" };
+        File.WriteAllText(manifest, node.ToJsonString());
+        try
+        {
+            var deploy = await Deployment.RunLocalAsync("Deploy");
+
+            deploy.ExitCode.Should().NotBe(0, deploy.Describe());
+            deploy.Output.Should().Contain($"service fastapi: API_KEY ← ssm:/apigw/{Deployment.Environment}/api-key")
+                .And.Contain($".nuke/secrets.{Deployment.Environment}.json").And.Contain("APIGW_SECRET_API_KEY=<value>");
+            deploy.Output.Should().NotContain("═══ BuildImages", "nothing is built when a value is missing");
+        }
+        finally
+        {
+            File.WriteAllText(manifest, original);
+        }
     }
 
     [EndToEndFact]
@@ -142,6 +243,45 @@ public sealed class LocalPlatformEndToEndTests(LocalDeploymentFixture fixture) :
         (await Deployment.ContainerNamesAsync()).Should().BeEmpty($"Down removes every container labelled apigw.platform={Deployment.Environment}");
         IsRunning(gateway.ProcessId).Should().BeFalse($"Down stops the gateway (pid {gateway.ProcessId})");
         AcceptsConnections(Deployment.GatewayPort).Should().BeFalse("nothing listens on the gateway port after Down");
+    }
+
+    [EndToEndFact]
+    public async Task Token_without_a_running_platform_says_to_deploy_first()
+    {
+        await fixture.DeployedAsync();
+        (await Deployment.RunLocalAsync("Down")).ExitCode.Should().Be(0);
+
+        var token = await Deployment.RunLocalAsync("Token");
+
+        token.ExitCode.Should().NotBe(0, token.Describe());
+        token.Output.Should().Contain($"./build.sh Deploy --deploy-environment {Deployment.Environment} --gateway-port {Deployment.GatewayPort}");
+    }
+
+    /// <summary>A JWT's payload, read only to look at it (the gateway and the services verify tokens; this test does not need to).</summary>
+    static JsonElement ClaimsOf(string token)
+    {
+        var payload = token.Split('.')[1].Replace('-', '+').Replace('_', '/');
+        return JsonDocument.Parse(Convert.FromBase64String(payload.PadRight(payload.Length + (4 - payload.Length % 4) % 4, '='))).RootElement;
+    }
+
+    static async Task<(int ExitCode, string Output)> RunNodeAsync(params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("node", arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment.Remove("MCP_TOKEN");
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await stdout + await stderr);
     }
 
     /// <summary>Service name to the content tag its container was started from (the label the platform sets).</summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Web;
 
@@ -12,35 +11,19 @@ namespace Pipeline.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class MotoFaultProxy : IAsyncDisposable
 {
-    readonly HttpListener listener = new();
+    readonly LoopbackHttpListener listener;
     readonly HttpClient upstream = new();
     readonly Uri target;
     readonly ConcurrentDictionary<string, Func<MotoProxiedCall, Task<MotoProxyReply?>>> handlers = new();
     readonly ConcurrentQueue<string> actions = new();
-    readonly Task loop;
 
     public MotoFaultProxy(Uri target)
     {
         this.target = target;
-        for (var tries = 0; ; tries++)
-        {
-            var port = FreePort();
-            Endpoint = new Uri($"http://127.0.0.1:{port}/");
-            listener.Prefixes.Clear();
-            listener.Prefixes.Add(Endpoint.ToString());
-            try
-            {
-                listener.Start();
-                break;
-            }
-            catch (HttpListenerException) when (tries < 5)
-            {
-            }
-        }
-        loop = Task.Run(AcceptLoopAsync);
+        listener = new LoopbackHttpListener(HandleAsync);
     }
 
-    public Uri Endpoint { get; }
+    public Uri Endpoint => listener.Endpoint;
 
     /// <summary>Every action that passed through, in order.</summary>
     public IReadOnlyList<string> Actions => actions.ToList();
@@ -60,27 +43,6 @@ public sealed class MotoFaultProxy : IAsyncDisposable
 
     public static MotoProxyReply JsonError(int status, string code, string message) =>
         new(status, $"{{\"__type\":\"{code}\",\"message\":\"{message}\"}}", "application/x-amz-json-1.1");
-
-    async Task AcceptLoopAsync()
-    {
-        while (listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync();
-            }
-            catch (Exception) when (!listener.IsListening)
-            {
-                return;
-            }
-            catch (HttpListenerException)
-            {
-                return;
-            }
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
 
     async Task HandleAsync(HttpListenerContext context)
     {
@@ -145,25 +107,9 @@ public sealed class MotoFaultProxy : IAsyncDisposable
 
     static string SecurityElement(string text) => System.Security.SecurityElement.Escape(text);
 
-    static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
-
     public async ValueTask DisposeAsync()
     {
-        listener.Stop();
-        listener.Close();
-        try
-        {
-            await loop;
-        }
-        catch (Exception)
-        {
-            // Stopping the listener ends the accept loop with an exception; that is the expected way out.
-        }
+        await listener.DisposeAsync();
         upstream.Dispose();
     }
 }

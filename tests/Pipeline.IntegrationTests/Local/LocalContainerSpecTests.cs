@@ -13,13 +13,14 @@ public sealed class LocalContainerSpecTests
             ("caller", ["web"], new Dictionary<string, string>()));
         var caller = services.Catalog["caller"];
 
-        var spec = LocalContainerSpec.For(new ServiceImage(caller, "repo/caller", "abc123"), services.Catalog, new LocalPlatformNaming("t", "t-label"), gatewayPort: 8123);
+        var spec = LocalContainerSpec.For(new ServiceImage(caller, "repo/caller", "abc123"), services.Catalog, new LocalPlatformNaming("t", "t-label"), gatewayPort: 8123, "apigw-t");
         var create = spec.ToCreateParameters();
 
         create.Name.Should().Be("t-caller");
         create.Image.Should().Be("repo/caller:abc123");
         create.Env.Should().BeEquivalentTo(
             "BIND_ADDRESS=127.0.0.1", $"PORT={caller.Port}", "ROOT_PATH=/api/caller", "HEALTH_PATH=/health",
+            "AUTH_ISSUER=http://127.0.0.1:8123/_auth", "AUTH_AUDIENCE=apigw-t", "PUBLIC_BASE_URL=http://127.0.0.1:8123",
             "SERVICE_URL_WEB=http://127.0.0.1:8123/_internal/web");
         create.Labels.Should().Contain("apigw.platform", "t-label").And.Contain("apigw.service", "caller").And.Contain("apigw.image-tag", "abc123")
             .And.Contain("apigw.port", caller.Port.ToString());
@@ -36,19 +37,19 @@ public sealed class LocalContainerSpecTests
         var web = services.Catalog["web"];
         var naming = LocalPlatformNaming.Default;
 
-        var baseline = LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080).ConfigHash;
+        var baseline = LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080, "apigw-local").ConfigHash;
 
-        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080).ConfigHash.Should().Be(baseline);
-        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t2"), services.Catalog, naming, 8080).ConfigHash.Should().NotBe(baseline);
+        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080, "apigw-local").ConfigHash.Should().Be(baseline);
+        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t2"), services.Catalog, naming, 8080, "apigw-local").ConfigHash.Should().NotBe(baseline);
         var changedEnvironment = web with { Environment = new Dictionary<string, string> { ["A"] = "2" } };
-        LocalContainerSpec.For(new ServiceImage(changedEnvironment, "repo/web", "t1"), services.Catalog, naming, 8080).ConfigHash.Should().NotBe(baseline);
+        LocalContainerSpec.For(new ServiceImage(changedEnvironment, "repo/web", "t1"), services.Catalog, naming, 8080, "apigw-local").ConfigHash.Should().NotBe(baseline);
     }
 
     [Fact]
     public void A_replacement_on_another_port_and_name_keeps_the_config_hash_and_changes_only_port_name_and_port_label()
     {
         using var services = new TestServicesFolder(("web", [], new Dictionary<string, string> { ["A"] = "1" }));
-        var spec = LocalContainerSpec.For(new ServiceImage(services.Catalog["web"], "repo/web", "t1"), services.Catalog, LocalPlatformNaming.Default, 8080);
+        var spec = LocalContainerSpec.For(new ServiceImage(services.Catalog["web"], "repo/web", "t1"), services.Catalog, LocalPlatformNaming.Default, 8080, "apigw-local");
 
         var moved = spec.On(41234, "apigw-local-web-next");
 
@@ -59,4 +60,27 @@ public sealed class LocalContainerSpecTests
         moved.ToCreateParameters().Name.Should().Be("apigw-local-web-next");
         moved.Environment.Except(["PORT=41234"]).Should().BeEquivalentTo(spec.Environment.Except([$"PORT={spec.Port}"]));
     }
+
+    [Fact]
+    public void A_secret_value_goes_into_the_container_environment_only_and_its_keyed_fingerprint_into_the_config_hash()
+    {
+        using var services = new TestServicesFolder(("web", [], new Dictionary<string, string>()));
+        var web = services.Catalog["web"];
+        LocalContainerSpec SpecWith(string value) => LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog,
+            LocalPlatformNaming.Default, 8080, "apigw-local", [new LocalSecretValue("web", "API_KEY", "ssm:/apigw/local/api-key", value, "test", Fingerprint(value))]);
+        const string value = "s3cr3t-value-for-the-spec";
+
+        var spec = SpecWith(value);
+        var create = spec.ToCreateParameters();
+
+        create.Env.Should().Contain($"API_KEY={value}");
+        spec.SecretVariables.Should().Equal("API_KEY");
+        create.Labels.Values.Should().NotContain(l => l.Contains(value));
+        spec.ConfigHash.Should().NotContain(value).And.Be(SpecWith(value).ConfigHash);
+        SpecWith("another-value-entirely").ConfigHash.Should().NotBe(spec.ConfigHash, "a new value replaces the container");
+        spec.On(41234, "apigw-local-web-next").SecretVariables.Should().Equal("API_KEY");
+        spec.ToString().Should().NotContain(value);
+    }
+
+    static string Fingerprint(string value) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value)))[..16];
 }

@@ -39,6 +39,15 @@ public sealed class LocalPlatformFixture : IAsyncLifetime
 
     public LocalGatewayRoutes Routes(int gatewayPort) => new(Gateway, gatewayPort);
 
+    /// <summary>A client that sends a token from the issuer of the gateway on <paramref name="gatewayPort"/>, got the way <c>./build.sh Token</c> gets it.</summary>
+    public async Task<HttpClient> ApiClientAsync(int gatewayPort)
+    {
+        var token = await new LocalTokenClient(Gateway, gatewayPort).TokenAsync("(the test deploys its gateway first)", default);
+        var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return http;
+    }
+
     /// <summary>The service runner, with the gateway (if any) on <paramref name="gatewayPort"/> as the one whose routes it switches.</summary>
     public LocalServiceRunner Runner(int? gatewayPort = null, TimeSpan? healthTimeout = null) =>
         new(Docker, Routes(gatewayPort ?? NoGatewayPort), Naming, healthTimeout ?? TimeSpan.FromSeconds(60));

@@ -26,13 +26,18 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IAsyncLif
         var gateway = await fixture.Gateway.EnsureRunningAsync(services.Path, gatewayPort, dryRun: false, log, default);
 
         first.Select(r => (r.Service, r.Outcome)).Should().Equal(("web", LocalServiceOutcome.Started), ("caller", LocalServiceOutcome.Started));
-        (await Http.GetStringAsync(new Uri(gateway, "/api/web/health"))).Trim().Should().Be("ok");
+        (await Http.GetStringAsync(new Uri(gateway, "/api/web/health"))).Trim().Should().Be("ok", "health needs no token");
         (await Http.GetStringAsync(new Uri(gateway, "/api/caller/health"))).Trim().Should().Be("ok");
-        var callerEnv = await Http.GetStringAsync(new Uri(gateway, "/api/caller/env"));
+        (await Http.GetAsync(new Uri(gateway, "/api/caller/env"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "every other route needs a token");
+        using var api = await fixture.ApiClientAsync(gatewayPort);
+        var callerEnv = await api.GetStringAsync(new Uri(gateway, "/api/caller/env"));
         callerEnv.Should().Contain($"SERVICE_URL_WEB=http://127.0.0.1:{gatewayPort}/_internal/web\n")
-            .And.Contain("BIND_ADDRESS=127.0.0.1").And.Contain("ROOT_PATH=/api/caller").And.Contain("HEALTH_PATH=/health");
-        (await Http.GetStringAsync(new Uri(gateway, "/api/web/env?x=1"))).Should().Contain("GREETING=hello");
-        (await Http.GetStringAsync(new Uri(gateway, "/_internal/web/env"))).Should().Contain("GREETING=hello", "a caller reaches web through the gateway's internal route");
+            .And.Contain("BIND_ADDRESS=127.0.0.1").And.Contain("ROOT_PATH=/api/caller").And.Contain("HEALTH_PATH=/health")
+            .And.Contain($"AUTH_ISSUER=http://127.0.0.1:{gatewayPort}/_auth\n").And.Contain($"AUTH_AUDIENCE={fixture.Gateway.Audience}\n")
+            .And.Contain($"PUBLIC_BASE_URL=http://127.0.0.1:{gatewayPort}\n");
+        (await api.GetStringAsync(new Uri(gateway, "/api/web/env?x=1"))).Should().Contain("GREETING=hello");
+        (await Http.GetStringAsync(new Uri(gateway, "/_internal/web/env"))).Should().Contain("GREETING=hello",
+            "a caller reaches web through the gateway's internal route, the private load balancer's stand-in, without a token");
         (await Http.GetAsync(new Uri(gateway, "/api/nothing"))).StatusCode.Should().Be(HttpStatusCode.NotFound);
 
         var web = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
@@ -83,7 +88,8 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IAsyncLif
         var back = await runner.EnsureRunningAsync(services.Images(fixture.FirstTag).Where(i => i.Service.Name == "web").ToList(), services.Catalog, false, log, default);
 
         back.Single().DirectUrl.Port.Should().Be(webPort, "a replacement takes the manifest port when it is free");
-        (await Http.GetStringAsync(new Uri($"http://127.0.0.1:{gatewayPort}/api/web/env"))).Should().Contain($"PORT={webPort}\n");
+        using var api = await fixture.ApiClientAsync(gatewayPort);
+        (await api.GetStringAsync(new Uri($"http://127.0.0.1:{gatewayPort}/api/web/env"))).Should().Contain($"PORT={webPort}\n");
     }
 
     [LocalDockerFact]
@@ -100,6 +106,44 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IAsyncLif
 
         second.Single().Outcome.Should().Be(LocalServiceOutcome.Replaced);
         second.Single().ContainerId.Should().NotBe(first.Single().ContainerId);
+    }
+
+    [LocalDockerFact]
+    public async Task A_declared_secret_reaches_its_container_a_new_value_replaces_it_and_no_label_or_log_line_shows_it()
+    {
+        using var services = new TestServicesFolder(("web", [], new Dictionary<string, string>()))
+            .WithSecrets("web", new Dictionary<string, string> { ["API_KEY"] = "ssm:/apigw/{env}/api-key" });
+        var root = Directory.CreateTempSubdirectory("local-secrets-").FullName;
+        try
+        {
+            var store = new LocalSecretStore(root, "local", _ => null);
+            var key = LocalSecretStore.FingerprintKeyFrom(fixture.Gateway.EnsureIssuerCredentials());
+            async Task<IReadOnlyList<LocalServiceResult>> DeployWithAsync(string value)
+            {
+                Directory.CreateDirectory(Path.Combine(root, ".nuke"));
+                File.WriteAllText(store.FilePath, $$"""{ "ssm:/apigw/local/api-key": "{{value}}" }""");
+                var runner = new LocalServiceRunner(fixture.Docker, fixture.Routes(fixture.NoGatewayPort), fixture.Naming, TimeSpan.FromSeconds(60),
+                    store.Resolve(services.Catalog.Services, key));
+                return await runner.EnsureRunningAsync(services.Images(fixture.FirstTag), services.Catalog, false, log, default);
+            }
+            string EnvOfWeb(IReadOnlyList<LocalServiceResult> results) => Http.GetStringAsync(new Uri(results.Single().DirectUrl, "/env")).Result;
+
+            var first = await DeployWithAsync("first-secret-value-0123");
+            var same = await DeployWithAsync("first-secret-value-0123");
+            var changed = await DeployWithAsync("second-secret-value-4567");
+
+            first.Single().Outcome.Should().Be(LocalServiceOutcome.Started);
+            same.Single().Outcome.Should().Be(LocalServiceOutcome.Unchanged);
+            changed.Single().Outcome.Should().Be(LocalServiceOutcome.Replaced, "a new value changes the config hash");
+            EnvOfWeb(changed).Should().Contain("API_KEY=second-secret-value-4567\n");
+            var container = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
+            container.Config!.Labels.Values.Should().NotContain(v => v.Contains("secret-value"));
+            log.Text.Should().NotContain("secret-value").And.NotContain("first-secret").And.NotContain("second-secret");
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [LocalDockerFact]

@@ -153,6 +153,8 @@ public sealed class LocalRolloutTests(LocalPlatformFixture fixture, Xunit.Abstra
         // the same port and the old one goes.
         sources.Replace("build/Pipeline.Gateway/GatewayApp.cs", "this does not compile", "// changed by a test");
         await gateway.BuildAsync(log, default);
+        // Issued by the gateway about to be replaced: the replacement reads the same issuer key, so it must accept it.
+        using var api = await fixture.ApiClientAsync(gatewayPort);
         var duringSwap = RequestLoop.Start(Through(gatewayPort, "/api/web/health"));
         await duringSwap.WaitForSuccessesAsync(50);
         var swapStarted = duringSwap.Elapsed;
@@ -166,6 +168,8 @@ public sealed class LocalRolloutTests(LocalPlatformFixture fixture, Xunit.Abstra
         output.WriteLine(string.Join("\n", log.Lines.Where(l => l.StartsWith("gateway:"))));
 
         var second = LocalGatewayRecord.Read(gateway.RecordPath)!;
+        (await api.GetAsync(Through(gatewayPort, "/api/web/env"))).StatusCode.Should().Be(System.Net.HttpStatusCode.OK,
+            "a token issued before the replacement is still accepted after it");
         second.ProcessId.Should().NotBe(first.ProcessId);
         second.DllPath.Should().NotBe(first.DllPath, "each build has a folder of its own");
         ProcessSignal.IsAlive(first.ProcessId).Should().BeFalse();
@@ -199,7 +203,7 @@ public sealed class LocalRolloutTests(LocalPlatformFixture fixture, Xunit.Abstra
     /// <summary>Another container of web (labelled as the platform's) on a free port, as a replacement in progress leaves one.</summary>
     async Task<LocalContainerSpec> StartExtraContainerAsync(TestServicesFolder services, string name)
     {
-        var spec = LocalContainerSpec.For(WebImage(services, fixture.FirstTag)[0], services.Catalog, fixture.Naming, fixture.NoGatewayPort)
+        var spec = LocalContainerSpec.For(WebImage(services, fixture.FirstTag)[0], services.Catalog, fixture.Naming, fixture.NoGatewayPort, fixture.Gateway.Audience)
             .On(TestServicesFolder.FreePort(), name);
         var created = await fixture.Docker.Containers.CreateContainerAsync(spec.ToCreateParameters());
         await fixture.Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());

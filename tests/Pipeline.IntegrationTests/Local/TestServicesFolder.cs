@@ -30,7 +30,18 @@ public sealed class TestServicesFolder : IDisposable
 
     public string Path { get; }
 
-    public ServiceCatalog Catalog { get; }
+    public ServiceCatalog Catalog { get; private set; }
+
+    /// <summary>Declares secrets in one service's manifest (<c>"secrets": {"API_KEY": "ssm:/apigw/{env}/api-key"}</c>) and reads the catalog again.</summary>
+    public TestServicesFolder WithSecrets(string service, Dictionary<string, string> secrets)
+    {
+        var path = System.IO.Path.Combine(Path, service, "service.json");
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        manifest["secrets"] = JsonSerializer.SerializeToNode(secrets);
+        File.WriteAllText(path, manifest.ToJsonString());
+        Catalog = ServiceCatalog.Load(Path);
+        return this;
+    }
 
     public IReadOnlyList<ServiceImage> Images(string tag) =>
         Catalog.Services.Select(s => new ServiceImage(s, LocalTestImage.Repository, tag)).ToList();

@@ -123,6 +123,9 @@ public sealed record AwsService(string SigningName, string EndpointPrefix, strin
     public static readonly AwsService CloudWatchLogs = new("logs", "logs", "CLOUDWATCH_LOGS");
     public static readonly AwsService S3 = new("s3", "s3", "S3");
     public static readonly AwsService Sts = new("sts", "sts", "STS");
+    public static readonly AwsService Ssm = new("ssm", "ssm", "SSM");
+    public static readonly AwsService SecretsManager = new("secretsmanager", "secretsmanager", "SECRETS_MANAGER");
+    public static readonly AwsService CognitoIdentityProvider = new("cognito-idp", "cognito-idp", "COGNITO_IDENTITY_PROVIDER");
 
     public string EndpointVariable => "AWS_ENDPOINT_URL_" + EndpointVariableSuffix;
 }

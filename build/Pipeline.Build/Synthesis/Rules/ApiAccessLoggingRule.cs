@@ -7,7 +7,7 @@ public sealed class ApiAccessLoggingRule : ITemplateRule
 
     public string Description => "API Gateway stages have access logging on.";
 
-    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources) =>
+    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources, TemplateContext context) =>
         resources.Where(r => r.Type is "AWS::ApiGatewayV2::Stage" or "AWS::ApiGateway::Stage" && !LogsAccess(r))
             .Select(r => new RuleViolation(Id, r.LogicalId,
                 "has no access logging. Set AccessLogSettings with a DestinationArn (a log group) and a Format."));

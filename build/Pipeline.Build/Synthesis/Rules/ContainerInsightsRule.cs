@@ -9,7 +9,7 @@ public sealed class ContainerInsightsRule : ITemplateRule
 
     public string Description => "ECS clusters have Container Insights enabled.";
 
-    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources) =>
+    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources, TemplateContext context) =>
         resources.Where(r => r.Type == "AWS::ECS::Cluster" && !InsightsOn(r))
             .Select(r => new RuleViolation(Id, r.LogicalId,
                 "Container Insights is off. Set ClusterSettings containerInsights=enabled (CDK: ContainerInsights = true)."));

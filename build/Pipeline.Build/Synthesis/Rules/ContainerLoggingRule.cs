@@ -9,7 +9,7 @@ public sealed class ContainerLoggingRule : ITemplateRule
 
     public string Description => "Every container definition has a log configuration.";
 
-    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources)
+    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources, TemplateContext context)
     {
         foreach (var task in resources.Where(r => r.Type == "AWS::ECS::TaskDefinition"))
             foreach (var container in task.Items("ContainerDefinitions"))

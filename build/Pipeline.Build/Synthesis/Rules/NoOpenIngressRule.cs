@@ -9,7 +9,7 @@ public sealed class NoOpenIngressRule : ITemplateRule
 
     public string Description => "Security groups allow no ingress from 0.0.0.0/0 or ::/0.";
 
-    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources)
+    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources, TemplateContext context)
     {
         foreach (var resource in resources)
         {

@@ -9,7 +9,7 @@ public sealed class NoWildcardActionsRule : ITemplateRule
 
     public string Description => "IAM policies we create allow no wildcard actions.";
 
-    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources)
+    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources, TemplateContext context)
     {
         foreach (var resource in resources)
             foreach (var document in PolicyDocuments(resource))

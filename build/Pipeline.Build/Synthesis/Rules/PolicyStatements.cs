@@ -2,9 +2,15 @@ using System.Text.Json;
 
 namespace Pipeline.Build.Synthesis.Rules;
 
-/// <summary>Reads IAM policy statements whether Action/Principal are written as a string, a list or an object.</summary>
+/// <summary>Reads IAM policy statements whether Action/Principal/Resource are written as a string, a list or an object.</summary>
 public sealed record PolicyStatements(bool Allows, IReadOnlyList<string> Actions, bool HasAnyonePrincipal)
 {
+    /// <summary>The statement's <c>Resource</c> entries as written (strings or CloudFormation expressions).</summary>
+    public IReadOnlyList<JsonElement> Resources { get; init; } = [];
+
+    /// <summary>Whether the statement uses <c>NotResource</c> (everything except ...), which no least-privilege grant needs.</summary>
+    public bool HasNotResource { get; init; }
+
     public static IEnumerable<PolicyStatements> Of(JsonElement document)
     {
         if (document.ValueKind != JsonValueKind.Object || !document.TryGetProperty("Statement", out var statements))
@@ -15,7 +21,14 @@ public sealed record PolicyStatements(bool Allows, IReadOnlyList<string> Actions
             var allows = statement.TryGetProperty("Effect", out var effect) && effect.GetString() == "Allow";
             var actions = statement.TryGetProperty("Action", out var action) ? Strings(action).ToList() : [];
             var anyone = statement.TryGetProperty("Principal", out var principal) && IsAnyone(principal);
-            yield return new PolicyStatements(allows, actions, anyone);
+            var resources = statement.TryGetProperty("Resource", out var resource)
+                ? resource.ValueKind == JsonValueKind.Array ? resource.EnumerateArray().ToList() : [resource]
+                : [];
+            yield return new PolicyStatements(allows, actions, anyone)
+            {
+                Resources = resources,
+                HasNotResource = statement.TryGetProperty("NotResource", out _),
+            };
         }
     }
 

@@ -9,7 +9,7 @@ public sealed class PrivateRepositoryRule : ITemplateRule
 
     public string Description => "ECR repositories are not public.";
 
-    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources)
+    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources, TemplateContext context)
     {
         foreach (var resource in resources)
         {

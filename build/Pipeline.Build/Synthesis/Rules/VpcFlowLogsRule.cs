@@ -9,7 +9,7 @@ public sealed class VpcFlowLogsRule : ITemplateRule
 
     public string Description => "Every VPC has a flow log.";
 
-    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources)
+    public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources, TemplateContext context)
     {
         var logged = resources
             .Where(r => r.Type == "AWS::EC2::FlowLog")

@@ -1,0 +1,124 @@
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Pipeline.Manifests;
+
+namespace Pipeline.Gateway.Auth;
+
+/// <summary>
+/// The local platform's token issuer: it signs access tokens (RS256 JWTs) for the environment's one client and checks
+/// tokens presented to the gateway. Signing, encoding and validation are Microsoft.IdentityModel's (JsonWebTokenHandler,
+/// JsonWebKeyConverter); this class only holds the key, the issuer URL and the audience, and says what a rejection means.
+/// Its key comes from the environment's credentials file, so every gateway of the environment (a replacement too) signs
+/// and accepts the same tokens.
+/// </summary>
+public sealed class LocalIssuer : IDisposable
+{
+    /// <summary>How long an access token is valid; Cognito's default for access tokens too.</summary>
+    public static readonly TimeSpan TokenLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>Clock difference tolerated on exp and nbf: small, the issuer and the gateway share one clock here.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
+    public const string DefaultScope = "api";
+
+    readonly RSA rsa;
+    readonly RsaSecurityKey signingKey;
+    readonly RsaSecurityKey verificationKey;
+    readonly Lazy<string> issuer;
+    readonly JsonWebTokenHandler handler = new();
+
+    /// <param name="gatewayBaseUrl">The gateway's own address (<c>http://127.0.0.1:&lt;port&gt;</c>), asked once, at the first request: the port is known only once the gateway listens.</param>
+    public LocalIssuer(LocalIssuerCredentials credentials, Func<Uri> gatewayBaseUrl)
+    {
+        Credentials = credentials;
+        rsa = credentials.CreateSigningKey();
+        // A factory (and so a provider cache) of this issuer's own: the shared default caches providers by key id, and would
+        // hand a later issuer with the same key (a gateway restarted in the same process, in tests) this one's disposed RSA.
+        var cryptography = new CryptoProviderFactory();
+        signingKey = new RsaSecurityKey(rsa) { KeyId = credentials.KeyId, CryptoProviderFactory = cryptography };
+        verificationKey = new RsaSecurityKey(rsa.ExportParameters(includePrivateParameters: false))
+        {
+            KeyId = credentials.KeyId,
+            CryptoProviderFactory = cryptography,
+        };
+        issuer = new Lazy<string>(() => gatewayBaseUrl().GetLeftPart(UriPartial.Authority) + LocalIssuerCredentials.IssuerPath);
+    }
+
+    public LocalIssuerCredentials Credentials { get; }
+
+    /// <summary>The <c>iss</c> of every token, e.g. <c>http://127.0.0.1:8080/_auth</c>; the services get it as <c>AUTH_ISSUER</c>.</summary>
+    public string Issuer => issuer.Value;
+
+    public string Audience => Credentials.Audience;
+
+    /// <summary>Whether these are the environment's client's credentials (compared in constant time).</summary>
+    public bool IsClient(string clientId, string clientSecret) =>
+        CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(clientId), System.Text.Encoding.UTF8.GetBytes(Credentials.ClientId))
+        & CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(clientSecret), System.Text.Encoding.UTF8.GetBytes(Credentials.ClientSecret));
+
+    /// <summary>A signed access token for <paramref name="clientId"/> with the claims RFC 9068 names (iss, aud, sub, client_id, scope, iat, nbf, exp, jti).</summary>
+    public string IssueToken(string clientId, string scope)
+    {
+        var now = DateTime.UtcNow;
+        return handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + TokenLifetime,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = clientId,
+                ["client_id"] = clientId,
+                ["scope"] = scope,
+                [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString("N"),
+            },
+            SigningCredentials = new SigningCredentials(signingKey, SecurityAlgorithms.RsaSha256),
+        });
+    }
+
+    /// <summary>The public key as the JWKS publishes it (RFC 7517): kty, use, alg, kid, n, e.</summary>
+    public object PublicJwk()
+    {
+        var jwk = JsonWebKeyConverter.ConvertFromRSASecurityKey(verificationKey);
+        return new { kty = jwk.Kty, use = "sig", alg = SecurityAlgorithms.RsaSha256, kid = jwk.Kid, n = jwk.N, e = jwk.E };
+    }
+
+    /// <summary>Checks signature (this issuer's key, RS256 only), issuer, audience and lifetime; null when the token is good, otherwise why not.</summary>
+    public async Task<string?> RejectionOfAsync(string token)
+    {
+        var result = await handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            ValidAudience = Audience,
+            IssuerSigningKey = verificationKey,
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = ClockSkew,
+        });
+        return result.IsValid ? null : ReasonFor(result.Exception);
+    }
+
+    /// <summary>
+    /// A rejection in words a caller can act on. Only the kind of failure: IdentityModel's messages may quote the token's
+    /// content, and a rejection never echoes the token.
+    /// </summary>
+    string ReasonFor(Exception? failure) => failure switch
+    {
+        SecurityTokenExpiredException => "token expired",
+        SecurityTokenNotYetValidException => "token not yet valid",
+        SecurityTokenNoExpirationException => "token has no expiry",
+        SecurityTokenInvalidAudienceException => $"wrong audience (expected {Audience})",
+        SecurityTokenInvalidIssuerException => $"wrong issuer (expected {Issuer})",
+        SecurityTokenInvalidAlgorithmException => "invalid signature (only RS256 is accepted)",
+        SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException => "invalid signature",
+        SecurityTokenMalformedException or ArgumentException => "malformed token",
+        _ => "invalid token",
+    };
+
+    public void Dispose() => rsa.Dispose();
+}
