@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Pipeline.Build.Docker;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
-using Pipeline.Build.Steps;
+using Pipeline.Build.Images;
 using Pipeline.Manifests;
 
 // Usage: ImagesBench <repository-root> <base-image-registry> <services: all|a,b> <concurrent|sequential> [--no-cache] [--cleanup]
