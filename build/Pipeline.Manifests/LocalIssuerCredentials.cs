@@ -26,7 +26,6 @@ public sealed record LocalIssuerCredentials(
     public const string FileName = "local-issuer.json";
 
     const int KeySizeBits = 2048;
-    const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>The audience of an environment's tokens, e.g. <c>apigw-local</c>; the services get it as <c>AUTH_AUDIENCE</c>.</summary>
@@ -104,36 +103,10 @@ public sealed record LocalIssuerCredentials(
     }
 
     /// <summary>Writes the file whole, readable by its owner only, replacing what is there.</summary>
-    public void Write(string path) => File.Move(WriteTemporaryBeside(path), path, overwrite: true);
+    public void Write(string path) => OwnerOnlyFile.Replace(path, JsonSerializer.Serialize(this, JsonOptions));
 
     /// <summary>Puts the file in place only if nothing is there (whole, never half-written); false when it exists already.</summary>
-    bool TryCreate(string path)
-    {
-        var temporary = WriteTemporaryBeside(path);
-        try
-        {
-            File.Move(temporary, path, overwrite: false);
-            return true;
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temporary);
-            return false;
-        }
-    }
-
-    string WriteTemporaryBeside(string path)
-    {
-        var temporary = $"{Path.GetFullPath(path)}.{Guid.NewGuid():N}.tmp";
-        Directory.CreateDirectory(Path.GetDirectoryName(temporary)!);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = OwnerOnly;
-        using (var stream = new FileStream(temporary, options))
-        using (var writer = new StreamWriter(stream))
-            writer.Write(JsonSerializer.Serialize(this, JsonOptions));
-        return temporary;
-    }
+    bool TryCreate(string path) => OwnerOnlyFile.TryCreate(path, JsonSerializer.Serialize(this, JsonOptions));
 
     static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build.Local;
 
@@ -21,7 +22,6 @@ public sealed record LocalGatewayRecord(
     string? IssuerHash = null)
 {
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-    const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public Uri Url => new($"http://127.0.0.1:{Port}");
 
@@ -39,19 +39,8 @@ public sealed record LocalGatewayRecord(
         }
     }
 
-    public void Write(string path)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
-        File.Delete(temporary);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = OwnerOnly;
-        using (var stream = new FileStream(temporary, options))
-        using (var writer = new StreamWriter(stream))
-            writer.Write(JsonSerializer.Serialize(this, JsonOptions));
-        File.Move(temporary, path, overwrite: true);
-    }
+    /// <summary>Writes the record whole and readable by its owner only: it holds the admin token.</summary>
+    public void Write(string path) => OwnerOnlyFile.Replace(path, JsonSerializer.Serialize(this, JsonOptions));
 
     /// <summary>The recorded PID is alive and still runs our gateway DLL (a PID can be reused by anything after a reboot).</summary>
     public bool IsProcessAlive() =>
