@@ -1,8 +1,6 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
@@ -44,39 +42,24 @@ public sealed class EnvironmentToken(SsmClient ssm, CognitoIdentityProviderClien
 
     async Task<string> RequestAsync(Uri tokenEndpoint, UserPoolClientCredentials client, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, tokenEndpoint)
-        {
-            // No scope: Cognito then grants every scope the client is allowed (the API's invoke scope).
-            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
-        };
-        // RFC 6749 2.3.1: id and secret form-encoded, then Basic.
-        var basic = $"{Uri.EscapeDataString(client.ClientId)}:{Uri.EscapeDataString(client.ClientSecret)}";
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(basic)));
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-
-        HttpResponseMessage response;
+        TokenEndpointAnswer answer;
         try
         {
-            response = await http.SendAsync(request, ct);
+            answer = await ClientCredentialsGrant.RequestAsync(http, tokenEndpoint, client.ClientId, client.ClientSecret, ct);
         }
         catch (HttpRequestException e)
         {
             throw new PipelineException($"Token endpoint {tokenEndpoint} is not reachable ({e.Message}). Check network access to it.", e);
         }
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode)
-                throw new PipelineException(
-                    $"Token endpoint {tokenEndpoint} refused the client-credentials grant of client {client.ClientId}: " +
-                    $"{(int)response.StatusCode} {OAuthError(body) ?? response.ReasonPhrase}. " +
-                    (response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized
-                        ? "Check that the client still allows the client_credentials flow; deploy the shared stack again to restore it."
-                        : "Try again; if it persists, check the user pool's domain in the Cognito console."));
-            var token = AccessTokenIn(body) ?? throw new PipelineException(
-                $"Token endpoint {tokenEndpoint} answered {(int)response.StatusCode} without an access_token. Is {tokenEndpoint} really the pool's /oauth2/token?");
-            return token;
-        }
+        if ((int)answer.Status is < 200 or > 299)
+            throw new PipelineException(
+                $"Token endpoint {tokenEndpoint} refused the client-credentials grant of client {client.ClientId}: " +
+                $"{(int)answer.Status} {answer.Error ?? answer.ReasonPhrase}. " +
+                (answer.Status is HttpStatusCode.BadRequest or HttpStatusCode.Unauthorized
+                    ? "Check that the client still allows the client_credentials flow; deploy the shared stack again to restore it."
+                    : "Try again; if it persists, check the user pool's domain in the Cognito console."));
+        return answer.AccessToken ?? throw new PipelineException(
+            $"Token endpoint {tokenEndpoint} answered {(int)answer.Status} without an access_token. Is {tokenEndpoint} really the pool's /oauth2/token?");
     }
 
     static Uri RequireTokenEndpoint(string text, string parameter)
@@ -87,39 +70,6 @@ public sealed class EnvironmentToken(SsmClient ssm, CognitoIdentityProviderClien
             return uri;
         throw new PipelineException(
             $"SSM parameter {parameter} holds '{text}', which is not an https token endpoint. Deploy the shared stack again to restore it (./build.sh Deploy).");
-    }
-
-    static string? AccessTokenIn(string body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            return document.RootElement.TryGetProperty("access_token", out var token) && token.ValueKind == JsonValueKind.String &&
-                   token.GetString() is { Length: > 0 } value
-                ? value
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>The OAuth error code and description of a refusal (<c>invalid_client</c>, ...); never the request.</summary>
-    static string? OAuthError(string body)
-    {
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("error", out var error))
-                return null;
-            return root.TryGetProperty("error_description", out var description) ? $"{error.GetString()}: {description.GetString()}" : error.GetString();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
     }
 
     /// <summary>The environment trusts another identity provider: the pipeline holds no client there, so say how to get a token.</summary>

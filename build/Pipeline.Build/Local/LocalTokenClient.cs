@@ -1,6 +1,4 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
@@ -27,43 +25,17 @@ public sealed class LocalTokenClient(LocalGateway gateway, int port)
         if (new LocalGatewayRoutes(gateway, port).Running() is null)
             throw new PipelineException(notRunning);
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, TokenEndpoint)
-        {
-            Content = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials" }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(
-            $"{Uri.EscapeDataString(credentials.ClientId)}:{Uri.EscapeDataString(credentials.ClientSecret)}")));
-        HttpResponseMessage response;
+        TokenEndpointAnswer answer;
         try
         {
-            response = await Client.SendAsync(request, cancellationToken);
+            answer = await ClientCredentialsGrant.RequestAsync(Client, TokenEndpoint, credentials.ClientId, credentials.ClientSecret, cancellationToken);
         }
         catch (Exception e) when (e is HttpRequestException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
             throw new PipelineException($"{notRunning} ({TokenEndpoint}: {e.Message})");
         }
-        using (response)
-        {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            var token = response.IsSuccessStatusCode ? AccessTokenIn(body) : null;
-            if (token is null)
-                throw new PipelineException(
-                    $"The local issuer at {TokenEndpoint} gave no token ({(int)response.StatusCode}: {SecretMasker.Apply(body)}). " +
-                    $"If the gateway is older than its credentials file, redeploy: {deployCommand}. Its log: {gateway.LogPath}.");
-            SecretMasker.Register(token);
-            return token;
-        }
-    }
-
-    static string? AccessTokenIn(string body)
-    {
-        try
-        {
-            return JsonDocument.Parse(body).RootElement.TryGetProperty("access_token", out var token) ? token.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return answer.AccessToken ?? throw new PipelineException(
+            $"The local issuer at {TokenEndpoint} gave no token ({(int)answer.Status}: {SecretMasker.Apply(answer.Body)}). " +
+            $"If the gateway is older than its credentials file, redeploy: {deployCommand}. Its log: {gateway.LogPath}.");
     }
 }
