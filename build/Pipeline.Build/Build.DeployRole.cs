@@ -114,7 +114,7 @@ public sealed partial class Build
             PromotedFrom = PromotionSourceOfThisEnvironment(),
             DeclaresSsmSecrets = secrets.Any(s => s.Store == SecretStore.Ssm),
             SecretsManagerSecrets = secrets.Where(s => s.Store != SecretStore.Ssm)
-                .Select(s => s.IsArn ? s.Name : $"arn:{partition}:secretsmanager:{region}:{account}:secret:{s.Name}-??????")
+                .Select(s => SecretArns.In(SecretArns.PolicyResource(s), partition, region, account))
                 .Distinct(StringComparer.Ordinal).ToList(),
         };
     }

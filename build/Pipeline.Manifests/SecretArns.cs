@@ -37,6 +37,15 @@ public static class SecretArns
         _ => "secretsmanager:GetSecretValue",
     };
 
+    /// <summary>
+    /// One of these ARNs for a given account and region, the pseudo parameters filled in: for policies that are not part of a
+    /// template (the deploy role's).
+    /// </summary>
+    public static string In(string arn, string partition, string region, string account) =>
+        arn.Replace("${AWS::Partition}", partition, StringComparison.Ordinal)
+            .Replace("${AWS::Region}", region, StringComparison.Ordinal)
+            .Replace("${AWS::AccountId}", account, StringComparison.Ordinal);
+
     /// <summary>The only action on <see cref="ServiceManifest.SecretsKmsKey"/>, and only when the manifest names the key.</summary>
     public const string KmsAction = "kms:Decrypt";
 

@@ -62,6 +62,19 @@ public sealed class AuthenticationManifestTests : IDisposable
         secrets[2].IsArn.Should().BeTrue();
     }
 
+    [Fact]
+    public void A_secrets_policy_resource_for_one_account_is_the_templates_resource_with_the_account_filled_in()
+    {
+        var manifest = Load("""{ "name": "api", "port": 8000, "routePrefix": "/api/api", "secrets": { "DB": "secretsmanager:apigw/{env}/db:password", "KEY": "ssm:/apigw/{env}/key" } }""")["api"];
+        var (db, key) = (manifest.SecretReferencesFor("dev")[0], manifest.SecretReferencesFor("dev")[1]);
+
+        SecretArns.PolicyResource(db).Should().Be("arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:apigw/dev/db-??????");
+        SecretArns.In(SecretArns.PolicyResource(db), "aws", "eu-west-1", "123456789012")
+            .Should().Be("arn:aws:secretsmanager:eu-west-1:123456789012:secret:apigw/dev/db-??????");
+        SecretArns.In(SecretArns.PolicyResource(key), "aws-cn", "cn-north-1", "210987654321")
+            .Should().Be("arn:aws-cn:ssm:cn-north-1:210987654321:parameter/apigw/dev/key");
+    }
+
     [Theory]
     [InlineData("""{ "API_KEY": "plaintext-value" }""", "must start with 'ssm:'")]
     [InlineData("""{ "API_KEY": "ssm:apigw/dev/key" }""", "full path")]
