@@ -6,9 +6,19 @@
 //   MCP_TOKEN=$(./build.sh Token | tail -1) node build/tools/mcp-client-check.mjs http://127.0.0.1:8080/api/mcp/mcp
 //
 // Prints one line per tool and exits 0 only when every tool answered without error; 1 when a call failed or the
-// server could not be reached or refused the token; 2 on a usage error.
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+// server could not be reached or refused the token; 2 on a usage error or when the SDK is not installed.
+// Imported on demand so that a checkout without build/tools/node_modules (`.ci/setup deploy` installs no test tools)
+// gets one line saying what to install instead of a module-resolution stack trace.
+let Client, StreamableHTTPClientTransport;
+try {
+  ({ Client } = await import('@modelcontextprotocol/sdk/client/index.js'));
+  ({ StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js'));
+} catch (error) {
+  if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+  console.error("mcp-client-check: the TypeScript MCP SDK (@modelcontextprotocol/sdk) is not installed under build/tools. " +
+    'Install the node tools once: npm ci --prefix build/tools (or sudo .ci/setup, which does it with the other test tools).');
+  process.exit(2);
+}
 
 // Meaningful arguments for the tools this repository's MCP server offers (services/mcp/Tools); any other tool gets
 // arguments made from its input schema.
