@@ -4,6 +4,7 @@ using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Build.Local;
+using Pipeline.Build.Aws.Destroy;
 
 namespace Pipeline.Build;
 

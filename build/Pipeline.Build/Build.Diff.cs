@@ -4,6 +4,7 @@ using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Reports;
 using Pipeline.Manifests;
+using Pipeline.Build.Aws.Diff;
 
 namespace Pipeline.Build;
 

@@ -2,6 +2,7 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Aws.History;
 
 namespace Pipeline.Build;
 

@@ -1,6 +1,7 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Aws.Operations;
 
 namespace Pipeline.Build;
 

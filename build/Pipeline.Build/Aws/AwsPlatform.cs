@@ -4,6 +4,8 @@ using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Build.Synthesis;
 using Pipeline.Manifests;
+using Pipeline.Build.Aws.History;
+using Pipeline.Build.Aws.Operations;
 
 namespace Pipeline.Build.Aws;
 

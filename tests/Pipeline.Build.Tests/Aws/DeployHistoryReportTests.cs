@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Pipeline.Build.Aws;
 using Pipeline.Build.Reports;
+using Pipeline.Build.Aws.History;
 
 namespace Pipeline.Build.Tests.Aws;
 

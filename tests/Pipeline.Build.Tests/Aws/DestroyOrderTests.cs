@@ -1,6 +1,7 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Manifests;
+using Pipeline.Build.Aws.Destroy;
 
 namespace Pipeline.Build.Tests.Aws;
 

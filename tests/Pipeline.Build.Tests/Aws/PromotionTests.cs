@@ -2,6 +2,7 @@ using System.Collections;
 using Pipeline.Build.Aws;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
+using Pipeline.Build.Aws.History;
 
 namespace Pipeline.Build.Tests.Aws;
 

@@ -1,5 +1,6 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Aws.History;
 
 namespace Pipeline.Build.Tests.Aws;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.Diff;
 
 namespace Pipeline.Build.Tests.Aws;
 

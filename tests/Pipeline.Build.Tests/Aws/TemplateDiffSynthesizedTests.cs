@@ -1,6 +1,7 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Synthesis;
 using Pipeline.Build.Tests.Reports;
+using Pipeline.Build.Aws.Diff;
 
 namespace Pipeline.Build.Tests.Aws;
 

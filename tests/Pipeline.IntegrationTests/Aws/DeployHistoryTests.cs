@@ -9,6 +9,7 @@ using Pipeline.Build.Reports;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
 using Pipeline.TestSupport;
+using Pipeline.Build.Aws.History;
 
 namespace Pipeline.IntegrationTests.Aws;
 

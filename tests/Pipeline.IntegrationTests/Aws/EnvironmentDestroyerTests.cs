@@ -7,6 +7,7 @@ using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
 using Pipeline.TestSupport;
+using Pipeline.Build.Aws.Destroy;
 
 namespace Pipeline.IntegrationTests.Aws;
 

@@ -8,6 +8,7 @@ using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
 using Pipeline.TestSupport;
+using Pipeline.Build.Aws.Operations;
 
 namespace Pipeline.IntegrationTests.Aws;
 

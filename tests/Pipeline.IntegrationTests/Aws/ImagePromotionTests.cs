@@ -5,6 +5,7 @@ using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
 using Pipeline.TestSupport;
+using Pipeline.Build.Aws.History;
 
 namespace Pipeline.IntegrationTests.Aws;
 

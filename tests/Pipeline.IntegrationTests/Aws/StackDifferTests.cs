@@ -2,6 +2,7 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.TestSupport;
+using Pipeline.Build.Aws.Diff;
 
 namespace Pipeline.IntegrationTests.Aws;
 

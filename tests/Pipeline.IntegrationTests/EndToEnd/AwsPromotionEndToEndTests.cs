@@ -6,6 +6,7 @@ using Pipeline.Build.Images;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
 using Pipeline.TestSupport;
+using Pipeline.Build.Aws.History;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Diff;
 
 /// <summary>
 /// Changes between two templates of a stack that widen access, like <c>cdk diff</c>'s broadening warning:

@@ -6,7 +6,7 @@ using Amazon.S3.Model;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// The deploy history of one environment, shared by every machine that deploys to the account: one S3 object per

@@ -5,7 +5,7 @@ using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// The Rollback step: returns the selected services to the images of an earlier successful deploy from the history.

@@ -4,7 +4,7 @@ using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Operations;
 
 /// <summary>
 /// An access token the environment's API accepts, for <c>./build.sh Token</c> on AWS: the client-credentials grant of the

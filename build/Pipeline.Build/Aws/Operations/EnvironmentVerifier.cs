@@ -4,7 +4,7 @@ using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Operations;
 
 /// <summary>
 /// The Verify step: is the environment, as it runs now, healthy and serving what its stacks say? Each service's health

@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// One Deploy, Redeploy or Rollback of an environment as the account's deploy history keeps it

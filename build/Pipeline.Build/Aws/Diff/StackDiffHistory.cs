@@ -1,7 +1,8 @@
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Aws.History;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Diff;
 
 /// <summary>
 /// Which commit a deployed image tag was built from, read from the account's deploy history (<see cref="DeployHistory"/>):

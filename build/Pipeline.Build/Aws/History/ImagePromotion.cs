@@ -4,7 +4,7 @@ using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// Promotion (<c>./build.sh Deploy --profile prod --promote-from dev</c>): a Deploy of this environment whose images are not

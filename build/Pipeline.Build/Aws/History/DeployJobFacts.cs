@@ -1,6 +1,6 @@
 using Pipeline.Build.Deployment;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// What one Deploy or Redeploy on AWS did, gathered while it runs, for its deploy record and CI job summary: how each

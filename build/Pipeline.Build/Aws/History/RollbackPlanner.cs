@@ -1,6 +1,6 @@
 using Pipeline.Build.Engine;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// Decides what a rollback returns to, from the deploy history and the image tags the services run now. The images "as of"

@@ -2,7 +2,7 @@ using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Destroy;
 
 /// <summary>
 /// Deletes an AWS environment: its service stacks (a service's after those of the services that use it, independent ones

@@ -1,7 +1,7 @@
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Destroy;
 
 /// <summary>
 /// What of an environment exists in the account and region, read without changing anything: its stacks in the order they

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Diff;
 
 /// <summary>
 /// Prints a Diff: one section per stack, every line prefixed with the stack's name, closing with the stack's summary

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Destroy;
 
 /// <summary>
 /// Deletes one CloudFormation stack and waits, within a bound, until it is gone. Handles the states a plain

@@ -4,7 +4,7 @@ using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// The images a deploy ran, as the history records them: each gets a second, protected tag <c>deployed-&lt;history id&gt;</c>

@@ -3,8 +3,9 @@ using System.Text.Json;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
+using Pipeline.Build.Aws.History;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Diff;
 
 /// <summary>
 /// The Diff step: what a Deploy would change in each stack of an environment, read-only. For every stack plan (the same

@@ -3,7 +3,7 @@ using System.Text;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Reports;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// The History target's output: records newest first as a table (text or Markdown) or as JSON, the same records either way.

@@ -4,7 +4,7 @@ using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// Appends a run to the deploy history once it is over: who ran it (STS), from which commit (git), which image each

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Build.Engine;
 
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.History;
 
 /// <summary>
 /// Writes the deploy record to <c>&lt;artifacts&gt;/deploy/&lt;environment&gt;.json</c>, and, inside GitHub Actions,

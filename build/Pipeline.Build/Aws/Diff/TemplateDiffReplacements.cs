@@ -1,4 +1,4 @@
-namespace Pipeline.Build.Aws;
+namespace Pipeline.Build.Aws.Diff;
 
 /// <summary>
 /// Which property changes make CloudFormation replace a resource (create a new one, then delete the old one), for the
