@@ -59,7 +59,7 @@ public sealed partial class Build
 
     internal IDeploymentPlatform PlatformSteps() => platform ??= Platform switch
     {
-        PlatformKind.Aws => new AwsPlatform(Settings),
+        PlatformKind.Aws => new AwsPlatform(AwsContext, StackPlanner, JobFacts),
         _ => new LocalPlatform(Settings),
     };
 
@@ -112,7 +112,7 @@ public sealed partial class Build
         var health = await new HealthChecker(http) { DryRun = DryRun }.CheckAsync(await PlatformSteps().HealthBaseUrlAsync(Cancellation),
             (await ImagesAsync()).Select(i => (i.Service, i.Tag)).ToList(), HealthTimeout, Log, Cancellation);
         // The deploy record and the CI job summary say which version each service answered with.
-        if (platform is AwsPlatform aws) aws.JobFacts.Health = health;
+        JobFacts.Health = health;
     }
 
     /// <summary>The selected services' images, tagged by content (with digests once built or found).</summary>
@@ -153,13 +153,14 @@ public sealed partial class Build
     protected internal override void ValidateInvocation(IReadOnlyCollection<string> invokedTargets)
     {
         ValidateHistoryInvocation(invokedTargets);
+        ValidateDiffInvocation(invokedTargets);
         ValidatePromotionInvocation(invokedTargets);
         ValidateLocalSecrets(invokedTargets);
+        // SynthInfra is skipped on other platforms as a step of Deploy; asked for by name, it needs an AWS profile.
         if (Platform != PlatformKind.Aws && invokedTargets.Contains(nameof(SynthInfra), StringComparer.OrdinalIgnoreCase))
-            throw new PipelineException(
-                $"SynthInfra writes the AWS CloudFormation templates, and {(Profile is null ? "the default profile" : $"profile '{Profile}'")} deploys to the " +
-                $"{Platform.ToString().ToLowerInvariant()} platform, which has none (its gateway routes come from the service manifests). " +
-                $"Name an AWS profile: {string.Join(" or ", AwsProfiles().Select(p => $"./build.sh SynthInfra --profile {p}"))}.");
+            throw new PipelineException(AwsProfileNeeded(nameof(SynthInfra),
+                "writes the AWS CloudFormation templates (the local platform's gateway routes come from the service manifests)",
+                profile => $"./build.sh SynthInfra --profile {profile}"));
         if (Service == AllServices && invokedTargets.Contains(nameof(Logs), StringComparer.OrdinalIgnoreCase))
             throw new PipelineException($"Logs shows one service's logs: ./build.sh Logs --service <{string.Join("|", Catalog.Names)}>");
         // An unknown profile must stop the run here: the SDK would otherwise fall back to the default credentials.

@@ -30,13 +30,12 @@ public sealed partial class Build
             confirmation.RequireSomeoneToConfirm();
         if (Platform == PlatformKind.Aws)
         {
-            var connection = AwsConnection.FromEnvironment(AwsRegion, AwsProfile);
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+            var aws = AwsContext;
             await new EnvironmentDestroyer(
-                    new CloudFormationClient(connection, http),
-                    new EcrRepositories(connection, http),
-                    async ct => await TemplateStore.ForAccountAsync(connection, ct),
-                    new EnvironmentDestroyRequest(DeployEnvironment, Catalog, connection.Region, DestroyCommand)
+                    aws.CloudFormation,
+                    new EcrRepositories(aws.Connection, aws.Http),
+                    async ct => await aws.TemplateStoreAsync(ct),
+                    new EnvironmentDestroyRequest(DeployEnvironment, Catalog, aws.Connection.Region, DestroyCommand)
                     {
                         IncludeImages = IncludeImages,
                         DryRun = DryRun,

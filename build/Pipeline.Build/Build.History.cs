@@ -1,4 +1,4 @@
-using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.History;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Reports;
@@ -21,28 +21,23 @@ public sealed partial class Build
         Minimum = 1, Maximum = 1000)]
     public int KeepDeployedImages { get; set; } = 10;
 
+    const string ReadsTheHistory = "reads the deploy history an AWS account keeps";
+
     Target History => _ => _
         .Description("Show the deploy history of the environment, newest first: who deployed which images from which commit, and how it ended (--service, --limit, --format json)")
-        .Executes(async () => await AwsSteps(nameof(History)).ShowHistoryAsync(
+        .Requires(AwsEnvironment(ReadsTheHistory))
+        .Executes(() => DeployHistoryReport.ShowAsync(AwsContext.Connection, DeployEnvironment,
             [.. SelectedServices.Select(s => s.Name)], Service != AllServices, Limit, Format, Console.Out, Log, Cancellation));
 
     Target Rollback => _ => _
         .Description("Return --service (default all) to the images of an earlier successful deploy (--to <history id>), roll them and check their health")
-        .Executes(async () => await AwsSteps(nameof(Rollback)).RollbackAsync(SelectedServices, To, Log, Cancellation));
-
-    AwsPlatform AwsSteps(string target) => PlatformSteps() as AwsPlatform
-        ?? throw new PipelineException($"{target} works on an AWS environment's deploy history. Name an AWS profile, e.g. ./build.sh {target} --profile dev.");
+        .Requires(AwsEnvironment(ReadsTheHistory))
+        .Executes(() => new ServiceRollback(AwsContext, StackPlanner).RunAsync(SelectedServices, To, Log, Cancellation));
 
     /// <summary>Called from <see cref="ValidateInvocation"/>: combinations the day-two history targets cannot run with.</summary>
     void ValidateHistoryInvocation(IReadOnlyCollection<string> invokedTargets)
     {
         bool Invoked(string target) => invokedTargets.Contains(target, StringComparer.OrdinalIgnoreCase);
-        foreach (var target in new[] { nameof(History), nameof(Rollback) }.Where(Invoked))
-            if (Platform != PlatformKind.Aws)
-                throw new PipelineException(
-                    $"{target} reads the deploy history an AWS account keeps, and {(Profile is null ? "the default profile" : $"profile '{Profile}'")} deploys to the " +
-                    $"{Platform.ToString().ToLowerInvariant()} platform, which keeps none. Name an AWS profile: " +
-                    $"{string.Join(" or ", AwsProfiles().Select(p => $"./build.sh {target} --profile {p}"))}.");
         if (Invoked(nameof(Rollback)) && (Invoked(nameof(Deploy)) || Invoked(nameof(Redeploy))))
             throw new PipelineException("Rollback runs on its own: it returns services to images that were deployed before. Run it without Deploy or Redeploy.");
         if (To is not null && !Invoked(nameof(Rollback)))

@@ -1,5 +1,4 @@
 using Pipeline.Build.Aws;
-using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Aws.History;
@@ -27,21 +26,19 @@ public sealed partial class Build
     /// <summary>The promoted images as this environment deploys them: its repositories, the source's tags and digests.</summary>
     async Task<IReadOnlyList<ServiceImage>> PromotedImagesAsync()
     {
-        var aws = AwsSteps("Deploy --promote-from");
-        promotionPlan ??= await new ImagePromotion(AwsConnection.FromEnvironment(AwsRegion, AwsProfile), Settings)
+        promotionPlan ??= await new ImagePromotion(AwsContext.Connection, Settings)
             .PlanAsync(PromoteFrom!, string.IsNullOrEmpty(PromoteRecord) ? null : PromoteRecord, Log, Cancellation);
-        aws.JobFacts.PromotedFrom = promotionPlan.Reference;
-        return ImagePromotion.ImagesIn(promotionPlan, await aws.ImageDestinationAsync(Cancellation), Catalog);
+        JobFacts.PromotedFrom = promotionPlan.Reference;
+        return ImagePromotion.ImagesIn(promotionPlan, await AwsContext.ImageDestinationAsync(Cancellation), Catalog);
     }
 
     /// <summary>PushImages of a promotion: the registry stack first (its repositories receive the copies), then the copies.</summary>
     async Task PromoteImagesAsync()
     {
-        var aws = AwsSteps("Deploy --promote-from");
         var images = await ImagesAsync();
         if (string.IsNullOrEmpty(Registry))
-            await aws.EnsureRegistryStackAsync(Log, Cancellation);
-        var destination = await aws.ImageDestinationAsync(Cancellation);
+            await ((AwsPlatform)PlatformSteps()).EnsureRegistryStackAsync(Log, Cancellation);
+        var destination = await AwsContext.ImageDestinationAsync(Cancellation);
         if (!destination.RepositoriesExist)
         {
             foreach (var image in images)
@@ -49,7 +46,7 @@ public sealed partial class Build
                          $"to {image.Reference} (its repository is created with the registry stack first)");
             return;
         }
-        builtImages = [.. await new ImagePromotion(AwsConnection.FromEnvironment(AwsRegion, AwsProfile), Settings)
+        builtImages = [.. await new ImagePromotion(AwsContext.Connection, Settings)
             .CopyAsync(promotionPlan!, images, destination, Log, Cancellation)];
     }
 
@@ -68,9 +65,8 @@ public sealed partial class Build
                 $"--promote-from {PromoteFrom} deploys another environment's images with Deploy (or previews that with Diff); it does not apply to {string.Join(" ", others)}. " +
                 $"Run ./build.sh Deploy --profile <profile> --promote-from {PromoteFrom}.");
         if (Platform != PlatformKind.Aws)
-            throw new PipelineException(
-                $"--promote-from {PromoteFrom} reads the deploy history an AWS account keeps, and {(Profile is null ? "the default profile" : $"profile '{Profile}'")} deploys to the " +
-                $"{Platform.ToString().ToLowerInvariant()} platform. Name an AWS profile: ./build.sh Deploy --profile prod --promote-from {PromoteFrom}.");
+            throw new PipelineException(AwsProfileNeeded($"--promote-from {PromoteFrom}", ReadsTheHistory,
+                profile => $"./build.sh Deploy --profile {profile} --promote-from {PromoteFrom}"));
         if (PromoteFrom == DeployEnvironment)
             throw new PipelineException(
                 $"--promote-from {PromoteFrom} names the environment being deployed: promotion deploys the images another environment verified. " +

@@ -57,12 +57,8 @@ public sealed partial class Build
         var estimate = CostEstimator.Estimate(templates.Stacks, prices, Usage());
         Console.Out.Write("\n" + CostReport.Render(estimate, scope.Subject, Format));
 
-        var summary = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-        if (!string.IsNullOrEmpty(summary))
-        {
-            await File.AppendAllTextAsync(summary, CostReport.ToMarkdown(estimate, scope.Subject) + "\n", Cancellation);
+        if (await ContinuousIntegration.AppendToJobSummaryAsync(CostReport.ToMarkdown(estimate, scope.Subject) + "\n", Cancellation))
             Log.Info("Cost estimate added to the job summary.");
-        }
     }
 
     async Task DrawDiagramAsync()

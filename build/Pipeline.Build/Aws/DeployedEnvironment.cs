@@ -24,6 +24,21 @@ internal sealed class DeployedEnvironment(CloudFormationClient cloudFormation, s
             await FindAsync(stack, DeploymentNames.LogGroupOutput(service.Name), "AWS::Logs::LogGroup", cancellation));
     }
 
+    /// <summary>
+    /// The desired count the service runs with now (autoscaling's choice, never below its minimum), so that a deploy hands
+    /// CloudFormation that count instead of resetting it to the minimum; a service that does not exist yet starts at its minimum.
+    /// </summary>
+    public async Task<int> DesiredCountAsync(ServiceManifest service, EcsClient ecs, CancellationToken cancellation)
+    {
+        var stackName = DeploymentNames.ServiceStack(environment, service.Name);
+        var stack = stacks is null ? await cloudFormation.DescribeStackAsync(stackName, cancellation) : stacks.GetValueOrDefault(stackName);
+        if (stack is null)
+            return service.MinTasks;
+        var running = await ServiceAsync(service, cancellation);
+        var (services, _) = await ecs.DescribeServicesAsync(await ClusterAsync(cancellation), [running.EcsServiceName], cancellation);
+        return services.FirstOrDefault() is { Status: "ACTIVE" } current ? Math.Max(current.DesiredCount, service.MinTasks) : service.MinTasks;
+    }
+
     async Task<string> FindAsync(string stackName, string outputKey, string resourceType, CancellationToken cancellation)
     {
         var stack = (stacks is null ? await cloudFormation.DescribeStackAsync(stackName, cancellation) : stacks.GetValueOrDefault(stackName))

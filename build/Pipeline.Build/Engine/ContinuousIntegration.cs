@@ -12,12 +12,15 @@ public static class ContinuousIntegration
 
     /// <summary>
     /// Appends Markdown to the job summary (<c>GITHUB_STEP_SUMMARY</c>) when there is one; elsewhere does nothing. The file
-    /// is not the masked console, so secrets are masked here.
+    /// is not the masked console, so secrets are masked here. The one writer of the job summary: every report goes through it.
     /// </summary>
-    public static async Task AppendToJobSummaryAsync(string markdown, CancellationToken ct, Func<string, string?>? environment = null)
+    /// <returns>Whether there was a job summary to append to.</returns>
+    public static async Task<bool> AppendToJobSummaryAsync(string markdown, CancellationToken ct, Func<string, string?>? environment = null)
     {
-        if ((environment ?? Environment.GetEnvironmentVariable)("GITHUB_STEP_SUMMARY") is { Length: > 0 } summary)
-            await File.AppendAllTextAsync(summary, SecretMasker.Apply(markdown), ct);
+        if ((environment ?? Environment.GetEnvironmentVariable)("GITHUB_STEP_SUMMARY") is not { Length: > 0 } summary)
+            return false;
+        await File.AppendAllTextAsync(summary, SecretMasker.Apply(markdown), ct);
+        return true;
     }
 
     /// <summary>Sets a step output (<c>GITHUB_OUTPUT</c>) a later job can read, e.g. <c>history_id</c>; elsewhere does nothing.</summary>

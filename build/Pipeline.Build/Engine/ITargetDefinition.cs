@@ -28,6 +28,12 @@ public interface ITargetDefinition
     /// <summary>The parameter must have a value; checked for the whole plan before anything runs.</summary>
     ITargetDefinition Requires(Func<object?> parameter, [CallerArgumentExpression(nameof(parameter))] string expression = "");
 
+    /// <summary>
+    /// What the invocation must satisfy for this target to run at all, e.g. an AWS profile; checked for the whole plan
+    /// before anything runs, like <see cref="Requires(Func{object?}, string)"/>.
+    /// </summary>
+    ITargetDefinition Requires(Precondition precondition);
+
     /// <summary>Hidden from <c>--help</c>.</summary>
     ITargetDefinition Unlisted();
 
@@ -38,3 +44,7 @@ public interface ITargetDefinition
 
     ITargetDefinition Executes(Func<Task> action);
 }
+
+/// <summary>A condition a target needs from the invocation, and what to tell the user when it does not hold.</summary>
+/// <param name="Explain">Given the target's name, says what is missing and the command that runs it.</param>
+public sealed record Precondition(Func<bool> IsMet, Func<string, string> Explain);

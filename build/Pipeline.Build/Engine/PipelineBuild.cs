@@ -180,6 +180,13 @@ public abstract class PipelineBuild
 
         void CheckRequirements(IReadOnlyList<PlanEntry> plan, IReadOnlyList<ParameterDescriptor> parameters)
         {
+            var unmet = plan
+                .Where(e => !e.IsSkipped)
+                .SelectMany(e => e.Target.Definition.Preconditions.Where(p => !p.IsMet()).Select(p => p.Explain(e.Target.Name)))
+                .Distinct()
+                .ToList();
+            if (unmet.Count > 0)
+                throw new PipelineException(string.Join("\n", unmet));
             var missing = plan
                 .Where(e => !e.IsSkipped)
                 .SelectMany(e => e.Target.Definition.Requirements.Select(r => (Entry: e, Requirement: r)))

@@ -11,6 +11,7 @@ internal sealed class TargetDefinition : ITargetDefinition
     public List<Condition> StaticConditions { get; } = [];
     public List<Condition> DynamicConditions { get; } = [];
     public List<Requirement> Requirements { get; } = [];
+    public List<Precondition> Preconditions { get; } = [];
     public bool IsUnlisted { get; private set; }
     public bool IsAssuredAfterFailure { get; private set; }
     public List<Func<Task>> Actions { get; } = [];
@@ -29,6 +30,8 @@ internal sealed class TargetDefinition : ITargetDefinition
 
     public ITargetDefinition Requires(Func<object?> parameter, string expression = "")
     { Requirements.Add(new Requirement(parameter, Condition.Clean(expression))); return this; }
+
+    public ITargetDefinition Requires(Precondition precondition) { Preconditions.Add(precondition); return this; }
 
     public ITargetDefinition Unlisted() { IsUnlisted = true; return this; }
     public ITargetDefinition AssuredAfterFailure() { IsAssuredAfterFailure = true; return this; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Reports;
 
@@ -11,6 +12,14 @@ namespace Pipeline.Build.Aws.History;
 /// </summary>
 public static class DeployHistoryReport
 {
+    /// <summary>The History step: the records of <paramref name="environment"/> in the deploy history of the connection's account.</summary>
+    public static async Task ShowAsync(AwsConnection connection, string environment, IReadOnlyList<string> services, bool onlyThese, int limit,
+        ReportFormat format, TextWriter output, IStepLog log, CancellationToken ct)
+    {
+        var (history, _) = await DeployHistory.ForAccountAsync(connection, environment, ct);
+        await ShowAsync(history, services, onlyThese, limit, format, output, log, ct);
+    }
+
     /// <summary>
     /// Reads the newest <paramref name="limit"/> records (with <paramref name="onlyThese"/>, only those that deployed one of
     /// <paramref name="services"/>) and writes them to <paramref name="output"/>. No bucket or no record is a message, not an error.

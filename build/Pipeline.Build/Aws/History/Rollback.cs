@@ -14,16 +14,20 @@ namespace Pipeline.Build.Aws.History;
 /// through the API, and the run is recorded in the history (target Rollback). A dry run shows the same plan and changes nothing.
 /// </summary>
 /// <remarks>A rollback restores images, not templates: a service stack keeps the template it runs now.</remarks>
-internal sealed class ServiceRollback(AwsPlatform platform, DeploySettings settings, AwsConnection aws, CloudFormationClient cloudFormation, HttpClient http)
+internal sealed class ServiceRollback(AwsContext aws, StackPlanner plans)
 {
-    string Environment => settings.Environment;
+    DeploySettings Settings => aws.Settings;
+
+    string Environment => aws.Environment;
+
+    CloudFormationClient CloudFormation => aws.CloudFormation;
 
     public async Task RunAsync(IReadOnlyList<ServiceManifest> services, string? to, IStepLog log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var running = await RunningTagsAsync(services, ct);
 
-        var (history, _) = await DeployHistory.ForAccountAsync(aws, Environment, ct);
+        var (history, _) = await DeployHistory.ForAccountAsync(aws.Connection, Environment, ct);
         var listing = await history.ListAsync(ct);
         if (listing.IdsNewestFirst.Count == 0)
             throw new PipelineException(
@@ -40,10 +44,10 @@ internal sealed class ServiceRollback(AwsPlatform platform, DeploySettings setti
             return;
         }
 
-        var destination = await platform.ImageDestinationAsync(ct);
+        var destination = await aws.ImageDestinationAsync(ct);
         var images = await ImagesPresentAsync(plan, services, destination, log, ct);
 
-        if (settings.DryRun)
+        if (Settings.DryRun)
         {
             log.Info($"Dry run: nothing changed. Rollback would set {string.Join(", ", images.Select(i => $"{DeploymentNames.ImageTagParameter(i.Service.Name)}={i.Tag} on stack {DeploymentNames.ServiceStack(Environment, i.Service.Name)}"))}, " +
                      "wait for the rollout, check the served versions and write a history record.");
@@ -53,11 +57,11 @@ internal sealed class ServiceRollback(AwsPlatform platform, DeploySettings setti
         var outcome = Outcomes.Failed;
         try
         {
-            await platform.UpdateServicesAsync(images, explicitRollout: true, log, ct);
+            await new ServiceRollout(aws, plans).RollAsync(images, log, ct);
             await RequireAppliedAsync(images, ct);
             using var healthHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-            await new HealthChecker(healthHttp).CheckAsync(await platform.HealthBaseUrlAsync(ct),
-                images.Select(i => (i.Service, i.Tag)).ToList(), settings.HealthTimeout, log, ct);
+            await new HealthChecker(healthHttp).CheckAsync(await aws.HealthBaseUrlAsync(ct),
+                images.Select(i => (i.Service, i.Tag)).ToList(), Settings.HealthTimeout, log, ct);
             outcome = Outcomes.Succeeded;
             log.Info($"Rolled back {string.Join(", ", plan.Changes.Select(c => $"{c.Service} to {c.Image.Tag}"))} (the images of {plan.Target.Id}).");
         }
@@ -75,7 +79,7 @@ internal sealed class ServiceRollback(AwsPlatform platform, DeploySettings setti
     /// <summary>The image tag each selected service's stack runs now; a service without a stack has nothing to roll back.</summary>
     async Task<IReadOnlyDictionary<string, string>> RunningTagsAsync(IReadOnlyList<ServiceManifest> services, CancellationToken ct)
     {
-        var stacks = await cloudFormation.DescribeAllStacksAsync(ct);
+        var stacks = await CloudFormation.DescribeAllStacksAsync(ct);
         var running = new Dictionary<string, string>(StringComparer.Ordinal);
         var missing = new List<string>();
         foreach (var service in services)
@@ -98,7 +102,7 @@ internal sealed class ServiceRollback(AwsPlatform platform, DeploySettings setti
     /// </summary>
     async Task RequireAppliedAsync(IReadOnlyList<ServiceImage> images, CancellationToken ct)
     {
-        var stacks = await cloudFormation.DescribeAllStacksAsync(ct);
+        var stacks = await CloudFormation.DescribeAllStacksAsync(ct);
         var notApplied = images
             .Select(i => (Image: i, Stack: DeploymentNames.ServiceStack(Environment, i.Service.Name), Parameter: DeploymentNames.ImageTagParameter(i.Service.Name)))
             .Select(x => (x.Image, x.Stack, x.Parameter, Actual: stacks.GetValueOrDefault(x.Stack)?.Parameters.GetValueOrDefault(x.Parameter)))
@@ -143,7 +147,7 @@ internal sealed class ServiceRollback(AwsPlatform platform, DeploySettings setti
         if (gone.Count > 0)
             throw new PipelineException(
                 $"Rollback to {plan.Target.Id} refused; nothing was changed. The image{(gone.Count == 1 ? " is" : "s are")} gone from " +
-                $"{(string.IsNullOrEmpty(settings.Registry) ? "ECR" : $"registry {settings.Registry}")}: " +
+                $"{(string.IsNullOrEmpty(Settings.Registry) ? "ECR" : $"registry {Settings.Registry}")}: " +
                 string.Join("; ", gone.Select(g => $"{g.Change.Service} {g.Image.Reference} (deployed by {g.Change.FromRecord})")) +
                 ". Roll back to a more recent record (./build.sh History), or rebuild and push that version with ./build.sh Redeploy from its commit.");
         foreach (var (change, image) in found)
@@ -162,8 +166,8 @@ internal sealed class ServiceRollback(AwsPlatform platform, DeploySettings setti
         using var finishing = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         try
         {
-            var stacks = await cloudFormation.DescribeAllStacksAsync(finishing.Token);
-            await new DeployHistoryRecorder(aws, http, settings).RecordAsync(
+            var stacks = await CloudFormation.DescribeAllStacksAsync(finishing.Token);
+            await new DeployHistoryRecorder(aws.Connection, aws.Http, Settings).RecordAsync(
                 new DeployHistoryRecorder.Run("Rollback", images, outcome, duration, stacks, destination) { RollbackTo = targetId }, log, finishing.Token);
         }
         catch (Exception e) when (e is PipelineException or OperationCanceledException or HttpRequestException)

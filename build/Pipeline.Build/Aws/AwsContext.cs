@@ -1,0 +1,90 @@
+using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Deployment;
+using Pipeline.Build.Engine;
+using Pipeline.Build.Images;
+using Pipeline.Manifests;
+
+namespace Pipeline.Build.Aws;
+
+/// <summary>
+/// A run's one connection to an AWS environment: its credentials and region, one HTTP client, the CloudFormation client,
+/// the template bucket, where its images go and the address its API answers on. Every AWS step of a run, whichever
+/// target calls it, takes these from here. The connection is resolved on first use, so synthesis (like <c>cdk synth</c>)
+/// needs neither credentials nor a region.
+/// </summary>
+public sealed class AwsContext(DeploySettings settings) : IDisposable
+{
+    AwsConnection? connection;
+    CloudFormationClient? cloudFormation;
+    StackDeployer? deployer;
+    ImageDestination? destination;
+
+    public DeploySettings Settings => settings;
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
+
+    public AwsConnection Connection => connection ??= AwsConnection.FromEnvironment(settings.AwsRegion, settings.AwsProfile);
+
+    /// <summary>Whether anything of this run has called AWS yet (a run refused before that records nothing there).</summary>
+    public bool IsConnected => connection is not null;
+
+    /// <summary>The region, without resolving credentials when nothing has connected yet.</summary>
+    public string? Region => connection?.Region ?? AwsConnection.ResolveRegion(settings.AwsRegion, settings.AwsProfile);
+
+    public CloudFormationClient CloudFormation => cloudFormation ??= new CloudFormationClient(Connection, Http);
+
+    public string Environment => settings.Environment;
+
+    public string RegistryStack => DeploymentNames.RegistryStack(Environment);
+
+    public string SharedStack => DeploymentNames.SharedStack(Environment);
+
+    public string ServiceStack(string service) => DeploymentNames.ServiceStack(Environment, service);
+
+    /// <summary>Images go to the environment's ECR repositories unless --registry names another registry.</summary>
+    public bool UsesEcr => string.IsNullOrEmpty(settings.Registry);
+
+    /// <param name="stacks">The environment's stacks when already listed, to save a call per stack.</param>
+    internal DeployedEnvironment Deployed(IReadOnlyDictionary<string, StackDescription>? stacks = null) => new(CloudFormation, Environment, stacks);
+
+    public Task<TemplateStore> TemplateStoreAsync(CancellationToken cancellation) => TemplateStore.ForAccountAsync(Connection, cancellation);
+
+    public async Task<StackDeployer> StackDeployerAsync(CancellationToken cancellation) =>
+        deployer ??= new StackDeployer(CloudFormation, await TemplateStoreAsync(cancellation));
+
+    /// <summary>The repositories the services' images go to, with the registry login (masked in every log line).</summary>
+    public async Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation)
+    {
+        if (destination is not null) return destination;
+        var space = DeploymentNames.RepositoryNamespace(Environment);
+        if (!UsesEcr)
+            return destination = new ImageDestination($"{settings.Registry!.TrimEnd('/')}/{space}", RegistryLogin.From(settings), IsRegistry: true);
+
+        var login = await new EcrClient(Connection, Http).GetAuthorizationAsync(cancellation);
+        SecretMasker.Register(login.Password);
+        // Before the first deploy the repositories do not exist yet: a dry run has nothing to look up in them.
+        var repositoriesExist = !settings.DryRun || await CloudFormation.DescribeStackAsync(RegistryStack, cancellation) is not null;
+        return destination = new ImageDestination($"{login.Registry}/{space}",
+            new RegistryCredentials(login.Registry, login.Username, login.Password), IsRegistry: true)
+        {
+            RepositoriesExist = repositoriesExist,
+        };
+    }
+
+    /// <summary>The HTTP API's endpoint from the shared stack's output, or --health-url.</summary>
+    public async Task<Uri> HealthBaseUrlAsync(CancellationToken cancellation)
+    {
+        if (settings.HealthUrl is not null) return settings.HealthUrl;
+        var stack = await CloudFormation.DescribeStackAsync(SharedStack, cancellation);
+        if (stack?.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput) is { Length: > 0 } endpoint)
+            return new Uri(endpoint);
+        if (settings.DryRun && stack is null)
+            // The API's id is known only once the stack exists; this is the shape its endpoint output will have.
+            return new Uri($"https://api-id-of-{SharedStack}.execute-api.{Connection.Region}.amazonaws.com/");
+        throw new PipelineException(
+            $"Stack {SharedStack} has no {DeploymentNames.ApiEndpointOutput} output to check health through" +
+            (stack is null ? " (the stack does not exist: run ./build.sh Deploy first)." : ". Pass --health-url <base URL> to check another address."));
+    }
+
+    public void Dispose() => Http.Dispose();
+}
