@@ -8,7 +8,7 @@ namespace Pipeline.Build;
 /// <summary>
 /// Promotion: <c>./build.sh Deploy --profile prod --promote-from dev</c> deploys prod with the images dev's deploy history
 /// says dev verified, copied by digest from dev's registry into prod's; BuildImages is skipped and PushImages copies instead
-/// of pushing (Aws/ImagePromotion.cs says why a copy rather than one shared registry).
+/// of pushing (Aws/History/ImagePromotion.cs says why a copy rather than one shared registry).
 /// </summary>
 public sealed partial class Build
 {

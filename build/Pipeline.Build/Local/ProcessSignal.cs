@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Local;
 
@@ -16,14 +17,29 @@ public static class ProcessSignal
         if (!IsAlive(pid))
             return false;
         Kill(pid, SigTerm);
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (IsAlive(pid) && waited.Elapsed < grace)
-            await Task.Delay(100, cancellationToken);
-        if (IsAlive(pid))
+        if (!await ExitsWithinAsync(pid, grace, cancellationToken))
+        {
             Kill(pid, SigKill);
-        while (IsAlive(pid) && waited.Elapsed < grace + TimeSpan.FromSeconds(5))
-            await Task.Delay(100, cancellationToken);
+            await ExitsWithinAsync(pid, TimeSpan.FromSeconds(5), cancellationToken);
+        }
         return true;
+    }
+
+    static async Task<bool> ExitsWithinAsync(int pid, TimeSpan deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await new Poll($"Process {pid}", deadline, TimeSpan.FromMilliseconds(100))
+            {
+                Continues = "it keeps running",
+                Command = $"ps -p {pid}",
+            }.UntilAsync((_, _) => Task.FromResult(IsAlive(pid)), alive => !alive, _ => "running", cancellationToken);
+            return true;
+        }
+        catch (PollTimeoutException)
+        {
+            return false;
+        }
     }
 
     // Judged by the process state, not its command line: while a process execs (setsid → sh → dotnet) its
