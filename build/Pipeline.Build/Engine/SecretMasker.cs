@@ -40,9 +40,4 @@ public static class SecretMasker
                 text = text.Replace(secret, Mask, StringComparison.Ordinal);
         return text;
     }
-
-    internal static void ResetForTests()
-    {
-        lock (Gate) secrets = [];
-    }
 }

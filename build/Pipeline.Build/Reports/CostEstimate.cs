@@ -15,8 +15,6 @@ public sealed record CostEstimate(
 
     /// <summary>The part of the estimate that belongs to one service.</summary>
     public decimal MinimumFor(string service) => Lines.Where(l => l.Service == service).Sum(l => l.Minimum);
-
-    public decimal MaximumFor(string service) => Lines.Where(l => l.Service == service).Sum(l => l.Maximum);
 }
 
 /// <summary>

@@ -19,22 +19,22 @@ public sealed class StackSynthesizer
     // Bump when the synth command line or stamp layout changes, so old stamps stop matching.
     const string StampFormat = "synth-v3";
 
-    readonly string _repositoryRoot;
-    readonly OwnProject _app;
+    readonly string repositoryRoot;
+    readonly OwnProject app;
 
     /// <param name="repositoryRoot">Folder that holds Pipeline.sln, infra/ and services/.</param>
     /// <param name="appDirectory">Where the built CDK app goes; default <c>artifacts/infra-app</c>.</param>
     public StackSynthesizer(string repositoryRoot, string? appDirectory = null)
     {
-        _repositoryRoot = Path.GetFullPath(repositoryRoot);
+        this.repositoryRoot = Path.GetFullPath(repositoryRoot);
         // Everything compiled into the CDK app: infra/ and the manifest library, plus the central build settings.
-        _app = new OwnProject(_repositoryRoot, "infra/Pipeline.Infra.csproj", ["infra", "build/Pipeline.Manifests"],
-            appDirectory ?? Path.Combine(_repositoryRoot, "artifacts", "infra-app"));
+        app = new OwnProject(this.repositoryRoot, "infra/Pipeline.Infra.csproj", ["infra", "build/Pipeline.Manifests"],
+            appDirectory ?? Path.Combine(this.repositoryRoot, "artifacts", "infra-app"));
     }
 
-    string ServicesDirectory => Path.Combine(_repositoryRoot, "services");
+    string ServicesDirectory => Path.Combine(repositoryRoot, "services");
 
-    public string AppAssemblyPath => Path.Combine(_app.OutputDirectory, InfraAppAssembly);
+    public string AppAssemblyPath => Path.Combine(app.OutputDirectory, InfraAppAssembly);
 
     public async Task<SynthResult> SynthesizeAsync(SynthRequest request, bool dryRun, IStepLog log, CancellationToken ct)
     {
@@ -53,7 +53,7 @@ public sealed class StackSynthesizer
             return result with { Outcome = SynthOutcome.UpToDate };
         }
 
-        var appStale = !_app.IsCurrent(InfraAppAssembly);
+        var appStale = !app.IsCurrent(InfraAppAssembly);
         if (dryRun)
         {
             log.Info($"Would {(appStale ? "build the CDK app, then " : "")}synthesize {result.Describe()} into {outDirectory} (inputs {Short(hash)}).");
@@ -63,8 +63,8 @@ public sealed class StackSynthesizer
         RequireNode();
         if (appStale)
         {
-            log.Info($"Building the CDK app into {_app.OutputDirectory}");
-            await _app.BuildAsync(log, ct);
+            log.Info($"Building the CDK app into {app.OutputDirectory}");
+            await app.BuildAsync(log, ct);
         }
 
         ClearPreviousOutput(outDirectory);
@@ -113,9 +113,9 @@ public sealed class StackSynthesizer
         void Add(string text) => sha.AppendData(Encoding.UTF8.GetBytes(text + "\n"));
 
         Add(StampFormat);
-        foreach (var file in _app.SourceFiles().Concat(ManifestFiles()))
+        foreach (var file in app.SourceFiles().Concat(ManifestFiles()))
         {
-            Add(Path.GetRelativePath(_repositoryRoot, file).Replace('\\', '/'));
+            Add(Path.GetRelativePath(repositoryRoot, file).Replace('\\', '/'));
             Add(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))));
         }
         Add("environment=" + request.Environment);
@@ -177,7 +177,7 @@ public sealed class StackSynthesizer
         var output = await ChildProcess.RunAsync(
             OwnProject.DotnetHost(),
             arguments,
-            _repositoryRoot,
+            repositoryRoot,
             null,
             (line, _) =>
             {
