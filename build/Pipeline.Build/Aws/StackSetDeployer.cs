@@ -9,7 +9,8 @@ namespace Pipeline.Build.Aws;
 /// Deploys an environment's stacks: each one after the stacks it depends on, independent ones concurrently up to a
 /// bound, and a stack whose template and parameters equal what is deployed not at all (known from one DescribeStacks
 /// listing, without a CloudFormation call per stack). A failed stack fails the run; stacks already running finish,
-/// stacks not yet started are left untouched, and the summary says which is which.
+/// stacks not yet started are left untouched, and the summary says which is which. An interrupt starts no new stack either,
+/// not even one waiting for a slot, and ends the deploy with an <see cref="OperationCanceledException"/>.
 /// </summary>
 public sealed class StackSetDeployer(StackDeployer deployer, IReadOnlyDictionary<string, StackDescription> deployed, int maxParallel)
 {
@@ -18,48 +19,22 @@ public sealed class StackSetDeployer(StackDeployer deployer, IReadOnlyDictionary
 
     public async Task<IReadOnlyList<StackRun>> DeployAsync(IReadOnlyList<StackPlan> plans, bool dryRun, IStepLog log, CancellationToken ct)
     {
-        var byName = plans.ToDictionary(p => p.StackName, StringComparer.Ordinal);
-        foreach (var plan in plans)
-            foreach (var dependency in plan.DependsOn.Where(d => !byName.ContainsKey(d)))
-                throw new PipelineException($"Stack {plan.StackName} depends on {dependency}, which is not part of this deploy. This is a bug in the stack plan.");
-
-        using var slots = new SemaphoreSlim(Math.Max(1, maxParallel));
-        var runs = new Dictionary<string, Task<StackRun>>(StringComparer.Ordinal);
-        var failed = false;
-        Task<StackRun> RunOf(StackPlan plan)
-        {
-            if (runs.TryGetValue(plan.StackName, out var known)) return known;
-            return runs[plan.StackName] = RunAsync(plan);
-        }
-
-        async Task<StackRun> RunAsync(StackPlan plan)
-        {
-            var dependencies = await Task.WhenAll(plan.DependsOn.Select(d => RunOf(byName[d])));
-            if (dependencies.FirstOrDefault(d => d.State is StackRunState.Failed or StackRunState.NotStarted) is { } blocked)
-                return new StackRun(plan, StackRunState.NotStarted, TimeSpan.Zero, $"{blocked.Plan.Label} did not deploy");
+        var graph = new WorkGraph<StackPlan, StackRun>(maxParallel,
+            UnknownDependencies.AreABug((stack, dependency) => $"Stack {stack} depends on {dependency}, which is not part of this deploy. This is a bug in the stack plan."),
+            succeeded: run => run.State is not (StackRunState.Failed or StackRunState.NotStarted),
+            notStarted: (plan, cause, dependency) => new StackRun(plan, StackRunState.NotStarted, TimeSpan.Zero, cause switch
+            {
+                NotStartedCause.DependencyDidNotSucceed => $"{dependency!.Label} did not deploy",
+                NotStartedCause.AnotherFailedFirst => "another stack failed first; left untouched",
+                _ => "interrupted before it started",
+            }));
+        var runs = await graph.RunAsync([.. plans.Select(p => new WorkUnit<StackPlan>(p.StackName, p.DependsOn, p))],
             // Stacks read each other's values through SSM parameters only: a dependency whose parameters did not change
             // gives this stack nothing new to read.
-            var dependencyChanged = dependencies.Any(d => d.PublishedValuesChanged);
-            await slots.WaitAsync(ct);
-            try
-            {
-                if (Volatile.Read(ref failed))
-                    return new StackRun(plan, StackRunState.NotStarted, TimeSpan.Zero, "another stack failed first; left untouched");
-                var run = await DeployOneAsync(plan, dependencyChanged, dryRun, new PrefixedStepLog(log, plan.Label), ct);
-                if (run.State == StackRunState.Failed) Volatile.Write(ref failed, true);
-                return run;
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }
-
-        // Started together; each waits for its dependencies, then for a free slot.
-        var all = plans.Select(RunOf).ToList();
-        await Task.WhenAll(all);
+            (plan, dependencies, token) => DeployOneAsync(plan, dependencies.Any(d => d.PublishedValuesChanged), dryRun, new PrefixedStepLog(log, plan.Label), token),
+            ct);
         ct.ThrowIfCancellationRequested();
-        return all.Select(t => t.Result).ToList();
+        return runs;
     }
 
     async Task<StackRun> DeployOneAsync(StackPlan plan, bool dependencyChanged, bool dryRun, IStepLog log, CancellationToken ct)
@@ -110,11 +85,8 @@ public sealed class StackSetDeployer(StackDeployer deployer, IReadOnlyDictionary
     /// <summary>One line per stack: what happened, how long it took and why; then throws if any stack failed.</summary>
     public static void Summarize(IReadOnlyList<StackRun> runs, IStepLog log)
     {
-        var table = new TextTable("Stack", "Result", "Duration", "Note");
-        foreach (var run in runs)
-            table.Add(run.Plan.StackName, run.Describe(), run.State is StackRunState.Unchanged or StackRunState.NotStarted ? "" : $"{run.Duration.TotalSeconds:0.0}s",
-                run.Note.Length > 100 ? run.Note[..97] + "..." : run.Note);
-        foreach (var line in table.ToLines(indent: ""))
+        foreach (var line in WorkGraphTable.Lines(runs, run =>
+                     (run.Plan.StackName, run.Describe(), run.State is StackRunState.Unchanged or StackRunState.NotStarted ? null : run.Duration, run.Note)))
             log.Info(line);
 
         var failures = runs.Where(r => r.State == StackRunState.Failed).ToList();

@@ -154,63 +154,22 @@ public sealed class EnvironmentDestroyer(
     async Task<IReadOnlyList<StackDeletion>> DeleteStacksAsync(IReadOnlyList<StackToDelete> stacks, IStepLog log, CancellationToken ct)
     {
         var deleter = new StackDeleter(cloudFormation, Command, options);
-        var byName = stacks.ToDictionary(s => s.StackName, StringComparer.Ordinal);
-        using var slots = new SemaphoreSlim(Math.Max(1, request.MaxParallel));
-        var runs = new Dictionary<string, Task<StackDeletion>>(StringComparer.Ordinal);
-        var failed = false;
-
-        Task<StackDeletion> RunOf(StackToDelete stack)
-        {
-            if (runs.TryGetValue(stack.StackName, out var known)) return known;
-            return runs[stack.StackName] = RunAsync(stack);
-        }
-
-        async Task<StackDeletion> RunAsync(StackToDelete stack)
-        {
-            var before = await Task.WhenAll(stack.After.Where(byName.ContainsKey).Select(name => RunOf(byName[name])));
-            if (ct.IsCancellationRequested)
-                return new StackDeletion(stack, StackDeletionState.NotStarted, TimeSpan.Zero, "interrupted before its delete started");
-            if (before.FirstOrDefault(b => !b.IsGone) is { } blocking)
-                return new StackDeletion(stack, StackDeletionState.NotStarted, TimeSpan.Zero, $"{blocking.Stack.Label} was not deleted");
-            try
+        var graph = new WorkGraph<StackToDelete, StackDeletion>(request.MaxParallel, UnknownDependencies.Ignored,
+            succeeded: deletion => deletion.IsGone,
+            notStarted: (stack, cause, before) => new StackDeletion(stack, StackDeletionState.NotStarted, TimeSpan.Zero, cause switch
             {
-                await slots.WaitAsync(ct);
-            }
-            catch (OperationCanceledException)
-            {
-                return new StackDeletion(stack, StackDeletionState.NotStarted, TimeSpan.Zero, "interrupted before its delete started");
-            }
-            try
-            {
-                if (ct.IsCancellationRequested)
-                    return new StackDeletion(stack, StackDeletionState.NotStarted, TimeSpan.Zero, "interrupted before its delete started");
-                if (Volatile.Read(ref failed))
-                    return new StackDeletion(stack, StackDeletionState.NotStarted, TimeSpan.Zero, "another stack failed to delete first; left as it is");
-                var deletion = await deleter.DeleteAsync(stack, new PrefixedStepLog(log, stack.Label), ct);
-                if (deletion.State == StackDeletionState.Failed) Volatile.Write(ref failed, true);
-                return deletion;
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }
-
-        var all = stacks.Select(RunOf).ToList();
-        return await Task.WhenAll(all);
+                NotStartedCause.DependencyDidNotSucceed => $"{before!.Label} was not deleted",
+                NotStartedCause.AnotherFailedFirst => "another stack failed to delete first; left as it is",
+                _ => "interrupted before its delete started",
+            }));
+        return await graph.RunAsync([.. stacks.Select(s => new WorkUnit<StackToDelete>(s.StackName, s.After, s))],
+            (stack, _, token) => deleter.DeleteAsync(stack, new PrefixedStepLog(log, stack.Label), token), ct);
     }
 
     static void Summarize(IReadOnlyList<StackDeletion> deletions, IStepLog log)
     {
-        var table = new TextTable("Stack", "Result", "Duration", "Note");
-        foreach (var deletion in deletions)
-        {
-            var note = deletion.Note.Split('\n')[0];
-            table.Add(deletion.Stack.StackName, deletion.Describe(),
-                deletion.State is StackDeletionState.NotStarted or StackDeletionState.AlreadyGone ? "" : $"{deletion.Duration.TotalSeconds:0.0}s",
-                note.Length > 100 ? note[..97] + "..." : note);
-        }
-        foreach (var line in table.ToLines(indent: ""))
+        foreach (var line in WorkGraphTable.Lines(deletions, deletion =>
+                     (deletion.Stack.StackName, deletion.Describe(), deletion.State is StackDeletionState.NotStarted or StackDeletionState.AlreadyGone ? null : deletion.Duration, deletion.Note)))
             log.Info(line);
     }
 
