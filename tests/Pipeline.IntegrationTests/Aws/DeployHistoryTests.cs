@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Deployment;
@@ -186,7 +187,8 @@ public sealed class DeployHistoryTests(MotoServer moto) : MotoTests(moto)
                 ["imageManifest"] = $$"""{"schemaVersion":2,"mediaType":"{{RegistryTestImage.ManifestMediaType}}","config":{"digest":"sha256:{{new string(tag[1], 64)}}"},"layers":[]}""",
                 ["imageManifestMediaType"] = RegistryTestImage.ManifestMediaType,
             }, default);
-        var recorder = new DeployHistoryRecorder(Connection, Http, Settings(registry: null, keep: 2));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var recorder = new DeployHistoryRecorder(Connection, Http, Settings(registry: null, keep: 2)) { Clock = clock };
         var log = new RecordingStepLog();
         var ids = new List<string>();
         foreach (var tag in new[] { "m1", "m2", "m3" })
@@ -199,7 +201,7 @@ public sealed class DeployHistoryTests(MotoServer moto) : MotoTests(moto)
             record.Registry.Should().Be("ecr");
             ids.Add(record.Id);
             // History ids are to the second: the next deploy is a later one.
-            await Task.Delay(1100);
+            clock.Advance(TimeSpan.FromSeconds(1));
         }
 
         var images = (await ecr.DescribeImagesAsync(repository, default)).ToDictionary(i => i.Tags.First(t => !t.StartsWith("deployed-")), i => i.Tags);
