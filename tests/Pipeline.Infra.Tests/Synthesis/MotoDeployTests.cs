@@ -27,7 +27,7 @@ public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : I
     [ToolFact("node", "moto", "aws")]
     public async Task Every_stack_deploys_through_change_sets_in_dependency_order_and_reads_the_ssm_parameters_of_the_stacks_before_it()
     {
-        RequiredTools.Require("node", "moto", "aws");
+        Requirements.RequireTools("node", "moto", "aws");
         var dev = infra.Dev;
         var registry = DeploymentNames.RegistryStack("dev");
         var shared = DeploymentNames.SharedStack("dev");

@@ -108,7 +108,7 @@ public sealed class DeployHistoryTests(MotoServer moto) : MotoTests(moto)
         log.Text.Should().Contain($"No deploy history for environment {environment} yet in s3://{empty.BucketName}/history/{environment}/");
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_successful_run_is_recorded_with_caller_templates_digests_and_each_image_gets_its_deployed_tag_in_the_registry()
     {
         var name = $"apigw-{environment}/mcp";
@@ -151,7 +151,7 @@ public sealed class DeployHistoryTests(MotoServer moto) : MotoTests(moto)
         }
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_failed_run_is_recorded_and_its_images_get_no_deployed_tag()
     {
         var name = $"apigw-{environment}/fastapi";

@@ -52,7 +52,7 @@ public sealed class ImagePromotionTests(MotoServer moto) : MotoTests(moto)
         return (record, digests);
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Devs_recorded_images_are_copied_into_prods_repositories_with_the_same_digests()
     {
         var (record, digests) = await DeployedDevAsync("v" + Guid.NewGuid().ToString("N")[..12]);
@@ -84,7 +84,7 @@ public sealed class ImagePromotionTests(MotoServer moto) : MotoTests(moto)
             .And.Contain("so there are no verified images to promote. Deploy");
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_record_whose_image_is_gone_is_refused_before_anything_is_copied()
     {
         var (record, digests) = await DeployedDevAsync("g" + Guid.NewGuid().ToString("N")[..12]);
