@@ -22,7 +22,7 @@ public sealed class McpClientCheckTests : IAsyncLifetime
         await _fastApi.DisposeAsync();
     }
 
-    [NodeFact]
+    [NodeToolsFact]
     public async Task The_typescript_client_with_a_token_calls_every_tool_and_the_token_stays_out_of_fastapi()
     {
         var token = _server.Issuer.MintToken();
@@ -40,7 +40,7 @@ public sealed class McpClientCheckTests : IAsyncLifetime
         _fastApi.ReceivedHeaders.Should().AllSatisfy(headers => headers.Keys.Should().NotContain("Authorization"));
     }
 
-    [NodeFact]
+    [NodeToolsFact]
     public async Task The_token_can_come_from_mcp_token_and_a_cognito_style_token_works()
     {
         var (exitCode, output) = await McpClientCheck.RunAsync(
@@ -50,7 +50,7 @@ public sealed class McpClientCheckTests : IAsyncLifetime
         Regex.Matches(output, @"(?m)^ok\s").Should().HaveCount(Tools.Length, output);
     }
 
-    [NodeFact]
+    [NodeToolsFact]
     public async Task An_expired_token_makes_the_check_fail_without_calling_a_tool()
     {
         var (exitCode, output) = await McpClientCheck.RunAsync(_server.McpEndpoint, _server.Issuer.MintToken(expires: DateTime.UtcNow.AddHours(-1)));
@@ -60,7 +60,7 @@ public sealed class McpClientCheckTests : IAsyncLifetime
         _fastApi.ReceivedPaths.Should().BeEmpty();
     }
 
-    [NodeFact]
+    [NodeToolsFact]
     public async Task A_failing_tool_makes_the_check_exit_1_and_names_that_tool()
     {
         await using var server = await RunningMcpServer.StartAsync(fastApiBaseUrl: null);
@@ -73,7 +73,7 @@ public sealed class McpClientCheckTests : IAsyncLifetime
             .And.Contain("2 of 4 tools answered without error");
     }
 
-    [NodeFact]
+    [NodeToolsFact]
     public async Task Without_a_token_the_check_refuses_to_run_and_says_how_to_give_one()
     {
         var (exitCode, output) = await McpClientCheck.RunAsync(_server.McpEndpoint, token: null);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Pipeline.TestSupport;
 
 namespace Mcp.Server.Tests;
 
@@ -68,33 +69,22 @@ public sealed class McpServerProcess : IAsyncDisposable
     public async Task WaitUntilHealthyAsync(Uri healthUrl)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (true)
-        {
-            if (_process.HasExited)
+        await Eventually.UntilAsync(
+            $"the server to answer 200 on {healthUrl}",
+            async () =>
             {
-                throw new InvalidOperationException($"The server exited with {_process.ExitCode} before answering {healthUrl}. Its output:\n{Output}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(healthUrl);
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (_process.HasExited)
                 {
-                    return;
+                    throw new InvalidOperationException($"The server exited with {_process.ExitCode} before answering {healthUrl}. Its output:\n{Output}");
                 }
-            }
-            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
-            {
-            }
 
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException($"The server did not answer 200 on {healthUrl} within {StartTimeout}. Its output:\n{Output}");
-            }
-
-            await Task.Delay(200);
-        }
+                using var response = await http.GetAsync(healthUrl);
+                return response.StatusCode;
+            },
+            status => status == HttpStatusCode.OK,
+            StartTimeout,
+            every: TimeSpan.FromMilliseconds(200),
+            details: () => Task.FromResult($"Its output:\n{Output}"));
     }
 
     /// <summary>Waits for the server to exit by itself, as it does when it refuses its settings.</summary>

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Pipeline.TestSupport;
 
 namespace Mcp.Server.Tests;
 
@@ -154,29 +155,19 @@ public sealed class ServiceContainerTests : IAsyncLifetime
 
     private static async Task<JsonElement> WaitForHealthAsync(HttpClient http, string container, int port)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
+        var answer = await Eventually.UntilAsync(
+            $"container {container} to answer /health on port {port}",
+            async () =>
             {
                 using var response = await http.GetAsync($"http://127.0.0.1:{port}/health");
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return await response.Content.ReadFromJsonAsync<JsonElement>();
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                var logs = await DockerCli.TryRunAsync(CommandTimeout, "logs", container);
-                throw new TimeoutException($"Container {container} did not answer /health on port {port} within 30 s. Its logs:\n{logs.Output}");
-            }
-
-            await Task.Delay(300);
-        }
+                return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+            },
+            answer => answer.StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(30),
+            every: TimeSpan.FromMilliseconds(300),
+            describe: answer => $"{(int)answer.StatusCode} {answer.Body}",
+            details: async () => $"Its logs:\n{(await DockerCli.TryRunAsync(CommandTimeout, "logs", container)).Output}");
+        return JsonDocument.Parse(answer.Body).RootElement.Clone();
     }
 
     private static int FreePort()

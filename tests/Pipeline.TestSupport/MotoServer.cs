@@ -49,29 +49,22 @@ public sealed class MotoServer : IAsyncLifetime
 
         Endpoint = new Uri($"http://127.0.0.1:{port}/");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var waited = Stopwatch.StartNew();
-        while (waited.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            if (process.HasExited)
-                break;
-            try
+        await Eventually.UntilAsync($"the moto server to answer on {Endpoint} (is moto[server] installed for python3?)",
+            async () =>
             {
+                if (process.HasExited)
+                    throw new InvalidOperationException(
+                        $"moto server: exited with {process.ExitCode} before it answered on {Endpoint}. Is moto[server] installed for python3? Its output:\n{Log()}");
                 using var response = await http.GetAsync(new Uri(Endpoint, "moto-api/"));
-                if (response.StatusCode == HttpStatusCode.OK)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-            await Task.Delay(200);
-        }
-        string log;
-        lock (output) log = string.Join("\n", output.TakeLast(20));
-        throw new InvalidOperationException(
-            $"moto server: did not answer on {Endpoint} within 60 s (exited: {process.HasExited}). Is moto[server] installed for python3? Its output:\n{log}");
+                return response.StatusCode;
+            },
+            status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), every: TimeSpan.FromMilliseconds(200),
+            details: () => Task.FromResult("Its output:\n" + Log()));
+    }
+
+    string Log()
+    {
+        lock (output) return string.Join("\n", output.TakeLast(20));
     }
 
     public Task DisposeAsync()

@@ -143,7 +143,7 @@ public sealed partial class PipelineRolesTests(SynthesizedReferenceTemplates syn
         onDev.SelectMany(s => s.Actions).Should().BeEquivalentTo("s3:GetObject", "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer");
     }
 
-    [NodeFact]
+    [ToolFact("node")]
     public void Every_resource_type_the_CDK_app_synthesizes_has_its_permissions()
     {
         var types = synthesized.Templates.Stacks

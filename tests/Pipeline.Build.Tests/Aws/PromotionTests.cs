@@ -3,6 +3,7 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 using Pipeline.Build.Aws.History;
+using static Pipeline.Build.Tests.Aws.HistoryRecords;
 
 namespace Pipeline.Build.Tests.Aws;
 
@@ -13,17 +14,6 @@ namespace Pipeline.Build.Tests.Aws;
 public sealed class PromotionTests
 {
     static readonly string[] Both = ["fastapi", "mcp"];
-    static int minute;
-
-    static DeployHistoryRecord Record(string target, string outcome, params (string Service, string Tag)[] images) => new()
-    {
-        Id = HistoryId.New(new DateTimeOffset(2026, 12, 1, 15, 0, 0, TimeSpan.Zero).AddMinutes(Interlocked.Increment(ref minute))),
-        Environment = "dev",
-        Target = target,
-        Time = DateTimeOffset.UtcNow,
-        Outcome = outcome,
-        Services = images.Select(i => new HistoryImage(i.Service, $"registry/apigw-dev/{i.Service}", i.Tag, "sha256:" + i.Tag)).ToList(),
-    };
 
     static Task<PromotionPlan> Plan(IReadOnlyList<DeployHistoryRecord> newestFirst, string? record = null) =>
         PromotionPlanner.PlanAsync(DeployHistoryCursor.Of(newestFirst), "dev", record, Both, default);

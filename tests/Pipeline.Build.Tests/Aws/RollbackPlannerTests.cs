@@ -1,6 +1,7 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Aws.History;
+using static Pipeline.Build.Tests.Aws.HistoryRecords;
 
 namespace Pipeline.Build.Tests.Aws;
 
@@ -8,17 +9,6 @@ namespace Pipeline.Build.Tests.Aws;
 public sealed class RollbackPlannerTests
 {
     static readonly string[] Both = ["fastapi", "mcp"];
-    static int minute;
-
-    static DeployHistoryRecord Record(string target, string outcome, params (string Service, string Tag)[] images) => new()
-    {
-        Id = HistoryId.New(new DateTimeOffset(2026, 12, 1, 15, 0, 0, TimeSpan.Zero).AddMinutes(Interlocked.Increment(ref minute))),
-        Environment = "dev",
-        Target = target,
-        Time = DateTimeOffset.UtcNow,
-        Outcome = outcome,
-        Services = images.Select(i => new HistoryImage(i.Service, $"registry/apigw-dev/{i.Service}", i.Tag, "sha256:" + i.Tag)).ToList(),
-    };
 
     static Task<RollbackPlan> Plan(IReadOnlyList<DeployHistoryRecord> newestFirst, IReadOnlyDictionary<string, string> running, string[] services, string? to = null) =>
         RollbackPlanner.PlanAsync(DeployHistoryCursor.Of(newestFirst), running, services, to, "dev", default);

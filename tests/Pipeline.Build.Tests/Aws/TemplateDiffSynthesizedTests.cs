@@ -8,7 +8,7 @@ namespace Pipeline.Build.Tests.Aws;
 /// <summary>The differ on the templates the CDK app really synthesizes (the reference profile's environment).</summary>
 public sealed class TemplateDiffSynthesizedTests(SynthesizedReferenceTemplates synthesized) : IClassFixture<SynthesizedReferenceTemplates>
 {
-    [NodeFact]
+    [ToolFact("node")]
     public void Every_resource_type_the_CDK_app_synthesizes_is_in_the_table_of_replacing_properties()
     {
         var types = synthesized.Templates.Stacks.SelectMany(s => TemplateResource.All(s.Template)).Select(r => r.Type).Distinct().Order().ToList();
@@ -18,7 +18,7 @@ public sealed class TemplateDiffSynthesizedTests(SynthesizedReferenceTemplates s
             "Diff marks replacements from TemplateDiffReplacements.Table: add the new type with the properties whose change replaces it");
     }
 
-    [NodeFact]
+    [ToolFact("node")]
     public void Each_synthesized_template_compared_with_itself_has_no_difference_and_widens_nothing()
     {
         foreach (var stack in synthesized.Templates.Stacks)
@@ -29,7 +29,7 @@ public sealed class TemplateDiffSynthesizedTests(SynthesizedReferenceTemplates s
         }
     }
 
-    [NodeFact]
+    [ToolFact("node")]
     public void A_service_stack_to_create_lists_its_routes_without_an_authorizer_and_its_security_group_rules()
     {
         var mcp = synthesized.Templates.Stacks.Single(s => s.Name.EndsWith("-mcp", StringComparison.Ordinal));

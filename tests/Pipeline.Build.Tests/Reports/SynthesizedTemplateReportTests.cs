@@ -7,7 +7,7 @@ namespace Pipeline.Build.Tests.Reports;
 [Trait("Needs", "node")]
 public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates synthesized) : IClassFixture<SynthesizedReferenceTemplates>
 {
-    [NodeFact]
+    [ToolFact("node")]
     public void Committed_architecture_document_equals_a_fresh_generation()
     {
         var fresh = ArchitectureDiagram.ToMarkdown(ArchitectureReader.Read(synthesized.Templates.Stacks), synthesized.Scope.Subject);
@@ -17,7 +17,7 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
         File.ReadAllText(path).Should().Be(fresh, "docs/architecture.md is stale; run ./build.sh Diagram and commit it");
     }
 
-    [NodeFact]
+    [ToolFact("node")]
     public void The_real_templates_price_every_service_of_the_manifests_and_leave_only_container_insights_and_the_token_client_unpriced()
     {
         var catalog = ServiceCatalog.Load(Path.Combine(SynthesizedReferenceTemplates.Root, "services"));
@@ -43,7 +43,7 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
         estimate.ServiceAlbs.Count.Should().Be(catalog.Services.Count, "each service stack has an internal ALB of its own");
     }
 
-    [NodeFact]
+    [ToolFact("node")]
     public void The_real_templates_attach_every_services_routes_to_the_shared_api_and_keep_each_service_in_its_own_stack()
     {
         var catalog = ServiceCatalog.Load(Path.Combine(SynthesizedReferenceTemplates.Root, "services"));
@@ -63,7 +63,7 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
         api.Routes.Should().OnlyContain(r => r.Service != null);
     }
 
-    [NodeFact]
+    [ToolFact("node")]
     public void The_real_diagram_has_one_subgraph_for_the_shared_stack_and_one_per_service_stack()
     {
         var catalog = ServiceCatalog.Load(Path.Combine(SynthesizedReferenceTemplates.Root, "services"));

@@ -14,7 +14,7 @@ public sealed class InfraProgramTests : IDisposable
     [ToolFact("node")]
     public void A_stack_over_the_resource_limit_fails_with_one_error_line_and_exit_code_2()
     {
-        RequiredTools.Require("node");
+        Requirements.RequireTools("node");
         // The CDK reads its context from CDK_CONTEXT_JSON too: a limit of 10 makes every stack too big.
         var run = Run(["--out", Out, "--services-dir", ServiceCatalog.FindServicesDirectory()],
             ("CDK_CONTEXT_JSON", """{"@aws-cdk/core:stackResourceLimit": 10}"""));
@@ -28,7 +28,7 @@ public sealed class InfraProgramTests : IDisposable
     [ToolFact("node")]
     public void A_bad_manifest_fails_with_one_error_line_and_exit_code_2()
     {
-        RequiredTools.Require("node");
+        Requirements.RequireTools("node");
         var services = Path.Combine(_scratch.FullName, "services");
         foreach (var (name, port, uses) in new[] { ("ping", 8001, "pong"), ("pong", 8002, "ping") })
         {
@@ -47,7 +47,7 @@ public sealed class InfraProgramTests : IDisposable
     [ToolFact("node")]
     public void Stack_services_writes_only_the_service_stacks_and_notes_missing_images()
     {
-        RequiredTools.Require("node");
+        Requirements.RequireTools("node");
         var catalog = ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory());
 
         var run = Run(["--out", Out, "--stack", "services", "--image", "fastapi=abc123", "--services-dir", ServiceCatalog.FindServicesDirectory()]);
@@ -63,7 +63,7 @@ public sealed class InfraProgramTests : IDisposable
     [ToolFact("node")]
     public void Stack_app_still_means_the_shared_stack_and_every_service_stack()
     {
-        RequiredTools.Require("node");
+        Requirements.RequireTools("node");
         var catalog = ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory());
 
         var run = Run(["--out", Out, "--stack", "app", "--environment", "staging", "--services-dir", ServiceCatalog.FindServicesDirectory()]);
@@ -76,7 +76,7 @@ public sealed class InfraProgramTests : IDisposable
     [ToolFact("node")]
     public void Stack_shared_writes_only_the_shared_stack_and_needs_no_image()
     {
-        RequiredTools.Require("node");
+        Requirements.RequireTools("node");
 
         var run = Run(["--out", Out, "--stack", "shared", "--services-dir", ServiceCatalog.FindServicesDirectory()]);
 

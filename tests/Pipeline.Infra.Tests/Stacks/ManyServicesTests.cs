@@ -55,7 +55,7 @@ public sealed class ManyServicesTests(SynthesizedInfra infra)
     [ToolFact("node", "cfn-lint")]
     public void Cfn_lint_finds_no_errors_in_the_forty_two_service_templates()
     {
-        RequiredTools.Require("node", "cfn-lint");
+        Requirements.RequireTools("node", "cfn-lint");
         var (exitCode, output) = CfnLint.Run(infra.ManyServices.TemplatePaths);
 
         // cfn-lint exit code: bit 2 = errors, 4 = warnings, 8 = informational; 0 = clean.
@@ -66,7 +66,7 @@ public sealed class ManyServicesTests(SynthesizedInfra infra)
     [ToolFact("node", "cfn-lint")]
     public void Cfn_lint_finds_no_errors_in_the_split_templates_of_every_profile()
     {
-        RequiredTools.Require("node", "cfn-lint");
+        Requirements.RequireTools("node", "cfn-lint");
         var (exitCode, output) = CfnLint.Run(new[] { infra.Dev, infra.Prod, infra.ThreeServices }.SelectMany(e => e.TemplatePaths));
 
         (exitCode & 2).Should().Be(0, "cfn-lint reported errors:\n" + output);

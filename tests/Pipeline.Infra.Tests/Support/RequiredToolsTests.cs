@@ -15,7 +15,7 @@ public sealed class RequiredToolsTests
 
             Environment.SetEnvironmentVariable("CI", "true");
             new ToolFactAttribute(NoSuchTool).Skip.Should().BeNull("under CI the test runs, and Require fails it");
-            FluentActions.Invoking(() => RequiredTools.Require(NoSuchTool))
+            FluentActions.Invoking(() => Requirements.RequireTools(NoSuchTool))
                 .Should().Throw<InvalidOperationException>().WithMessage($"*{NoSuchTool}*not installed*");
         }
         finally

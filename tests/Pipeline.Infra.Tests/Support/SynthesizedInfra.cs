@@ -83,7 +83,7 @@ public sealed class SynthesizedInfra : IDisposable
 
     SynthesizedEnvironment Synthesize(string folder, InfraOptions options, ServiceCatalog catalog)
     {
-        RequiredTools.Require("node");
+        Requirements.RequireTools("node");
         return new SynthesizedEnvironment(options, catalog, Path.Combine(_root, folder));
     }
 

@@ -8,7 +8,7 @@ public sealed class CfnLintTests(SynthesizedInfra infra)
     [ToolFact("node", "cfn-lint")]
     public void Cfn_lint_finds_no_errors_in_any_synthesized_template()
     {
-        RequiredTools.Require("node", "cfn-lint");
+        Requirements.RequireTools("node", "cfn-lint");
         // Registry, shared and every service stack of each profile: Cognito or an external issuer, alarm subscriptions, secrets.
         var environments = new[] { infra.Dev, infra.Prod, infra.ThreeServices, infra.ExternalIssuer, infra.WithSecrets };
         var templates = environments.SelectMany(e => e.TemplatePaths).ToList();
@@ -24,7 +24,7 @@ public sealed class CfnLintTests(SynthesizedInfra infra)
     [ToolFact("cfn-lint")]
     public void Cfn_lint_would_fail_a_template_with_an_error()
     {
-        RequiredTools.Require("cfn-lint");
+        Requirements.RequireTools("cfn-lint");
         var broken = Path.Combine(Path.GetTempPath(), $"broken-{Guid.NewGuid():N}.template.json");
         File.WriteAllText(broken, """{"Resources":{"Bucket":{"Type":"AWS::S3::Bucket","Properties":{"NoSuchProperty":1}}}}""");
         try

@@ -25,9 +25,9 @@ public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : I
     const int MotoDesiredCount = 2;
 
     [ToolFact("node", "moto", "aws")]
-    public void Every_stack_deploys_through_change_sets_in_dependency_order_and_reads_the_ssm_parameters_of_the_stacks_before_it()
+    public async Task Every_stack_deploys_through_change_sets_in_dependency_order_and_reads_the_ssm_parameters_of_the_stacks_before_it()
     {
-        RequiredTools.Require("node", "moto", "aws");
+        Requirements.RequireTools("node", "moto", "aws");
         var dev = infra.Dev;
         var registry = DeploymentNames.RegistryStack("dev");
         var shared = DeploymentNames.SharedStack("dev");
@@ -40,10 +40,10 @@ public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : I
             foreach (var dependency in dependencies)
                 order.IndexOf(dependency).Should().BeLessThan(order.IndexOf(stack), $"manifest.json: {stack} depends on {dependency}");
 
-        DeployThroughChangeSet(registry, dev.RegistryTemplatePath, new Dictionary<string, string>());
-        DeployThroughChangeSet(shared, dev.SharedTemplatePath, new Dictionary<string, string>());
+        await DeployThroughChangeSetAsync(registry, dev.RegistryTemplatePath, new Dictionary<string, string>());
+        await DeployThroughChangeSetAsync(shared, dev.SharedTemplatePath, new Dictionary<string, string>());
         foreach (var service in dev.Catalog.InDeploymentOrder())
-            DeployThroughChangeSet(StackOf(service), dev.ServiceTemplatePath(service),
+            await DeployThroughChangeSetAsync(StackOf(service), dev.ServiceTemplatePath(service),
                 new Dictionary<string, string>
                 {
                     [DeploymentNames.ImageTagParameter(service.Name)] = infra.ImageTags[service.Name],
@@ -158,7 +158,7 @@ public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : I
     }
 
     /// <summary>As the pipeline deploys a new stack: a CREATE change set, wait until it is ready, execute it, wait for the stack.</summary>
-    void DeployThroughChangeSet(string stack, string templatePath, IReadOnlyDictionary<string, string> parameters)
+    async Task DeployThroughChangeSetAsync(string stack, string templatePath, IReadOnlyDictionary<string, string> parameters)
     {
         const string changeSet = "pipeline-test";
         List<string> create =
@@ -171,29 +171,23 @@ public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : I
             create.AddRange(["--parameters", .. parameters.Select(p => $"ParameterKey={p.Key},ParameterValue={p.Value}")]);
         Aws([.. create]);
 
-        var described = WaitUntilSettled(() => Aws("cloudformation", "describe-change-set", "--stack-name", stack, "--change-set-name", changeSet),
+        var described = await WaitUntilSettledAsync($"change set {changeSet} of {stack}",
+            () => Aws("cloudformation", "describe-change-set", "--stack-name", stack, "--change-set-name", changeSet),
             c => c.GetProperty("Status").GetString()!);
         described.GetProperty("Status").GetString().Should().Be("CREATE_COMPLETE",
             $"{stack}: change set {(described.TryGetProperty("StatusReason", out var reason) ? reason.ToString() : "")}");
 
         Aws("cloudformation", "execute-change-set", "--stack-name", stack, "--change-set-name", changeSet);
-        var status = WaitUntilSettled(() => Aws("cloudformation", "describe-stacks", "--stack-name", stack).GetProperty("Stacks")[0],
+        var status = await WaitUntilSettledAsync($"stack {stack}",
+            () => Aws("cloudformation", "describe-stacks", "--stack-name", stack).GetProperty("Stacks")[0],
             s => s.GetProperty("StackStatus").GetString()!);
         status.GetProperty("StackStatus").GetString().Should().Be("CREATE_COMPLETE", stack);
     }
 
-    static JsonElement WaitUntilSettled(Func<JsonElement> describe, Func<JsonElement, string> statusOf)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var current = describe();
-            var status = statusOf(current);
-            if (!(status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal) || status.EndsWith("_PENDING", StringComparison.Ordinal)) || DateTime.UtcNow > deadline)
-                return current;
-            Thread.Sleep(500);
-        }
-    }
+    static Task<JsonElement> WaitUntilSettledAsync(string what, Func<JsonElement> describe, Func<JsonElement, string> statusOf) =>
+        Eventually.UntilAsync($"{what} to settle", describe,
+            current => statusOf(current) is var status && !(status.EndsWith("_IN_PROGRESS", StringComparison.Ordinal) || status.EndsWith("_PENDING", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), every: TimeSpan.FromMilliseconds(500), describe: statusOf);
 
     /// <summary>The stack's outputs as CloudFormation reports them (none: empty).</summary>
     Dictionary<string, string> Outputs(string stack) =>

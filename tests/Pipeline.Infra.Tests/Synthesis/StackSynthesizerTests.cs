@@ -68,7 +68,7 @@ public sealed class StackSynthesizerTests : IDisposable
     [ToolFact("node")]
     public async Task Synth_writes_checked_templates_then_skips_until_an_input_changes()
     {
-        RequiredTools.Require("node");
+        Requirements.RequireTools("node");
         var synthesizer = new StackSynthesizer(RepositoryRoot.Find());
         var outDirectory = Path.Combine(_scratch, "cdk.out");
 

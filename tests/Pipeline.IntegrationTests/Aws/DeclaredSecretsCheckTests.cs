@@ -13,16 +13,12 @@ namespace Pipeline.IntegrationTests.Aws;
 /// Secrets Manager (DescribeSecret) against moto over HTTP. A missing one fails naming the secret, its service and the
 /// command that creates it; no value is ever read or printed.
 /// </summary>
-[Collection(MotoCollection.Name)]
-public sealed class DeclaredSecretsCheckTests(MotoServer moto) : IDisposable
+public sealed class DeclaredSecretsCheckTests(MotoServer moto) : MotoTests(moto)
 {
     const string Value = "VALUE-mustNeverBePrinted-4b1d";
-    readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     readonly string environment = "s" + Guid.NewGuid().ToString("N")[..8];
 
-    AwsConnection Connection => MotoServer.Connection(moto.Endpoint);
-
-    DeclaredSecretsCheck Check => new(new SsmClient(Connection, http), new SecretsManagerClient(Connection, http));
+    DeclaredSecretsCheck Check => new(new SsmClient(Connection, Http), new SecretsManagerClient(Connection, Http));
 
     static ServiceManifest Service(string name, Dictionary<string, string> secrets) => new()
     {
@@ -36,11 +32,11 @@ public sealed class DeclaredSecretsCheckTests(MotoServer moto) : IDisposable
     });
 
     async Task PutParameterAsync(string name, string type = "SecureString") =>
-        await new AwsJsonClient(Connection, AwsService.Ssm, "AmazonSSM", http).CallAsync("PutParameter",
+        await new AwsJsonClient(Connection, AwsService.Ssm, "AmazonSSM", Http).CallAsync("PutParameter",
             new JsonObject { ["Name"] = name, ["Value"] = Value, ["Type"] = type }, default);
 
     async Task<string> CreateSecretAsync(string name) =>
-        (await new AwsJsonClient(Connection, AwsService.SecretsManager, "secretsmanager", http).CallAsync("CreateSecret",
+        (await new AwsJsonClient(Connection, AwsService.SecretsManager, "secretsmanager", Http).CallAsync("CreateSecret",
             new JsonObject { ["Name"] = name, ["SecretString"] = $"{{\"password\":\"{Value}\"}}" }, default)).GetProperty("ARN").GetString()!;
 
     [Fact]
@@ -115,6 +111,4 @@ public sealed class DeclaredSecretsCheckTests(MotoServer moto) : IDisposable
         errors.Should().ContainSingle("the Secrets Manager secret is missing");
         string.Join("\n", log.Lines.Concat(errors)).Should().NotContain(Value);
     }
-
-    public void Dispose() => http.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Deployment;
@@ -17,15 +18,11 @@ namespace Pipeline.IntegrationTests.Aws;
 /// The deploy history against moto over HTTP (S3, STS, ECR) and the local registry: records written and read back newest
 /// first, History's filters and formats, what a record holds, and the protected <c>deployed-</c> tags in ECR and a plain registry.
 /// </summary>
-[Collection(MotoCollection.Name)]
-public sealed class DeployHistoryTests(MotoServer moto) : IDisposable
+public sealed class DeployHistoryTests(MotoServer moto) : MotoTests(moto)
 {
-    readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     readonly string environment = "h" + Guid.NewGuid().ToString("N")[..8];
     readonly string root = Directory.CreateTempSubdirectory("pipeline-history-").FullName;
     readonly ServiceCatalog catalog = ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory());
-
-    AwsConnection Connection => MotoServer.Connection(moto.Endpoint);
 
     DeploySettings Settings(string? registry = null, int keep = 10) => new()
     {
@@ -112,11 +109,11 @@ public sealed class DeployHistoryTests(MotoServer moto) : IDisposable
         log.Text.Should().Contain($"No deploy history for environment {environment} yet in s3://{empty.BucketName}/history/{environment}/");
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_successful_run_is_recorded_with_caller_templates_digests_and_each_image_gets_its_deployed_tag_in_the_registry()
     {
         var name = $"apigw-{environment}/mcp";
-        var (_, digest) = await RegistryTestImage.PushAsync(http, Requires.LocalRegistry, name, "m1");
+        var (_, digest) = await RegistryTestImage.PushAsync(Http, Requires.LocalRegistry, name, "m1");
         var image = new ServiceImage(catalog["mcp"], $"{Requires.LocalRegistry}/{name}", "m1");
         var stacks = new Dictionary<string, StackDescription>
         {
@@ -128,7 +125,7 @@ public sealed class DeployHistoryTests(MotoServer moto) : IDisposable
         var log = new RecordingStepLog();
         try
         {
-            var record = await new DeployHistoryRecorder(Connection, http, Settings(Requires.LocalRegistry)).RecordAsync(
+            var record = await new DeployHistoryRecorder(Connection, Http, Settings(Requires.LocalRegistry)).RecordAsync(
                 new DeployHistoryRecorder.Run("Redeploy", [image], "succeeded", TimeSpan.FromSeconds(42.25), stacks,
                     new ImageDestination($"{Requires.LocalRegistry}/apigw-{environment}", null, IsRegistry: true)), log, default);
 
@@ -144,43 +141,43 @@ public sealed class DeployHistoryTests(MotoServer moto) : IDisposable
             stored.Registry.Should().Be($"{Requires.LocalRegistry}/apigw-{environment}");
             var recorded = stored.Services.Single();
             recorded.Should().BeEquivalentTo(new { Service = "mcp", Tag = "m1", Digest = digest, ProtectedTag = $"deployed-{record.Id}" });
-            (await RegistryTestImage.DigestOfAsync(http, Requires.LocalRegistry, name, $"deployed-{record.Id}")).Should().Be(digest, "the second tag names the same image");
+            (await RegistryTestImage.DigestOfAsync(Http, Requires.LocalRegistry, name, $"deployed-{record.Id}")).Should().Be(digest, "the second tag names the same image");
             log.Text.Should().Contain($"record {record.Id} written to s3://{history.BucketName}/history/{environment}/{record.Id}.json");
             using var registry = new RegistryClient();
             (await registry.GetManifestAsync(image.Repository, "m1", null))!.Digest.Should().Be(digest);
         }
         finally
         {
-            await RegistryTestImage.DeleteAsync(http, Requires.LocalRegistry, name, digest);
+            await RegistryTestImage.DeleteAsync(Http, Requires.LocalRegistry, name, digest);
         }
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_failed_run_is_recorded_and_its_images_get_no_deployed_tag()
     {
         var name = $"apigw-{environment}/fastapi";
-        var (_, digest) = await RegistryTestImage.PushAsync(http, Requires.LocalRegistry, name, "f9");
+        var (_, digest) = await RegistryTestImage.PushAsync(Http, Requires.LocalRegistry, name, "f9");
         try
         {
-            var record = await new DeployHistoryRecorder(Connection, http, Settings(Requires.LocalRegistry)).RecordAsync(
+            var record = await new DeployHistoryRecorder(Connection, Http, Settings(Requires.LocalRegistry)).RecordAsync(
                 new DeployHistoryRecorder.Run("Deploy", [new ServiceImage(catalog["fastapi"], $"{Requires.LocalRegistry}/{name}", "f9")], "failed",
                     TimeSpan.FromSeconds(3), new Dictionary<string, StackDescription>(), new ImageDestination($"{Requires.LocalRegistry}/apigw-{environment}", null, true)),
                 new RecordingStepLog(), default);
 
             record.Outcome.Should().Be("failed");
             record.Services.Single().Should().BeEquivalentTo(new { Tag = "f9", Digest = digest, ProtectedTag = (string?)null });
-            (await RegistryTestImage.DigestOfAsync(http, Requires.LocalRegistry, name, $"deployed-{record.Id}")).Should().BeNull();
+            (await RegistryTestImage.DigestOfAsync(Http, Requires.LocalRegistry, name, $"deployed-{record.Id}")).Should().BeNull();
         }
         finally
         {
-            await RegistryTestImage.DeleteAsync(http, Requires.LocalRegistry, name, digest);
+            await RegistryTestImage.DeleteAsync(Http, Requires.LocalRegistry, name, digest);
         }
     }
 
     [Fact]
     public async Task In_ECR_deployed_images_get_a_second_tag_and_only_the_last_deploys_of_a_service_keep_it()
     {
-        var ecr = new EcrClient(Connection, http);
+        var ecr = new EcrClient(Connection, Http);
         var repository = DeploymentNames.Repository(environment, "mcp");
         await ecr.Json.CallAsync("CreateRepository", new JsonObject { ["repositoryName"] = repository, ["imageTagMutability"] = "IMMUTABLE" }, default);
         foreach (var tag in new[] { "m1", "m2", "m3" })
@@ -191,7 +188,8 @@ public sealed class DeployHistoryTests(MotoServer moto) : IDisposable
                 ["imageManifest"] = $$"""{"schemaVersion":2,"mediaType":"{{RegistryTestImage.ManifestMediaType}}","config":{"digest":"sha256:{{new string(tag[1], 64)}}"},"layers":[]}""",
                 ["imageManifestMediaType"] = RegistryTestImage.ManifestMediaType,
             }, default);
-        var recorder = new DeployHistoryRecorder(Connection, http, Settings(registry: null, keep: 2));
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var recorder = new DeployHistoryRecorder(Connection, Http, Settings(registry: null, keep: 2)) { Clock = clock };
         var log = new RecordingStepLog();
         var ids = new List<string>();
         foreach (var tag in new[] { "m1", "m2", "m3" })
@@ -204,7 +202,7 @@ public sealed class DeployHistoryTests(MotoServer moto) : IDisposable
             record.Registry.Should().Be("ecr");
             ids.Add(record.Id);
             // History ids are to the second: the next deploy is a later one.
-            await Task.Delay(1100);
+            clock.Advance(TimeSpan.FromSeconds(1));
         }
 
         var images = (await ecr.DescribeImagesAsync(repository, default)).ToDictionary(i => i.Tags.First(t => !t.StartsWith("deployed-")), i => i.Tags);
@@ -241,9 +239,9 @@ public sealed class DeployHistoryTests(MotoServer moto) : IDisposable
         return output;
     }
 
-    public void Dispose()
+    public override async Task DisposeAsync()
     {
-        http.Dispose();
+        await base.DisposeAsync();
         Directory.Delete(root, recursive: true);
     }
 }

@@ -16,11 +16,9 @@ namespace Pipeline.IntegrationTests.Aws;
 /// its repositories and templates, created for real; the fault proxy records the order of the deletes and produces the
 /// states moto cannot (DELETE_FAILED, a delete still running when the user interrupts).
 /// </summary>
-[Collection(MotoCollection.Name)]
-public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
+public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
 {
     const string Command = "./build.sh Destroy --profile dev";
-    readonly HttpClient http = new();
     readonly string environment = "d" + Guid.NewGuid().ToString("N")[..8];
     readonly StackDeleterOptions fast = new()
     {
@@ -28,7 +26,6 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
         RetryDelay = TimeSpan.FromMilliseconds(200), DeleteWait = TimeSpan.FromSeconds(20), BusyWait = TimeSpan.FromSeconds(20),
     };
     readonly List<string> deleteStackCalls = [];
-    MotoFaultProxy proxy = null!;
     TemplateStore templates = null!;
 
     static readonly ServiceCatalog Catalog = new(
@@ -38,12 +35,11 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
         new ServiceManifest { Name = "web", Port = 3001, RoutePrefix = "/api/web" },
     ]);
 
-    public Task InitializeAsync()
+    public override Task InitializeAsync()
     {
-        proxy = new MotoFaultProxy(moto.Endpoint);
         RecordDeleteStack();
         // A bucket of this test's own: the real one is shared by every test on this moto.
-        templates = new TemplateStore(AwsSdkClients.CreateS3(moto.Connection()), $"apigw-templates-test-{environment}", MotoServer.Region);
+        templates = new TemplateStore(AwsSdkClients.CreateS3(Connection), $"apigw-templates-test-{environment}", MotoServer.Region);
         return Task.CompletedTask;
     }
 
@@ -54,10 +50,10 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
         _ => DeploymentNames.ServiceStack(environment, label),
     };
 
-    CloudFormationClient MotoCloudFormation => new(moto.Connection(), http);
+    CloudFormationClient MotoCloudFormation => new(Connection, Http);
 
     EnvironmentDestroyer Destroyer(bool includeImages = false, bool dryRun = false, int maxParallel = 4) =>
-        new(new CloudFormationClient(MotoServer.Connection(proxy.Endpoint), http), new EcrRepositories(MotoServer.Connection(proxy.Endpoint), http),
+        new(new CloudFormationClient(MotoServer.Connection(Proxy.Endpoint), Http), new EcrRepositories(MotoServer.Connection(Proxy.Endpoint), Http),
             _ => Task.FromResult<TemplateStore?>(templates),
             new EnvironmentDestroyRequest(environment, Catalog, MotoServer.Region, Command) { IncludeImages = includeImages, DryRun = dryRun, MaxParallel = maxParallel },
             fast);
@@ -86,7 +82,7 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
     /// <summary>A deploy history record, where the history keeps them: history/&lt;environment&gt;/&lt;id&gt;.json in the template bucket.</summary>
     async Task PutHistoryRecordAsync(string ofEnvironment)
     {
-        using var s3 = AwsSdkClients.CreateS3(moto.Connection());
+        using var s3 = AwsSdkClients.CreateS3(Connection);
         await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest
         {
             BucketName = templates.BucketName,
@@ -118,7 +114,7 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
             ["config"] = new JsonObject { ["mediaType"] = "application/vnd.docker.container.image.v1+json", ["size"] = 7023, ["digest"] = "sha256:" + new string('a', 64) },
             ["layers"] = new JsonArray(),
         };
-        await new EcrClient(moto.Connection(), http).Json.CallAsync("PutImage",
+        await new EcrClient(Connection, Http).Json.CallAsync("PutImage",
             new JsonObject { ["repositoryName"] = repository, ["imageManifest"] = manifest.ToJsonString(), ["imageTag"] = tag }, default);
     }
 
@@ -126,10 +122,10 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
         (await MotoCloudFormation.DescribeAllStacksAsync(default)).Keys.Where(name => name.StartsWith($"apigw-{environment}-", StringComparison.Ordinal)).Order().ToList();
 
     async Task<IReadOnlyList<string>> RepositoriesLeftAsync() =>
-        (await new EcrRepositories(moto.Connection(), http).ListAsync($"apigw-{environment}/", default)).Select(r => r.Name).ToList();
+        (await new EcrRepositories(Connection, Http).ListAsync($"apigw-{environment}/", default)).Select(r => r.Name).ToList();
 
     void RecordDeleteStack(Func<MotoProxiedCall, string, Task<MotoProxyReply?>>? then = null) =>
-        proxy.When("DeleteStack", async call =>
+        Proxy.When("DeleteStack", async call =>
         {
             var stack = StackNameOf(call);
             lock (deleteStackCalls) deleteStackCalls.Add(stack);
@@ -210,7 +206,7 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
         again.NothingExisted.Should().BeTrue();
         asked.Should().BeFalse("there is nothing to confirm");
         deleteStackCalls.Should().BeEmpty();
-        proxy.Actions.Should().NotContain("DeleteRepository");
+        Proxy.Actions.Should().NotContain("DeleteRepository");
         log.Text.Should().Contain($"Nothing of environment {environment} exists in {MotoServer.Region}: no stack, no template. Nothing to delete.")
             .And.Contain($"Kept (their stack is gone; repositories outlive it): apigw-{environment}/fastapi (1 image)")
             .And.Contain($"{Command} --yes --include-images");
@@ -245,7 +241,7 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
 
         asked.Should().BeFalse();
         deleteStackCalls.Should().BeEmpty();
-        proxy.Actions.Should().NotContain("DeleteRepository");
+        Proxy.Actions.Should().NotContain("DeleteRepository");
         (await StacksLeftAsync()).Should().HaveCount(5);
         (await templates.ReadContentsAsync([Stack("shared")], [], default)).EnvironmentKeys.Should().ContainSingle();
         var order = new[] { "mcp", "web", "fastapi", "shared", "registry" }.Select(l => log.Lines.ToList().FindIndex(line => line.Contains(Stack(l) + " "))).ToList();
@@ -289,11 +285,11 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
             Interlocked.Increment(ref attempts);
             return Task.FromResult<MotoProxyReply?>(DeleteAccepted());
         });
-        proxy.When("DescribeStacks", async call =>
+        Proxy.When("DescribeStacks", async call =>
             StackNameOf(call) == shared && Volatile.Read(ref attempts) > 0
                 ? WithStatus(await call.ForwardAsync(), "DELETE_FAILED", "The following resource(s) failed to delete: [PrivateSubnet1Subnet, VpcLinkSecurityGroup].")
                 : null);
-        proxy.When("DescribeStackEvents", async call =>
+        Proxy.When("DescribeStackEvents", async call =>
         {
             var real = await call.ForwardAsync();
             var attempt = Volatile.Read(ref attempts);
@@ -307,7 +303,7 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
                         "resource sg-0def has a dependent object (Service: Ec2, Status Code: 400, Error Code: DependencyViolation)")),
             };
         });
-        proxy.When("ListStackResources", async call =>
+        Proxy.When("ListStackResources", async call =>
         {
             var real = await call.ForwardAsync();
             return StackNameOf(call) != shared ? real : real with
@@ -335,8 +331,8 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
             .And.Contain("Deleted: mcp, web, fastapi. Not deleted, left as they were: registry.");
 
         // The interfaces are released: the next Destroy finishes the job.
-        proxy.When("DescribeStacks", _ => Task.FromResult<MotoProxyReply?>(null));
-        proxy.When("DescribeStackEvents", _ => Task.FromResult<MotoProxyReply?>(null));
+        Proxy.When("DescribeStacks", _ => Task.FromResult<MotoProxyReply?>(null));
+        Proxy.When("DescribeStackEvents", _ => Task.FromResult<MotoProxyReply?>(null));
         RecordDeleteStack();
         var again = await Destroyer().DestroyAsync(Confirmed, new RecordingStepLog(), default);
         again.Stacks.Select(s => (s.Stack.Label, s.State)).Should().Equal(("shared", StackDeletionState.Deleted), ("registry", StackDeletionState.Deleted));
@@ -385,7 +381,7 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
     {
         await DeployEnvironmentAsync("shared", "web");
         var web = Stack("web");
-        proxy.When("DescribeStacks", async call =>
+        Proxy.When("DescribeStacks", async call =>
         {
             var real = await call.ForwardAsync();
             bool deleting;
@@ -419,7 +415,7 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
             interrupt.CancelAfter(300);
             return Task.FromResult<MotoProxyReply?>(DeleteAccepted());
         });
-        proxy.When("DescribeStacks", async call =>
+        Proxy.When("DescribeStacks", async call =>
         {
             if (StackNameOf(call) != mcp || !deleteStackCalls.Contains(mcp)) return null;
             return WithStatus(await call.ForwardAsync(), "DELETE_IN_PROGRESS");
@@ -464,10 +460,4 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : IAsyncLifetime
     static string Resource(string logicalId, string physicalId, string type) =>
         $"<member><LogicalResourceId>{logicalId}</LogicalResourceId><PhysicalResourceId>{physicalId}</PhysicalResourceId><ResourceType>{type}</ResourceType>" +
         "<ResourceStatus>DELETE_FAILED</ResourceStatus></member>";
-
-    public async Task DisposeAsync()
-    {
-        await proxy.DisposeAsync();
-        http.Dispose();
-    }
 }

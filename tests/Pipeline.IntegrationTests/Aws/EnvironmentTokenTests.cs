@@ -17,22 +17,18 @@ namespace Pipeline.IntegrationTests.Aws;
 /// secret from Cognito DescribeUserPoolClient (both moto, over HTTP); the client-credentials grant goes to a token endpoint on
 /// 127.0.0.1 (moto has no /oauth2/token). The secret is masked and never printed; an external issuer gets a how-to instead.
 /// </summary>
-[Collection(MotoCollection.Name)]
-public sealed class EnvironmentTokenTests(MotoServer moto) : IDisposable
+public sealed class EnvironmentTokenTests(MotoServer moto) : MotoTests(moto)
 {
-    readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     readonly string environment = "t" + Guid.NewGuid().ToString("N")[..8];
 
-    AwsConnection Connection => MotoServer.Connection(moto.Endpoint);
-
-    EnvironmentToken Token => new(new SsmClient(Connection, http), new CognitoIdentityProviderClient(Connection, http), http);
+    EnvironmentToken Token => new(new SsmClient(Connection, Http), new CognitoIdentityProviderClient(Connection, Http), Http);
 
     async Task<JsonNode> CognitoAsync(string operation, JsonObject request) =>
-        JsonNode.Parse((await new AwsJsonClient(Connection, AwsService.CognitoIdentityProvider, "AWSCognitoIdentityProviderService", http)
+        JsonNode.Parse((await new AwsJsonClient(Connection, AwsService.CognitoIdentityProvider, "AWSCognitoIdentityProviderService", Http)
             .CallAsync(operation, request, default)).GetRawText())!;
 
     async Task PublishAsync(SharedValue value, string text) =>
-        await new AwsJsonClient(Connection, AwsService.Ssm, "AmazonSSM", http).CallAsync("PutParameter", new JsonObject
+        await new AwsJsonClient(Connection, AwsService.Ssm, "AmazonSSM", Http).CallAsync("PutParameter", new JsonObject
         {
             ["Name"] = DeploymentNames.SharedParameter(environment, value), ["Value"] = text, ["Type"] = "String", ["Overwrite"] = true,
         }, default);
@@ -110,8 +106,6 @@ public sealed class EnvironmentTokenTests(MotoServer moto) : IDisposable
         failure.Which.Message.Should().Contain($"Environment {environment} has no token issuer to ask")
             .And.Contain(DeploymentNames.SharedParameter(environment, SharedValue.TokenClientId)).And.Contain("./build.sh Deploy");
     }
-
-    public void Dispose() => http.Dispose();
 
     /// <summary>A token endpoint on 127.0.0.1 that grants client_credentials to one client id and secret (HTTP Basic, RFC 6749 2.3.1).</summary>
     sealed class TokenEndpoint : IAsyncDisposable

@@ -14,16 +14,12 @@ namespace Pipeline.IntegrationTests.Aws;
 /// of dev's record are copied into prod's repositories with the same digests; a source without history, and a record whose
 /// image is gone, are refused before anything is copied.
 /// </summary>
-[Collection(MotoCollection.Name)]
-public sealed class ImagePromotionTests(MotoServer moto) : IDisposable
+public sealed class ImagePromotionTests(MotoServer moto) : MotoTests(moto)
 {
-    readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(30) };
     readonly string dev = "pd" + Guid.NewGuid().ToString("N")[..8];
     readonly string prod = "pp" + Guid.NewGuid().ToString("N")[..8];
     readonly string root = Directory.CreateTempSubdirectory("pipeline-promotion-").FullName;
     readonly ServiceCatalog catalog = ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory());
-
-    AwsConnection Connection => MotoServer.Connection(moto.Endpoint);
 
     DeploySettings ProdSettings => new()
     {
@@ -42,7 +38,7 @@ public sealed class ImagePromotionTests(MotoServer moto) : IDisposable
     {
         var digests = new Dictionary<string, string>();
         foreach (var service in catalog.Names)
-            digests[service] = (await RegistryTestImage.PushAsync(http, Requires.LocalRegistry, DeploymentNames.Repository(dev, service), tag)).Digest;
+            digests[service] = (await RegistryTestImage.PushAsync(Http, Requires.LocalRegistry, DeploymentNames.Repository(dev, service), tag)).Digest;
         var record = new DeployHistoryRecord
         {
             Id = HistoryId.New(DateTimeOffset.UtcNow),
@@ -57,7 +53,7 @@ public sealed class ImagePromotionTests(MotoServer moto) : IDisposable
         return (record, digests);
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Devs_recorded_images_are_copied_into_prods_repositories_with_the_same_digests()
     {
         var (record, digests) = await DeployedDevAsync("v" + Guid.NewGuid().ToString("N")[..12]);
@@ -74,7 +70,7 @@ public sealed class ImagePromotionTests(MotoServer moto) : IDisposable
         {
             image.Repository.Should().Be($"{Requires.LocalRegistry}/{DeploymentNames.Repository(prod, image.Service.Name)}");
             image.Digest.Should().Be(digests[image.Service.Name]);
-            (await RegistryTestImage.DigestOfAsync(http, Requires.LocalRegistry, DeploymentNames.Repository(prod, image.Service.Name), image.Tag))
+            (await RegistryTestImage.DigestOfAsync(Http, Requires.LocalRegistry, DeploymentNames.Repository(prod, image.Service.Name), image.Tag))
                 .Should().Be(digests[image.Service.Name], $"{image.Service.Name} runs in prod as the very image dev verified");
         }
     }
@@ -89,24 +85,24 @@ public sealed class ImagePromotionTests(MotoServer moto) : IDisposable
             .And.Contain("so there are no verified images to promote. Deploy");
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_record_whose_image_is_gone_is_refused_before_anything_is_copied()
     {
         var (record, digests) = await DeployedDevAsync("g" + Guid.NewGuid().ToString("N")[..12]);
         var gone = catalog.Names.First();
-        await RegistryTestImage.DeleteAsync(http, Requires.LocalRegistry, DeploymentNames.Repository(dev, gone), digests[gone]);
+        await RegistryTestImage.DeleteAsync(Http, Requires.LocalRegistry, DeploymentNames.Repository(dev, gone), digests[gone]);
         var promotion = new ImagePromotion(Connection, ProdSettings);
         var plan = await promotion.PlanAsync(dev, record.Id, new RecordingStepLog(), default);
 
         var act = () => promotion.CopyAsync(plan, ImagePromotion.ImagesIn(plan, ProdRegistry, catalog), ProdRegistry, new RecordingStepLog(), default);
 
         (await act.Should().ThrowAsync<PipelineException>()).Which.Message.Should().Contain($"@{digests[gone]} is not in the registry any more");
-        (await RegistryTestImage.DigestOfAsync(http, Requires.LocalRegistry, DeploymentNames.Repository(prod, gone), record.Services[0].Tag)).Should().BeNull();
+        (await RegistryTestImage.DigestOfAsync(Http, Requires.LocalRegistry, DeploymentNames.Repository(prod, gone), record.Services[0].Tag)).Should().BeNull();
     }
 
-    public void Dispose()
+    public override async Task DisposeAsync()
     {
-        http.Dispose();
+        await base.DisposeAsync();
         Directory.Delete(root, recursive: true);
     }
 }

@@ -5,38 +5,29 @@ using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Aws;
 
-[Collection(MotoCollection.Name)]
-public sealed class SecretSafetyTests(MotoServer moto) : IAsyncLifetime
+public sealed class SecretSafetyTests(MotoServer moto) : MotoTests(moto)
 {
     const string SessionToken = "FAKEsessionTOKEN-mustNeverBePrinted-987654321";
-    readonly HttpClient http = new();
-    MotoFaultProxy proxy = null!;
-
-    public Task InitializeAsync()
-    {
-        proxy = new MotoFaultProxy(moto.Endpoint);
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task Credentials_signatures_and_registry_tokens_appear_in_no_log_line_or_error()
     {
-        var connection = MotoServer.Connection(proxy.Endpoint, SessionToken);
+        var connection = MotoServer.Connection(Proxy.Endpoint, SessionToken);
         var log = new RecordingStepLog();
         var seen = new List<string>();
-        proxy.Fail("DescribeStacks", times: 1, MotoFaultProxy.QueryError(400, "Throttling", "Rate exceeded"));
+        Proxy.Fail("DescribeStacks", times: 1, MotoFaultProxy.QueryError(400, "Throttling", "Rate exceeded"));
         var stack = StackTemplates.UniqueStackName("secrets");
         var request = new StackDeployRequest(stack, StackTemplates.Write(StackTemplates.Parameter()), new Dictionary<string, string> { ["Value"] = "v" }, new Dictionary<string, string>());
 
-        await new StackDeployer(new CloudFormationClient(connection, http), options: new StackDeployerOptions { PollInterval = TimeSpan.FromMilliseconds(50) })
+        await new StackDeployer(new CloudFormationClient(connection, Http), options: new StackDeployerOptions { PollInterval = TimeSpan.FromMilliseconds(50) })
             .DeployAsync(request, false, log, default);
-        var login = await new EcrClient(connection, http).GetAuthorizationAsync(default);
+        var login = await new EcrClient(connection, Http).GetAuthorizationAsync(default);
         seen.Add(login.ToString());
         foreach (var failing in new Func<Task>[]
         {
-            () => new EcsClient(connection, http).DescribeTasksAsync("missing-cluster", ["arn:aws:ecs:us-east-1:123456789012:task/x"], default),
-            () => new ServiceUpdater(new EcsClient(connection, http)).UpdateAsync("missing-cluster", ["web"], true, TimeSpan.FromSeconds(1), false, log, default),
-            () => new CloudFormationClient(MotoServer.Connection(new Uri("http://127.0.0.1:9/"), SessionToken), http).DescribeStackAsync("x", default),
+            () => new EcsClient(connection, Http).DescribeTasksAsync("missing-cluster", ["arn:aws:ecs:us-east-1:123456789012:task/x"], default),
+            () => new ServiceUpdater(new EcsClient(connection, Http)).UpdateAsync("missing-cluster", ["web"], true, TimeSpan.FromSeconds(1), false, log, default),
+            () => new CloudFormationClient(MotoServer.Connection(new Uri("http://127.0.0.1:9/"), SessionToken), Http).DescribeStackAsync("x", default),
         })
         {
             try
@@ -54,11 +45,5 @@ public sealed class SecretSafetyTests(MotoServer moto) : IAsyncLifetime
         var everything = string.Join("\n", log.Lines.Concat(seen));
         everything.Should().NotContain(MotoServer.SecretKey).And.NotContain(SessionToken).And.NotContain(login.Password)
             .And.NotContain("Signature=").And.NotContain("X-Amz-Security-Token");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await proxy.DisposeAsync();
-        http.Dispose();
     }
 }

@@ -7,17 +7,13 @@ using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Aws;
 
-[Collection(MotoCollection.Name)]
-public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
+public sealed class ServiceUpdaterTests(MotoServer moto) : MotoTests(moto)
 {
-    readonly HttpClient http = new();
     readonly string cluster = "apigw-test-" + Guid.NewGuid().ToString("N")[..8];
-    MotoFaultProxy proxy = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        proxy = new MotoFaultProxy(moto.Endpoint);
-        var ecs = new EcsClient(moto.Connection(), http).Json;
+        var ecs = new EcsClient(Connection, Http).Json;
         await ecs.CallAsync("CreateCluster", new JsonObject { ["clusterName"] = cluster }, default);
         await ecs.CallAsync("RegisterTaskDefinition", new JsonObject
         {
@@ -31,14 +27,14 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
             }, default);
     }
 
-    ServiceUpdater Updater(Uri endpoint) => new(new EcsClient(MotoServer.Connection(endpoint), http), TimeSpan.FromMilliseconds(100));
+    ServiceUpdater Updater(Uri endpoint) => new(new EcsClient(MotoServer.Connection(endpoint), Http), TimeSpan.FromMilliseconds(100));
 
     [Fact]
     public async Task Forced_deployment_reaches_steady_state_and_reports_counts()
     {
         var log = new RecordingStepLog();
 
-        await Updater(moto.Endpoint).UpdateAsync(cluster, ["web"], forceNewDeployment: true, TimeSpan.FromSeconds(30), dryRun: false, log, default);
+        await Updater(Moto.Endpoint).UpdateAsync(cluster, ["web"], forceNewDeployment: true, TimeSpan.FromSeconds(30), dryRun: false, log, default);
 
         log.Text.Should().Contain("web: new deployment ecs-svc/").And.Contain("web: 2 running, 0 pending, 2 desired, rollout COMPLETED").And.Contain("web: steady");
     }
@@ -48,16 +44,16 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
     {
         var log = new RecordingStepLog();
 
-        await Updater(proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), dryRun: true, log, default);
+        await Updater(Proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), dryRun: true, log, default);
 
-        proxy.Actions.Should().NotContain("UpdateService");
+        Proxy.Actions.Should().NotContain("UpdateService");
         log.Text.Should().Contain("would force a new deployment");
     }
 
     [Fact]
     public async Task Service_that_never_settles_fails_at_the_bound_with_its_last_progress()
     {
-        var update = () => Updater(moto.Endpoint).UpdateAsync(cluster, ["slow"], true, TimeSpan.FromSeconds(1), false, new RecordingStepLog(), default);
+        var update = () => Updater(Moto.Endpoint).UpdateAsync(cluster, ["slow"], true, TimeSpan.FromSeconds(1), false, new RecordingStepLog(), default);
 
         (await update.Should().ThrowAsync<PipelineException>())
             .Which.Message.Should().Contain($"The rollout in ECS cluster {cluster} is still not steady (slow: 2 running, 1 pending, 3 desired").And.Contain("after 1 s");
@@ -66,7 +62,7 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
     [Fact]
     public async Task Unknown_service_is_named_with_the_fix()
     {
-        var update = () => Updater(moto.Endpoint).UpdateAsync(cluster, ["nope"], true, TimeSpan.FromSeconds(5), false, new RecordingStepLog(), default);
+        var update = () => Updater(Moto.Endpoint).UpdateAsync(cluster, ["nope"], true, TimeSpan.FromSeconds(5), false, new RecordingStepLog(), default);
 
         (await update.Should().ThrowAsync<PipelineException>()).Which.Message.Should().Contain("nope").And.Contain("DeployInfra");
     }
@@ -75,21 +71,21 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
     public async Task Circuit_breaker_rollback_fails_the_update_with_the_stop_reasons()
     {
         var updated = false;
-        proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
-        proxy.When("DescribeServices", async call =>
+        Proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
+        Proxy.When("DescribeServices", async call =>
         {
             var real = await call.ForwardAsync();
             return updated ? real with { Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
                 .Replace("\"rolloutStateReason\": \"ECS deployment", "\"rolloutStateReason\": \"tasks failed to start; ECS deployment") } : null;
         });
-        proxy.When("ListTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
+        Proxy.When("ListTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
             $"{{\"taskArns\": [\"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\"]}}", "application/x-amz-json-1.1")));
-        proxy.When("DescribeTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
+        Proxy.When("DescribeTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
             $"{{\"tasks\": [{{\"taskArn\": \"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\", \"taskDefinitionArn\": \"arn:aws:ecs:us-east-1:123456789012:task-definition/web:2\", " +
             "\"lastStatus\": \"STOPPED\", \"stopCode\": \"EssentialContainerExited\", \"stoppedReason\": \"Essential container in task exited\", " +
             "\"containers\": [{\"name\": \"web\", \"exitCode\": 1, \"reason\": \"\"}]}]}", "application/x-amz-json-1.1")));
 
-        var update = () => Updater(proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, new RecordingStepLog(), default);
+        var update = () => Updater(Proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, new RecordingStepLog(), default);
 
         (await update.Should().ThrowAsync<PipelineException>())
             .Which.Message.Should().Contain("ECS service web").And.Contain("circuit breaker rolled it back").And.Contain("tasks failed to start")
@@ -99,9 +95,9 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
 
     void StoppedTaskReasons()
     {
-        proxy.When("ListTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
+        Proxy.When("ListTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
             $"{{\"taskArns\": [\"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\"]}}", "application/x-amz-json-1.1")));
-        proxy.When("DescribeTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
+        Proxy.When("DescribeTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
             $"{{\"tasks\": [{{\"taskArn\": \"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\", \"taskDefinitionArn\": \"arn:aws:ecs:us-east-1:123456789012:task-definition/web:2\", " +
             "\"lastStatus\": \"STOPPED\", \"stopCode\": \"TaskFailedToStart\", \"stoppedReason\": \"CannotPullContainerError\", " +
             "\"containers\": [{\"name\": \"web\", \"reason\": \"\"}]}]}", "application/x-amz-json-1.1")));
@@ -112,8 +108,8 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
     {
         var updated = false;
         var looks = 0;
-        proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
-        proxy.When("DescribeServices", async call =>
+        Proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
+        Proxy.When("DescribeServices", async call =>
         {
             var real = await call.ForwardAsync();
             if (!updated) return null;
@@ -124,7 +120,7 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
         StoppedTaskReasons();
         var log = new RecordingStepLog();
 
-        await Updater(proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, log, default);
+        await Updater(Proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, log, default);
 
         log.Lines.Should().ContainSingle(l => l.StartsWith("warning: web: 1 task(s) of the new deployment failed; ECS is still rolling out and retries"))
             .Which.Should().Contain("abc123 (web:2): TaskFailedToStart, CannotPullContainerError");
@@ -135,8 +131,8 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
     public async Task A_rollback_by_a_deployment_alarm_fails_the_update_and_names_the_alarm()
     {
         var updated = false;
-        proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
-        proxy.When("DescribeServices", async call =>
+        Proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
+        Proxy.When("DescribeServices", async call =>
         {
             var real = await call.ForwardAsync();
             return updated ? real with { Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
@@ -144,16 +140,10 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : IAsyncLifetime
         });
         StoppedTaskReasons();
 
-        var update = () => Updater(proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, new RecordingStepLog(), default);
+        var update = () => Updater(Proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, new RecordingStepLog(), default);
 
         (await update.Should().ThrowAsync<PipelineException>())
             .Which.Message.Should().Contain("ECS service web").And.Contain("a deployment alarm rolled it back").And.Contain("apigw-dev-fastapi-5xx")
             .And.Contain("previous version keeps serving");
-    }
-
-    public async Task DisposeAsync()
-    {
-        await proxy.DisposeAsync();
-        http.Dispose();
     }
 }

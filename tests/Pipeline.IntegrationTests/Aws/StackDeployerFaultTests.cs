@@ -7,34 +7,25 @@ using Pipeline.TestSupport;
 namespace Pipeline.IntegrationTests.Aws;
 
 /// <summary>Stack states moto cannot reach by itself, produced by rewriting its answers in a proxy.</summary>
-[Collection(MotoCollection.Name)]
-public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
+public sealed class StackDeployerFaultTests(MotoServer moto) : MotoTests(moto)
 {
-    readonly HttpClient http = new();
-    MotoFaultProxy proxy = null!;
     readonly StackDeployerOptions fast = new() { PollInterval = TimeSpan.FromMilliseconds(100), BusyWait = TimeSpan.FromSeconds(20), OperationWait = TimeSpan.FromSeconds(30) };
 
-    public Task InitializeAsync()
-    {
-        proxy = new MotoFaultProxy(moto.Endpoint);
-        return Task.CompletedTask;
-    }
-
     StackDeployer Deployer(StackDeployerOptions? options = null) =>
-        new(new CloudFormationClient(MotoServer.Connection(proxy.Endpoint), http), options: options ?? fast);
+        new(new CloudFormationClient(MotoServer.Connection(Proxy.Endpoint), Http), options: options ?? fast);
 
     static StackDeployRequest Request(string stack) =>
         new(stack, StackTemplates.Write(StackTemplates.Parameter()), new Dictionary<string, string> { ["Value"] = "one" }, new Dictionary<string, string>());
 
     async Task CreateOnMoto(string stack) =>
-        await new StackDeployer(new CloudFormationClient(MotoServer.Connection(moto.Endpoint), http), options: fast)
+        await new StackDeployer(new CloudFormationClient(Connection, Http), options: fast)
             .DeployAsync(Request(stack), false, new RecordingStepLog(), default);
 
     /// <summary>Answers DescribeStacks with moto's answer but the stack status replaced, for the next <paramref name="times"/> calls.</summary>
     void ReportStatus(string status, int times)
     {
         var remaining = times;
-        proxy.When("DescribeStacks", async call =>
+        Proxy.When("DescribeStacks", async call =>
         {
             if (Interlocked.Decrement(ref remaining) < 0)
                 return null;
@@ -50,13 +41,13 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
     void RollBackTheNextUpdate(string stack, Func<string> failure, string alwaysThere = "")
     {
         var executed = false;
-        proxy.When("ExecuteChangeSet", call => { executed = true; return Task.FromResult<MotoProxyReply?>(null); });
-        proxy.When("DescribeStacks", async call =>
+        Proxy.When("ExecuteChangeSet", call => { executed = true; return Task.FromResult<MotoProxyReply?>(null); });
+        Proxy.When("DescribeStacks", async call =>
         {
             var real = await call.ForwardAsync();
             return executed ? real with { Body = System.Text.RegularExpressions.Regex.Replace(real.Body, "<StackStatus>[A-Z_]+</StackStatus>", "<StackStatus>UPDATE_ROLLBACK_COMPLETE</StackStatus>") } : null;
         });
-        proxy.When("DescribeStackEvents", async call =>
+        Proxy.When("DescribeStackEvents", async call =>
         {
             var real = await call.ForwardAsync();
             return real with { Body = real.Body.Replace("<StackEvents>", "<StackEvents>" + (executed ? failure() : "") + alwaysThere) };
@@ -80,34 +71,34 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
 
         outcome.Kind.Should().Be(StackDeployKind.Created);
         log.Text.Should().Contain("ROLLBACK_COMPLETE").And.Contain("Deleting it and creating it again").And.Contain("deleted");
-        proxy.Actions.Should().ContainInOrder("DeleteStack", "CreateChangeSet", "ExecuteChangeSet");
+        Proxy.Actions.Should().ContainInOrder("DeleteStack", "CreateChangeSet", "ExecuteChangeSet");
     }
 
     [Fact]
     public async Task Throttled_calls_are_retried_until_they_pass()
     {
         var stack = StackTemplates.UniqueStackName("throttle");
-        proxy.Fail("DescribeStacks", times: 2, MotoFaultProxy.QueryError(400, "Throttling", "Rate exceeded"));
-        proxy.Fail("CreateChangeSet", times: 1, MotoFaultProxy.QueryError(503, "ServiceUnavailable", "Please try again"));
+        Proxy.Fail("DescribeStacks", times: 2, MotoFaultProxy.QueryError(400, "Throttling", "Rate exceeded"));
+        Proxy.Fail("CreateChangeSet", times: 1, MotoFaultProxy.QueryError(503, "ServiceUnavailable", "Please try again"));
 
         var outcome = await Deployer().DeployAsync(Request(stack), false, new RecordingStepLog(), default);
 
         outcome.Kind.Should().Be(StackDeployKind.Created);
-        proxy.Actions.Take(3).Should().Equal("DescribeStacks", "DescribeStacks", "DescribeStacks");
-        proxy.Actions.Count(a => a == "CreateChangeSet").Should().Be(2);
+        Proxy.Actions.Take(3).Should().Equal("DescribeStacks", "DescribeStacks", "DescribeStacks");
+        Proxy.Actions.Count(a => a == "CreateChangeSet").Should().Be(2);
     }
 
     [Fact]
     public async Task Throttling_that_never_ends_fails_with_the_service_error()
     {
         var stack = StackTemplates.UniqueStackName("throttled");
-        proxy.Fail("DescribeStacks", times: 100, MotoFaultProxy.QueryError(400, "Throttling", "Rate exceeded"));
+        Proxy.Fail("DescribeStacks", times: 100, MotoFaultProxy.QueryError(400, "Throttling", "Rate exceeded"));
 
         var deploy = () => Deployer().DeployAsync(Request(stack), false, new RecordingStepLog(), default);
 
         var error = (await deploy.Should().ThrowAsync<AwsServiceException>()).Which;
         error.Message.Should().Contain("cloudformation DescribeStacks").And.Contain("Throttling").And.Contain("Rate exceeded");
-        proxy.Actions.Count(a => a == "DescribeStacks").Should().Be(5, "one call and four retries");
+        Proxy.Actions.Count(a => a == "DescribeStacks").Should().Be(5, "one call and four retries");
     }
 
     [Fact]
@@ -135,7 +126,7 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
 
         (await deploy.Should().ThrowAsync<PipelineException>())
             .Which.Message.Should().Contain(stack).And.Contain("is still busy (UPDATE_ROLLBACK_IN_PROGRESS) after 1 s").And.Contain("run the deploy again");
-        proxy.Actions.Should().NotContain("CreateChangeSet");
+        Proxy.Actions.Should().NotContain("CreateChangeSet");
     }
 
     [Fact]
@@ -150,7 +141,7 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
         (await deploy.Should().ThrowAsync<PipelineException>())
             .Which.Message.Should().Contain($"Stack {stack} is in UPDATE_ROLLBACK_FAILED")
             .And.Contain($"continue-update-rollback --stack-name {stack}").And.Contain("--resources-to-skip").And.Contain("delete-stack");
-        proxy.Actions.Should().NotContain("CreateChangeSet");
+        Proxy.Actions.Should().NotContain("CreateChangeSet");
     }
 
     [Fact]
@@ -188,7 +179,7 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
         var stack = StackTemplates.UniqueStackName("interrupted");
         using var interrupt = new CancellationTokenSource();
         // CloudFormation is slow to make the change set; the user presses Ctrl-C meanwhile.
-        proxy.When("DescribeChangeSet", async call =>
+        Proxy.When("DescribeChangeSet", async call =>
         {
             var real = await call.ForwardAsync();
             interrupt.Cancel();
@@ -199,9 +190,9 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
         var deploy = () => Deployer().DeployAsync(Request(stack), false, log, interrupt.Token);
 
         await deploy.Should().ThrowAsync<OperationCanceledException>();
-        proxy.Actions.Should().Contain("DeleteChangeSet").And.Contain("DeleteStack").And.NotContain("ExecuteChangeSet");
+        Proxy.Actions.Should().Contain("DeleteChangeSet").And.Contain("DeleteStack").And.NotContain("ExecuteChangeSet");
         log.Text.Should().Contain($"stack {stack}: interrupted before the change set ran; change set pipeline-").And.Contain("deleted, and the empty new stack with it");
-        var left = await new CloudFormationClient(moto.Connection(), http).DescribeStackAsync(stack, default);
+        var left = await new CloudFormationClient(Connection, Http).DescribeStackAsync(stack, default);
         (left is null || left.Status == "DELETE_COMPLETE").Should().BeTrue("nothing of an interrupted run stays behind");
     }
 
@@ -213,8 +204,8 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
         using var interrupt = new CancellationTokenSource();
         var armed = 0;
         var executed = false;
-        proxy.When("ExecuteChangeSet", call => { executed = true; return Task.FromResult<MotoProxyReply?>(null); });
-        proxy.When("DescribeStacks", async call =>
+        Proxy.When("ExecuteChangeSet", call => { executed = true; return Task.FromResult<MotoProxyReply?>(null); });
+        Proxy.When("DescribeStacks", async call =>
         {
             var real = await call.ForwardAsync();
             if (!executed) return null;
@@ -230,7 +221,7 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
         await deploy.Should().ThrowAsync<OperationCanceledException>();
         log.Text.Should().Contain($"stack {stack}: interrupted while UPDATE_IN_PROGRESS; the update continues in CloudFormation and was not cancelled")
             .And.Contain($"aws cloudformation describe-stack-events --stack-name {stack}").And.Contain($"aws cloudformation cancel-update-stack --stack-name {stack}");
-        proxy.Actions.Should().NotContain("DeleteChangeSet", "the executed change set belongs to CloudFormation now");
+        Proxy.Actions.Should().NotContain("DeleteChangeSet", "the executed change set belongs to CloudFormation now");
     }
 
     [Fact]
@@ -238,7 +229,7 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
     {
         var stack = StackTemplates.UniqueStackName("outputs");
         // moto keeps outputs empty after a change set, so the proxy adds what CloudFormation would report.
-        proxy.When("DescribeStacks", async call =>
+        Proxy.When("DescribeStacks", async call =>
         {
             var real = await call.ForwardAsync();
             return real with { Body = real.Body.Replace("</StackStatus>", "</StackStatus><Outputs><member><OutputKey>ApiEndpoint</OutputKey><OutputValue>https://abc.execute-api.us-east-1.amazonaws.com</OutputValue></member></Outputs>") };
@@ -247,11 +238,5 @@ public sealed class StackDeployerFaultTests(MotoServer moto) : IAsyncLifetime
         var outcome = await Deployer().DeployAsync(Request(stack), false, new RecordingStepLog(), default);
 
         outcome.Outputs.Should().Equal(new Dictionary<string, string> { ["ApiEndpoint"] = "https://abc.execute-api.us-east-1.amazonaws.com" });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await proxy.DisposeAsync();
-        http.Dispose();
     }
 }

@@ -5,13 +5,11 @@ using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Aws;
 
-[Collection(MotoCollection.Name)]
-public sealed class StackDeployerTests(MotoServer moto) : IDisposable
+public sealed class StackDeployerTests(MotoServer moto) : MotoTests(moto)
 {
-    readonly HttpClient http = new();
     readonly StackDeployerOptions fast = new() { PollInterval = TimeSpan.FromMilliseconds(100), BusyWait = TimeSpan.FromSeconds(20), OperationWait = TimeSpan.FromSeconds(30) };
 
-    CloudFormationClient CloudFormation(Uri? endpoint = null) => new(MotoServer.Connection(endpoint ?? moto.Endpoint), http);
+    CloudFormationClient CloudFormation(Uri? endpoint = null) => new(MotoServer.Connection(endpoint ?? Moto.Endpoint), Http);
 
     static StackDeployRequest Request(string stack, string template, string value = "one") =>
         new(stack, StackTemplates.Write(template), new Dictionary<string, string> { ["Value"] = value }, new Dictionary<string, string> { ["project"] = "apigw" });
@@ -79,8 +77,7 @@ public sealed class StackDeployerTests(MotoServer moto) : IDisposable
     public async Task Template_over_the_inline_limit_is_uploaded_to_the_pipeline_bucket()
     {
         var stack = StackTemplates.UniqueStackName("large");
-        var connection = MotoServer.Connection(moto.Endpoint);
-        var store = await TemplateStore.ForAccountAsync(connection, default);
+        var store = await TemplateStore.ForAccountAsync(Connection, default);
         var log = new RecordingStepLog();
         var template = StackTemplates.Parameter(padding: 60_000);
 
@@ -102,6 +99,4 @@ public sealed class StackDeployerTests(MotoServer moto) : IDisposable
         (await deploy.Should().ThrowAsync<Pipeline.Build.Engine.PipelineException>())
             .Which.Message.Should().Contain(stack).And.Contain("51,200").And.Contain("template store");
     }
-
-    public void Dispose() => http.Dispose();
 }

@@ -11,25 +11,16 @@ namespace Pipeline.IntegrationTests.Aws;
 /// a widened security group, stacks to create and stacks no longer deployed; and that it only reads (no change set,
 /// no stack created or touched).
 /// </summary>
-[Collection(MotoCollection.Name)]
-public sealed class StackDifferTests(MotoServer moto) : IAsyncLifetime
+public sealed class StackDifferTests(MotoServer moto) : MotoTests(moto)
 {
-    readonly HttpClient http = new();
     readonly StackDeployerOptions fast = new() { PollInterval = TimeSpan.FromMilliseconds(100) };
     readonly string prefix = StackTemplates.UniqueStackName("diff");
     readonly List<string> created = [];
-    MotoFaultProxy proxy = null!;
 
     /// <summary>CloudFormation calls that change something; Diff makes none.</summary>
     static readonly string[] Writes = ["CreateChangeSet", "ExecuteChangeSet", "DeleteChangeSet", "CreateStack", "UpdateStack", "DeleteStack"];
 
-    public Task InitializeAsync()
-    {
-        proxy = new MotoFaultProxy(moto.Endpoint);
-        return Task.CompletedTask;
-    }
-
-    CloudFormationClient CloudFormation => new(MotoServer.Connection(proxy.Endpoint), http);
+    CloudFormationClient CloudFormation => new(MotoServer.Connection(Proxy.Endpoint), Http);
 
     string Environment => prefix;
 
@@ -63,10 +54,10 @@ public sealed class StackDifferTests(MotoServer moto) : IAsyncLifetime
     /// <summary>Diff as the target runs it, and the CloudFormation actions it made.</summary>
     async Task<(IReadOnlyList<StackDiff> Diffs, IReadOnlyList<string> Actions)> DiffAsync(IReadOnlyList<StackPlan> plans, ImageProvenance? provenance = null)
     {
-        var before = proxy.Actions.Count;
+        var before = Proxy.Actions.Count;
         var deployed = await CloudFormation.DescribeAllStacksAsync(default);
         var diffs = await new StackDiffer(CloudFormation).DiffAsync(plans, deployed, provenance ?? ImageProvenance.Unknown, default);
-        return (diffs, proxy.Actions.Skip(before).ToList());
+        return (diffs, Proxy.Actions.Skip(before).ToList());
     }
 
     [Fact]
@@ -148,12 +139,11 @@ public sealed class StackDifferTests(MotoServer moto) : IAsyncLifetime
         (await CloudFormation.DescribeStackAsync(removed.StackName, default)).Should().NotBeNull("Diff leaves it alone");
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        var cloudFormation = new CloudFormationClient(moto.Connection(), http);
+        var cloudFormation = new CloudFormationClient(Connection, Http);
         foreach (var stack in created)
             await cloudFormation.DeleteStackAsync(stack, default);
-        await proxy.DisposeAsync();
-        http.Dispose();
+        await base.DisposeAsync();
     }
 }

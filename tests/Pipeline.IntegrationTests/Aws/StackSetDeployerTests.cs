@@ -7,21 +7,12 @@ using Pipeline.TestSupport;
 namespace Pipeline.IntegrationTests.Aws;
 
 /// <summary>An environment's stacks against moto: dependency order, bounded concurrency, skipping what is deployed, partial failure.</summary>
-[Collection(MotoCollection.Name)]
-public sealed class StackSetDeployerTests(MotoServer moto) : IAsyncLifetime
+public sealed class StackSetDeployerTests(MotoServer moto) : MotoTests(moto)
 {
-    readonly HttpClient http = new();
     readonly StackDeployerOptions fast = new() { PollInterval = TimeSpan.FromMilliseconds(100) };
     readonly string prefix = StackTemplates.UniqueStackName("set");
-    MotoFaultProxy proxy = null!;
 
-    public Task InitializeAsync()
-    {
-        proxy = new MotoFaultProxy(moto.Endpoint);
-        return Task.CompletedTask;
-    }
-
-    CloudFormationClient CloudFormation => new(MotoServer.Connection(proxy.Endpoint), http);
+    CloudFormationClient CloudFormation => new(MotoServer.Connection(Proxy.Endpoint), Http);
 
     StackPlan Plan(string label, string value = "one", params string[] dependsOn) =>
         new($"{prefix}-{label}", label, StackTemplates.Write(StackTemplates.Parameter()),
@@ -43,7 +34,7 @@ public sealed class StackSetDeployerTests(MotoServer moto) : IAsyncLifetime
         var inFlight = 0;
         var mostAtOnce = 0;
         var executed = new List<string>();
-        proxy.When("ExecuteChangeSet", async call =>
+        Proxy.When("ExecuteChangeSet", async call =>
         {
             var now = Interlocked.Increment(ref inFlight);
             lock (executed)
@@ -72,10 +63,10 @@ public sealed class StackSetDeployerTests(MotoServer moto) : IAsyncLifetime
     {
         var plans = new[] { Plan("shared"), Plan("a", dependsOn: "shared"), Plan("b", dependsOn: "shared") };
         await DeployAsync(plans);
-        var callsBefore = proxy.Actions.Count;
+        var callsBefore = Proxy.Actions.Count;
 
         var again = await DeployAsync(plans);
-        var callsOfSecondDeploy = proxy.Actions.Skip(callsBefore).ToList();
+        var callsOfSecondDeploy = Proxy.Actions.Skip(callsBefore).ToList();
 
         again.Select(r => r.State).Should().AllBeEquivalentTo(StackRunState.Unchanged);
         callsOfSecondDeploy.Should().Equal(["DescribeStacks"], "one listing of all stacks, and no call about any single stack");
@@ -97,7 +88,7 @@ public sealed class StackSetDeployerTests(MotoServer moto) : IAsyncLifetime
     [Fact]
     public async Task A_failed_stack_fails_the_run_with_its_reason_and_its_dependents_are_left_untouched()
     {
-        proxy.When("CreateChangeSet", call => Task.FromResult(
+        Proxy.When("CreateChangeSet", call => Task.FromResult(
             System.Web.HttpUtility.ParseQueryString(call.RequestBody)["StackName"] == $"{prefix}-b"
                 ? MotoFaultProxy.QueryError(400, "ValidationError", "Template error: resource Listener references undefined Nope")
                 : null));
@@ -113,13 +104,7 @@ public sealed class StackSetDeployerTests(MotoServer moto) : IAsyncLifetime
         runs.Where(r => r.Plan.Label != "b").Should().OnlyContain(r => r.State == StackRunState.Created || r.State == StackRunState.NotStarted);
         summarize.Should().Throw<PipelineException>().Which.Message.Should()
             .Contain("references undefined Nope").And.Contain("Not started, left as they were:").And.Contain("c");
-        (await new CloudFormationClient(moto.Connection(), http).DescribeStackAsync($"{prefix}-c", default)).Should().BeNull();
+        (await new CloudFormationClient(Connection, Http).DescribeStackAsync($"{prefix}-c", default)).Should().BeNull();
         log.Lines.Should().Contain(l => l.StartsWith($"{prefix}-b") && l.Contains("FAILED"));
-    }
-
-    public async Task DisposeAsync()
-    {
-        await proxy.DisposeAsync();
-        http.Dispose();
     }
 }

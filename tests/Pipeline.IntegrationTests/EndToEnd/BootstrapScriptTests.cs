@@ -30,7 +30,7 @@ public sealed class BootstrapScriptTests : IDisposable
         bad.Output.Should().Contain("'nope' is not valid").And.Contain("fastapi, mcp, all");
     }
 
-    [PowerShellFact]
+    [ToolFact("pwsh")]
     public async Task Build_ps1_compiles_and_runs_the_same_pipeline()
     {
         var powerShell = PowerShell.Find()
@@ -46,15 +46,6 @@ public sealed class BootstrapScriptTests : IDisposable
     }
 
     public void Dispose() => copy.Dispose();
-}
-
-/// <summary>Skipped with the reason where PowerShell is missing, except under CI=true, where it runs and fails loudly.</summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class PowerShellFactAttribute : CiStrictFactAttribute
-{
-    protected override string? WhyItCannotRun() => PowerShell.Find() is not null
-        ? null
-        : "pwsh not found (set CI=true to make this a failure): dotnet tool install --global PowerShell";
 }
 
 /// <summary>Finds pwsh on PATH or where `dotnet tool install --global` puts it.</summary>

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 
@@ -22,11 +21,8 @@ public sealed class EndToEndFactAttribute : CiStrictFactAttribute
     /// <summary>The step runs the TypeScript MCP client check: node and build/tools' packages.</summary>
     public bool NeedsNodeTools { get; init; }
 
-    protected override string? WhyItCannotRun()
-    {
-        var reason = NeedsMoto ? EndToEndRequirements.WhyNoAwsPlatform()
-            : NeedsNodeTools ? EndToEndRequirements.WhyNoMcpClientCheck()
-            : EndToEndRequirements.WhyNoLocalPlatform();
-        return reason is null ? null : "End-to-end run skipped (set CI=true to make this a failure): " + reason;
-    }
+    protected override string? WhyItCannotRun() =>
+        NeedsMoto ? EndToEndRequirements.WhyNoAwsPlatform()
+        : NeedsNodeTools ? EndToEndRequirements.WhyNoMcpClientCheck()
+        : EndToEndRequirements.WhyNoLocalPlatform();
 }

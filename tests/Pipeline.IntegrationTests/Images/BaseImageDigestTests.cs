@@ -25,14 +25,14 @@ public sealed class BaseImageDigestTests(BuiltServicesFixture fixture) : IAsyncL
 
     public async Task InitializeAsync()
     {
-        if (Requires.WhyNoDockerEngineAndRegistry() is not null)
+        if (Requirements.DockerEngineAndRegistry() is not null)
             return;
         docker = await fixture.Engine.ConnectAsync();
         imageA = await BuildTinyImageAsync("a");
         imageB = await BuildTinyImageAsync("b");
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Pointing_the_base_name_at_another_image_changes_the_tag_and_pointing_it_back_restores_it()
     {
         Requires.DockerEngineAndRegistry();
@@ -54,7 +54,7 @@ public sealed class BaseImageDigestTests(BuiltServicesFixture fixture) : IAsyncL
         log.Lines.Should().NotContain(l => l.StartsWith("warning: "));
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task With_pull_the_tag_follows_the_registry_s_current_digest_of_a_mirrored_base_image()
     {
         Requires.DockerEngineAndRegistry();
@@ -86,7 +86,7 @@ public sealed class BaseImageDigestTests(BuiltServicesFixture fixture) : IAsyncL
             .And.Contain($"svc: base {reference} = {digestB![..19]}… (registry digest)");
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_failed_pull_of_a_base_image_the_engine_has_warns_and_uses_the_local_one()
     {
         Requires.DockerEngineAndRegistry();
@@ -105,7 +105,7 @@ public sealed class BaseImageDigestTests(BuiltServicesFixture fixture) : IAsyncL
             .And.EndWith($"); using the one the engine has ({imageA})");
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_missing_base_image_that_cannot_be_pulled_fails_tagging_with_the_base_image_message()
     {
         Requires.DockerEngineAndRegistry();
@@ -121,7 +121,7 @@ public sealed class BaseImageDigestTests(BuiltServicesFixture fixture) : IAsyncL
         }
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_dry_run_pulls_nothing_and_goes_by_name_for_a_missing_base_image_with_one_warning()
     {
         Requires.DockerEngineAndRegistry();
@@ -136,7 +136,7 @@ public sealed class BaseImageDigestTests(BuiltServicesFixture fixture) : IAsyncL
             .Contain($"not in the local engine, and a dry run pulls nothing, for {Unanswered}/{baseName}:missing.");
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public void The_real_services_are_tagged_by_their_base_images_registry_digests()
     {
         fixture.EnsureBuilt();

@@ -7,7 +7,7 @@ namespace Pipeline.IntegrationTests.Images;
 [Collection(ImagesCollection.Name)]
 public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
 {
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Every_service_is_built_pushed_and_answers_its_health_check_on_loopback()
     {
         fixture.EnsureBuilt();
@@ -44,7 +44,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
         }
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_second_run_with_nothing_changed_builds_and_pushes_nothing()
     {
         fixture.EnsureBuilt();
@@ -62,7 +62,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
             .And.NotContain(l => l.Contains("building ") || l.Contains("pushing "));
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Changing_one_file_of_one_service_rebuilds_and_pushes_only_that_service()
     {
         fixture.EnsureBuilt();
@@ -84,7 +84,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
         pushed.Where(p => unchanged.Contains(p.Image.Service.Name)).Select(p => p.Outcome).Should().AllBeEquivalentTo(ImagePushOutcome.AlreadyInRegistry);
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Selecting_only_mcp_never_touches_fastapi()
     {
         fixture.EnsureBuilt();
@@ -104,7 +104,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
         log.Lines.Should().NotContain(l => l.Contains("fastapi"));
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_failing_build_names_the_service_and_shows_the_failing_step_output()
     {
         fixture.EnsureBuilt();
@@ -121,7 +121,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
             });
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_base_image_mirror_that_does_not_answer_names_the_image_the_registry_and_both_ways_out()
     {
         fixture.EnsureBuilt();
@@ -159,7 +159,7 @@ public sealed class BuildAndPushTests(BuiltServicesFixture fixture)
         }
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Without_a_registry_an_image_already_in_the_engine_is_not_rebuilt()
     {
         fixture.EnsureBuilt();

@@ -46,7 +46,7 @@ public sealed class BuiltServicesFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        if (Requires.WhyNoDockerEngineAndRegistry() is not null)
+        if (Requirements.DockerEngineAndRegistry() is not null)
             return;
         Services = new ServicesCopy();
         try

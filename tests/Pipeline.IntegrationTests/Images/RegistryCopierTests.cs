@@ -23,7 +23,7 @@ public sealed class RegistryCopierTests : IDisposable
 
     string Destination(string service) => $"{Requires.LocalRegistry}/{space}-prod/{service}";
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Within_one_registry_the_blobs_are_mounted_and_the_copy_has_the_same_digest()
     {
         var (_, digest) = await RegistryTestImage.PushAsync(http, Requires.LocalRegistry, $"{space}-dev/fastapi", "t1");
@@ -39,7 +39,7 @@ public sealed class RegistryCopierTests : IDisposable
         again.Outcome.Should().Be(RegistryCopyOutcome.AlreadyThere);
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Between_registries_the_blobs_are_downloaded_checked_and_uploaded()
     {
         var (_, digest) = await RegistryTestImage.PushAsync(http, Requires.LocalRegistry, $"{space}-dev/mcp", "t2");
@@ -53,7 +53,7 @@ public sealed class RegistryCopierTests : IDisposable
         (await RegistryTestImage.DigestOfAsync(http, Requires.LocalRegistry, $"{space}-prod/mcp", "t2")).Should().Be(digest);
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_dry_run_checks_the_source_and_copies_nothing()
     {
         var (_, digest) = await RegistryTestImage.PushAsync(http, Requires.LocalRegistry, $"{space}-dev/fastapi", "t3");
@@ -66,7 +66,7 @@ public sealed class RegistryCopierTests : IDisposable
         (await RegistryTestImage.DigestOfAsync(http, Requires.LocalRegistry, $"{space}-prod/fastapi", "t3")).Should().BeNull();
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task Another_image_under_the_destination_tag_is_refused_and_left_alone()
     {
         var (_, digest) = await RegistryTestImage.PushAsync(http, Requires.LocalRegistry, $"{space}-dev/fastapi", "t4");
@@ -80,7 +80,7 @@ public sealed class RegistryCopierTests : IDisposable
         (await RegistryTestImage.DigestOfAsync(http, Requires.LocalRegistry, $"{space}-prod/fastapi", "t4")).Should().Be(other);
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_source_that_is_gone_is_named()
     {
         var gone = "sha256:" + new string('0', 64);
@@ -90,7 +90,7 @@ public sealed class RegistryCopierTests : IDisposable
         (await act.Should().ThrowAsync<PipelineException>()).Which.Message.Should().Contain($"{Source("mcp")}@{gone} is not in the registry any more");
     }
 
-    [RequiresDockerFact]
+    [RegistryFact]
     public async Task A_multi_platform_index_is_copied_with_its_image()
     {
         var (manifest, imageDigest) = await RegistryTestImage.PushAsync(http, Requires.LocalRegistry, $"{space}-dev/fastapi", "t6-amd64");

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Pipeline.Manifests;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Images;
 
@@ -58,27 +59,27 @@ sealed class RunningContainer : IAsyncDisposable
     public async Task<string> WaitForHealthAsync(string healthPath, TimeSpan timeout)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + timeout;
-        var last = "";
-        while (DateTime.UtcNow < deadline)
-        {
-            try
+        var answer = await Eventually.UntilAsync($"{BaseUrl}{healthPath} to answer 200",
+            async () =>
             {
-                using var response = await http.GetAsync(new Uri(BaseUrl, healthPath));
-                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}";
-                if (response.StatusCode == HttpStatusCode.OK)
-                    return await response.Content.ReadAsStringAsync();
-            }
-            catch (HttpRequestException e)
-            {
-                last = e.Message;
-            }
-            var state = await docker.Containers.InspectContainerAsync(id);
-            if (state.State is { Running: false })
-                break;
-            await Task.Delay(500);
-        }
-        throw new Xunit.Sdk.XunitException($"{BaseUrl}{healthPath} never answered 200 (last: {last}). Container log:\n{await LogsAsync()}");
+                try
+                {
+                    using var response = await http.GetAsync(new Uri(BaseUrl, healthPath));
+                    return (response.StatusCode, Body: await response.Content.ReadAsStringAsync());
+                }
+                catch (HttpRequestException e)
+                {
+                    var state = await docker.Containers.InspectContainerAsync(id);
+                    if (state.State is { Running: false })
+                        throw new Xunit.Sdk.XunitException(
+                            $"{BaseUrl}{healthPath} never answered 200: the container stopped (last: {e.Message}). Container log:\n{await LogsAsync()}");
+                    throw;
+                }
+            },
+            answer => answer.StatusCode == HttpStatusCode.OK, timeout, every: TimeSpan.FromMilliseconds(500),
+            describe: answer => $"{(int)answer.StatusCode} {answer.Body}",
+            details: async () => $"Container log:\n{await LogsAsync()}");
+        return answer.Body;
     }
 
     async Task<string> LogsAsync()

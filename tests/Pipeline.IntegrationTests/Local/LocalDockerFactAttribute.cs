@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Local;
 
@@ -10,28 +8,15 @@ namespace Pipeline.IntegrationTests.Local;
 /// </summary>
 public sealed class LocalDockerFactAttribute : CiStrictFactAttribute
 {
-    static readonly Lazy<string?> MissingRequirement = new(FindMissingRequirement);
+    static readonly Lazy<string?> MissingRequirement = new(() => Requirements.DockerEngine() ?? WhyNoBaseImage());
 
     public static string? Missing => MissingRequirement.Value;
 
     protected override string? WhyItCannotRun() => Missing;
 
-    static string? FindMissingRequirement()
+    static string? WhyNoBaseImage()
     {
-        var endpoint = Pipeline.Build.Images.DockerEngine.FromEnvironment();
-        if (endpoint.Scheme == "unix")
-        {
-            try
-            {
-                using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-                socket.Connect(new UnixDomainSocketEndPoint(endpoint.LocalPath));
-            }
-            catch (SocketException e)
-            {
-                return $"Docker engine not reachable at {endpoint} ({e.Message}); start Docker to run the local platform tests.";
-            }
-        }
-        var inspect = Process.Start(new ProcessStartInfo("docker", ["image", "inspect", "--format", "{{.Id}}", LocalTestImage.BaseImage])
+        using var inspect = Process.Start(new ProcessStartInfo("docker", ["image", "inspect", "--format", "{{.Id}}", LocalTestImage.BaseImage])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -39,7 +24,7 @@ public sealed class LocalDockerFactAttribute : CiStrictFactAttribute
         inspect.WaitForExit();
         return inspect.ExitCode == 0
             ? null
-            : $"Base image {LocalTestImage.BaseImage} is not in the local Docker engine; publish the base images (.ci/setup) " +
-              $"or set {LocalTestImage.BaseImageVariable} to a Python image.";
+            : $"needs the base image {LocalTestImage.BaseImage} in the local Docker engine; publish the base images (.ci/setup) " +
+              $"or set {LocalTestImage.BaseImageVariable} to a Python image";
     }
 }

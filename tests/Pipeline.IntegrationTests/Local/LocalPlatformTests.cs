@@ -3,6 +3,7 @@ using System.Net;
 using Docker.DotNet.Models;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Local;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Local;
 
@@ -243,11 +244,14 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IAsyncLif
         using var stop = new CancellationTokenSource();
 
         var following = fixture.Logs.ShowAsync(services.Catalog["web"], tail: 0, follow: true, TextWriter.Synchronized(output), stop.Token);
-        await Task.Delay(500);
-        await Http.GetStringAsync(new Uri($"http://127.0.0.1:{services.Catalog["web"].Port}/health?marker=followed"));
-        var waited = Stopwatch.StartNew();
-        while (!output.ToString().Contains("marker=followed") && waited.Elapsed < TimeSpan.FromSeconds(10))
-            await Task.Delay(100);
+        // Following may begin after a first request: requests go on until one of them shows in what it streams.
+        await Eventually.UntilAsync("the followed log of web to show a request with marker=followed",
+            async () =>
+            {
+                await Http.GetStringAsync(new Uri($"http://127.0.0.1:{services.Catalog["web"].Port}/health?marker=followed"));
+                return output.ToString();
+            },
+            text => text.Contains("marker=followed"), TimeSpan.FromSeconds(10), every: TimeSpan.FromMilliseconds(200));
         await stop.CancelAsync();
         await following.WaitAsync(TimeSpan.FromSeconds(10));
 

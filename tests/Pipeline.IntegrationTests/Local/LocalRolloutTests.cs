@@ -2,6 +2,7 @@ using Docker.DotNet.Models;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Local;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Local;
 
@@ -207,12 +208,9 @@ public sealed class LocalRolloutTests(LocalPlatformFixture fixture, Xunit.Abstra
             .On(TestServicesFolder.FreePort(), name);
         var created = await fixture.Docker.Containers.CreateContainerAsync(spec.ToCreateParameters());
         await fixture.Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!await LocalHealthProbe.IsHealthyAsync(spec.HealthUrl, TimeSpan.FromSeconds(1), default))
-        {
-            waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), $"{name} should answer {spec.HealthUrl}");
-            await Task.Delay(100);
-        }
+        await Eventually.UntilAsync($"{name} to answer {spec.HealthUrl}",
+            () => LocalHealthProbe.IsHealthyAsync(spec.HealthUrl, TimeSpan.FromSeconds(1), default), healthy => healthy, TimeSpan.FromSeconds(30),
+            describe: _ => "not healthy");
         return spec;
     }
 

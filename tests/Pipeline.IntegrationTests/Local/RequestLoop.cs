@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Local;
 
@@ -15,12 +16,14 @@ public sealed class RequestLoop
     readonly List<string> failures = [];
     readonly List<Task> clients;
     readonly TimeSpan pause;
+    readonly TimeSpan maxDuration;
     long finishedTicks;
     int requests;
 
     RequestLoop(Uri url, int clientCount, int maxRequests, TimeSpan maxDuration, TimeSpan pause)
     {
         this.pause = pause;
+        this.maxDuration = maxDuration;
         stop.CancelAfter(maxDuration);
         clients = Enumerable.Range(0, clientCount).Select(_ => Task.Run(() => RunClientAsync(url, maxRequests))).ToList();
     }
@@ -40,11 +43,12 @@ public sealed class RequestLoop
     }
 
     /// <summary>Waits until <paramref name="count"/> more requests succeeded than when called (or the loop ended).</summary>
-    public async Task WaitForSuccessesAsync(int count)
+    public Task WaitForSuccessesAsync(int count)
     {
         var target = Successes + count;
-        while (Successes < target && !stop.IsCancellationRequested)
-            await Task.Delay(20);
+        // The loop ends by itself within maxDuration, so the wait never reaches its own deadline.
+        return Eventually.UntilAsync($"{count} more successful answers from {target - count} (or the end of the loop)",
+            () => Successes, successes => successes >= target || stop.IsCancellationRequested, maxDuration, every: TimeSpan.FromMilliseconds(20));
     }
 
     async Task RunClientAsync(Uri url, int maxRequests)

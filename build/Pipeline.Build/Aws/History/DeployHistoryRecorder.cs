@@ -29,10 +29,13 @@ internal sealed class DeployHistoryRecorder(AwsConnection aws, HttpClient http, 
         public string? PromotedFrom { get; init; }
     }
 
+    /// <summary>Gives the record its time and id; a test passes a clock it advances itself.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
     /// <summary>Writes the record; returns it, or throws a <see cref="PipelineException"/> saying why it could not.</summary>
     public async Task<DeployHistoryRecord> RecordAsync(Run run, IStepLog log, CancellationToken ct)
     {
-        var time = DateTimeOffset.UtcNow;
+        var time = Clock.GetUtcNow();
         var id = HistoryId.New(time);
         var (history, caller) = await DeployHistory.ForAccountAsync(aws, settings.Environment, ct);
         var usesEcr = string.IsNullOrEmpty(settings.Registry);
