@@ -6,7 +6,7 @@ using Pipeline.Build.Aws.Roles;
 using Pipeline.Build.Tests.Reports;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.Roles;
 
 /// <summary>
 /// The GitHub OIDC roles DeployRole writes: they cover every AWS action the pipeline calls (read from the clients' sources),

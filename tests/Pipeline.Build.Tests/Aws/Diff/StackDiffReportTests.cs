@@ -3,7 +3,7 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Aws.Diff;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.Diff;
 
 /// <summary>The Diff's parameters (image tags and their commits, NoEcho never shown) and how a diff is printed.</summary>
 public sealed class StackDiffReportTests

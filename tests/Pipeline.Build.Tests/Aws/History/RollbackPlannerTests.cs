@@ -1,9 +1,9 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Aws.History;
-using static Pipeline.Build.Tests.Aws.HistoryRecords;
+using static Pipeline.Build.Tests.Aws.History.HistoryRecords;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.History;
 
 /// <summary>What a rollback returns to, decided from history records (newest first) and the tags the services run now.</summary>
 public sealed class RollbackPlannerTests

@@ -12,7 +12,7 @@ using Pipeline.Manifests;
 using Pipeline.TestSupport;
 using Pipeline.Build.Aws.History;
 
-namespace Pipeline.IntegrationTests.Aws;
+namespace Pipeline.IntegrationTests.Aws.History;
 
 /// <summary>
 /// The deploy history against moto over HTTP (S3, STS, ECR) and the local registry: records written and read back newest

@@ -3,9 +3,9 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 using Pipeline.Build.Aws.History;
-using static Pipeline.Build.Tests.Aws.HistoryRecords;
+using static Pipeline.Build.Tests.Aws.History.HistoryRecords;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.History;
 
 /// <summary>
 /// Promotion (Deploy --promote-from): which images it takes from the source environment's history, and the invocations it

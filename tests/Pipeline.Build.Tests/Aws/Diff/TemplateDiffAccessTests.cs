@@ -2,7 +2,7 @@ using System.Text.Json;
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Diff;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.Diff;
 
 /// <summary>Each widening rule fires where access grows and stays quiet where it does not.</summary>
 public sealed class TemplateDiffAccessTests

@@ -7,7 +7,7 @@ using Pipeline.Manifests;
 using Pipeline.TestSupport;
 using Pipeline.Build.Aws.History;
 
-namespace Pipeline.IntegrationTests.Aws;
+namespace Pipeline.IntegrationTests.Aws.History;
 
 /// <summary>
 /// Promotion against moto (the source environment's deploy history in S3) and the local registry (its images): the images

@@ -3,7 +3,7 @@ using Pipeline.Build.Synthesis;
 using Pipeline.Build.Tests.Reports;
 using Pipeline.Build.Aws.Diff;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.Diff;
 
 /// <summary>The differ on the templates the CDK app really synthesizes (the reference profile's environment).</summary>
 public sealed class TemplateDiffSynthesizedTests(SynthesizedReferenceTemplates synthesized) : IClassFixture<SynthesizedReferenceTemplates>

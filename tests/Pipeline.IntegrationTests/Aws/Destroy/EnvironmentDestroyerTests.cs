@@ -9,7 +9,7 @@ using Pipeline.Manifests;
 using Pipeline.TestSupport;
 using Pipeline.Build.Aws.Destroy;
 
-namespace Pipeline.IntegrationTests.Aws;
+namespace Pipeline.IntegrationTests.Aws.Destroy;
 
 /// <summary>
 /// Destroy against moto: an environment of registry, shared and three service stacks (mcp uses fastapi; web uses nothing),

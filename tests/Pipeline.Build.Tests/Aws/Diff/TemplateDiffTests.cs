@@ -2,7 +2,7 @@ using System.Text.Json;
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Diff;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.Diff;
 
 /// <summary>The template differ: property paths old → new, nested objects and arrays, replacements, indirect changes.</summary>
 public sealed class TemplateDiffTests

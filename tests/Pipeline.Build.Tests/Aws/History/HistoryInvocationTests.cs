@@ -2,7 +2,7 @@ using System.Collections;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.History;
 
 /// <summary>History and Rollback invocations that cannot work are refused before anything runs (exit code 2).</summary>
 public sealed class HistoryInvocationTests

@@ -3,7 +3,7 @@ using Pipeline.Build.Aws.Clients;
 using Pipeline.Manifests;
 using Pipeline.Build.Aws.Destroy;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.Destroy;
 
 /// <summary>The order Destroy deletes an environment's stacks in, read from a DescribeStacks listing.</summary>
 public sealed class DestroyOrderTests

@@ -3,7 +3,7 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Reports;
 using Pipeline.Build.Aws.History;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.History;
 
 public sealed class DeployHistoryReportTests
 {

@@ -4,7 +4,7 @@ using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.TestSupport;
 using Pipeline.Build.Aws.Diff;
 
-namespace Pipeline.IntegrationTests.Aws;
+namespace Pipeline.IntegrationTests.Aws.Diff;
 
 /// <summary>
 /// Diff against stacks moto really runs: the deployed template read back with GetTemplate, parameters and image tags,

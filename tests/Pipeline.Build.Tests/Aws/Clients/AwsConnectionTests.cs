@@ -2,7 +2,7 @@ using Amazon.Runtime;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.Clients;
 
 public sealed class AwsConnectionTests
 {

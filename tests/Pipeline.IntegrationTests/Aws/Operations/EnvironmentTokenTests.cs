@@ -10,7 +10,7 @@ using Pipeline.Manifests;
 using Pipeline.TestSupport;
 using Pipeline.Build.Aws.Operations;
 
-namespace Pipeline.IntegrationTests.Aws;
+namespace Pipeline.IntegrationTests.Aws.Operations;
 
 /// <summary>
 /// <c>./build.sh Token</c> on AWS: the ids and the token endpoint come from the shared stack's SSM parameters and the client

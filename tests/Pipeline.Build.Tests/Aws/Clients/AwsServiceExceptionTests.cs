@@ -1,6 +1,6 @@
 using Pipeline.Build.Aws.Clients;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.Clients;
 
 public sealed class AwsServiceExceptionTests
 {

@@ -2,7 +2,7 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Aws.History;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.History;
 
 public sealed class DeployRecordWriterTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.History;
 
-namespace Pipeline.Build.Tests.Aws;
+namespace Pipeline.Build.Tests.Aws.History;
 
 /// <summary>Deploy history records of environment dev for the planners' tests; each one made is a minute later than the one before.</summary>
 static class HistoryRecords
