@@ -1,10 +1,9 @@
-using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.Destroy;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Build.Local;
-using Pipeline.Build.Aws.Destroy;
 
 namespace Pipeline.Build;
 

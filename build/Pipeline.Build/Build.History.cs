@@ -1,5 +1,4 @@
 using Pipeline.Build.Aws.History;
-using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Reports;
 

@@ -1,7 +1,7 @@
 using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.History;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
-using Pipeline.Build.Aws.History;
 
 namespace Pipeline.Build;
 

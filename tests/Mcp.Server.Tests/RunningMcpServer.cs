@@ -1,7 +1,5 @@
-using Mcp.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
 
 namespace Mcp.Server.Tests;

@@ -4,7 +4,6 @@ using System.Net.Sockets;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
-using Pipeline.TestSupport;
 
 namespace Mcp.Server.Tests;
 

@@ -132,7 +132,7 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
     {
         if (Settings.DryRun || !aws.IsConnected || refusedBeforeStart)
             return Task.CompletedTask;
-        IReadOnlyList<string> stackNames = plans.Synthesized?.StackNames ?? [aws.RegistryStack, aws.SharedStack, .. Settings.Catalog.Names.Select(aws.ServiceStack)];
+        var stackNames = plans.Synthesized?.StackNames ?? [aws.RegistryStack, aws.SharedStack, .. Settings.Catalog.Names.Select(aws.ServiceStack)];
         return new DeployRunRecorder(aws, jobFacts).RecordAsync(target, images, outcome, duration, stackNames, log, cancellation);
     }
 

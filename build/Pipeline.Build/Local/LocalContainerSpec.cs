@@ -71,9 +71,9 @@ public sealed record LocalContainerSpec(
         };
         var environment = portIndependent.Concat(secrets.Select(s => $"{s.Variable}={s.Value}")).ToList();
         return new LocalContainerSpec(naming.ContainerName(service.Name), service, image.Reference, image.Tag, service.Port, environment, labels, hash)
-            {
-                SecretVariables = secrets.Select(s => s.Variable).ToList(),
-            }
+        {
+            SecretVariables = secrets.Select(s => s.Variable).ToList(),
+        }
             .On(service.Port, naming.ContainerName(service.Name));
     }
 

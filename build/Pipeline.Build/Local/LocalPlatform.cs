@@ -1,4 +1,3 @@
-using Docker.DotNet;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Images;

@@ -1,4 +1,3 @@
-using Pipeline.TestSupport;
 using Xunit.Sdk;
 
 namespace Pipeline.Build.Tests.TestSupport;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;
 

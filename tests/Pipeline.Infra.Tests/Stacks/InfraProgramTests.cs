@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;
 
 namespace Pipeline.Infra.Tests.Stacks;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Pipeline.Build.Synthesis;
 using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;
 

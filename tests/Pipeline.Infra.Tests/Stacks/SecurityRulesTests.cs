@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Pipeline.Build.Synthesis;
 using Pipeline.Infra.Tests.Support;
 
 namespace Pipeline.Infra.Tests.Stacks;

@@ -1,4 +1,3 @@
-using Amazon.CDK.Assertions;
 using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;
 

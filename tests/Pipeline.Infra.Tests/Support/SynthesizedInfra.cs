@@ -42,7 +42,10 @@ public sealed class SynthesizedInfra : IDisposable
         _devAgain = new(() => Synthesize("dev-b", DevOptions, Catalog));
         _prod = new(() => Synthesize("prod", DevOptions with
         {
-            Environment = "prod", NatGateways = 2, AlarmEmail = AlarmEmail, AlarmHttpsEndpoint = AlarmHttpsEndpoint,
+            Environment = "prod",
+            NatGateways = 2,
+            AlarmEmail = AlarmEmail,
+            AlarmHttpsEndpoint = AlarmHttpsEndpoint,
         }, Catalog));
         _threeServices = new(() => Synthesize("three", DevOptions with { ImageTags = new Dictionary<string, string>() }, ThreeServiceCatalog()));
         _manyServices = new(() => Synthesize("many", DevOptions with { ImageTags = new Dictionary<string, string>() }, ManyServiceCatalog()));

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
 
 namespace Pipeline.Infra.Tests.Synthesis;
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Pipeline.Build.Synthesis;
 using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;

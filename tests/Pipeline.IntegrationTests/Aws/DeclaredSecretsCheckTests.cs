@@ -4,7 +4,6 @@ using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Aws;
 

@@ -1,7 +1,6 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.IntegrationTests.Infrastructure;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Aws;
 

@@ -3,7 +3,6 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Aws;
 
@@ -75,8 +74,11 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : MotoTests(moto)
         Proxy.When("DescribeServices", async call =>
         {
             var real = await call.ForwardAsync();
-            return updated ? real with { Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
-                .Replace("\"rolloutStateReason\": \"ECS deployment", "\"rolloutStateReason\": \"tasks failed to start; ECS deployment") } : null;
+            return updated ? real with
+            {
+                Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
+                .Replace("\"rolloutStateReason\": \"ECS deployment", "\"rolloutStateReason\": \"tasks failed to start; ECS deployment")
+            } : null;
         });
         Proxy.When("ListTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
             $"{{\"taskArns\": [\"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\"]}}", "application/x-amz-json-1.1")));
@@ -135,8 +137,11 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : MotoTests(moto)
         Proxy.When("DescribeServices", async call =>
         {
             var real = await call.ForwardAsync();
-            return updated ? real with { Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
-                .Replace("\"rolloutStateReason\": \"ECS deployment", "\"rolloutStateReason\": \"Rolling back because alarm apigw-dev-fastapi-5xx is in ALARM state. ECS deployment") } : null;
+            return updated ? real with
+            {
+                Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
+                .Replace("\"rolloutStateReason\": \"ECS deployment", "\"rolloutStateReason\": \"Rolling back because alarm apigw-dev-fastapi-5xx is in ALARM state. ECS deployment")
+            } : null;
         });
         StoppedTaskReasons();
 

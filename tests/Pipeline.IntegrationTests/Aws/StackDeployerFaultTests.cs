@@ -2,7 +2,6 @@ using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Aws;
 

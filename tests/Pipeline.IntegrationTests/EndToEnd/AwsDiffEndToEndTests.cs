@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 

@@ -1,12 +1,10 @@
 using System.Text.RegularExpressions;
 using Docker.DotNet.Models;
-using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.History;
 using Pipeline.Build.Aws.Roles;
 using Pipeline.Build.Images;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
-using Pipeline.Build.Aws.History;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.IntegrationTests.Infrastructure;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 

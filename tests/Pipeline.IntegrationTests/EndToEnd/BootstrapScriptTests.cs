@@ -1,6 +1,3 @@
-using Pipeline.IntegrationTests.Infrastructure;
-using Pipeline.TestSupport;
-
 namespace Pipeline.IntegrationTests.EndToEnd;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 

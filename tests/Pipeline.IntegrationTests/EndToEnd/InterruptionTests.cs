@@ -3,7 +3,6 @@ using System.Text;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Images;
 

@@ -1,5 +1,3 @@
-using Pipeline.TestSupport;
-
 namespace Pipeline.IntegrationTests.Infrastructure;
 
 /// <summary>Tests that share one moto server. They run one after the other, which also keeps the machine's load low.</summary>

@@ -1,5 +1,4 @@
 using Pipeline.Build.Aws.Clients;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Infrastructure;
 

@@ -3,7 +3,6 @@ using System.Net;
 using Docker.DotNet.Models;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Local;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Local;
 

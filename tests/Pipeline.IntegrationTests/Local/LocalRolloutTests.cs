@@ -2,7 +2,6 @@ using Docker.DotNet.Models;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Local;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Local;
 

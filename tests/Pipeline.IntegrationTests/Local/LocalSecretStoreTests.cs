@@ -1,6 +1,5 @@
 using Pipeline.Build.Engine;
 using Pipeline.Build.Local;
-using Pipeline.Manifests;
 
 namespace Pipeline.IntegrationTests.Local;
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Pipeline.TestSupport;
 
 namespace Pipeline.IntegrationTests.Local;
 

@@ -218,7 +218,8 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
             var result = await query.CallAsync("DescribeStackEvents", parameters, ct);
             var page = result.Members("StackEvents")
                 .Select(e => new StackEvent(e.Text("EventId"), e.Time("Timestamp") ?? DateTimeOffset.MinValue, e.Text("LogicalResourceId"),
-                    e.Text("ResourceType"), e.Text("ResourceStatus"), e.Text("ResourceStatusReason")) { ClientRequestToken = e.Text("ClientRequestToken") })
+                    e.Text("ResourceType"), e.Text("ResourceStatus"), e.Text("ResourceStatusReason"))
+                { ClientRequestToken = e.Text("ClientRequestToken") })
                 .ToList();
             events.AddRange(page.Where(e => e.Timestamp >= since));
             nextToken = page.Count > 0 && page.Min(e => e.Timestamp) >= since ? NonEmpty(result.Text("NextToken")) : null;

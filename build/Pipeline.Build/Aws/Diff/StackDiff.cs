@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.History;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
-using Pipeline.Build.Aws.History;
 
 namespace Pipeline.Build.Aws.Diff;
 

@@ -1,6 +1,6 @@
 using Pipeline.Build.Aws.Clients;
-using Pipeline.Build.Engine;
 using Pipeline.Build.Aws.History;
+using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Aws.Diff;
 

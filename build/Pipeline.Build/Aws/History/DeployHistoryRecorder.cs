@@ -1,7 +1,6 @@
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
-using Pipeline.Build.Images;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Aws.History;

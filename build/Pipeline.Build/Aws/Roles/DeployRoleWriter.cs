@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Reports;
 using Pipeline.Build.Workflows;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Pipeline.Build.Synthesis.Rules;
 
 /// <summary>Images stay private: no public ECR repository, no repository policy that lets anyone pull.</summary>

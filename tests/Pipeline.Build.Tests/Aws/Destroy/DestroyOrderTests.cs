@@ -1,7 +1,6 @@
-using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
-using Pipeline.Manifests;
 using Pipeline.Build.Aws.Destroy;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build.Tests.Aws.Destroy;
 

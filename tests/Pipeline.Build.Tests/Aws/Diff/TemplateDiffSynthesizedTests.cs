@@ -1,7 +1,6 @@
-using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.Diff;
 using Pipeline.Build.Synthesis;
 using Pipeline.Build.Tests.Reports;
-using Pipeline.Build.Aws.Diff;
 
 namespace Pipeline.Build.Tests.Aws.Diff;
 

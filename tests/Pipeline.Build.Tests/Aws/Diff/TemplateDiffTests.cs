@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Diff;
 
 namespace Pipeline.Build.Tests.Aws.Diff;

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Pipeline.Build.Aws;
-using Pipeline.Build.Reports;
 using Pipeline.Build.Aws.History;
+using Pipeline.Build.Reports;
 
 namespace Pipeline.Build.Tests.Aws.History;
 

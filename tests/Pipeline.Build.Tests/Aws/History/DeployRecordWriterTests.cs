@@ -1,6 +1,5 @@
-using Pipeline.Build.Aws;
-using Pipeline.Build.Engine;
 using Pipeline.Build.Aws.History;
+using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Tests.Aws.History;
 

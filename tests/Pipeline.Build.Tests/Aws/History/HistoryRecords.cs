@@ -1,4 +1,3 @@
-using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.History;
 
 namespace Pipeline.Build.Tests.Aws.History;

@@ -1,8 +1,7 @@
 using System.Collections;
-using Pipeline.Build.Aws;
+using Pipeline.Build.Aws.History;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
-using Pipeline.Build.Aws.History;
 using static Pipeline.Build.Tests.Aws.History.HistoryRecords;
 
 namespace Pipeline.Build.Tests.Aws.History;

@@ -3,11 +3,10 @@ using System.Text.RegularExpressions;
 using System.Web;
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.Destroy;
 using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
-using Pipeline.Build.Aws.Destroy;
 
 namespace Pipeline.IntegrationTests.Aws.Destroy;
 

@@ -1,8 +1,7 @@
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
-using Pipeline.IntegrationTests.Infrastructure;
-using Pipeline.TestSupport;
 using Pipeline.Build.Aws.Diff;
+using Pipeline.IntegrationTests.Infrastructure;
 
 namespace Pipeline.IntegrationTests.Aws.Diff;
 

@@ -4,13 +4,12 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Time.Testing;
 using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.History;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Images;
 using Pipeline.Build.Reports;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
-using Pipeline.Build.Aws.History;
 
 namespace Pipeline.IntegrationTests.Aws.History;
 

@@ -1,11 +1,8 @@
-using Pipeline.Build.Aws;
-using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.History;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
-using Pipeline.Build.Aws.History;
 
 namespace Pipeline.IntegrationTests.Aws.History;
 

@@ -2,13 +2,11 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using Pipeline.Build.Aws;
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.Operations;
 using Pipeline.Build.Engine;
 using Pipeline.IntegrationTests.Infrastructure;
 using Pipeline.Manifests;
-using Pipeline.TestSupport;
-using Pipeline.Build.Aws.Operations;
 
 namespace Pipeline.IntegrationTests.Aws.Operations;
 
