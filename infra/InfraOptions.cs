@@ -63,16 +63,16 @@ public sealed partial record InfraOptions
 
     public static InfraOptions Parse(IReadOnlyList<string> args, Func<string, string?> context)
     {
-        string? environment = context("environment");
+        var environment = context("environment");
         var natGateways = context("natGateways");
-        string? region = context("region");
+        var region = context("region");
         string? stacks = null;
         string? outDir = null;
         string? servicesDir = null;
-        string? jwtIssuer = context("jwtIssuer");
-        string? jwtAudience = context("jwtAudience");
-        string? alarmEmail = context("alarmEmail");
-        string? alarmHttpsEndpoint = context("alarmHttpsEndpoint");
+        var jwtIssuer = context("jwtIssuer");
+        var jwtAudience = context("jwtAudience");
+        var alarmEmail = context("alarmEmail");
+        var alarmHttpsEndpoint = context("alarmHttpsEndpoint");
         var keepDeployed = context("keepDeployedImages");
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
         // `cdk synth -c images=fastapi=abc,mcp=def` carries the same pairs as repeated --image options.
