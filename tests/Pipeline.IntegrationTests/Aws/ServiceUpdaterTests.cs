@@ -69,17 +69,7 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : MotoTests(moto)
     [Fact]
     public async Task Circuit_breaker_rollback_fails_the_update_with_the_stop_reasons()
     {
-        var updated = false;
-        Proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
-        Proxy.When("DescribeServices", async call =>
-        {
-            var real = await call.ForwardAsync();
-            return updated ? real with
-            {
-                Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
-                .Replace("\"rolloutStateReason\": \"ECS deployment", "\"rolloutStateReason\": \"tasks failed to start; ECS deployment")
-            } : null;
-        });
+        FailTheRolloutOnceUpdated("tasks failed to start;");
         Proxy.When("ListTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
             $"{{\"taskArns\": [\"arn:aws:ecs:us-east-1:123456789012:task/{cluster}/abc123\"]}}", "application/x-amz-json-1.1")));
         Proxy.When("DescribeTasks", _ => Task.FromResult<MotoProxyReply?>(new(200,
@@ -132,17 +122,7 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : MotoTests(moto)
     [Fact]
     public async Task A_rollback_by_a_deployment_alarm_fails_the_update_and_names_the_alarm()
     {
-        var updated = false;
-        Proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
-        Proxy.When("DescribeServices", async call =>
-        {
-            var real = await call.ForwardAsync();
-            return updated ? real with
-            {
-                Body = real.Body.Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
-                .Replace("\"rolloutStateReason\": \"ECS deployment", "\"rolloutStateReason\": \"Rolling back because alarm apigw-dev-fastapi-5xx is in ALARM state. ECS deployment")
-            } : null;
-        });
+        FailTheRolloutOnceUpdated("Rolling back because alarm apigw-dev-fastapi-5xx is in ALARM state.");
         StoppedTaskReasons();
 
         var update = () => Updater(Proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, new RecordingStepLog(), default);
@@ -150,5 +130,20 @@ public sealed class ServiceUpdaterTests(MotoServer moto) : MotoTests(moto)
         (await update.Should().ThrowAsync<PipelineException>())
             .Which.Message.Should().Contain("ECS service web").And.Contain("a deployment alarm rolled it back").And.Contain("apigw-dev-fastapi-5xx")
             .And.Contain("previous version keeps serving");
+    }
+
+    /// <summary>Once UpdateService has been called, DescribeServices reports the rollout FAILED, its reason starting with <paramref name="reason"/>.</summary>
+    void FailTheRolloutOnceUpdated(string reason)
+    {
+        var updated = false;
+        Proxy.When("UpdateService", call => { updated = true; return Task.FromResult<MotoProxyReply?>(null); });
+        Proxy.When("DescribeServices", async call =>
+        {
+            var real = await call.ForwardAsync();
+            var failed = real.Body
+                .Replace("\"rolloutState\": \"COMPLETED\"", "\"rolloutState\": \"FAILED\"")
+                .Replace("\"rolloutStateReason\": \"ECS deployment", $"\"rolloutStateReason\": \"{reason} ECS deployment");
+            return updated ? real with { Body = failed } : null;
+        });
     }
 }
