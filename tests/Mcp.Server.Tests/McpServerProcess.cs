@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Mcp.Server.Tests;
@@ -104,12 +103,7 @@ public sealed class McpServerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LoopbackPorts.Reserve();
 
     public async ValueTask DisposeAsync()
     {

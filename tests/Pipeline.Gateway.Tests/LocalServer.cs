@@ -42,12 +42,7 @@ sealed class LocalServer(WebApplication app) : IAsyncDisposable
     }
 
     /// <summary>A port nothing listens on: bound once by the OS, then released.</summary>
-    public static int UnusedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int UnusedPort() => LoopbackPorts.Reserve();
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using Amazon.Runtime;
 using Pipeline.Build.Aws.Clients;
 using Xunit;
@@ -99,10 +98,5 @@ public sealed class MotoServer : IAsyncLifetime
         ["AWS_PAGER"] = "",
     };
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    static int FreePort() => LoopbackPorts.Reserve();
 }

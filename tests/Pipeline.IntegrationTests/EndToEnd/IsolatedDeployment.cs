@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Docker.DotNet.Models;
 using Pipeline.Build.Images;
 using Pipeline.Build.Local;
@@ -160,18 +159,5 @@ public sealed class IsolatedDeployment : IAsyncDisposable
         }
     }
 
-    static IReadOnlyList<int> FreePorts(int count)
-    {
-        // Held together until all are chosen, so no two are the same.
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            listeners.ForEach(l => l.Start());
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
-        }
-        finally
-        {
-            listeners.ForEach(l => l.Stop());
-        }
-    }
+    static IReadOnlyList<int> FreePorts(int count) => [.. Enumerable.Range(0, count).Select(_ => LoopbackPorts.Reserve())];
 }

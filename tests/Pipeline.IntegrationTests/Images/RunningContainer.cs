@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Pipeline.Manifests;
@@ -88,12 +87,7 @@ sealed class RunningContainer : IAsyncDisposable
         return stdout + stderr;
     }
 
-    static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    static int FreePort() => LoopbackPorts.Reserve();
 
     public async ValueTask DisposeAsync() =>
         await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true });

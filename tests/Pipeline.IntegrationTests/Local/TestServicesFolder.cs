@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Pipeline.Build.Deployment;
 using Pipeline.Manifests;
@@ -46,12 +44,7 @@ public sealed class TestServicesFolder : IDisposable
     public IReadOnlyList<ServiceImage> Images(string tag) =>
         Catalog.Services.Select(s => new ServiceImage(s, LocalTestImage.Repository, tag)).ToList();
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LoopbackPorts.Reserve();
 
     public void Dispose() => Directory.Delete(Path, recursive: true);
 }

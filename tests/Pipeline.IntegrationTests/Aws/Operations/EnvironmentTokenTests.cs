@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Pipeline.Build.Aws.Clients;
@@ -160,12 +159,7 @@ public sealed class EnvironmentTokenTests(MotoServer moto) : MotoTests(moto)
             }
         }
 
-        static int FreePort()
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            return ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        static int FreePort() => LoopbackPorts.Reserve();
 
         public async ValueTask DisposeAsync()
         {
