@@ -1,9 +1,5 @@
-using Pipeline.Build.Aws.Clients;
-using Pipeline.Build.Aws.Destroy;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
-using Pipeline.Build.Images;
-using Pipeline.Build.Local;
 
 namespace Pipeline.Build;
 
@@ -27,25 +23,7 @@ public sealed partial class Build
         // Before anything is looked at: under CI or without a console, a Destroy without --yes stops here.
         if (!DryRun)
             confirmation.RequireSomeoneToConfirm();
-        if (Platform == PlatformKind.Aws)
-        {
-            var aws = AwsContext;
-            await new EnvironmentDestroyer(
-                    aws.CloudFormation,
-                    new EcrRepositories(aws.Connection, aws.Http),
-                    async ct => await aws.TemplateStoreAsync(ct),
-                    new EnvironmentDestroyRequest(DeployEnvironment, Catalog, aws.Connection.Region, DestroyCommand)
-                    {
-                        IncludeImages = IncludeImages,
-                        DryRun = DryRun,
-                        MaxParallel = MaxParallel,
-                    })
-                .DestroyAsync(confirmation.ConfirmAsync, Log, Cancellation);
-            return;
-        }
-        using var engine = new DockerEngine();
-        await LocalEnvironmentDestroyer.For(Settings, await engine.ConnectAsync(Cancellation))
-            .DestroyAsync(confirmation.ConfirmAsync, DryRun, Log, Cancellation);
+        await PlatformSteps().DestroyAsync(confirmation, IncludeImages, Log, Cancellation);
     }
 
     /// <summary>This Destroy as the user would type it again (without --yes): the profile, and the environment when it differs from the profile's.</summary>

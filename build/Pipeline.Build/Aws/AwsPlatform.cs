@@ -1,3 +1,5 @@
+using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.Destroy;
 using Pipeline.Build.Aws.History;
 using Pipeline.Build.Aws.Operations;
 using Pipeline.Build.Deployment;
@@ -144,6 +146,19 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
         new AwsOperations(aws).LogsAsync(service, tail, follow, output, cancellation);
 
     public Task DownAsync(IStepLog log, CancellationToken cancellation) => throw AwsOperations.DownRefused(aws.Environment);
+
+    public Task DestroyAsync(DestroyConfirmation confirmation, bool includeImages, IStepLog log, CancellationToken cancellation) =>
+        new EnvironmentDestroyer(
+                aws.CloudFormation,
+                new EcrRepositories(aws.Connection, aws.Http),
+                async ct => await aws.TemplateStoreAsync(ct),
+                new EnvironmentDestroyRequest(aws.Environment, Settings.Catalog, aws.Connection.Region, confirmation.Command)
+                {
+                    IncludeImages = includeImages,
+                    DryRun = Settings.DryRun,
+                    MaxParallel = Settings.MaxParallel,
+                })
+            .DestroyAsync(confirmation.ConfirmAsync, log, cancellation);
 
     public void Dispose() => aws.Dispose();
 }

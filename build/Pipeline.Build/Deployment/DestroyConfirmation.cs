@@ -13,6 +13,9 @@ public sealed class DestroyConfirmation(
     public static DestroyConfirmation FromConsole(string environment, bool yes, string command) =>
         new(environment, yes, ContinuousIntegration.IsOn, !Console.IsInputRedirected, Console.In, Console.Out, command);
 
+    /// <summary>This Destroy as the user would type it again (without --yes), for the messages that say how to go on.</summary>
+    public string Command => command;
+
     /// <summary>Fails unless someone can confirm: --yes was given, or a person at an interactive console outside CI.</summary>
     public void RequireSomeoneToConfirm()
     {

@@ -51,6 +51,13 @@ public interface IDeploymentPlatform : IDisposable
     Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation);
 
     Task DownAsync(IStepLog log, CancellationToken cancellation);
+
+    /// <summary>
+    /// Deletes the environment once <paramref name="confirmation"/> has been given, after showing what goes; a dry run shows
+    /// it and stops. On AWS every stack (and with <paramref name="includeImages"/> the repositories); locally the containers,
+    /// the gateway and the images.
+    /// </summary>
+    Task DestroyAsync(DestroyConfirmation confirmation, bool includeImages, IStepLog log, CancellationToken cancellation);
 }
 
 /// <summary>

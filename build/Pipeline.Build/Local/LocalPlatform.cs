@@ -148,5 +148,10 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
         if (removed.Count == 0) log.Info("nothing of the local platform was running");
     }
 
+    /// <summary>Down, plus the environment's images and its issuer's key (<see cref="LocalEnvironmentDestroyer"/>); images are always removed here.</summary>
+    public async Task DestroyAsync(DestroyConfirmation confirmation, bool includeImages, IStepLog log, CancellationToken cancellation) =>
+        await LocalEnvironmentDestroyer.For(settings, await engine.ConnectAsync(cancellation))
+            .DestroyAsync(confirmation.ConfirmAsync, settings.DryRun, log, cancellation);
+
     public void Dispose() => engine.Dispose();
 }
