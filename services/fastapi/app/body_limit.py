@@ -1,9 +1,14 @@
 """A request body size limit enforced before the application reads the body (an ASGI middleware).
 
-A request that declares a Content-Length over the limit is answered 413 at once, without calling the application. A
-body of unknown length (chunked) is counted as it streams in: when it crosses the limit the middleware answers 413
-itself, tells the application the client went away, and drops whatever the application still sends. So no route,
-the internal paths included, ever holds more than the limit of one body in memory.
+A request that declares a Content-Length over the limit is answered 413 without calling the application. A body of
+unknown length (chunked) is counted as it streams in: when it crosses the limit the middleware answers 413 itself,
+tells the application the client went away, and drops whatever the application still sends. So no route, the
+internal paths included, ever holds more than the limit of one body in memory.
+
+Before answering, the rest of an oversized body is read and thrown away, up to DRAIN_BYTES: a proxy in front (the
+gateway, a load balancer) is usually still sending it, and a server that closes a connection with unread data resets
+it, so the proxy would report a broken connection (502) instead of passing the 413 on. A client that waits for
+"100 Continue" has sent nothing yet and gets the 413 at once.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SETTING = "MAX_REQUEST_BODY_BYTES"
 
+# How much of an oversized body is read and discarded at most before the 413, one chunk at a time: more than the
+# 10 MB API Gateway lets through, so any body that passed the API is drained whole.
+DRAIN_BYTES = 16 * 1024 * 1024
+
 
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
@@ -33,6 +42,8 @@ class BodySizeLimit:
 
         declared = _content_length(scope)
         if declared is not None and declared > self.max_bytes:
+            if not _expects_continue(scope):
+                await _drain(receive, already_read=0, more_body=True)
             await self._reject(send, f"this one is {declared} bytes")
             return
 
@@ -50,6 +61,7 @@ class BodySizeLimit:
                 if received > self.max_bytes:
                     rejected = True
                     if not response_started:
+                        await _drain(receive, already_read=received, more_body=message.get("more_body", False))
                         await self._reject(send, "this one is larger than that")
                     # To the application the client is gone: it stops reading, and what it sends is dropped.
                     return {"type": "http.disconnect"}
@@ -92,6 +104,21 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def _drain(receive: Receive, already_read: int, more_body: bool) -> None:
+    """Reads and discards the rest of the body, up to DRAIN_BYTES in all, or until the client is gone."""
+    drained = already_read
+    while more_body and drained < DRAIN_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        drained += len(message.get("body", b""))
+        more_body = message.get("more_body", False)
+
+
+def _expects_continue(scope: Scope) -> bool:
+    return any(name == b"expect" and value.lower() == b"100-continue" for name, value in scope.get("headers", []))
 
 
 def _content_length(scope: Scope) -> int | None:

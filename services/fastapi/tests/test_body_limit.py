@@ -9,7 +9,7 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from app.body_limit import BodySizeLimit
+from app.body_limit import DRAIN_BYTES, BodySizeLimit
 from app.main import create_app
 from app.settings import Settings
 
@@ -109,8 +109,43 @@ def test_a_chunked_body_is_cut_where_it_crosses_the_limit_and_the_application_ne
     assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"]
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"])["error"] == "request_too_large"
-    assert receive.taken == 1200, "reading stops at the chunk that crosses the limit"
+    assert receive.taken == 4000, "the rest is read and discarded, so a proxy still sending it is not reset"
     assert seen == [800], "the application gets the chunks below the limit, then a disconnect"
+
+
+def test_draining_an_oversized_body_stops_at_the_drain_bound() -> None:
+    async def never_called(scope, receive, send) -> None:
+        raise AssertionError("the application is not called for a declared length over the limit")
+
+    chunk = b"x" * (1024 * 1024)
+    receive = _Chunks([chunk] * 40)  # 40 MB declared and sent
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/inspect", "headers": [(b"content-length", str(40 * len(chunk)).encode())]}
+    asyncio.run(BodySizeLimit(never_called, max_bytes=LIMIT)(scope, receive, send))
+
+    assert sent[0]["status"] == 413
+    assert receive.taken == DRAIN_BYTES, "at most DRAIN_BYTES are read before the answer"
+
+
+def test_a_client_waiting_for_100_continue_gets_the_413_without_sending_the_body() -> None:
+    async def never_called(scope, receive, send) -> None:
+        raise AssertionError("the application is not called for a declared length over the limit")
+
+    receive = _Chunks([b"x" * 5000])
+    sent: list[dict] = []
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    headers = [(b"content-length", b"5000"), (b"expect", b"100-continue")]
+    asyncio.run(BodySizeLimit(never_called, max_bytes=LIMIT)({"type": "http", "headers": headers}, receive, send))
+
+    assert sent[0]["status"] == 413
+    assert receive.taken == 0
 
 
 def test_a_chunked_body_within_the_limit_passes_untouched() -> None:
@@ -145,16 +180,29 @@ def test_the_server_process_answers_a_chunked_body_over_the_limit_with_413(serve
     connection.close()
 
 
-def test_the_server_process_answers_a_declared_two_megabytes_with_413_at_once(server) -> None:  # noqa: F811
+def test_the_server_process_answers_a_client_waiting_for_100_continue_with_413_before_it_sends_the_body(server) -> None:  # noqa: F811
     _, port = server
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
 
     connection.putrequest("POST", "/compute/statistics")
     connection.putheader("Content-Type", "application/json")
     connection.putheader("Content-Length", str(2 * 1024 * 1024))
+    connection.putheader("Expect", "100-continue")
     connection.endheaders()  # and no body: the answer comes before it
     response = connection.getresponse()
 
     assert response.status == 413
     assert "at most 1048576 bytes" in json.loads(response.read())["detail"]
+    connection.close()
+
+
+def test_the_server_process_answers_two_declared_megabytes_with_413_and_no_reset(server) -> None:  # noqa: F811
+    _, port = server
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+
+    connection.request("POST", "/compute/statistics", body=b"[" + b"1," * (1024 * 1024) + b"1]", headers={"Content-Type": "application/json"})
+    response = connection.getresponse()
+
+    assert response.status == 413
+    assert "this one is 2097155 bytes" in json.loads(response.read())["detail"]
     connection.close()
