@@ -8,7 +8,8 @@ using Yarp.ReverseProxy.Configuration;
 namespace Pipeline.Gateway;
 
 /// <summary>
-/// Builds the gateway web application: the manifest routes (public and internal) behind the bearer-token check, the
+/// Builds the gateway web application: the manifest routes (public and internal) behind the bearer-token check and
+/// API Gateway's limits (<see cref="ApiGatewayLimits"/>), the
 /// local issuer under <c>/_auth</c>, the unknown-route 404, its own health endpoint and the pipeline's admin endpoints for
 /// switching a service's upstream.
 /// </summary>
@@ -39,9 +40,11 @@ public static class GatewayApp
 
         var app = builder.Build();
         var address = new GatewayAddress(app.Services.GetRequiredService<IServer>());
-        var issuer = new LocalIssuer(credentials, () => address.BaseUrl);
+        var scopes = ServiceScopes.For(catalog, credentials);
+        var issuer = new LocalIssuer(credentials, () => address.BaseUrl, scopes.All);
         app.Lifetime.ApplicationStopped.Register(issuer.Dispose);
-        var tokenCheck = new BearerTokenCheck(issuer, catalog, () => address.BaseUrl);
+        var tokenCheck = new BearerTokenCheck(issuer, catalog, scopes, () => address.BaseUrl);
+        var limits = new ApiGatewayLimits(options.IntegrationTimeout);
         var routeSwitch = new GatewayRouteSwitch(
             routes, app.Services.GetRequiredService<InMemoryConfigProvider>(), app.Services.GetRequiredService<IProxyStateLookup>(), options.ActivityTimeout);
 
@@ -53,6 +56,7 @@ public static class GatewayApp
         {
             // First: a rejected request never counts as traffic to the service (it would delay a drain).
             proxy.Use(tokenCheck.CheckAsync);
+            proxy.Use(limits.EnforceAsync);
             proxy.Use(traffic.TrackAsync);
             proxy.Use((context, next) => ProxyErrorResponses.WriteErrorBodyAsync(context, next, routes));
         });

@@ -10,8 +10,11 @@ public sealed record GatewayOptions
 {
     public const int DefaultPort = 8080;
 
-    /// <summary>API Gateway HTTP APIs give an integration 30 s; the local gateway gives the same, so timeouts show up here first.</summary>
+    /// <summary>How long an upstream may stay silent by default; on the API routes the integration timeout ends a forward no later.</summary>
     public static readonly TimeSpan DefaultActivityTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>API Gateway HTTP APIs give an integration 30 s at most; the local gateway gives the same, so timeouts show up here first.</summary>
+    public static readonly TimeSpan DefaultIntegrationTimeout = TimeSpan.FromSeconds(30);
 
     public required string ServicesDirectory { get; init; }
 
@@ -22,6 +25,9 @@ public sealed record GatewayOptions
 
     /// <summary>How long the upstream may stay silent (no headers, no body bytes) before the gateway answers 504.</summary>
     public TimeSpan ActivityTimeout { get; init; } = DefaultActivityTimeout;
+
+    /// <summary>How long a request on an API route may take in all before the gateway answers 504, as API Gateway's integration timeout (<see cref="ApiGatewayLimits"/>).</summary>
+    public TimeSpan IntegrationTimeout { get; init; } = DefaultIntegrationTimeout;
 
     /// <summary>Bind with SO_REUSEPORT, so a replacement gateway can listen on this port before this one stops (<see cref="ReusePortListener"/>).</summary>
     public bool ReusePort { get; init; }
@@ -40,7 +46,7 @@ public sealed record GatewayOptions
 
     public const string Usage =
         "usage: Pipeline.Gateway --issuer-file <local-issuer.json> [--services-dir <dir>] [--urls http://127.0.0.1:<port>] " +
-        "[--upstream <service>=<url>]... [--activity-timeout <seconds>] [--reuse-port]";
+        "[--upstream <service>=<url>]... [--activity-timeout <seconds>] [--integration-timeout <seconds>] [--reuse-port]";
 
     /// <summary>Parses the command line; throws <see cref="ArgumentException"/> with the offending argument and the usage.</summary>
     public static GatewayOptions Parse(IReadOnlyList<string> args)
@@ -49,6 +55,7 @@ public sealed record GatewayOptions
         var urls = $"http://127.0.0.1:{DefaultPort}";
         var overrides = new Dictionary<string, Uri>(StringComparer.OrdinalIgnoreCase);
         var activityTimeout = DefaultActivityTimeout;
+        var integrationTimeout = DefaultIntegrationTimeout;
         var reusePort = false;
         string? issuerFile = null;
 
@@ -72,10 +79,10 @@ public sealed record GatewayOptions
                     overrides[service] = url;
                     break;
                 case "--activity-timeout":
-                    var text = Value();
-                    if (!double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds <= 0)
-                        throw new ArgumentException($"--activity-timeout '{text}' is not a positive number of seconds.\n{Usage}");
-                    activityTimeout = TimeSpan.FromSeconds(seconds);
+                    activityTimeout = Seconds(name, Value());
+                    break;
+                case "--integration-timeout":
+                    integrationTimeout = Seconds(name, Value());
                     break;
                 case "--issuer-file":
                     issuerFile = Value();
@@ -94,10 +101,16 @@ public sealed record GatewayOptions
             Urls = urls,
             UpstreamOverrides = overrides,
             ActivityTimeout = activityTimeout,
+            IntegrationTimeout = integrationTimeout,
             ReusePort = reusePort,
             IssuerFile = issuerFile is null ? null : Path.GetFullPath(issuerFile),
         };
     }
+
+    static TimeSpan Seconds(string option, string text) =>
+        double.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : throw new ArgumentException($"{option} '{text}' is not a positive number of seconds.\n{Usage}");
 
     static (string Service, Uri Url) ParseUpstream(string value)
     {

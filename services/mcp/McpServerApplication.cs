@@ -32,7 +32,12 @@ public static partial class McpServerApplication
             builder.WebHost.UseSetting(WebHostDefaults.HttpPortsKey, "");
         }
 
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            // No body is read past the limit anywhere, even on a path the limit middleware would not see first.
+            kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
+        });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         builder.Services.AddSingleton(settings);
@@ -60,11 +65,14 @@ public static partial class McpServerApplication
             app.Logger,
             tokenRequirement.IssuerText,
             tokenRequirement.Audience,
+            tokenRequirement.Scope,
             app.Services.GetRequiredService<ProtectedResource>().ConfiguredMetadataUrl?.AbsoluteUri
                 ?? $"derived per request from X-Forwarded-Proto/X-Forwarded-Host and ROOT_PATH ({settings.RootPath}{ProtectedResource.MetadataPath})");
 
         // A disallowed browser origin is turned away before anything else, token or not.
         app.UseMiddleware<OriginValidationMiddleware>();
+        // Before anything reads a body: the token check does not, the MCP endpoint does.
+        app.UseMiddleware<RequestBodyLimitMiddleware>();
         if (settings.PublicBaseUrl is null)
         {
             UsePublicAddressOfTheGateway(app, settings);
@@ -93,7 +101,7 @@ public static partial class McpServerApplication
         // behind the gateway the prefix is stripped and the request reaches this endpoint instead. Both serve one document.
         app.MapGet(ProtectedResource.MetadataPath, (HttpRequest request, ProtectedResource resource) =>
             Results.Json(resource.MetadataFor(request), ModelContextProtocol.McpJsonUtilities.DefaultOptions));
-        app.MapMcp(ServiceSettings.McpPath).RequireAuthorization();
+        app.MapMcp(ServiceSettings.McpPath).RequireAuthorization(TokenAuthentication.ScopePolicy);
         return app;
     }
 
@@ -129,6 +137,6 @@ public static partial class McpServerApplication
         EventId = 3,
         EventName = "TokenRequirement",
         Level = LogLevel.Information,
-        Message = "The MCP endpoint admits bearer tokens from {Issuer} for audience {Audience}; resource metadata: {MetadataUrl}")]
-    private static partial void LogTokenRequirement(ILogger logger, string issuer, string audience, string metadataUrl);
+        Message = "The MCP endpoint admits access tokens from {Issuer} for audience {Audience} with scope {Scope}; resource metadata: {MetadataUrl}")]
+    private static partial void LogTokenRequirement(ILogger logger, string issuer, string audience, string scope, string metadataUrl);
 }

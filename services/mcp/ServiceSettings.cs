@@ -14,6 +14,10 @@ public sealed record ServiceSettings
     public const string McpPath = "/mcp";
     public const string AspNetCoreUrlsVariable = "ASPNETCORE_URLS";
     public const string AspNetCoreHttpPortsVariable = "ASPNETCORE_HTTP_PORTS";
+    public const string MaxRequestBodyBytesVariable = "MAX_REQUEST_BODY_BYTES";
+
+    /// <summary>The largest request body the server reads by default: 1 MB, far above any MCP message its tools take.</summary>
+    public const long DefaultMaxRequestBodyBytes = 1024 * 1024;
 
     public string ServiceName { get; init; } = DefaultServiceName;
 
@@ -86,6 +90,15 @@ public sealed record ServiceSettings
     public string? AuthAudience { get; init; }
 
     /// <summary>
+    /// The OAuth scope a token must carry for the MCP endpoint (<c>AUTH_SCOPE</c>), e.g. <c>apigw-dev/mcp</c>: the scope the
+    /// API's route requires too. A token without it gets 403 <c>insufficient_scope</c> naming it.
+    /// </summary>
+    public string? AuthScope { get; init; }
+
+    /// <summary>The largest request body accepted (<c>MAX_REQUEST_BODY_BYTES</c>, default 1 MB); a larger one gets 413 before it is read.</summary>
+    public long MaxRequestBodyBytes { get; init; } = DefaultMaxRequestBodyBytes;
+
+    /// <summary>
     /// The public origin of the API in front of the service (<c>PUBLIC_BASE_URL</c>), e.g. <c>https://abc.execute-api.eu-west-1.amazonaws.com</c>,
     /// without a trailing slash. With <see cref="RootPath"/> it makes the URLs the protected resource metadata publishes.
     /// </summary>
@@ -126,29 +139,71 @@ public sealed record ServiceSettings
                 : OriginPolicy.Default,
             AuthIssuer = ParseIssuer(configuration["AUTH_ISSUER"]),
             AuthAudience = NonEmpty(configuration["AUTH_AUDIENCE"]),
+            AuthScope = ParseScope(configuration["AUTH_SCOPE"]),
+            MaxRequestBodyBytes = ParseByteCount(configuration[MaxRequestBodyBytesVariable]),
             PublicBaseUrl = ParsePublicBaseUrl(configuration["PUBLIC_BASE_URL"]),
         };
     }
 
     /// <summary>
-    /// The issuer and audience every MCP request's token is checked against. The server fails closed: when either is
-    /// missing it refuses to start rather than serve <c>/mcp</c> to anonymous callers.
+    /// The issuer, audience and scope every MCP request's token is checked against. The server fails closed: when one is
+    /// missing it refuses to start rather than serve <c>/mcp</c> to anonymous callers or to tokens meant for another service.
     /// </summary>
     public TokenRequirement RequireTokenValidation()
     {
-        var missing = new[] { (Name: "AUTH_ISSUER", IsMissing: AuthIssuer is null), (Name: "AUTH_AUDIENCE", IsMissing: AuthAudience is null) }
+        var missing = new[]
+            {
+                (Name: "AUTH_ISSUER", IsMissing: AuthIssuer is null),
+                (Name: "AUTH_AUDIENCE", IsMissing: AuthAudience is null),
+                (Name: "AUTH_SCOPE", IsMissing: AuthScope is null),
+            }
             .Where(variable => variable.IsMissing)
             .Select(variable => variable.Name)
-            .ToList();
-        if (missing.Count > 0)
+            .ToArray();
+        if (missing.Length > 0)
         {
+            var names = missing.Length == 1 ? missing[0] : string.Join(", ", missing[..^1]) + " and " + missing[^1];
             throw new InvalidOperationException(
-                $"{string.Join(" and ", missing)} {(missing.Count == 1 ? "is" : "are")} not set, and the MCP endpoint admits only callers with a valid token, " +
+                $"{names} {(missing.Length == 1 ? "is" : "are")} not set, and the MCP endpoint admits only callers with a valid token, " +
                 "so the server does not start. Set AUTH_ISSUER to the OIDC issuer URL (the one whose /.well-known/openid-configuration " +
-                "lists the signing keys) and AUTH_AUDIENCE to the audience its tokens carry for this server.");
+                "lists the signing keys), AUTH_AUDIENCE to the audience its tokens carry for this server and AUTH_SCOPE to the scope " +
+                "a token needs for it (apigw-<environment>/<service>, e.g. apigw-dev/mcp; the platform sets all three).");
         }
 
-        return new TokenRequirement(AuthIssuer!, AuthAudience!);
+        return new TokenRequirement(AuthIssuer!, AuthAudience!, AuthScope!);
+    }
+
+    /// <summary>One scope token (RFC 6749 §3.3: printable ASCII without space, <c>"</c> and <c>\</c>), or null when unset.</summary>
+    private static string? ParseScope(string? value)
+    {
+        if (NonEmpty(value) is not { } scope)
+        {
+            return null;
+        }
+
+        if (!scope.All(c => c is '!' or (>= '#' and <= '[') or (>= ']' and <= '~')))
+        {
+            throw new InvalidOperationException(
+                $"AUTH_SCOPE is '{scope}', which is not one OAuth scope (no spaces, quotes or backslashes). Set it to the scope the API's route requires, e.g. apigw-dev/mcp.");
+        }
+
+        return scope;
+    }
+
+    private static long ParseByteCount(string? value)
+    {
+        if (NonEmpty(value) is not { } text)
+        {
+            return DefaultMaxRequestBodyBytes;
+        }
+
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bytes) || bytes < 1)
+        {
+            throw new InvalidOperationException(
+                $"{MaxRequestBodyBytesVariable} is '{text}', which is not a positive number of bytes. Set it to e.g. 1048576 (1 MB), or unset it for that default.");
+        }
+
+        return bytes;
     }
 
     private static Uri? ParseIssuer(string? value)
@@ -215,8 +270,8 @@ public sealed record ServiceSettings
     private static string? NonEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
 
-/// <summary>What a bearer token must carry to reach the MCP endpoint: this issuer's signature and <c>iss</c>, and this audience.</summary>
-public sealed record TokenRequirement(Uri Issuer, string Audience)
+/// <summary>What a bearer token must carry to reach the MCP endpoint: this issuer's signature and <c>iss</c>, this audience and this scope.</summary>
+public sealed record TokenRequirement(Uri Issuer, string Audience, string Scope)
 {
     /// <summary>The issuer as tokens carry it in <c>iss</c> and as the protected resource metadata names it.</summary>
     public string IssuerText => Issuer.OriginalString;

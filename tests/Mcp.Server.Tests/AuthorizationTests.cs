@@ -36,6 +36,9 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         var metadataUrl = ResourceMetadataUrl(response);
         metadataUrl.Should().Be(new Uri(_server.BaseAddress, "/.well-known/oauth-protected-resource"));
+        response.Headers.WwwAuthenticate.ToString().Should().Be(
+            $"Bearer scope=\"{TestIssuer.Scope}\", resource_metadata=\"{metadataUrl.AbsoluteUri}\"",
+            "RFC 6750 §3.1: no error code without credentials; the MCP spec asks for the scope");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         body.GetProperty("error").GetString().Should().Be("missing_token");
         body.GetProperty("message").GetString().Should().Contain("Authorization: Bearer").And.Contain(_server.Issuer.Issuer);
@@ -48,6 +51,7 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
         metadata.GetProperty("resource").GetString().Should().Be(_server.McpEndpoint.AbsoluteUri);
         metadata.GetProperty("authorization_servers").EnumerateArray().Select(server => server.GetString()).Should().Equal(_server.Issuer.Issuer);
         metadata.GetProperty("bearer_methods_supported").EnumerateArray().Select(method => method.GetString()).Should().Equal("header");
+        metadata.GetProperty("scopes_supported").EnumerateArray().Select(scope => scope.GetString()).Should().Equal(TestIssuer.Scope);
     }
 
     [Fact]
@@ -100,6 +104,8 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
     [InlineData("wrong issuer", "token_wrong_issuer", "another issuer")]
     [InlineData("signed by another key", "token_bad_signature", "signature does not verify")]
     [InlineData("not a JWT", "invalid_token", "not a valid signed JWT")]
+    [InlineData("an ID token", "token_not_access_token", "not an access token (token_use=id)")]
+    [InlineData("typed JWT", "token_not_access_token", "not an access token (typ JWT, expected at+jwt)")]
     public async Task A_bad_token_gets_401_with_the_challenge_and_a_json_reason_that_does_not_quote_it(
         string defect, string error, string reason)
     {
@@ -110,6 +116,8 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
             "wrong audience" => issuer.MintToken(audience: "another-api"),
             "wrong issuer" => issuer.MintToken(issuer: "http://127.0.0.1:1/another-issuer"),
             "signed by another key" => issuer.MintTokenSignedByAnotherKey(),
+            "an ID token" => issuer.MintIdToken(),
+            "typed JWT" => issuer.MintToken(type: "JWT"),
             _ => "not-a-jwt-" + Guid.NewGuid().ToString("N"),
         };
 
@@ -120,6 +128,36 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
         rejection.Error.Should().Be(error);
         rejection.Message.Should().Contain(reason);
         rejection.Body.Should().NotContain(token).And.NotContain(token.Split('.')[0]);
+        rejection.Challenge.Should().StartWith($"Bearer error=\"invalid_token\", scope=\"{TestIssuer.Scope}\", error_description=\"")
+            .And.Contain(reason).And.EndWith($", resource_metadata=\"{rejection.MetadataUrl.AbsoluteUri}\"");
+        rejection.Challenge.Should().NotContain(token.Split('.')[0]);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("apigw-test/fastapi")]
+    [InlineData("apigw-test/mcp-admin apigw-test/fastapi")]
+    public async Task A_valid_token_without_the_scope_gets_403_insufficient_scope_naming_it_for_step_up(string? scope)
+    {
+        using var response = await _http.SendAsync(McpPost(_server, _server.Issuer.MintToken(scope: scope)));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        var metadataUrl = new Uri(_server.BaseAddress, "/.well-known/oauth-protected-resource").AbsoluteUri;
+        response.Headers.WwwAuthenticate.ToString().Should().Be(
+            $"Bearer error=\"insufficient_scope\", scope=\"{TestIssuer.Scope}\", " +
+            $"error_description=\"The token does not grant scope {TestIssuer.Scope}, which this endpoint needs. Ask {_server.Issuer.Issuer} for a token with that scope.\", " +
+            $"resource_metadata=\"{metadataUrl}\"");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        body.GetProperty("error").GetString().Should().Be("insufficient_scope");
+        body.GetProperty("resource_metadata").GetString().Should().Be(metadataUrl);
+    }
+
+    [Fact]
+    public async Task A_token_with_the_scope_among_others_is_admitted()
+    {
+        await using var client = await _server.ConnectAsync(token: _server.Issuer.MintToken(scope: $"apigw-test/fastapi {TestIssuer.Scope}"));
+
+        (await client.ListToolsAsync()).Should().HaveCount(4);
     }
 
     [Fact]
@@ -223,24 +261,26 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(null, null, "AUTH_ISSUER and AUTH_AUDIENCE are not set")]
-    [InlineData("http://127.0.0.1:9/issuer", null, "AUTH_AUDIENCE is not set")]
-    [InlineData(null, "mcp-tests", "AUTH_ISSUER is not set")]
-    public void Without_issuer_or_audience_the_server_refuses_to_start_naming_what_is_missing(string? issuer, string? audience, string problem)
+    [InlineData(null, null, null, "AUTH_ISSUER, AUTH_AUDIENCE and AUTH_SCOPE are not set")]
+    [InlineData("http://127.0.0.1:9/issuer", null, TestIssuer.Scope, "AUTH_AUDIENCE is not set")]
+    [InlineData(null, "mcp-tests", TestIssuer.Scope, "AUTH_ISSUER is not set")]
+    [InlineData("http://127.0.0.1:9/issuer", "mcp-tests", null, "AUTH_SCOPE is not set")]
+    public void Without_issuer_audience_or_scope_the_server_refuses_to_start_naming_what_is_missing(string? issuer, string? audience, string? scope, string problem)
     {
         var create = () => McpServerApplication.Create([], new Dictionary<string, string?>
         {
             ["AUTH_ISSUER"] = issuer ?? "",
             ["AUTH_AUDIENCE"] = audience ?? "",
+            ["AUTH_SCOPE"] = scope ?? "",
             ["PORT"] = "0",
             ["BIND_ADDRESS"] = "127.0.0.1",
         });
 
-        create.Should().Throw<InvalidOperationException>().WithMessage($"*{problem}*does not start*Set AUTH_ISSUER*AUTH_AUDIENCE*");
+        create.Should().Throw<InvalidOperationException>().WithMessage($"*{problem}*does not start*Set AUTH_ISSUER*AUTH_AUDIENCE*AUTH_SCOPE*apigw-dev/mcp*");
     }
 
     [Fact]
-    public async Task The_server_process_without_issuer_and_audience_exits_1_with_one_line_naming_them()
+    public async Task The_server_process_without_issuer_audience_and_scope_exits_1_with_one_line_naming_them()
     {
         await using var server = McpServerProcess.Start(new Dictionary<string, string>
         {
@@ -251,7 +291,7 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
         var exitCode = await server.WaitForExitAsync();
 
         exitCode.Should().Be(1, server.Output);
-        server.Output.Should().StartWith("mcp: not starting: AUTH_ISSUER and AUTH_AUDIENCE are not set").And.NotContain("   at ");
+        server.Output.Should().StartWith("mcp: not starting: AUTH_ISSUER, AUTH_AUDIENCE and AUTH_SCOPE are not set").And.NotContain("   at ");
     }
 
     [Fact]
@@ -270,11 +310,17 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
 
         using var anonymous = await _http.SendAsync(McpPost(endpoint, token: null));
         using var wrongAudience = await _http.SendAsync(McpPost(endpoint, issuer.MintToken(audience: "another-api")));
+        using var withoutScope = await _http.SendAsync(McpPost(endpoint, issuer.MintToken(scope: "apigw-test/fastapi")));
+        using var idToken = await _http.SendAsync(McpPost(endpoint, issuer.MintIdToken()));
         using var valid = await _http.SendAsync(McpPost(endpoint, issuer.MintToken()));
 
         anonymous.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         ResourceMetadataUrl(anonymous).Should().Be(new Uri(baseAddress, "/.well-known/oauth-protected-resource"));
         wrongAudience.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        withoutScope.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        withoutScope.Headers.WwwAuthenticate.ToString().Should().StartWith($"Bearer error=\"insufficient_scope\", scope=\"{TestIssuer.Scope}\"");
+        idToken.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        idToken.Headers.WwwAuthenticate.ToString().Should().StartWith("Bearer error=\"invalid_token\"");
         valid.StatusCode.Should().Be(HttpStatusCode.OK, server.Output);
         (await valid.Content.ReadAsStringAsync()).Should().Contain("\"serverInfo\"");
     }
@@ -289,12 +335,13 @@ public sealed partial class AuthorizationTests : IAsyncLifetime
         return new Uri(match.Groups["url"].Value);
     }
 
-    private async Task<(HttpStatusCode Status, string Error, string Message, Uri MetadataUrl, string Body)> RejectionAsync(string token)
+    private async Task<(HttpStatusCode Status, string Error, string Message, Uri MetadataUrl, string Body, string Challenge)> RejectionAsync(string token)
     {
         using var response = await _http.SendAsync(McpPost(_server, token));
         var text = await response.Content.ReadAsStringAsync();
         var body = JsonSerializer.Deserialize<JsonElement>(text);
-        return (response.StatusCode, body.GetProperty("error").GetString()!, body.GetProperty("message").GetString()!, ResourceMetadataUrl(response), text);
+        return (response.StatusCode, body.GetProperty("error").GetString()!, body.GetProperty("message").GetString()!, ResourceMetadataUrl(response), text,
+            response.Headers.WwwAuthenticate.ToString());
     }
 
     private static HttpRequestMessage McpPost(RunningMcpServer server, string? token) => McpPost(server.McpEndpoint, token);

@@ -19,7 +19,7 @@ public sealed class McpServerProcess : IAsyncDisposable
         "PORT", "BIND_ADDRESS", "URLS", "HTTP_PORTS", "HTTPS_PORTS",
         "ASPNETCORE_URLS", "ASPNETCORE_HTTP_PORTS", "ASPNETCORE_HTTPS_PORTS",
         "DOTNET_URLS", "DOTNET_HTTP_PORTS", "DOTNET_HTTPS_PORTS",
-        "AUTH_ISSUER", "AUTH_AUDIENCE", "PUBLIC_BASE_URL", "ROOT_PATH",
+        "AUTH_ISSUER", "AUTH_AUDIENCE", "AUTH_SCOPE", "PUBLIC_BASE_URL", "ROOT_PATH", "MAX_REQUEST_BODY_BYTES",
     ];
 
     private readonly Process _process;

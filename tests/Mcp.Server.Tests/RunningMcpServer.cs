@@ -27,12 +27,12 @@ public sealed class RunningMcpServer : IAsyncDisposable
 
     public Uri McpEndpoint => new(BaseAddress, "/mcp");
 
-    /// <summary>The issuer whose tokens the server accepts (AUTH_ISSUER, with AUTH_AUDIENCE = <see cref="TestIssuer.Audience"/>).</summary>
+    /// <summary>The issuer whose tokens the server accepts (AUTH_ISSUER, with AUTH_AUDIENCE = <see cref="TestIssuer.Audience"/> and AUTH_SCOPE = <see cref="TestIssuer.Scope"/>).</summary>
     public TestIssuer Issuer { get; }
 
     /// <param name="settingsOverrides">
     /// Replaces any of the defaults: PORT=0, BIND_ADDRESS=127.0.0.1, no ASPNETCORE_URLS / _HTTP_PORTS, the issuer's
-    /// AUTH_ISSUER and AUTH_AUDIENCE, no PUBLIC_BASE_URL and no ROOT_PATH.
+    /// AUTH_ISSUER, AUTH_AUDIENCE and AUTH_SCOPE, no PUBLIC_BASE_URL and no ROOT_PATH.
     /// </param>
     public static async Task<RunningMcpServer> StartAsync(
         Uri? fastApiBaseUrl,
@@ -54,6 +54,7 @@ public sealed class RunningMcpServer : IAsyncDisposable
             ["ALLOWED_ORIGINS"] = allowedOrigins ?? "",
             ["AUTH_ISSUER"] = issuer.Issuer,
             ["AUTH_AUDIENCE"] = TestIssuer.Audience,
+            ["AUTH_SCOPE"] = TestIssuer.Scope,
             ["PUBLIC_BASE_URL"] = "",
             ["ROOT_PATH"] = "",
             ["Logging:LogLevel:Default"] = "Warning",

@@ -59,7 +59,8 @@ public sealed class ServiceContainerTests : IAsyncLifetime
             mcpImage, "mcp", mcpPort,
             ("SERVICE_URL_FASTAPI", $"http://127.0.0.1:{fastApiPort}"),
             ("AUTH_ISSUER", issuer.Issuer),
-            ("AUTH_AUDIENCE", TestIssuer.Audience));
+            ("AUTH_AUDIENCE", TestIssuer.Audience),
+            ("AUTH_SCOPE", TestIssuer.Scope));
         using var http = new HttpClient();
         var fastApiHealth = await WaitForHealthAsync(http, fastApi, fastApiPort);
         var mcpHealth = await WaitForHealthAsync(http, mcp, mcpPort);

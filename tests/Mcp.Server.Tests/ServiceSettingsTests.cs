@@ -15,6 +15,7 @@ public sealed class ServiceSettingsTests
         settings.RootPath.Should().BeEmpty();
         settings.FastApiBaseUrl.Should().BeNull();
         settings.AllowedOrigins.Should().BeSameAs(OriginPolicy.Default);
+        settings.MaxRequestBodyBytes.Should().Be(1024 * 1024, "1 MB unless MAX_REQUEST_BODY_BYTES says otherwise");
     }
 
     [Fact]
@@ -35,7 +36,7 @@ public sealed class ServiceSettingsTests
     public void The_environment_sets_the_token_issuer_audience_and_public_base_url()
     {
         var settings = ServiceSettings.FromConfiguration(Configuration(
-            ("AUTH_ISSUER", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC"), ("AUTH_AUDIENCE", "app-client-id"),
+            ("AUTH_ISSUER", "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC"), ("AUTH_AUDIENCE", "app-client-id"), ("AUTH_SCOPE", "apigw-dev/mcp"),
             ("PUBLIC_BASE_URL", "https://abc.execute-api.eu-west-1.amazonaws.com/"), ("ROOT_PATH", "api/mcp")));
 
         var requirement = settings.RequireTokenValidation();
@@ -43,6 +44,7 @@ public sealed class ServiceSettingsTests
         requirement.IssuerText.Should().Be("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC");
         requirement.DiscoveryUrl.Should().Be("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC/.well-known/openid-configuration");
         requirement.Audience.Should().Be("app-client-id");
+        requirement.Scope.Should().Be("apigw-dev/mcp");
         settings.PublicBaseUrl.Should().Be(new Uri("https://abc.execute-api.eu-west-1.amazonaws.com"));
         settings.RootPath.Should().Be("/api/mcp");
     }
@@ -50,7 +52,7 @@ public sealed class ServiceSettingsTests
     [Fact]
     public void An_issuer_with_a_trailing_slash_keeps_it_because_tokens_carry_it_exactly()
     {
-        var settings = ServiceSettings.FromConfiguration(Configuration(("AUTH_ISSUER", "https://tenant.auth0.example/"), ("AUTH_AUDIENCE", "api")));
+        var settings = ServiceSettings.FromConfiguration(Configuration(("AUTH_ISSUER", "https://tenant.auth0.example/"), ("AUTH_AUDIENCE", "api"), ("AUTH_SCOPE", "apigw-dev/mcp")));
 
         settings.RequireTokenValidation().IssuerText.Should().Be("https://tenant.auth0.example/");
         settings.RequireTokenValidation().DiscoveryUrl.Should().Be("https://tenant.auth0.example/.well-known/openid-configuration");
@@ -73,6 +75,9 @@ public sealed class ServiceSettingsTests
     [InlineData("AUTH_ISSUER", "cognito-idp.eu-west-1.amazonaws.com/pool", "not an issuer URL")]
     [InlineData("AUTH_ISSUER", "http://issuer.example.com/realm", "Use its https URL")]
     [InlineData("PUBLIC_BASE_URL", "abc.execute-api.eu-west-1.amazonaws.com", "Set it to the public address")]
+    [InlineData("AUTH_SCOPE", "apigw-dev/mcp apigw-dev/fastapi", "not one OAuth scope")]
+    [InlineData("MAX_REQUEST_BODY_BYTES", "1MB", "not a positive number of bytes")]
+    [InlineData("MAX_REQUEST_BODY_BYTES", "0", "not a positive number of bytes")]
     public void Invalid_values_are_refused_with_the_fix(string key, string value, string fix)
     {
         var read = () => ServiceSettings.FromConfiguration(Configuration((key, value)));

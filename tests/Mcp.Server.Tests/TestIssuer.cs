@@ -12,13 +12,16 @@ namespace Mcp.Server.Tests;
 /// <summary>
 /// A small OIDC issuer on 127.0.0.1, like the platform's: an RSA signing key, a discovery document at
 /// <c>{issuer}/.well-known/openid-configuration</c> and its JWKS, minting RS256 access tokens with
-/// <c>iss</c>, <c>aud</c>, <c>exp</c>, <c>sub</c>, <c>client_id</c> and <c>scope</c>.
+/// <c>iss</c>, <c>aud</c>, <c>exp</c>, <c>sub</c>, <c>client_id</c> and <c>scope</c>, typed <c>at+jwt</c> (RFC 9068).
 /// </summary>
 public sealed class TestIssuer : IAsyncDisposable
 {
     public const string Audience = "mcp-tests";
     public const string ClientId = "mcp-tests-client";
-    public const string Scope = "mcp/tools";
+    /// <summary>The scope the server requires (its AUTH_SCOPE), in the platform's form <c>apigw-&lt;env&gt;/&lt;service&gt;</c>.</summary>
+    public const string Scope = "apigw-test/mcp";
+
+    public const string AccessTokenType = "at+jwt";
 
     private const string IssuerPath = "/issuer";
 
@@ -46,6 +49,7 @@ public sealed class TestIssuer : IAsyncDisposable
     {
         ["AUTH_ISSUER"] = Issuer,
         ["AUTH_AUDIENCE"] = Audience,
+        ["AUTH_SCOPE"] = Scope,
     };
 
     public static async Task<TestIssuer> StartAsync()
@@ -81,15 +85,31 @@ public sealed class TestIssuer : IAsyncDisposable
     }
 
     /// <summary>A token as the issuer hands it out; each argument replaces one property to make it wrong in one way.</summary>
+    /// <param name="scope">The <c>scope</c> claim (space-separated); null leaves it out.</param>
+    /// <param name="type">The header's <c>typ</c>; <c>JWT</c> is what an ID token (or a Cognito access token) has.</param>
+    /// <param name="tokenUse">Cognito's <c>token_use</c> claim (<c>access</c>, <c>id</c>); null leaves it out.</param>
     public string MintToken(
         string? audience = Audience,
         string? clientId = ClientId,
         string? issuer = null,
         DateTime? expires = null,
-        SecurityKey? signingKey = null)
+        SecurityKey? signingKey = null,
+        string? scope = Scope,
+        string type = AccessTokenType,
+        string? tokenUse = null)
     {
         var expiresAt = expires ?? DateTime.UtcNow.AddHours(1);
-        var claims = new Dictionary<string, object> { ["scope"] = Scope };
+        var claims = new Dictionary<string, object>();
+        if (scope is not null)
+        {
+            claims["scope"] = scope;
+        }
+
+        if (tokenUse is not null)
+        {
+            claims["token_use"] = tokenUse;
+        }
+
         if (clientId is not null)
         {
             claims["client_id"] = clientId;
@@ -104,12 +124,16 @@ public sealed class TestIssuer : IAsyncDisposable
             IssuedAt = expiresAt.AddHours(-2),
             NotBefore = expiresAt.AddHours(-2),
             Expires = expiresAt,
+            TokenType = type,
             SigningCredentials = new SigningCredentials(signingKey ?? _signingKey, SecurityAlgorithms.RsaSha256),
         });
     }
 
-    /// <summary>What a Cognito client-credentials access token looks like: no <c>aud</c>, the app client in <c>client_id</c>.</summary>
-    public string MintCognitoStyleToken() => MintToken(audience: null, clientId: Audience);
+    /// <summary>What a Cognito client-credentials access token looks like: typ JWT, <c>token_use=access</c>, no <c>aud</c>, the app client in <c>client_id</c>.</summary>
+    public string MintCognitoStyleToken() => MintToken(audience: null, clientId: Audience, type: "JWT", tokenUse: "access");
+
+    /// <summary>What a Cognito ID token looks like to the server: typ JWT, <c>token_use=id</c>, and the audience (the client id) in <c>aud</c>.</summary>
+    public string MintIdToken() => MintToken(type: "JWT", tokenUse: "id", scope: null);
 
     /// <summary>A token this issuer's published keys do not verify.</summary>
     public string MintTokenSignedByAnotherKey() => MintToken(signingKey: NewSigningKey());

@@ -100,6 +100,97 @@ public sealed class GatewayAuthTests : IAsyncLifetime
         reached.Should().BeEmpty();
     }
 
+    public static TheoryData<string, string?> ScopesWithoutTheServices => new()
+    {
+        { "none", null },
+        { "another service's", "apigw-test/mcp" },
+        { "another environment's", "apigw-prod/api" },
+        { "a lookalike", "apigw-test/api-admin apigw-test/apis" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ScopesWithoutTheServices))]
+    public async Task A_valid_token_without_the_services_scope_gets_a_403_insufficient_scope_naming_it(string kind, string? scope)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/api/items/7");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestIssuer.Forge(gateway.BaseAddress, scope: scope));
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden, kind);
+        response.Headers.WwwAuthenticate.ToString().Should().Be(
+            "Bearer error=\"insufficient_scope\", scope=\"apigw-test/api\", error_description=\"the token lacks scope apigw-test/api\"");
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/json");
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        body.GetProperty("error").GetString().Should().Be("forbidden");
+        body.GetProperty("reason").GetString().Should().Be("the token lacks scope apigw-test/api");
+        reached.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_protected_resource_answers_a_token_without_its_scope_with_the_step_up_challenge_and_its_metadata()
+    {
+        var token = await TestIssuer.TokenAsync(gateway.BaseAddress, scope: TestIssuer.ScopeOf("api"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/mcp/mcp");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        response.Headers.WwwAuthenticate.ToString().Should().Be(
+            "Bearer error=\"insufficient_scope\", scope=\"apigw-test/mcp\", error_description=\"the token lacks scope apigw-test/mcp\", " +
+            $"resource_metadata=\"{Origin}/api/mcp/.well-known/oauth-protected-resource\"");
+        reached.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_token_with_the_services_scope_among_others_reaches_it()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/api/items/7");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
+            TestIssuer.Forge(gateway.BaseAddress, scope: "apigw-test/mcp apigw-test/api"));
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    public static TheoryData<string, string, string?, string> NotAccessTokens => new()
+    {
+        { "an ID token", "JWT", "id", "not an access token (token_use=id); send an access token" },
+        { "an ID token typed as an access token", "at+jwt", "id", "not an access token (token_use=id); send an access token" },
+        { "a token typed JWT", "JWT", null, "not an access token (typ JWT, expected at+jwt); send an access token" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NotAccessTokens))]
+    public async Task A_token_that_is_not_an_access_token_gets_a_401_invalid_token(string kind, string type, string? tokenUse, string reason)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/api/items/7");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestIssuer.Forge(gateway.BaseAddress, type: type, tokenUse: tokenUse));
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, kind);
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("reason").GetString().Should().Be(reason);
+        response.Headers.WwwAuthenticate.ToString().Should().Be($"Bearer error=\"invalid_token\", error_description=\"{reason}\"");
+        reached.Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("JWT", "access")]
+    [InlineData("application/at+jwt", null)]
+    [InlineData("AT+JWT", null)]
+    public async Task Access_tokens_are_recognised_by_typ_or_by_token_use(string type, string? tokenUse)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/api/items/7");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestIssuer.Forge(gateway.BaseAddress, type: type, tokenUse: tokenUse));
+
+        using var response = await http.SendAsync(request);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
     [Fact]
     public async Task A_token_just_past_its_expiry_is_still_accepted_within_the_small_clock_skew()
     {
@@ -173,9 +264,9 @@ public sealed class GatewayAuthTests : IAsyncLifetime
 
         var metadataUrl = $"{Origin}/api/mcp/.well-known/oauth-protected-resource";
         initialize.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
-        initialize.Headers.WwwAuthenticate.ToString().Should().Be($"Bearer resource_metadata=\"{metadataUrl}\"");
+        initialize.Headers.WwwAuthenticate.ToString().Should().Be($"Bearer scope=\"apigw-test/mcp\", resource_metadata=\"{metadataUrl}\"");
         expiredResponse.Headers.WwwAuthenticate.ToString().Should()
-            .Be($"Bearer error=\"invalid_token\", error_description=\"token expired\", resource_metadata=\"{metadataUrl}\"");
+            .Be($"Bearer error=\"invalid_token\", scope=\"apigw-test/mcp\", error_description=\"token expired\", resource_metadata=\"{metadataUrl}\"");
         var metadata = (await http.GetFromJsonAsync<EchoBody>(metadataUrl))!;
         metadata.Should().Be(new EchoBody("mcp", "/.well-known/oauth-protected-resource", "/api/mcp", ""));
     }

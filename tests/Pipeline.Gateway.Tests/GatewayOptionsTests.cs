@@ -7,7 +7,7 @@ public sealed class GatewayOptionsTests
     {
         var options = GatewayOptions.Parse([
             "--services-dir", "/srv/services", "--urls", "http://127.0.0.1:9090",
-            "--upstream", "fastapi=http://127.0.0.1:18000", "--activity-timeout", "2.5", "--reuse-port",
+            "--upstream", "fastapi=http://127.0.0.1:18000", "--activity-timeout", "2.5", "--integration-timeout", "12", "--reuse-port",
             "--issuer-file", "/srv/artifacts/local/local-issuer.json",
         ]);
 
@@ -15,6 +15,7 @@ public sealed class GatewayOptionsTests
         options.Urls.Should().Be("http://127.0.0.1:9090");
         options.UpstreamOverrides["fastapi"].Should().Be(new Uri("http://127.0.0.1:18000"));
         options.ActivityTimeout.Should().Be(TimeSpan.FromSeconds(2.5));
+        options.IntegrationTimeout.Should().Be(TimeSpan.FromSeconds(12));
         options.ReusePort.Should().BeTrue();
         options.AdminToken.Should().BeNull("the admin token never comes from the command line");
         options.IssuerFile.Should().Be("/srv/artifacts/local/local-issuer.json");
@@ -25,6 +26,7 @@ public sealed class GatewayOptionsTests
     [InlineData("--upstream", "fastapi")]
     [InlineData("--upstream", "=http://127.0.0.1:1")]
     [InlineData("--activity-timeout", "soon")]
+    [InlineData("--integration-timeout", "0")]
     [InlineData("--port", "80")]
     [InlineData("--urls")]
     public void A_bad_argument_is_named_with_the_usage(params string[] args)

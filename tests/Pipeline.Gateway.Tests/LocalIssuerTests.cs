@@ -10,7 +10,7 @@ namespace Pipeline.Gateway.Tests;
 /// <summary>The local issuer as a client sees it through the gateway: discovery, JWKS, and the client-credentials token endpoint.</summary>
 public sealed class LocalIssuerTests : IAsyncLifetime
 {
-    readonly ServicesFolder services = new("alpha");
+    readonly ServicesFolder services = new("alpha", "beta");
     readonly HttpClient http = new();
     LocalServer gateway = null!;
 
@@ -39,6 +39,7 @@ public sealed class LocalIssuerTests : IAsyncLifetime
         Strings(discovery, "grant_types_supported").Should().Equal("client_credentials");
         Strings(discovery, "token_endpoint_auth_methods_supported").Should().BeEquivalentTo("client_secret_basic", "client_secret_post");
         Strings(discovery, "id_token_signing_alg_values_supported").Should().Equal("RS256");
+        Strings(discovery, "scopes_supported").Should().BeEquivalentTo("apigw-test/alpha", "apigw-test/beta");
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public sealed class LocalIssuerTests : IAsyncLifetime
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task A_client_credentials_grant_returns_an_rs256_access_token_with_the_claims_of_an_access_token(bool basic)
+    public async Task A_client_credentials_grant_without_a_scope_returns_an_access_token_with_every_services_scope(bool basic)
     {
         var credentials = TestIssuer.Credentials;
         var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials" };
@@ -89,15 +90,16 @@ public sealed class LocalIssuerTests : IAsyncLifetime
         var answer = JsonDocument.Parse(body).RootElement;
         answer.GetProperty("token_type").GetString().Should().Be("Bearer");
         answer.GetProperty("expires_in").GetInt32().Should().Be(3600);
-        answer.GetProperty("scope").GetString().Should().Be("api");
+        answer.GetProperty("scope").GetString().Should().Be("apigw-test/alpha apigw-test/beta", "Cognito grants every allowed scope when none is asked for");
         var token = new JsonWebToken(answer.GetProperty("access_token").GetString());
+        token.Typ.Should().Be("at+jwt", "RFC 9068: an access token says so in its header");
         token.Alg.Should().Be("RS256");
         token.Kid.Should().Be(credentials.KeyId);
         token.Issuer.Should().Be(Issuer);
         token.Audiences.Should().Equal(TestIssuer.Audience);
         token.Subject.Should().Be(credentials.ClientId);
         token.GetClaim("client_id").Value.Should().Be(credentials.ClientId);
-        token.GetClaim("scope").Value.Should().Be("api");
+        token.GetClaim("scope").Value.Should().Be("apigw-test/alpha apigw-test/beta");
         token.Id.Should().NotBeNullOrEmpty();
         (token.ValidTo - token.IssuedAt).Should().Be(TimeSpan.FromHours(1));
         token.ValidFrom.Should().Be(token.IssuedAt);

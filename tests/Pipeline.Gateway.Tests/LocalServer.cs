@@ -25,7 +25,8 @@ sealed class LocalServer(WebApplication app) : IAsyncDisposable
 
     public static async Task<LocalServer> StartGatewayAsync(
         string servicesDirectory, IReadOnlyDictionary<string, Uri> upstreams, TimeSpan? activityTimeout = null,
-        string? adminToken = null, int port = 0, bool reusePort = false, Pipeline.Manifests.LocalIssuerCredentials? issuer = null)
+        string? adminToken = null, int port = 0, bool reusePort = false, Pipeline.Manifests.LocalIssuerCredentials? issuer = null,
+        TimeSpan? integrationTimeout = null)
     {
         var app = GatewayApp.Create(new GatewayOptions
         {
@@ -33,6 +34,7 @@ sealed class LocalServer(WebApplication app) : IAsyncDisposable
             Urls = $"http://127.0.0.1:{port}",
             UpstreamOverrides = upstreams,
             ActivityTimeout = activityTimeout ?? GatewayOptions.DefaultActivityTimeout,
+            IntegrationTimeout = integrationTimeout ?? GatewayOptions.DefaultIntegrationTimeout,
             AdminToken = adminToken,
             ReusePort = reusePort,
             IssuerCredentials = issuer ?? TestIssuer.Credentials,

@@ -13,7 +13,8 @@ namespace Pipeline.Build.Local;
 /// a running container with the same hash needs no change, whichever port it listens on. A secret's value enters the
 /// environment but not the hash; its keyed fingerprint does (<see cref="LocalSecretValue.Fingerprint"/>), so a new value
 /// replaces the container and the label reveals nothing. Every container learns where the environment's token issuer is
-/// and which audience its tokens carry (<c>AUTH_ISSUER</c>, <c>AUTH_AUDIENCE</c>), and the public origin
+/// which audience its tokens carry and which scope a token needs for its routes (<c>AUTH_ISSUER</c>, <c>AUTH_AUDIENCE</c>,
+/// <c>AUTH_SCOPE</c>: <see cref="DeploymentNames.ServiceScope"/>, the scope the gateway requires too), and the public origin
 /// (<c>PUBLIC_BASE_URL</c>) it is reached at, to publish absolute URLs such as its OAuth metadata.
 /// A service it <c>uses</c> is reached through the gateway's internal route (<see cref="LocalGatewayRoutes.InternalUrl(int, string)"/>),
 /// which follows that service from port to port, so a caller never needs a restart when its callee is replaced.
@@ -36,10 +37,10 @@ public sealed record LocalContainerSpec(
     public IReadOnlyList<string> SecretVariables { get; init; } = [];
 
     /// <summary>The service's container under its usual name, on its manifest port.</summary>
-    /// <param name="audience">The audience of the environment's tokens (<see cref="LocalGateway.Audience"/>).</param>
+    /// <param name="environment">The environment (<see cref="LocalGateway.Environment"/>): its tokens' audience and the service's scope.</param>
     /// <param name="secrets">The values of the service's declared secrets (<see cref="LocalSecretStore"/>).</param>
     public static LocalContainerSpec For(
-        ServiceImage image, ServiceCatalog catalog, LocalPlatformNaming naming, int gatewayPort, string audience,
+        ServiceImage image, ServiceCatalog catalog, LocalPlatformNaming naming, int gatewayPort, string environment,
         IReadOnlyList<LocalSecretValue>? secrets = null)
     {
         var service = image.Service;
@@ -51,7 +52,8 @@ public sealed record LocalContainerSpec(
                 $"ROOT_PATH={service.RoutePrefix}",
                 $"HEALTH_PATH={service.HealthPath}",
                 $"AUTH_ISSUER={LocalIssuerCredentials.IssuerUrl(gatewayPort)}",
-                $"AUTH_AUDIENCE={audience}",
+                $"AUTH_AUDIENCE={LocalIssuerCredentials.AudienceFor(environment)}",
+                $"AUTH_SCOPE={DeploymentNames.ServiceScope(environment, service.Name)}",
                 $"PUBLIC_BASE_URL=http://127.0.0.1:{gatewayPort.ToString(CultureInfo.InvariantCulture)}",
             ])
             .Concat(service.Uses.Select(used => $"{catalog[used].UrlVariableName}={LocalGatewayRoutes.InternalUrl(gatewayPort, used)}"))
@@ -69,8 +71,8 @@ public sealed record LocalContainerSpec(
             [LocalPlatformNaming.ImageTagLabel] = image.Tag,
             [LocalPlatformNaming.ConfigHashLabel] = hash,
         };
-        var environment = portIndependent.Concat(secrets.Select(s => $"{s.Variable}={s.Value}")).ToList();
-        return new LocalContainerSpec(naming.ContainerName(service.Name), service, image.Reference, image.Tag, service.Port, environment, labels, hash)
+        var variables = portIndependent.Concat(secrets.Select(s => $"{s.Variable}={s.Value}")).ToList();
+        return new LocalContainerSpec(naming.ContainerName(service.Name), service, image.Reference, image.Tag, service.Port, variables, labels, hash)
         {
             SecretVariables = secrets.Select(s => s.Variable).ToList(),
         }

@@ -47,8 +47,12 @@ public sealed class LocalGateway
     {
         this.repositoryRoot = Path.GetFullPath(repositoryRoot);
         ArtifactsDirectory = Path.GetFullPath(artifactsDirectory ?? Path.Combine(this.repositoryRoot, "artifacts", environment));
+        Environment = environment;
         Audience = LocalIssuerCredentials.AudienceFor(environment);
     }
+
+    /// <summary>The environment the gateway serves, e.g. <c>local</c>; it names the audience and each service's scope.</summary>
+    public string Environment { get; }
 
     public string ArtifactsDirectory { get; }
 

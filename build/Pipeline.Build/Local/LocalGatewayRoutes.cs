@@ -29,6 +29,9 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
     /// <summary>The audience of the environment's tokens, which every container is told (<c>AUTH_AUDIENCE</c>).</summary>
     public string Audience => gateway.Audience;
 
+    /// <summary>The environment the gateway serves: it names each service's scope, which every container is told (<c>AUTH_SCOPE</c>).</summary>
+    public string Environment => gateway.Environment;
+
     /// <summary>
     /// Where a service that uses <paramref name="service"/> calls it: the gateway's internal route, like the private load
     /// balancer on AWS. It stays the same while the service moves between ports, and the gateway counts these calls when

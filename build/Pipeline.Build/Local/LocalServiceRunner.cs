@@ -46,7 +46,7 @@ public sealed class LocalServiceRunner(
         var results = new List<LocalServiceResult>();
         foreach (var image in StartOrder(images, catalog))
             results.Add(await EnsureOneAsync(
-                LocalContainerSpec.For(image, catalog, naming, gateway.Port, gateway.Audience, secrets.For(image.Service.Name)), dryRun, log, cancellationToken));
+                LocalContainerSpec.For(image, catalog, naming, gateway.Port, gateway.Environment, secrets.For(image.Service.Name)), dryRun, log, cancellationToken));
         return results;
     }
 

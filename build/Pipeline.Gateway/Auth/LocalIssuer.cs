@@ -20,7 +20,8 @@ public sealed class LocalIssuer : IDisposable
     /// <summary>Clock difference tolerated on exp and nbf: small, the issuer and the gateway share one clock here.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
-    public const string DefaultScope = "api";
+    /// <summary>The <c>typ</c> header of an access token (RFC 9068 §2.1); <c>application/at+jwt</c> means the same.</summary>
+    public const string AccessTokenType = "at+jwt";
 
     readonly RSA rsa;
     readonly RsaSecurityKey signingKey;
@@ -29,9 +30,11 @@ public sealed class LocalIssuer : IDisposable
     readonly JsonWebTokenHandler handler = new();
 
     /// <param name="gatewayBaseUrl">The gateway's own address (<c>http://127.0.0.1:&lt;port&gt;</c>), asked once, at the first request: the port is known only once the gateway listens.</param>
-    public LocalIssuer(LocalIssuerCredentials credentials, Func<Uri> gatewayBaseUrl)
+    /// <param name="defaultScope">What a token gets when the client asks for no scope: every service's scope (<see cref="ServiceScopes.All"/>).</param>
+    public LocalIssuer(LocalIssuerCredentials credentials, Func<Uri> gatewayBaseUrl, string defaultScope)
     {
         Credentials = credentials;
+        DefaultScope = defaultScope;
         rsa = credentials.CreateSigningKey();
         // A factory (and so a provider cache) of this issuer's own: the shared default caches providers by key id, and would
         // hand a later issuer with the same key (a gateway restarted in the same process, in tests) this one's disposed RSA.
@@ -52,6 +55,9 @@ public sealed class LocalIssuer : IDisposable
 
     public string Audience => Credentials.Audience;
 
+    /// <summary>The scope of a token whose client asked for none (space-separated), as Cognito grants every allowed scope then.</summary>
+    public string DefaultScope { get; }
+
     /// <summary>Whether these are the environment's client's credentials (compared in constant time).</summary>
     public bool IsClient(string clientId, string clientSecret) =>
         CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(clientId), System.Text.Encoding.UTF8.GetBytes(Credentials.ClientId))
@@ -68,6 +74,7 @@ public sealed class LocalIssuer : IDisposable
             IssuedAt = now,
             NotBefore = now,
             Expires = now + TokenLifetime,
+            TokenType = AccessTokenType,
             Claims = new Dictionary<string, object>
             {
                 [JwtRegisteredClaimNames.Sub] = clientId,
@@ -86,8 +93,12 @@ public sealed class LocalIssuer : IDisposable
         return new { kty = jwk.Kty, use = "sig", alg = SecurityAlgorithms.RsaSha256, kid = jwk.Kid, n = jwk.N, e = jwk.E };
     }
 
-    /// <summary>Checks signature (this issuer's key, RS256 only), issuer, audience and lifetime; null when the token is good, otherwise why not.</summary>
-    public async Task<string?> RejectionOfAsync(string token)
+    /// <summary>
+    /// Checks signature (this issuer's key, RS256 only), issuer, audience, lifetime, that it is an access token
+    /// (<see cref="AccessTokenRule"/>) and, when <paramref name="requiredScope"/> is given, that its <c>scope</c> names it;
+    /// null when the token is good, otherwise why not.
+    /// </summary>
+    public async Task<TokenRejection?> RejectionOfAsync(string token, string? requiredScope = null)
     {
         var result = await handler.ValidateTokenAsync(token, new TokenValidationParameters
         {
@@ -100,8 +111,21 @@ public sealed class LocalIssuer : IDisposable
             ValidateIssuerSigningKey = true,
             ClockSkew = ClockSkew,
         });
-        return result.IsValid ? null : ReasonFor(result.Exception);
+        if (!result.IsValid)
+            return TokenRejection.Invalid(ReasonFor(result.Exception));
+        var accepted = (JsonWebToken)result.SecurityToken;
+        if (AccessTokenRule.Refusal(accepted) is { } notAnAccessToken)
+            return TokenRejection.Invalid(notAnAccessToken);
+        if (requiredScope is not null && !Scopes(accepted).Contains(requiredScope, StringComparer.Ordinal))
+            return TokenRejection.Insufficient(requiredScope, $"the token lacks scope {requiredScope}");
+        return null;
     }
+
+    /// <summary>The token's <c>scope</c> claim (RFC 9068 §2.2.3: space-separated), empty without one.</summary>
+    static IEnumerable<string> Scopes(JsonWebToken token) =>
+        token.TryGetPayloadValue<string>("scope", out var scope) && scope is not null
+            ? scope.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            : [];
 
     /// <summary>
     /// A rejection in words a caller can act on. Only the kind of failure: IdentityModel's messages may quote the token's
@@ -121,4 +145,43 @@ public sealed class LocalIssuer : IDisposable
     };
 
     public void Dispose() => rsa.Dispose();
+}
+
+/// <summary>
+/// Why the gateway refused a token: <see cref="InvalidToken"/> answers 401, <see cref="InsufficientScope"/> 403 with the
+/// scope it needs (RFC 6750 §3.1).
+/// </summary>
+public sealed record TokenRejection(string Error, string Reason, string? RequiredScope = null)
+{
+    public const string InvalidToken = "invalid_token";
+    public const string InsufficientScope = "insufficient_scope";
+
+    public static TokenRejection Invalid(string reason) => new(InvalidToken, reason);
+
+    public static TokenRejection Insufficient(string scope, string reason) => new(InsufficientScope, reason, scope);
+}
+
+/// <summary>
+/// Access tokens only (RFC 9068; Cognito's <c>token_use</c>): a token whose <c>token_use</c> is anything but <c>access</c> is
+/// refused (a Cognito ID token says <c>id</c>), and so is one whose header <c>typ</c> is present and is neither <c>at+jwt</c>
+/// nor <c>application/at+jwt</c>, unless it says <c>token_use=access</c> (Cognito's access tokens are <c>typ: JWT</c>). A token
+/// with neither (many external issuers) is accepted: nothing in it tells an access token from another.
+/// </summary>
+public static class AccessTokenRule
+{
+    public const string TokenUseClaim = "token_use";
+
+    /// <summary>Null for an access token, otherwise the reason it is refused.</summary>
+    public static string? Refusal(JsonWebToken token)
+    {
+        var tokenUse = token.TryGetPayloadValue<string>(TokenUseClaim, out var use) ? use : null;
+        if (tokenUse is not null)
+            return tokenUse == "access" ? null : $"not an access token (token_use={tokenUse}); send an access token";
+        var type = token.Typ;
+        return string.IsNullOrEmpty(type)
+            || string.Equals(type, LocalIssuer.AccessTokenType, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(type, "application/" + LocalIssuer.AccessTokenType, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"not an access token (typ {type}, expected {LocalIssuer.AccessTokenType}); send an access token";
+    }
 }

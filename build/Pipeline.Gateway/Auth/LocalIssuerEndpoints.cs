@@ -49,7 +49,7 @@ public static class LocalIssuerEndpoints
             ["response_types_supported"] = new[] { "token" },
             ["subject_types_supported"] = new[] { "public" },
             ["id_token_signing_alg_values_supported"] = new[] { "RS256" },
-            ["scopes_supported"] = new[] { LocalIssuer.DefaultScope },
+            ["scopes_supported"] = issuer.DefaultScope.Split(' '),
         };
     }
 
@@ -84,7 +84,7 @@ public static class LocalIssuerEndpoints
             return Error("invalid_request", "grant_type is missing; this issuer supports grant_type=client_credentials.");
         if (grant != ClientCredentialsGrant)
             return Error("unsupported_grant_type", $"grant_type '{grant}' is not supported; this issuer supports client_credentials only.");
-        var scope = Single(form, "scope") is { Length: > 0 } requested ? requested : LocalIssuer.DefaultScope;
+        var scope = Single(form, "scope") is { Length: > 0 } requested ? requested : issuer.DefaultScope;
         if (!IsScope(scope))
             return Error("invalid_scope", "scope must be space-separated scope tokens (RFC 6749 §3.3).");
 

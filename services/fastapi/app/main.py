@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from .body_limit import BodySizeLimit
 from .computations import analyze, summarize
 from .models import (
     Health,
@@ -45,6 +46,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
+    # Around every route, the internal paths included: no body over the limit is read anywhere.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
     @app.exception_handler(RequestValidationError)
     async def validation_failed(_: Request, error: RequestValidationError) -> JSONResponse:
         # The default handler echoes each rejected input back: that fails on NaN (not JSON) and
@@ -72,7 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/inspect", response_model=RequestInspection, tags=["api"], operation_id="inspect_get")
     @app.post("/inspect", response_model=RequestInspection, tags=["api"], operation_id="inspect_post")
     async def inspect(request: Request) -> RequestInspection:
-        body = await request.body()
+        # Counted as it streams in, never held whole.
+        body_bytes = 0
+        async for chunk in request.stream():
+            body_bytes += len(chunk)
         query: dict[str, list[str]] = {}
         for key, value in request.query_params.multi_items():
             query.setdefault(key, []).append(value)
@@ -86,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 for name, value in request.headers.items()
             },
             client=request.client.host if request.client else None,
-            body_bytes=len(body),
+            body_bytes=body_bytes,
             served_by=settings.computed_by,
         )
 

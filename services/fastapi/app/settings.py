@@ -15,6 +15,8 @@ class Settings:
     port: int = 8000
     root_path: str = ""
     log_level: str = "info"
+    # 1 MB: far above any JSON body the API takes (10000 numbers, 100000 characters of text).
+    max_body_bytes: int = 1024 * 1024
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -30,6 +32,12 @@ class Settings:
             raise ValueError(
                 f"ROOT_PATH is '{root_path}', which is not a path. Set it to the gateway prefix, e.g. /api/fastapi."
             )
+        max_body_text = env.get("MAX_REQUEST_BODY_BYTES", "").strip() or str(cls.max_body_bytes)
+        if not max_body_text.isdigit() or int(max_body_text) < 1:
+            raise ValueError(
+                f"MAX_REQUEST_BODY_BYTES is '{max_body_text}', which is not a positive number of bytes. "
+                f"Set it to e.g. 1048576 (1 MB), or unset it to use {cls.max_body_bytes}."
+            )
         return cls(
             service_name=env.get("SERVICE_NAME", "").strip() or cls.service_name,
             version=env.get("SERVICE_VERSION", "").strip() or cls.version,
@@ -37,6 +45,7 @@ class Settings:
             port=int(port_text),
             root_path=root_path,
             log_level=env.get("LOG_LEVEL", "").strip().lower() or cls.log_level,
+            max_body_bytes=int(max_body_text),
         )
 
     @property

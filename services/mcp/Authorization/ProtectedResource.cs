@@ -35,6 +35,8 @@ public sealed class ProtectedResource(ServiceSettings settings, TokenRequirement
         Resource = PublicBaseFor(request) + ServiceSettings.McpPath,
         AuthorizationServers = [requirement.IssuerText],
         BearerMethodsSupported = [HeaderBearerMethod],
+        // The one scope a token needs here (AUTH_SCOPE): what a client asks the authorization server for.
+        ScopesSupported = [requirement.Scope],
         ResourceName = settings.ServiceName,
     };
 

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -8,13 +9,17 @@ namespace Mcp.Server.Authorization;
 
 /// <summary>
 /// Bearer-token authentication for the MCP endpoint, as the MCP authorization specification asks of a protected
-/// resource: JWTs of one issuer and audience are validated here (defence in depth behind the gateway), and a caller
-/// without one is challenged with the URL of the resource metadata.
+/// resource: access tokens (<see cref="AccessTokenRule"/>) of one issuer and audience are validated here (defence in depth
+/// behind the gateway), the endpoint's policy (<see cref="ScopePolicy"/>) asks for the service's scope, and a caller without
+/// a valid token is challenged with the URL of the resource metadata (<see cref="McpBearerChallengeHandler"/>).
 /// </summary>
 public static class TokenAuthentication
 {
     /// <summary>Cognito client-credentials access tokens carry the app client in <c>client_id</c> and have no <c>aud</c>.</summary>
     public const string ClientIdClaim = "client_id";
+
+    /// <summary>The authorization policy of the MCP endpoint: an authenticated caller whose token carries <see cref="TokenRequirement.Scope"/>.</summary>
+    public const string ScopePolicy = "mcp-scope";
 
     private static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan IssuerTimeout = TimeSpan.FromSeconds(10);
@@ -55,9 +60,20 @@ public static class TokenAuthentication
                         context.Fail(context.Exception);
                         return Task.CompletedTask;
                     },
+                    // Signature, issuer, audience and lifetime are fine; an ID token would pass all of them.
+                    OnTokenValidated = context =>
+                    {
+                        if (context.SecurityToken is JsonWebToken token && AccessTokenRule.Refusal(token) is { } refusal)
+                        {
+                            context.Fail(new NotAnAccessTokenException(refusal));
+                        }
+
+                        return Task.CompletedTask;
+                    },
                 };
             })
-            .AddMcp(mcp =>
+            // The SDK's MCP scheme (resource metadata, the challenge that names it), extended with RFC 6750's error parameters.
+            .AddScheme<McpAuthenticationOptions, McpBearerChallengeHandler>(McpAuthenticationDefaults.AuthenticationScheme, McpAuthenticationDefaults.DisplayName, mcp =>
             {
                 // With PUBLIC_BASE_URL the challenge names the absolute public URL. Without it, a relative URL makes the SDK
                 // build it from the request's scheme, host and path base, which the forwarded headers and ROOT_PATH set.
@@ -69,10 +85,21 @@ public static class TokenAuthentication
                     return Task.CompletedTask;
                 };
             });
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder().AddPolicy(ScopePolicy, policy => policy
+            .RequireAuthenticatedUser()
+            .RequireAssertion(context => HasScope(context.User, requirement.Scope)));
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, TokenRejectionHandler>();
         return services;
     }
+
+    /// <summary>
+    /// Whether the caller's token grants <paramref name="scope"/>: its <c>scope</c> claim is space-separated (RFC 9068, Cognito),
+    /// and some issuers send the scopes as an array, in <c>scope</c> or <c>scp</c> (Entra ID).
+    /// </summary>
+    public static bool HasScope(ClaimsPrincipal user, string scope) =>
+        user.FindAll(claim => claim.Type is "scope" or "scp")
+            .SelectMany(claim => claim.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Contains(scope, StringComparer.Ordinal);
 
     /// <summary>
     /// Whether a token is for this server: its <c>aud</c> names the audience, or, when it has no <c>aud</c> at all, its

@@ -9,9 +9,12 @@ using ModelContextProtocol.AspNetCore.Authentication;
 namespace Mcp.Server.Authorization;
 
 /// <summary>
-/// Answers a request the MCP endpoint's policy turned away: the SDK's MCP challenge (401 with
-/// <c>WWW-Authenticate: Bearer resource_metadata="..."</c>) plus a JSON body that says what was wrong with the token.
-/// When the issuer's keys cannot be read, nothing is wrong with the caller's token, so the answer is 503 instead.
+/// Answers a request the MCP endpoint's policy turned away: the MCP challenge (<see cref="McpBearerChallengeHandler"/>:
+/// 401 with <c>WWW-Authenticate: Bearer error="invalid_token", scope="...", error_description="...", resource_metadata="..."</c>,
+/// without <c>error</c> when no token was sent, RFC 6750 §3.1) plus a JSON body that says what was wrong with the token.
+/// A valid token without the endpoint's scope gets 403 with <c>error="insufficient_scope"</c> and the scope, the MCP
+/// authorization spec's step-up. When the issuer's keys cannot be read, nothing is wrong with the caller's token, so the
+/// answer is 503 instead.
 /// </summary>
 public sealed partial class TokenRejectionHandler(
     ProtectedResource resource,
@@ -23,6 +26,14 @@ public sealed partial class TokenRejectionHandler(
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
+        if (authorizeResult.Forbidden && context.User.Identity?.IsAuthenticated == true)
+        {
+            var forbidden = TokenRejection.InsufficientScope(requirement);
+            await context.ForbidAsync(McpAuthenticationDefaults.AuthenticationScheme, Challenge(forbidden));
+            await WriteAsync(context, forbidden);
+            return;
+        }
+
         if (!authorizeResult.Challenged)
         {
             await _default.HandleAsync(next, context, policy, authorizeResult);
@@ -36,11 +47,31 @@ public sealed partial class TokenRejectionHandler(
         var rejection = TokenRejection.For(authentication.Failure, requirement, issuerKeysUnreadable);
         if (rejection.Status == StatusCodes.Status401Unauthorized)
         {
-            await context.ChallengeAsync(McpAuthenticationDefaults.AuthenticationScheme);
+            await context.ChallengeAsync(McpAuthenticationDefaults.AuthenticationScheme, Challenge(rejection));
         }
 
+        await WriteAsync(context, rejection);
+    }
+
+    /// <summary>The challenge's RFC 6750 parameters: the scope always (the MCP spec asks for it), an error code only for a token that was sent.</summary>
+    private AuthenticationProperties Challenge(TokenRejection rejection)
+    {
+        var properties = new AuthenticationProperties();
+        properties.Items[McpBearerChallengeHandler.ScopeItem] = requirement.Scope;
+        if (rejection.ChallengeError is { } error)
+        {
+            properties.Items[McpBearerChallengeHandler.ErrorItem] = error;
+            properties.Items[McpBearerChallengeHandler.DescriptionItem] = rejection.Message;
+        }
+
+        return properties;
+    }
+
+    private Task WriteAsync(HttpContext context, TokenRejection rejection)
+    {
         context.Response.StatusCode = rejection.Status;
-        await context.Response.WriteAsJsonAsync(new
+        context.Response.Headers.CacheControl = "no-store";
+        return context.Response.WriteAsJsonAsync(new
         {
             error = rejection.Error,
             message = rejection.Message,
@@ -86,6 +117,18 @@ public sealed partial class TokenRejectionHandler(
 /// </summary>
 public sealed record TokenRejection(int Status, string Error, string Message)
 {
+    /// <summary>The RFC 6750 error code of the challenge: none without a token (§3.1), <c>insufficient_scope</c> for a 403, else <c>invalid_token</c>.</summary>
+    public string? ChallengeError => Error switch
+    {
+        "missing_token" => null,
+        "insufficient_scope" => "insufficient_scope",
+        _ => "invalid_token",
+    };
+
+    public static TokenRejection InsufficientScope(TokenRequirement requirement) =>
+        new(StatusCodes.Status403Forbidden, "insufficient_scope",
+            $"The token does not grant scope {requirement.Scope}, which this endpoint needs. Ask {requirement.IssuerText} for a token with that scope.");
+
     /// <param name="failure">The bearer handler's failure; null when the request carried no bearer token.</param>
     /// <param name="issuerKeysUnreadable">
     /// The issuer's discovery document or keys cannot be read now. A token is then refused for want of keys, which is not
@@ -117,6 +160,7 @@ public sealed record TokenRejection(int Status, string Error, string Message)
                 $"The token comes from another issuer; this server accepts tokens whose iss is {issuer} only."),
             SecurityTokenInvalidAlgorithmException => new(StatusCodes.Status401Unauthorized, "token_wrong_algorithm",
                 $"The token is not signed with RS256; this server accepts RS256 tokens from {issuer} only."),
+            NotAnAccessTokenException notAnAccessToken => new(StatusCodes.Status401Unauthorized, "token_not_access_token", notAnAccessToken.Message),
             SecurityTokenInvalidSignatureException => new(StatusCodes.Status401Unauthorized, "token_bad_signature",
                 $"The token's signature does not verify with the signing keys {issuer} publishes. Get a new token from {issuer}."),
             // Also a token that is not a JWT at all (SecurityTokenMalformedException is an ArgumentException).

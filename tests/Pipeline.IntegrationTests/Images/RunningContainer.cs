@@ -30,10 +30,11 @@ sealed class RunningContainer : IAsyncDisposable
         {
             ["PORT"] = port.ToString(),
             ["BIND_ADDRESS"] = "127.0.0.1",
-            // Both platforms give every container its token issuer and audience, and the MCP server refuses to start
+            // Both platforms give every container its token issuer, audience and scope, and the MCP server refuses to start
             // without them. Health needs no token, so this test's issuer is never asked (nothing listens on port 9).
             ["AUTH_ISSUER"] = "http://127.0.0.1:9/_auth",
             ["AUTH_AUDIENCE"] = "apigw-image-test",
+            ["AUTH_SCOPE"] = DeploymentNames.ServiceScope("image-test", service.Name),
         };
         foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
             environment[name] = value;

@@ -13,14 +13,14 @@ public sealed class LocalContainerSpecTests
             ("caller", ["web"], new Dictionary<string, string>()));
         var caller = services.Catalog["caller"];
 
-        var spec = LocalContainerSpec.For(new ServiceImage(caller, "repo/caller", "abc123"), services.Catalog, new LocalPlatformNaming("t", "t-label"), gatewayPort: 8123, "apigw-t");
+        var spec = LocalContainerSpec.For(new ServiceImage(caller, "repo/caller", "abc123"), services.Catalog, new LocalPlatformNaming("t", "t-label"), gatewayPort: 8123, "t");
         var create = spec.ToCreateParameters();
 
         create.Name.Should().Be("t-caller");
         create.Image.Should().Be("repo/caller:abc123");
         create.Env.Should().BeEquivalentTo(
             "BIND_ADDRESS=127.0.0.1", $"PORT={caller.Port}", "ROOT_PATH=/api/caller", "HEALTH_PATH=/health",
-            "AUTH_ISSUER=http://127.0.0.1:8123/_auth", "AUTH_AUDIENCE=apigw-t", "PUBLIC_BASE_URL=http://127.0.0.1:8123",
+            "AUTH_ISSUER=http://127.0.0.1:8123/_auth", "AUTH_AUDIENCE=apigw-t", "AUTH_SCOPE=apigw-t/caller", "PUBLIC_BASE_URL=http://127.0.0.1:8123",
             "SERVICE_URL_WEB=http://127.0.0.1:8123/_internal/web");
         create.Labels.Should().Contain("apigw.platform", "t-label").And.Contain("apigw.service", "caller").And.Contain("apigw.image-tag", "abc123")
             .And.Contain("apigw.port", caller.Port.ToString());
@@ -37,19 +37,19 @@ public sealed class LocalContainerSpecTests
         var web = services.Catalog["web"];
         var naming = LocalPlatformNaming.Default;
 
-        var baseline = LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080, "apigw-local").ConfigHash;
+        var baseline = LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080, "local").ConfigHash;
 
-        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080, "apigw-local").ConfigHash.Should().Be(baseline);
-        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t2"), services.Catalog, naming, 8080, "apigw-local").ConfigHash.Should().NotBe(baseline);
+        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog, naming, 8080, "local").ConfigHash.Should().Be(baseline);
+        LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t2"), services.Catalog, naming, 8080, "local").ConfigHash.Should().NotBe(baseline);
         var changedEnvironment = web with { Environment = new Dictionary<string, string> { ["A"] = "2" } };
-        LocalContainerSpec.For(new ServiceImage(changedEnvironment, "repo/web", "t1"), services.Catalog, naming, 8080, "apigw-local").ConfigHash.Should().NotBe(baseline);
+        LocalContainerSpec.For(new ServiceImage(changedEnvironment, "repo/web", "t1"), services.Catalog, naming, 8080, "local").ConfigHash.Should().NotBe(baseline);
     }
 
     [Fact]
     public void A_replacement_on_another_port_and_name_keeps_the_config_hash_and_changes_only_port_name_and_port_label()
     {
         using var services = new TestServicesFolder(("web", [], new Dictionary<string, string> { ["A"] = "1" }));
-        var spec = LocalContainerSpec.For(new ServiceImage(services.Catalog["web"], "repo/web", "t1"), services.Catalog, LocalPlatformNaming.Default, 8080, "apigw-local");
+        var spec = LocalContainerSpec.For(new ServiceImage(services.Catalog["web"], "repo/web", "t1"), services.Catalog, LocalPlatformNaming.Default, 8080, "local");
 
         var moved = spec.On(41234, "apigw-local-web-next");
 
@@ -67,7 +67,7 @@ public sealed class LocalContainerSpecTests
         using var services = new TestServicesFolder(("web", [], new Dictionary<string, string>()));
         var web = services.Catalog["web"];
         LocalContainerSpec SpecWith(string value) => LocalContainerSpec.For(new ServiceImage(web, "repo/web", "t1"), services.Catalog,
-            LocalPlatformNaming.Default, 8080, "apigw-local", [new LocalSecretValue("web", "API_KEY", "ssm:/apigw/local/api-key", value, "test", Fingerprint(value))]);
+            LocalPlatformNaming.Default, 8080, "local", [new LocalSecretValue("web", "API_KEY", "ssm:/apigw/local/api-key", value, "test", Fingerprint(value))]);
         const string value = "s3cr3t-value-for-the-spec";
 
         var spec = SpecWith(value);

@@ -34,6 +34,7 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IAsyncLif
         callerEnv.Should().Contain($"SERVICE_URL_WEB=http://127.0.0.1:{gatewayPort}/_internal/web\n")
             .And.Contain("BIND_ADDRESS=127.0.0.1").And.Contain("ROOT_PATH=/api/caller").And.Contain("HEALTH_PATH=/health")
             .And.Contain($"AUTH_ISSUER=http://127.0.0.1:{gatewayPort}/_auth\n").And.Contain($"AUTH_AUDIENCE={fixture.Gateway.Audience}\n")
+            .And.Contain($"AUTH_SCOPE=apigw-{fixture.Gateway.Environment}/caller\n")
             .And.Contain($"PUBLIC_BASE_URL=http://127.0.0.1:{gatewayPort}\n");
         (await api.GetStringAsync(new Uri(gateway, "/api/web/env?x=1"))).Should().Contain("GREETING=hello");
         (await Http.GetStringAsync(new Uri(gateway, "/_internal/web/env"))).Should().Contain("GREETING=hello",

@@ -203,7 +203,7 @@ public sealed class LocalRolloutTests(LocalPlatformFixture fixture, Xunit.Abstra
     /// <summary>Another container of web (labelled as the platform's) on a free port, as a replacement in progress leaves one.</summary>
     async Task<LocalContainerSpec> StartExtraContainerAsync(TestServicesFolder services, string name)
     {
-        var spec = LocalContainerSpec.For(WebImage(services, fixture.FirstTag)[0], services.Catalog, fixture.Naming, fixture.NoGatewayPort, fixture.Gateway.Audience)
+        var spec = LocalContainerSpec.For(WebImage(services, fixture.FirstTag)[0], services.Catalog, fixture.Naming, fixture.NoGatewayPort, fixture.Gateway.Environment)
             .On(TestServicesFolder.FreePort(), name);
         var created = await fixture.Docker.Containers.CreateContainerAsync(spec.ToCreateParameters());
         await fixture.Docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters());
