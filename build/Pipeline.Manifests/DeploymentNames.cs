@@ -18,6 +18,9 @@ public static class DeploymentNames
     /// <summary>One service's stack: its ALB, tasks, autoscaling, alarms, log group, routes and integration.</summary>
     public static string ServiceStack(string environment, string service) => $"apigw-{environment}-{service}";
 
+    /// <summary>The OAuth scope a token needs to call <paramref name="service"/>'s routes: <c>apigw-&lt;env&gt;/&lt;service&gt;</c> (Cognito's resource-server form).</summary>
+    public static string ServiceScope(string environment, string service) => $"apigw-{environment}/{service}";
+
     /// <summary>
     /// The legacy layout's single application stack (network, cluster, HTTP API and every service in one stack),
     /// replaced by <see cref="SharedStack"/> plus one <see cref="ServiceStack"/> per service. Kept so the pipeline can

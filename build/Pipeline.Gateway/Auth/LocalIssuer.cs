@@ -6,9 +6,10 @@ using Pipeline.Manifests;
 namespace Pipeline.Gateway.Auth;
 
 /// <summary>
-/// The local platform's token issuer: it signs access tokens (RS256 JWTs) for the environment's one client and checks
-/// tokens presented to the gateway. Signing, encoding and validation are Microsoft.IdentityModel's (JsonWebTokenHandler,
-/// JsonWebKeyConverter); this class only holds the key, the issuer URL and the audience, and says what a rejection means.
+/// The local platform's token issuer: it signs access tokens (RS256 JWTs) and checks tokens presented to the gateway. The
+/// OAuth flows around it (clients, codes, refresh tokens) are <see cref="LocalIssuerEndpoints"/>'s. Signing, encoding and
+/// validation are Microsoft.IdentityModel's (JsonWebTokenHandler, JsonWebKeyConverter); this class only holds the key, the
+/// issuer URL and the audience, and says what a rejection means.
 /// Its key comes from the environment's credentials file, so every gateway of the environment (a replacement too) signs
 /// and accepts the same tokens.
 /// </summary>
@@ -19,8 +20,6 @@ public sealed class LocalIssuer : IDisposable
 
     /// <summary>Clock difference tolerated on exp and nbf: small, the issuer and the gateway share one clock here.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
-
-    public const string DefaultScope = "api";
 
     readonly RSA rsa;
     readonly RsaSecurityKey signingKey;
@@ -52,24 +51,27 @@ public sealed class LocalIssuer : IDisposable
 
     public string Audience => Credentials.Audience;
 
-    /// <summary>Whether these are the environment's client's credentials (compared in constant time).</summary>
-    public bool IsClient(string clientId, string clientSecret) =>
-        CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(clientId), System.Text.Encoding.UTF8.GetBytes(Credentials.ClientId))
-        & CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(clientSecret), System.Text.Encoding.UTF8.GetBytes(Credentials.ClientSecret));
+    /// <summary>The environment the issuer serves (<c>local</c> for audience <c>apigw-local</c>); its scopes are <c>apigw-&lt;env&gt;/&lt;service&gt;</c>.</summary>
+    public string Environment => LocalIssuerCredentials.EnvironmentOf(Audience);
 
-    /// <summary>A signed access token for <paramref name="clientId"/> with the claims RFC 9068 names (iss, aud, sub, client_id, scope, iat, nbf, exp, jti).</summary>
-    public string IssueToken(string clientId, string scope)
+    /// <summary>
+    /// A signed access token (RFC 9068: header <c>typ: at+jwt</c>; claims iss, aud, sub, client_id, scope, iat, nbf, exp, jti)
+    /// for <paramref name="clientId"/>. A token asked for one resource (RFC 8707) carries that resource's URL in <c>aud</c>
+    /// beside the API audience, which the gateway and the services check.
+    /// </summary>
+    public string IssueToken(string clientId, string scope, string? resource = null)
     {
         var now = DateTime.UtcNow;
         return handler.CreateToken(new SecurityTokenDescriptor
         {
+            TokenType = AccessTokenType,
             Issuer = Issuer,
-            Audience = Audience,
             IssuedAt = now,
             NotBefore = now,
             Expires = now + TokenLifetime,
             Claims = new Dictionary<string, object>
             {
+                [JwtRegisteredClaimNames.Aud] = resource is null ? Audience : (object)new[] { Audience, resource },
                 [JwtRegisteredClaimNames.Sub] = clientId,
                 ["client_id"] = clientId,
                 ["scope"] = scope,
@@ -78,6 +80,9 @@ public sealed class LocalIssuer : IDisposable
             SigningCredentials = new SigningCredentials(signingKey, SecurityAlgorithms.RsaSha256),
         });
     }
+
+    /// <summary>The <c>typ</c> header of every access token (RFC 9068 §2.1).</summary>
+    public const string AccessTokenType = "at+jwt";
 
     /// <summary>The public key as the JWKS publishes it (RFC 7517): kty, use, alg, kid, n, e.</summary>
     public object PublicJwk()
