@@ -78,6 +78,7 @@ public sealed partial class Build
         AwsProfile = AwsProfile,
         NatGateways = NatGateways,
         GatewayPort = GatewayPort,
+        LocalAuthAutoApprove = LocalAuthAutoApprove,
         HealthUrl = HealthUrl,
         HealthTimeout = HealthTimeout,
         RolloutTimeout = RolloutTimeout,

@@ -60,6 +60,9 @@ public sealed partial class Build : PipelineBuild
     [Parameter("Port of the local gateway on 127.0.0.1", Minimum = 1, Maximum = 65535)]
     public int GatewayPort { get; set; } = 8080;
 
+    [Parameter("Local: the issuer approves authorization requests for loopback redirect URIs at once, without its consent page (tests and scripts that drive MCP clients headlessly)")]
+    public bool LocalAuthAutoApprove { get; set; }
+
     [Parameter("Issuer URL of your own identity provider (Entra, Auth0, Okta, Cognito) whose tokens the API accepts; unset: the environment runs its own (Cognito on AWS, the local issuer locally)")]
     public string? JwtIssuer { get; set; }
 

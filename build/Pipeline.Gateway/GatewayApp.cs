@@ -41,7 +41,7 @@ public static class GatewayApp
         var app = builder.Build();
         var address = new GatewayAddress(app.Services.GetRequiredService<IServer>());
         var scopes = ServiceScopes.For(catalog, credentials);
-        var issuer = new LocalIssuer(credentials, () => address.BaseUrl, scopes.All);
+        var issuer = new LocalIssuer(credentials, () => address.BaseUrl);
         app.Lifetime.ApplicationStopped.Register(issuer.Dispose);
         var tokenCheck = new BearerTokenCheck(issuer, catalog, scopes, () => address.BaseUrl);
         var limits = new ApiGatewayLimits(options.IntegrationTimeout);
@@ -51,7 +51,12 @@ public static class GatewayApp
         // The PID tells the pipeline which of two gateways sharing the port (during a replacement) answered.
         app.MapGet(HealthPath, () => Results.Json(new { status = "ok", pid = Environment.ProcessId, routes = routes.Describe() }));
         GatewayAdmin.Map(app, options.AdminToken, routes, routeSwitch, traffic);
-        LocalIssuerEndpoints.Map(app, issuer);
+        var documents = new ClientMetadataDocuments();
+        app.Lifetime.ApplicationStopped.Register(documents.Dispose);
+        var statePath = options.IssuerStateFile ?? (options.IssuerFile is { } credentialsFile ? LocalIssuerCredentials.StatePathBeside(credentialsFile) : null);
+        LocalIssuerEndpoints.Map(app, new LocalAuthorizationServer(
+            issuer, new ProtectedResources(catalog, issuer.Environment, () => address.BaseUrl), new IssuerStore(statePath, TimeProvider.System),
+            new AuthorizationCodes(TimeProvider.System), documents, options.LocalAuthAutoApprove));
         app.MapReverseProxy(proxy =>
         {
             // First: a rejected request never counts as traffic to the service (it would delay a drain).

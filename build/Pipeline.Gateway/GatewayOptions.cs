@@ -41,6 +41,25 @@ public sealed record GatewayOptions
     /// <summary>The credentials themselves, instead of <see cref="IssuerFile"/> (tests).</summary>
     public LocalIssuerCredentials? IssuerCredentials { get; init; }
 
+    /// <summary>
+    /// Where the issuer keeps registered clients and refresh tokens; default <see cref="LocalIssuerCredentials.StatePathBeside"/>
+    /// the <see cref="IssuerFile"/>, in memory when neither is set (tests).
+    /// </summary>
+    public string? IssuerStateFile { get; init; }
+
+    /// <summary>
+    /// Approve authorization requests whose redirect URI is a loopback URL at once, without the consent page (tests and
+    /// scripts). From the environment variable <see cref="AutoApproveVariable"/> (<c>true</c>), which <c>./build.sh Deploy
+    /// --local-auth-auto-approve</c> sets.
+    /// </summary>
+    public bool LocalAuthAutoApprove { get; init; }
+
+    public const string AutoApproveVariable = "LOCAL_AUTH_AUTO_APPROVE";
+
+    /// <summary>Whether the environment variable's value turns auto-approval on: <c>true</c> or <c>1</c>, nothing else.</summary>
+    public static bool IsAutoApprove(string? value) =>
+        string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase) || value?.Trim() == "1";
+
     /// <summary>Enables the admin endpoints (<see cref="GatewayAdmin"/>) for this bearer token; null leaves them out. Never a command-line option.</summary>
     public string? AdminToken { get; init; }
 

@@ -29,7 +29,15 @@ public sealed record LocalIssuerCredentials(
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     /// <summary>The audience of an environment's tokens, e.g. <c>apigw-local</c>; the services get it as <c>AUTH_AUDIENCE</c>.</summary>
-    public static string AudienceFor(string environment) => $"apigw-{environment}";
+    public static string AudienceFor(string environment) => AudiencePrefix + environment;
+
+    /// <summary>The environment of an audience made by <see cref="AudienceFor"/>: <c>apigw-local</c> → <c>local</c>.</summary>
+    public static string EnvironmentOf(string audience) =>
+        audience.StartsWith(AudiencePrefix, StringComparison.Ordinal) && audience.Length > AudiencePrefix.Length
+            ? audience[AudiencePrefix.Length..]
+            : throw new ManifestException($"The local issuer's audience '{audience}' is not of the form {AudiencePrefix}<environment>. Delete the credentials file; the next ./build.sh Deploy generates a new one.");
+
+    const string AudiencePrefix = "apigw-";
 
     /// <summary>The issuer URL (<c>iss</c>) of the local issuer behind the gateway on <paramref name="gatewayPort"/>.</summary>
     public static Uri IssuerUrl(int gatewayPort) => new($"http://127.0.0.1:{gatewayPort}{IssuerPath}");
@@ -101,6 +109,15 @@ public sealed record LocalIssuerCredentials(
         rsa.ImportFromPem(SigningKeyPem);
         return rsa;
     }
+
+    /// <summary>
+    /// The issuer's state beside the credentials file at <paramref name="credentialsPath"/>: clients registered at run time
+    /// (RFC 7591) and refresh tokens, which must outlive a gateway replacement as the key does.
+    /// </summary>
+    public static string StatePathBeside(string credentialsPath) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(credentialsPath))!, StateFileName);
+
+    public const string StateFileName = "local-issuer-state.json";
 
     /// <summary>Writes the file whole, readable by its owner only, replacing what is there.</summary>
     public void Write(string path) => OwnerOnlyFile.Replace(path, JsonSerializer.Serialize(this, JsonOptions));

@@ -23,6 +23,19 @@ public sealed class GatewayOptionsTests
     }
 
     [Theory]
+    [InlineData("true", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("1", true)]
+    [InlineData("false", false)]
+    [InlineData("yes", false)]
+    [InlineData("", false)]
+    [InlineData(null, false)]
+    public void Auto_approval_is_on_only_for_an_explicit_true(string? value, bool on)
+    {
+        GatewayOptions.IsAutoApprove(value).Should().Be(on);
+    }
+
+    [Theory]
     [InlineData("--upstream", "fastapi")]
     [InlineData("--upstream", "=http://127.0.0.1:1")]
     [InlineData("--activity-timeout", "soon")]

@@ -7,10 +7,10 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Pipeline.Gateway.Tests;
 
-/// <summary>The local issuer as a client sees it through the gateway: discovery, JWKS, and the client-credentials token endpoint.</summary>
+/// <summary>The local issuer as a client sees it through the gateway: discovery, JWKS, and the client-credentials grant.</summary>
 public sealed class LocalIssuerTests : IAsyncLifetime
 {
-    readonly ServicesFolder services = new("alpha", "beta");
+    readonly ServicesFolder services = new("alpha", "mcp");
     readonly HttpClient http = new();
     LocalServer gateway = null!;
 
@@ -27,19 +27,45 @@ public sealed class LocalIssuerTests : IAsyncLifetime
     [InlineData("/.well-known/oauth-authorization-server/_auth")]
     [InlineData("/_auth/.well-known/oauth-authorization-server")]
     [InlineData("/.well-known/openid-configuration/_auth")]
-    public async Task Discovery_names_the_issuer_its_keys_and_the_client_credentials_token_endpoint(string path)
+    public async Task Discovery_names_every_endpoint_and_capability_the_mcp_sdks_read(string path)
     {
         using var response = await http.GetAsync(path);
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         var discovery = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         discovery.GetProperty("issuer").GetString().Should().Be(Issuer);
-        discovery.GetProperty("jwks_uri").GetString().Should().Be(Issuer + "/jwks");
+        discovery.GetProperty("authorization_endpoint").GetString().Should().Be(Issuer + "/authorize");
         discovery.GetProperty("token_endpoint").GetString().Should().Be(Issuer + "/token");
-        Strings(discovery, "grant_types_supported").Should().Equal("client_credentials");
-        Strings(discovery, "token_endpoint_auth_methods_supported").Should().BeEquivalentTo("client_secret_basic", "client_secret_post");
+        discovery.GetProperty("registration_endpoint").GetString().Should().Be(Issuer + "/register");
+        discovery.GetProperty("jwks_uri").GetString().Should().Be(Issuer + "/jwks");
+        Strings(discovery, "code_challenge_methods_supported").Should().Equal("S256");
+        Strings(discovery, "grant_types_supported").Should().BeEquivalentTo("authorization_code", "refresh_token", "client_credentials");
+        Strings(discovery, "response_types_supported").Should().Equal("code");
+        Strings(discovery, "token_endpoint_auth_methods_supported").Should().BeEquivalentTo("none", "client_secret_basic", "client_secret_post");
+        Strings(discovery, "scopes_supported").Should().Equal("apigw-test/alpha", "apigw-test/mcp");
+        discovery.GetProperty("client_id_metadata_document_supported").GetBoolean().Should().BeTrue();
         Strings(discovery, "id_token_signing_alg_values_supported").Should().Equal("RS256");
-        Strings(discovery, "scopes_supported").Should().BeEquivalentTo("apigw-test/alpha", "apigw-test/beta");
+        Strings(discovery, "subject_types_supported").Should().Equal("public");
+    }
+
+    [NodeToolsFact]
+    public async Task The_typescript_sdk_parses_the_discovery_document_with_its_own_schemas()
+    {
+        var document = await http.GetStringAsync("/.well-known/oauth-authorization-server/_auth");
+        var script = """
+            const { OAuthMetadataSchema, OpenIdProviderDiscoveryMetadataSchema } = await import('@modelcontextprotocol/sdk/shared/auth.js');
+            let input = '';
+            for await (const chunk of process.stdin) input += chunk;
+            const document = JSON.parse(input);
+            OAuthMetadataSchema.parse(document);
+            OpenIdProviderDiscoveryMetadataSchema.parse(document);
+            console.log('parsed');
+            """;
+
+        var (exitCode, output) = await NodeScript.RunAsync(script, stdin: document);
+
+        exitCode.Should().Be(0, output);
+        output.Should().Contain("parsed");
     }
 
     [Fact]
@@ -69,7 +95,7 @@ public sealed class LocalIssuerTests : IAsyncLifetime
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task A_client_credentials_grant_without_a_scope_returns_an_access_token_with_every_services_scope(bool basic)
+    public async Task A_client_credentials_grant_returns_an_rs256_access_token_with_the_claims_of_an_access_token(bool basic)
     {
         var credentials = TestIssuer.Credentials;
         var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials" };
@@ -90,28 +116,57 @@ public sealed class LocalIssuerTests : IAsyncLifetime
         var answer = JsonDocument.Parse(body).RootElement;
         answer.GetProperty("token_type").GetString().Should().Be("Bearer");
         answer.GetProperty("expires_in").GetInt32().Should().Be(3600);
-        answer.GetProperty("scope").GetString().Should().Be("apigw-test/alpha apigw-test/beta", "Cognito grants every allowed scope when none is asked for");
+        answer.GetProperty("scope").GetString().Should().Be("apigw-test/alpha apigw-test/mcp", "a request without a scope gets every service's scope, as Cognito grants all");
+        answer.TryGetProperty("refresh_token", out _).Should().BeFalse("client credentials need no refresh token");
         var token = new JsonWebToken(answer.GetProperty("access_token").GetString());
-        token.Typ.Should().Be("at+jwt", "RFC 9068: an access token says so in its header");
         token.Alg.Should().Be("RS256");
+        token.Typ.Should().Be("at+jwt");
         token.Kid.Should().Be(credentials.KeyId);
         token.Issuer.Should().Be(Issuer);
         token.Audiences.Should().Equal(TestIssuer.Audience);
         token.Subject.Should().Be(credentials.ClientId);
         token.GetClaim("client_id").Value.Should().Be(credentials.ClientId);
-        token.GetClaim("scope").Value.Should().Be("apigw-test/alpha apigw-test/beta");
+        token.GetClaim("scope").Value.Should().Be("apigw-test/alpha apigw-test/mcp");
         token.Id.Should().NotBeNullOrEmpty();
         (token.ValidTo - token.IssuedAt).Should().Be(TimeSpan.FromHours(1));
         token.ValidFrom.Should().Be(token.IssuedAt);
     }
 
     [Fact]
-    public async Task A_requested_scope_is_granted_as_asked()
+    public async Task A_known_scope_is_granted_as_asked_and_an_unknown_one_is_invalid_scope()
     {
-        using var response = await PostAsync(new() { ["grant_type"] = "client_credentials", ["scope"] = "api mcp:tools" }, Basic(TestIssuer.Credentials.ClientId, TestIssuer.Credentials.ClientSecret));
+        var client = Basic(TestIssuer.Credentials.ClientId, TestIssuer.Credentials.ClientSecret);
+        using var known = await PostAsync(new() { ["grant_type"] = "client_credentials", ["scope"] = "apigw-test/mcp" }, client);
+        using var unknown = await PostAsync(new() { ["grant_type"] = "client_credentials", ["scope"] = "apigw-test/mcp mcp:tools" }, client);
 
-        var answer = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
-        new JsonWebToken(answer.GetProperty("access_token").GetString()).GetClaim("scope").Value.Should().Be("api mcp:tools");
+        var answer = JsonDocument.Parse(await known.Content.ReadAsStringAsync()).RootElement;
+        new JsonWebToken(answer.GetProperty("access_token").GetString()).GetClaim("scope").Value.Should().Be("apigw-test/mcp");
+        (await ErrorOf(unknown)).Should().Be((HttpStatusCode.BadRequest, "invalid_scope"));
+        (await unknown.Content.ReadAsStringAsync()).Should().Contain("mcp:tools").And.Contain("apigw-test/alpha");
+    }
+
+    [Fact]
+    public async Task A_token_for_a_resource_carries_it_in_aud_beside_the_api_audience_with_only_that_services_scope()
+    {
+        var client = Basic(TestIssuer.Credentials.ClientId, TestIssuer.Credentials.ClientSecret);
+        var resource = $"http://127.0.0.1:{gateway.BaseAddress.Port}/api/mcp/mcp";
+        using var bound = await PostAsync(new() { ["grant_type"] = "client_credentials", ["resource"] = resource }, client);
+        using var elsewhere = await PostAsync(new() { ["grant_type"] = "client_credentials", ["resource"] = "https://other.example/api/mcp" }, client);
+        using var unknownPrefix = await PostAsync(new() { ["grant_type"] = "client_credentials", ["resource"] = $"http://127.0.0.1:{gateway.BaseAddress.Port}/api/other" }, client);
+        using var wrongScope = await PostAsync(new() { ["grant_type"] = "client_credentials", ["resource"] = resource, ["scope"] = "apigw-test/alpha" }, client);
+
+        var answer = JsonDocument.Parse(await bound.Content.ReadAsStringAsync()).RootElement;
+        var token = new JsonWebToken(answer.GetProperty("access_token").GetString());
+        token.Audiences.Should().Equal(TestIssuer.Audience, resource);
+        token.GetClaim("scope").Value.Should().Be("apigw-test/mcp");
+        (await ErrorOf(elsewhere)).Should().Be((HttpStatusCode.BadRequest, "invalid_target"));
+        (await ErrorOf(unknownPrefix)).Should().Be((HttpStatusCode.BadRequest, "invalid_target"));
+        (await ErrorOf(wrongScope)).Should().Be((HttpStatusCode.BadRequest, "invalid_scope"));
+
+        using var authorized = new HttpRequestMessage(HttpMethod.Get, "/api/mcp/anything");
+        authorized.Headers.Authorization = new AuthenticationHeaderValue("Bearer", answer.GetProperty("access_token").GetString());
+        using var proxied = await http.SendAsync(authorized);
+        proxied.StatusCode.Should().NotBe(HttpStatusCode.Unauthorized, "the gateway checks the API audience, which the bound token still carries");
     }
 
     [Fact]
@@ -140,7 +195,7 @@ public sealed class LocalIssuerTests : IAsyncLifetime
         var client = Basic(TestIssuer.Credentials.ClientId, TestIssuer.Credentials.ClientSecret);
 
         using var password = await PostAsync(new() { ["grant_type"] = "password", ["username"] = "u", ["password"] = "p" }, client);
-        using var none = await PostAsync(new() { ["scope"] = "api" }, client);
+        using var none = await PostAsync(new() { ["scope"] = "apigw-test/alpha" }, client);
         using var json = await http.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/_auth/token")
         {
             Content = new StringContent("""{"grant_type":"client_credentials"}""", Encoding.UTF8, "application/json"),

@@ -99,6 +99,8 @@ public static class Requirements
         "moto" => "moto server ('python3 -c \"import moto.server\"' must work: pip install \"moto[server]\")",
         "pwsh" => "PowerShell ('pwsh' on PATH or in ~/.dotnet/tools: dotnet tool install --global PowerShell)",
         "git" => "git ('git' on PATH)",
+        "chromium" => "Chromium ('chromium' on PATH: apt-get install chromium; .ci/setup installs it)",
+        "chromedriver" => "chromedriver ('chromedriver' on PATH: apt-get install chromium-driver; .ci/setup installs it)",
         _ => $"'{tool}' on PATH",
     };
 

@@ -19,6 +19,8 @@ public sealed record DeploySettings
     public string? AwsProfile { get; init; }
     public int NatGateways { get; init; } = 1;
     public int GatewayPort { get; init; } = 8080;
+    /// <summary>Local: the gateway's issuer approves loopback authorization requests without its consent page (<c>LOCAL_AUTH_AUTO_APPROVE</c>).</summary>
+    public bool LocalAuthAutoApprove { get; init; }
     public Uri? HealthUrl { get; init; }
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromMinutes(2);
     public TimeSpan RolloutTimeout { get; init; } = TimeSpan.FromMinutes(15);

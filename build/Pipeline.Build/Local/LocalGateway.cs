@@ -56,6 +56,12 @@ public sealed class LocalGateway
 
     public string ArtifactsDirectory { get; }
 
+    /// <summary>
+    /// Whether the gateway's issuer approves authorization requests for loopback redirect URIs without its consent page
+    /// (<c>--local-auth-auto-approve</c>, passed as <c>LOCAL_AUTH_AUTO_APPROVE</c>); a running gateway that differs is replaced.
+    /// </summary>
+    public bool AutoApprove { get; init; }
+
     /// <summary>The audience of the environment's tokens, e.g. <c>apigw-local</c>; the services get it as <c>AUTH_AUDIENCE</c>.</summary>
     public string Audience { get; }
 
@@ -136,6 +142,7 @@ public sealed class LocalGateway
             && running.Port == port && running.DllPath == dllPath && running.DllHash == HashFile(dllPath)
             && running.ManifestsHash == manifestsHash && running.ServicesDirectory == servicesDirectory
             && running.IssuerHash == issuerHash
+            && running.AutoApprove == AutoApprove
             && !string.IsNullOrEmpty(running.AdminToken)
             && await LocalHealthProbe.IsHealthyAsync(new Uri(url, HealthPath), TimeSpan.FromSeconds(3), cancellationToken))
         {
@@ -173,7 +180,7 @@ public sealed class LocalGateway
         var pid = StartDetached(dllPath, servicesDirectory, url, upstreams, token);
         await WaitUntilHealthyAsync(pid, url, running, cancellationToken);
         new LocalGatewayRecord(pid, port, dllPath, HashFile(dllPath), manifestsHash, servicesDirectory, DateTimeOffset.UtcNow, token, ReusePort: true,
-                IssuerHash: issuerHash)
+                IssuerHash: issuerHash, AutoApprove: AutoApprove)
             .Write(RecordPath);
 
         if (running is not null && ProcessSignal.IsAlive(running.ProcessId))
@@ -238,6 +245,8 @@ public sealed class LocalGateway
         start.Environment["GATEWAY_LOG"] = LogPath;
         // By environment, not argument: a process's environment is readable only by its user, its command line by everyone.
         start.Environment["GATEWAY_ADMIN_TOKEN"] = token;
+        // Always set, so a value in the pipeline's own environment cannot turn approval on behind the record's back.
+        start.Environment["LOCAL_AUTH_AUTO_APPROVE"] = AutoApprove ? "true" : "false";
         using var process = Process.Start(start)
             ?? throw new PipelineException("Could not start the local gateway process (setsid). Check that util-linux is installed.");
         return process.Id;

@@ -6,7 +6,7 @@ namespace Pipeline.Build.Local;
 /// <summary>
 /// What the pipeline knows about the gateway it started (<c>artifacts/&lt;env&gt;/gateway.json</c>):
 /// enough to tell whether the running process is still ours and still current (its binary, manifests, port and issuer
-/// credentials, by hash), and the token of its admin endpoint.
+/// credentials, by hash; whether its issuer approves without the consent page), and the token of its admin endpoint.
 /// The file holds that token, so only its owner may read it (mode 600); it is written whole or not at all.
 /// </summary>
 public sealed record LocalGatewayRecord(
@@ -19,7 +19,8 @@ public sealed record LocalGatewayRecord(
     DateTimeOffset StartedAt,
     string? AdminToken = null,
     bool ReusePort = false,
-    string? IssuerHash = null)
+    string? IssuerHash = null,
+    bool AutoApprove = false)
 {
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 

@@ -14,7 +14,10 @@ namespace Pipeline.Build.Local;
 public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
 {
     readonly DockerEngine engine = new();
-    readonly LocalGateway gateway = new(settings.RootDirectory, Path.Combine(settings.ArtifactsDirectory, settings.Environment), settings.Environment);
+    readonly LocalGateway gateway = new(settings.RootDirectory, Path.Combine(settings.ArtifactsDirectory, settings.Environment), settings.Environment)
+    {
+        AutoApprove = settings.LocalAuthAutoApprove,
+    };
 
     // Named after the environment, so a second local environment (a test run, say) never touches the first.
     readonly LocalPlatformNaming naming = LocalPlatformNaming.ForEnvironment(settings.Environment);

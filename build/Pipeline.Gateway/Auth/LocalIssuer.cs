@@ -6,9 +6,10 @@ using Pipeline.Manifests;
 namespace Pipeline.Gateway.Auth;
 
 /// <summary>
-/// The local platform's token issuer: it signs access tokens (RS256 JWTs) for the environment's one client and checks
-/// tokens presented to the gateway. Signing, encoding and validation are Microsoft.IdentityModel's (JsonWebTokenHandler,
-/// JsonWebKeyConverter); this class only holds the key, the issuer URL and the audience, and says what a rejection means.
+/// The local platform's token issuer: it signs access tokens (RS256 JWTs) and checks tokens presented to the gateway. The
+/// OAuth flows around it (clients, codes, refresh tokens) are <see cref="LocalIssuerEndpoints"/>'s. Signing, encoding and
+/// validation are Microsoft.IdentityModel's (JsonWebTokenHandler, JsonWebKeyConverter); this class only holds the key, the
+/// issuer URL and the audience, and says what a rejection means.
 /// Its key comes from the environment's credentials file, so every gateway of the environment (a replacement too) signs
 /// and accepts the same tokens.
 /// </summary>
@@ -30,11 +31,9 @@ public sealed class LocalIssuer : IDisposable
     readonly JsonWebTokenHandler handler = new();
 
     /// <param name="gatewayBaseUrl">The gateway's own address (<c>http://127.0.0.1:&lt;port&gt;</c>), asked once, at the first request: the port is known only once the gateway listens.</param>
-    /// <param name="defaultScope">What a token gets when the client asks for no scope: every service's scope (<see cref="ServiceScopes.All"/>).</param>
-    public LocalIssuer(LocalIssuerCredentials credentials, Func<Uri> gatewayBaseUrl, string defaultScope)
+    public LocalIssuer(LocalIssuerCredentials credentials, Func<Uri> gatewayBaseUrl)
     {
         Credentials = credentials;
-        DefaultScope = defaultScope;
         rsa = credentials.CreateSigningKey();
         // A factory (and so a provider cache) of this issuer's own: the shared default caches providers by key id, and would
         // hand a later issuer with the same key (a gateway restarted in the same process, in tests) this one's disposed RSA.
@@ -55,28 +54,27 @@ public sealed class LocalIssuer : IDisposable
 
     public string Audience => Credentials.Audience;
 
-    /// <summary>The scope of a token whose client asked for none (space-separated), as Cognito grants every allowed scope then.</summary>
-    public string DefaultScope { get; }
+    /// <summary>The environment the issuer serves (<c>local</c> for audience <c>apigw-local</c>); its scopes are <c>apigw-&lt;env&gt;/&lt;service&gt;</c>.</summary>
+    public string Environment => LocalIssuerCredentials.EnvironmentOf(Audience);
 
-    /// <summary>Whether these are the environment's client's credentials (compared in constant time).</summary>
-    public bool IsClient(string clientId, string clientSecret) =>
-        CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(clientId), System.Text.Encoding.UTF8.GetBytes(Credentials.ClientId))
-        & CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(clientSecret), System.Text.Encoding.UTF8.GetBytes(Credentials.ClientSecret));
-
-    /// <summary>A signed access token for <paramref name="clientId"/> with the claims RFC 9068 names (iss, aud, sub, client_id, scope, iat, nbf, exp, jti).</summary>
-    public string IssueToken(string clientId, string scope)
+    /// <summary>
+    /// A signed access token (RFC 9068: header <c>typ: at+jwt</c>; claims iss, aud, sub, client_id, scope, iat, nbf, exp, jti)
+    /// for <paramref name="clientId"/>. A token asked for one resource (RFC 8707) carries that resource's URL in <c>aud</c>
+    /// beside the API audience, which the gateway and the services check.
+    /// </summary>
+    public string IssueToken(string clientId, string scope, string? resource = null)
     {
         var now = DateTime.UtcNow;
         return handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
-            Audience = Audience,
             IssuedAt = now,
             NotBefore = now,
             Expires = now + TokenLifetime,
             TokenType = AccessTokenType,
             Claims = new Dictionary<string, object>
             {
+                [JwtRegisteredClaimNames.Aud] = resource is null ? Audience : (object)new[] { Audience, resource },
                 [JwtRegisteredClaimNames.Sub] = clientId,
                 ["client_id"] = clientId,
                 ["scope"] = scope,
