@@ -40,7 +40,7 @@ public static class GatewayApp
 
         var app = builder.Build();
         var address = new GatewayAddress(app.Services.GetRequiredService<IServer>());
-        var scopes = ServiceScopes.For(catalog, credentials);
+        var scopes = ServiceScopes.For(credentials);
         var issuer = new LocalIssuer(credentials, () => address.BaseUrl);
         app.Lifetime.ApplicationStopped.Register(issuer.Dispose);
         var tokenCheck = new BearerTokenCheck(issuer, catalog, scopes, () => address.BaseUrl);
