@@ -85,6 +85,7 @@ public sealed partial class Build
         KeepDeployedImages = KeepDeployedImages,
         JwtIssuer = JwtIssuer,
         JwtAudience = JwtAudience,
+        McpCallbackUrls = McpCallbackUrls ?? [],
         AlarmEmail = AlarmEmail,
         AlarmHttpsEndpoint = AlarmHttpsEndpoint,
     };
