@@ -138,6 +138,8 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
             log.Info(line);
     }
 
+    static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// The MCP endpoint of each service that is an OAuth protected resource: the <c>resource</c> its public metadata names
     /// (no token needed), so the URL printed is the one the server itself announces.
@@ -148,15 +150,18 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
         foreach (var service in Settings.Catalog.Services.Where(s => s.ResourceMetadataPath is not null))
         {
             var metadata = new Uri(api, service.RoutePrefix.TrimStart('/') + service.ResourceMetadataPath);
+            // A summary line is not worth the HTTP client's full minute.
+            using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            patience.CancelAfter(MetadataTimeout);
             try
             {
-                using var document = System.Text.Json.JsonDocument.Parse(await aws.Http.GetStringAsync(metadata, cancellation));
+                using var document = System.Text.Json.JsonDocument.Parse(await aws.Http.GetStringAsync(metadata, patience.Token));
                 if (document.RootElement.TryGetProperty("resource", out var resource) && Uri.TryCreate(resource.GetString(), UriKind.Absolute, out var url))
                     endpoints[service.Name] = url;
                 else
                     log.Warn($"{service.Name}: {metadata} names no resource, so no MCP client configuration is printed for it.");
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+            catch (Exception e) when ((e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) && !cancellation.IsCancellationRequested)
             {
                 log.Warn($"{service.Name}: could not read its protected resource metadata at {metadata} ({e.Message}); no MCP client configuration is printed for it.");
             }
