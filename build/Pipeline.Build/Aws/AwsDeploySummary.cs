@@ -47,7 +47,8 @@ public static class AwsDeploySummary
         }
 
         if (facts.JwtIssuer is null && facts.McpEndpoints.Count > 0 && facts.UserPoolId is { Length: > 0 } pool && pool != DeploymentNames.NoIssuerOfOurOwn)
-            lines.Add($"  Users: the pool has none until an admin creates them (no self sign-up): aws cognito-idp admin-create-user " +
+            lines.Add($"  Users: the pool has none until an admin creates them (no self sign-up): ./build.sh CreateUser --profile <this profile> " +
+                      "--user-email <email>, or aws cognito-idp admin-create-user " +
                       $"--user-pool-id {pool} --username <email> --user-attributes Name=email,Value=<email> Name=email_verified,Value=true " +
                       "(Cognito mails a temporary password; README: the first user)");
         lines.Add($"Deploy record: {facts.DeployRecordPath}");
