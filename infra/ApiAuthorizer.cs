@@ -1,3 +1,4 @@
+using Amazon.CDK;
 using Amazon.CDK.AWS.Apigatewayv2;
 using Constructs;
 
@@ -7,14 +8,21 @@ namespace Pipeline.Infra;
 /// The HTTP API's JWT authorizer, in the shared stack: API Gateway validates the bearer token of every route that names it
 /// (signature against the issuer's published keys, expiry, issuer, and audience: <c>aud</c>, or <c>client_id</c> for
 /// Cognito access tokens) before a request reaches a service. Service stacks name it by id, read from SSM; only the paths a
-/// manifest declares public go without it.
+/// manifest declares public go without it. Each route also names the scope its service needs (<see cref="ServiceRoutes"/>),
+/// which the authorizer finds in the token's <c>scope</c> (or <c>scp</c>) claim.
 /// </summary>
+/// <remarks>
+/// Access tokens only: an OIDC ID token is signed by the same issuer and, from Cognito, carries the client id as <c>aud</c>,
+/// so issuer and audience alone would let it through. It has no <c>scope</c> claim, though, and every route that needs a
+/// token requires a scope, so API Gateway refuses it (403). Cognito access tokens carry <c>client_id</c> instead of
+/// <c>aud</c>; the authorizer matches either against the audience list, which holds both Cognito clients.
+/// </remarks>
 public sealed class ApiAuthorizer : Construct
 {
     /// <summary>Where the token is: <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
     public const string IdentitySource = "$request.header.Authorization";
 
-    public ApiAuthorizer(Construct scope, string id, IHttpApi api, string environment, string issuer, string audience) : base(scope, id)
+    public ApiAuthorizer(Construct scope, string id, IHttpApi api, string environment, string issuer, IReadOnlyList<string> audiences) : base(scope, id)
     {
         // The L2 authorizer itself, not HttpJwtAuthorizer: that one is created only when a route of the same stack binds it,
         // and this stack has no routes.
@@ -25,10 +33,10 @@ public sealed class ApiAuthorizer : Construct
             Type = HttpAuthorizerType.JWT,
             IdentitySource = [IdentitySource],
             JwtIssuer = issuer,
-            JwtAudience = [audience],
+            JwtAudience = [.. audiences],
         });
         Issuer = issuer;
-        Audience = audience;
+        Audiences = audiences;
     }
 
     public HttpAuthorizer Authorizer { get; }
@@ -38,5 +46,19 @@ public sealed class ApiAuthorizer : Construct
 
     public string Issuer { get; }
 
-    public string Audience { get; }
+    /// <summary>The audiences a token may carry (<c>aud</c>, or <c>client_id</c>): one per client the API accepts tokens of.</summary>
+    public IReadOnlyList<string> Audiences { get; }
+
+    /// <summary>
+    /// <see cref="Audiences"/> comma-joined, as one SSM value and as services read it (<c>AUTH_AUDIENCE</c>). An id that is a
+    /// reference passes through <see cref="EnvironmentStack.EvenWhereSkipped"/>, so the value is never empty.
+    /// </summary>
+    public string AudienceList
+    {
+        get
+        {
+            var values = Audiences.Select(a => Token.IsUnresolved(a) ? EnvironmentStack.EvenWhereSkipped(a) : a).ToArray();
+            return values.Length == 1 ? values[0] : Fn.Join(",", values);
+        }
+    }
 }

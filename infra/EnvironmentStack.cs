@@ -9,7 +9,8 @@ namespace Pipeline.Infra;
 /// <summary>
 /// <c>apigw-&lt;env&gt;-shared</c>: what every service shares: VPC, NAT, flow logs, the ECS cluster, the HTTP API with its
 /// VPC Link, <c>$default</c> stage and JWT authorizer, the token issuer when the profile names none (a Cognito user pool),
-/// and the alarm topic. It names no service, so adding one never touches it. What the service stacks need
+/// and the alarm topic. It holds no service's resources: a new service adds only its scope to the Cognito resource server
+/// and to the clients that may ask for it (one scope per service, <see cref="DeploymentNames.ServiceScope"/>). What the service stacks need
 /// it writes to SSM parameters at stable paths (<see cref="DeploymentNames.SharedParameter"/>), not CloudFormation exports:
 /// no export lock, so this stack can change a value while service stacks use it (they pick it up at their next deploy),
 /// and change sets behave the same on AWS and on the emulator. The price: CloudFormation does not stop this stack from
@@ -17,7 +18,7 @@ namespace Pipeline.Infra;
 /// </summary>
 public sealed class EnvironmentStack : Stack
 {
-    public EnvironmentStack(Construct scope, InfraOptions options, IStackProps props)
+    public EnvironmentStack(Construct scope, InfraOptions options, ServiceCatalog catalog, IStackProps props)
         : base(scope, DeploymentNames.SharedStack(options.Environment), props)
     {
         EnvironmentName = options.Environment;
@@ -30,10 +31,12 @@ public sealed class EnvironmentStack : Stack
             ContainerInsights = true,
         });
         Gateway = new HttpGateway(this, "Gateway", Network, options.Environment, logRemoval);
-        // The profile's identity provider, or one of our own: either way the authorizer trusts exactly one issuer and audience.
-        Issuer = options.RunsOwnIssuer ? new CognitoIssuer(this, "Issuer", options.Environment) : null;
+        // The profile's identity provider, or one of our own: either way the authorizer trusts exactly one issuer and its audiences.
+        Issuer = options.RunsOwnIssuer
+            ? new CognitoIssuer(this, "Issuer", options.Environment, catalog.Services, options.McpCallbackUrls)
+            : null;
         Authorizer = new ApiAuthorizer(this, "Authorizer", Gateway.Api, options.Environment,
-            Issuer?.IssuerUrl ?? options.JwtIssuer!, Issuer?.ClientId ?? options.JwtAudience!);
+            Issuer?.IssuerUrl ?? options.JwtIssuer!, Issuer?.Audiences ?? [options.JwtAudience!]);
         Alarms = new AlarmTopic(this, "Alarms", options.Environment, options.AlarmEmail, options.AlarmHttpsEndpoint);
 
         var parameters = new Construct(this, "Parameters");
@@ -58,12 +61,15 @@ public sealed class EnvironmentStack : Stack
             "public origin of the HTTP API (services build absolute URLs, e.g. OAuth metadata, from it)");
         Publish(SharedValue.AuthorizerId, Authorizer.AuthorizerId, "JWT authorizer every service route names unless its manifest declares the path public");
         Publish(SharedValue.AuthIssuer, Authorizer.Issuer, "issuer the API trusts (the 'iss' of accepted tokens)");
-        Publish(SharedValue.AuthAudience, Authorizer.Audience, "audience accepted tokens carry ('aud', or 'client_id' for Cognito access tokens)");
+        Publish(SharedValue.AuthAudience, Authorizer.AudienceList,
+            "audiences accepted tokens carry, comma-separated ('aud', or 'client_id' for Cognito access tokens: the machine and the interactive client)");
         Publish(SharedValue.AlarmTopicArn, Alarms.Topic.TopicArn, "SNS topic every alarm notifies");
         // With an external issuer there is no pool: 'none' rather than an empty value, which SSM refuses.
         Publish(SharedValue.UserPoolId, Issuer?.UserPoolId ?? DeploymentNames.NoIssuerOfOurOwn, "Cognito user pool of the environment's own issuer");
         Publish(SharedValue.TokenClientId, Issuer?.ClientId ?? DeploymentNames.NoIssuerOfOurOwn, "Cognito machine client that ./build.sh Token uses");
         Publish(SharedValue.TokenEndpoint, Issuer?.TokenEndpoint ?? DeploymentNames.NoIssuerOfOurOwn, "OAuth token endpoint for the client-credentials grant");
+        Publish(SharedValue.InteractiveClientId, Issuer?.InteractiveClientId ?? DeploymentNames.NoIssuerOfOurOwn,
+            "Cognito public client interactive MCP clients sign in with (authorization code with PKCE); configure it in the client");
 
         // Plain outputs (no exports) for the pipeline and for people.
         _ = new CfnOutput(this, DeploymentNames.ClusterNameOutput, new CfnOutputProps
@@ -76,6 +82,20 @@ public sealed class EnvironmentStack : Stack
             Value = Gateway.Endpoint,
             Description = "Public endpoint of the HTTP API",
         });
+        if (Issuer is not null)
+        {
+            // For the admin who creates users and the people who configure an MCP client (README); Ref-composed like the rest.
+            _ = new CfnOutput(this, DeploymentNames.UserPoolIdOutput, new CfnOutputProps
+            {
+                Value = Issuer.UserPoolId,
+                Description = "Cognito user pool of the environment: aws cognito-idp admin-create-user --user-pool-id <this> ...",
+            });
+            _ = new CfnOutput(this, DeploymentNames.InteractiveClientIdOutput, new CfnOutputProps
+            {
+                Value = Issuer.InteractiveClientId,
+                Description = "OAuth client id for interactive MCP clients (VS Code, Claude, Cursor, MCP Inspector); public, no secret",
+            });
+        }
     }
 
     /// <summary>The deployment environment (<c>dev</c>, <c>prod</c>), not the CDK's account/region <see cref="Stack.Environment"/>.</summary>

@@ -33,7 +33,7 @@ public sealed class InfraApp
             ? new RegistryStack(app, options, catalog, StackProps(options, "ECR repositories, one per service"))
             : null;
         var shared = options.Stacks.HasFlag(StackSelection.Shared)
-            ? new EnvironmentStack(app, options, StackProps(options,
+            ? new EnvironmentStack(app, options, catalog, StackProps(options,
                 $"VPC, cluster, HTTP API with VPC Link, stage and JWT authorizer,{(options.RunsOwnIssuer ? " Cognito token issuer," : "")} alarm topic: shared by the services"))
             : null;
 

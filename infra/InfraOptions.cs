@@ -40,6 +40,39 @@ public sealed partial record InfraOptions
     /// <summary>The audience (<c>aud</c>, or for Cognito access tokens <c>client_id</c>) tokens of <see cref="JwtIssuer"/> carry for this API.</summary>
     public string? JwtAudience { get; init; }
 
+    /// <summary>
+    /// Where the Cognito app client for interactive MCP clients may send a browser back after sign-in (its <c>CallbackURLs</c>;
+    /// Cognito matches them exactly). Used only when the environment runs its own issuer. Default:
+    /// <see cref="DefaultMcpCallbackUrls"/>.
+    /// </summary>
+    public IReadOnlyList<string> McpCallbackUrls { get; init; } = DefaultMcpCallbackUrls;
+
+    /// <summary>
+    /// The redirect URIs the common MCP clients document, as Cognito accepts them: https, a custom scheme, or plain http only
+    /// on <c>localhost</c> (Cognito refuses <c>http://127.0.0.1</c>, so the loopback ones are written with <c>localhost</c>).
+    /// </summary>
+    public static IReadOnlyList<string> DefaultMcpCallbackUrls { get; } =
+    [
+        // VS Code: its loopback listener on port 33418 and its https relay, which it falls back to when the port is taken
+        // (the redirect_uris it registers dynamically: microsoft/vscode issue 278512).
+        "http://localhost:33418/",
+        "https://vscode.dev/redirect",
+        // MCP Inspector (npx @modelcontextprotocol/inspector, UI on port 6274): its quick and its guided OAuth flow.
+        "http://localhost:6274/oauth/callback",
+        "http://localhost:6274/oauth/callback/debug",
+        // Claude (claude.ai and Claude Desktop custom connectors, which take an OAuth client id under advanced settings).
+        "https://claude.ai/api/mcp/auth_callback",
+        "https://claude.com/api/mcp/auth_callback",
+        // Claude Code listens on http://localhost:<port>/callback; this port when started with --callback-port 33419.
+        "http://localhost:33419/callback",
+        // Cursor: its custom scheme, and the loopback listener of newer desktop builds.
+        "cursor://anysphere.cursor-mcp/oauth/callback",
+        "http://localhost:8787/callback",
+    ];
+
+    /// <summary>Cognito's limit on an app client's callback URLs.</summary>
+    public const int MaxCallbackUrls = 100;
+
     /// <summary>E-mail address subscribed to the environment's alarm topic (AWS sends a confirmation mail first).</summary>
     public string? AlarmEmail { get; init; }
 
@@ -74,6 +107,9 @@ public sealed partial record InfraOptions
         var alarmEmail = context("alarmEmail");
         var alarmHttpsEndpoint = context("alarmHttpsEndpoint");
         var keepDeployed = context("keepDeployedImages");
+        // `cdk synth -c mcpCallbackUrls=a,b` carries the same list as repeated --mcp-callback-url options.
+        var callbackUrls = (context("mcpCallbackUrls") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var callbackUrlsFromArguments = new List<string>();
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
         // `cdk synth -c images=fastapi=abc,mcp=def` carries the same pairs as repeated --image options.
         foreach (var pair in (context("images") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -99,11 +135,12 @@ public sealed partial record InfraOptions
                 case "--alarm-https-endpoint": alarmHttpsEndpoint = Value(); break;
                 case "--image": AddImage(images, Value()); break;
                 case "--keep-deployed-images": keepDeployed = Value(); break;
+                case "--mcp-callback-url": callbackUrlsFromArguments.Add(Value().Trim()); break;
                 default:
                     throw new InfraOptionsException(
                         $"Unknown option '{name}'. Options: --out, --environment, --nat-gateways, --region, --stack registry|shared|services|all, " +
                         "--image <service>=<tag>, --services-dir, --keep-deployed-images <count>, --jwt-issuer <url>, --jwt-audience <audience>, " +
-                        "--alarm-email <address>, --alarm-https-endpoint <url>.");
+                        "--alarm-email <address>, --alarm-https-endpoint <url>, --mcp-callback-url <url> (repeatable).");
             }
         }
 
@@ -137,6 +174,17 @@ public sealed partial record InfraOptions
         if (alarmHttpsEndpoint is not null && !IsHttpsUrl(alarmHttpsEndpoint))
             throw new InfraOptionsException($"--alarm-https-endpoint '{alarmHttpsEndpoint}' must be an https URL; SNS delivers alarms to it with a POST.");
 
+        // Options replace the context's list rather than add to it, as every other option does.
+        if (callbackUrlsFromArguments.Count > 0)
+            callbackUrls = callbackUrlsFromArguments;
+        var mcpCallbackUrls = callbackUrls.Count > 0 ? callbackUrls.Distinct(StringComparer.Ordinal).ToList() : DefaultMcpCallbackUrls;
+        if (mcpCallbackUrls.Count > MaxCallbackUrls)
+            throw new InfraOptionsException(
+                $"{mcpCallbackUrls.Count} MCP callback URLs are more than the {MaxCallbackUrls} a Cognito app client takes. Keep the ones of the MCP clients your team uses.");
+        foreach (var url in mcpCallbackUrls)
+            if (CallbackUrlProblem(url) is { } problem)
+                throw new InfraOptionsException($"--mcp-callback-url '{url}' {problem}");
+
         foreach (var (service, tag) in images)
             if (!TagPattern().IsMatch(tag))
                 throw new InfraOptionsException($"Image tag '{tag}' for {service} is not a valid Docker tag (letters, digits, '_', '.', '-'; at most 128).");
@@ -155,7 +203,23 @@ public sealed partial record InfraOptions
             AlarmEmail = alarmEmail,
             AlarmHttpsEndpoint = alarmHttpsEndpoint,
             KeepDeployedImages = keep,
+            McpCallbackUrls = mcpCallbackUrls,
         };
+    }
+
+    /// <summary>What Cognito would refuse in a callback URL (CreateUserPoolClient's rules), as the rest of a sentence; null when it is fine.</summary>
+    static string? CallbackUrlProblem(string url)
+    {
+        if (url.Length > 1024)
+            return "is longer than the 1024 characters Cognito allows.";
+        // On Unix a rooted path parses as an absolute file: URI; a redirect URI must name its scheme.
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.IsFile || !url.StartsWith(uri.Scheme + ":", StringComparison.OrdinalIgnoreCase))
+            return "is not an absolute URL; write it exactly as the MCP client sends it as redirect_uri, e.g. http://localhost:33418/.";
+        if (url.Contains('#', StringComparison.Ordinal))
+            return "has a fragment (#...), which a redirect URI may not have (RFC 6749 3.1.2).";
+        if (uri.Scheme == Uri.UriSchemeHttp && uri.Host != "localhost")
+            return $"uses plain http on {uri.Host}; Cognito accepts http only for localhost (not even 127.0.0.1). Use https, a custom scheme such as myapp://callback, or http://localhost:<port>/....";
+        return null;
     }
 
     static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();

@@ -25,8 +25,11 @@ public sealed class ServiceFargate : Construct
     /// <summary>The issuer the API trusts, for services that validate tokens themselves (the MCP server does, as defence in depth).</summary>
     public const string AuthIssuerVariable = "AUTH_ISSUER";
 
-    /// <summary>The audience accepted tokens carry.</summary>
+    /// <summary>The audiences accepted tokens may carry, comma-separated (with Cognito: the machine and the interactive client's ids).</summary>
     public const string AuthAudienceVariable = "AUTH_AUDIENCE";
+
+    /// <summary>The scope a token needs to call this service (<c>apigw-&lt;env&gt;/&lt;service&gt;</c>), the one its routes require.</summary>
+    public const string AuthScopeVariable = "AUTH_SCOPE";
 
     /// <summary>The API's public origin (<c>https://{api}.execute-api...</c>); services build absolute URLs from it, e.g. OAuth metadata.</summary>
     public const string PublicBaseUrlVariable = "PUBLIC_BASE_URL";
@@ -163,10 +166,14 @@ public sealed class ServiceFargate : Construct
         environment["HEALTH_PATH"] = service.HealthPath;
         environment[AuthIssuerVariable] = api.Issuer;
         environment[AuthAudienceVariable] = api.Audience;
+        environment[AuthScopeVariable] = api.Scope;
         environment[PublicBaseUrlVariable] = api.PublicBaseUrl;
         return new Dictionary<string, string>(environment);
     }
 }
 
-/// <summary>How callers reach the service and what their tokens look like, read from the shared stack's parameters.</summary>
-public sealed record ApiAccess(string Issuer, string Audience, string PublicBaseUrl);
+/// <summary>
+/// How callers reach the service and what their tokens look like: issuer, audiences and public URL read from the shared
+/// stack's parameters, the scope the service's routes require.
+/// </summary>
+public sealed record ApiAccess(string Issuer, string Audience, string PublicBaseUrl, string Scope);

@@ -13,7 +13,9 @@ namespace Pipeline.Infra;
 /// <item><c>ANY /api/&lt;service&gt;/{proxy+}</c> → <c>/{proxy}</c> and <c>ANY /api/&lt;service&gt;</c> → <c>/</c>, behind the
 /// shared JWT authorizer, through ONE integration whose <c>overwrite:path</c> is <c>/$request.path.proxy</c> (the prefix is
 /// stripped as the local gateway does; the prefix-only route has no <c>proxy</c> parameter, and API Gateway maps the
-/// absent parameter to an empty value, giving <c>/</c>).</item>
+/// absent parameter to an empty value, giving <c>/</c>). Both require the service's scope
+/// (<c>AuthorizationScopes = [apigw-&lt;env&gt;/&lt;service&gt;]</c>, <see cref="DeploymentNames.ServiceScope"/>): a valid
+/// token for another service, or an ID token (which has no scope claim), gets 403.</item>
 /// <item>one route without authorization per path the manifest declares public (health, metadata, <c>publicPaths</c>):
 /// <c>ANY /api/&lt;service&gt;/docs</c> → <c>/docs</c>, or <c>ANY /api/&lt;service&gt;/static/{proxy+}</c> →
 /// <c>/static/{proxy}</c>. Each has an integration of its own: on a literal route the shared mapping would have no
@@ -52,6 +54,9 @@ public sealed partial class ServiceRoutes : Construct
                     ParameterMapping = new ParameterMapping().OverwritePath(MappingValue.Custom(mapping)),
                 });
 
+        // The one scope a token needs for this service's routes, whoever issued it (Cognito's resource server, or an external
+        // issuer that defines the same scope names).
+        string[] scopes = [DeploymentNames.ServiceScope(shared.Environment, service.Name)];
         var routes = new List<HttpRoute>();
         var ids = new HashSet<string>(StringComparer.Ordinal);
         foreach (var route in HttpApiRoutes.For(service))
@@ -63,6 +68,7 @@ public sealed partial class ServiceRoutes : Construct
                 RouteKey = HttpRouteKey.With(route.Path, Enum.Parse<HttpMethod>(route.Method)),
                 Integration = IntegrationFor(route.PathMapping),
                 Authorizer = route.NeedsToken ? jwt : new HttpNoneAuthorizer(),
+                AuthorizationScopes = route.NeedsToken ? scopes : null,
             }));
         }
         Routes = routes;

@@ -55,7 +55,7 @@ public sealed class ServiceStack : Stack
                           $"so a deploy keeps the capacity autoscaling chose ({service.MinTasks}-{service.MaxTasks} tasks); " +
                           "the default (minTasks) is for the first deploy.",
         });
-        var api = new ApiAccess(shared.AuthIssuer, shared.AuthAudience, shared.ApiEndpoint);
+        var api = new ApiAccess(shared.AuthIssuer, shared.AuthAudience, shared.ApiEndpoint, DeploymentNames.ServiceScope(environment, service.Name));
         Tasks = new ServiceFargate(this, pascal + "Service", LoadBalancer, calledUrls, api, shared.Cluster, shared.PrivateSubnets,
             environment, imageTag.ValueAsString, desiredCount.ValueAsNumber, InfraApp.LogRemoval(options));
 

@@ -19,7 +19,7 @@ namespace Pipeline.Infra;
 /// <remarks>
 /// Only the values a service stack uses are read: an unread parameter would be an unused template parameter. The cluster
 /// ARN is published but not read; the ECS constructs need only the cluster's name. Nor are the Cognito values (user pool,
-/// token client, token endpoint): they are for the pipeline's Token target, not for services.
+/// token client, token endpoint, interactive client): they are for the pipeline's Token target and for people, not for services.
 /// </remarks>
 public sealed class SharedImports : Construct
 {
@@ -82,7 +82,7 @@ public sealed class SharedImports : Construct
     /// <summary>The issuer the API trusts; services that validate tokens themselves (the MCP server) get it as <c>AUTH_ISSUER</c>.</summary>
     public string AuthIssuer { get; }
 
-    /// <summary>The audience accepted tokens carry; <c>AUTH_AUDIENCE</c> for services.</summary>
+    /// <summary>The audiences accepted tokens may carry, comma-separated; <c>AUTH_AUDIENCE</c> for services.</summary>
     public string AuthAudience { get; }
 
     /// <summary>The API's public origin; <c>PUBLIC_BASE_URL</c> for services.</summary>

@@ -86,6 +86,7 @@ public sealed partial class Build
         KeepDeployedImages = KeepDeployedImages,
         JwtIssuer = JwtIssuer,
         JwtAudience = JwtAudience,
+        McpCallbackUrls = McpCallbackUrls ?? [],
         AlarmEmail = AlarmEmail,
         AlarmHttpsEndpoint = AlarmHttpsEndpoint,
     };

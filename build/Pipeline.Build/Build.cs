@@ -69,6 +69,9 @@ public sealed partial class Build : PipelineBuild
     [Parameter("Audience the tokens of --jwt-issuer carry for this API (for Cognito: the app client id)")]
     public string? JwtAudience { get; set; }
 
+    [Parameter("Redirect URIs of the interactive MCP clients the environment's Cognito app client accepts (AWS, own issuer only), comma-separated; unset: the loopback and web callbacks of VS Code, MCP Inspector, Claude, Claude Code and Cursor")]
+    public string[]? McpCallbackUrls { get; set; }
+
     [Parameter("E-mail address the environment's alarm topic notifies (AWS); confirm the subscription e-mail AWS sends")]
     public string? AlarmEmail { get; set; }
 

@@ -98,8 +98,8 @@ public static class DeploymentNames
         [FiveXxAlarm(environment, service), UnhealthyHostsAlarm(environment, service)];
 
     /// <summary>
-    /// The value of <see cref="SharedValue.UserPoolId"/>, <see cref="SharedValue.TokenClientId"/> and
-    /// <see cref="SharedValue.TokenEndpoint"/> when the environment trusts an external issuer: SSM refuses empty values.
+    /// The value of <see cref="SharedValue.UserPoolId"/>, <see cref="SharedValue.TokenClientId"/>,
+    /// <see cref="SharedValue.TokenEndpoint"/> and <see cref="SharedValue.InteractiveClientId"/> when the environment trusts an external issuer: SSM refuses empty values.
     /// </summary>
     public const string NoIssuerOfOurOwn = "none";
 
@@ -108,6 +108,15 @@ public static class DeploymentNames
 
     /// <summary>Output of the shared stack (its value is also the SSM parameter <see cref="SharedValue.ClusterName"/>).</summary>
     public const string ClusterNameOutput = "ClusterName";
+
+    /// <summary>Output of the shared stack when it runs its own Cognito issuer (its value is also <see cref="SharedValue.UserPoolId"/>): where an admin creates users.</summary>
+    public const string UserPoolIdOutput = "UserPoolId";
+
+    /// <summary>
+    /// Output of the shared stack when it runs its own Cognito issuer (its value is also <see cref="SharedValue.InteractiveClientId"/>):
+    /// the client id an interactive MCP client (VS Code, Claude, Cursor, MCP Inspector) is configured with.
+    /// </summary>
+    public const string InteractiveClientIdOutput = "InteractiveClientId";
 
     public static string RepositoryUriOutput(string service) => "RepositoryUri" + Pascal(service);
 
@@ -155,7 +164,10 @@ public enum SharedValue
     /// <summary>The token issuer the authorizer trusts (the profile's <c>JwtIssuer</c>, or the environment's Cognito user pool).</summary>
     AuthIssuer,
 
-    /// <summary>The audience a token must carry (the profile's <c>JwtAudience</c>, or the Cognito machine client's id).</summary>
+    /// <summary>
+    /// The audiences a token may carry, comma-separated: the profile's <c>JwtAudience</c>, or the ids of the Cognito machine
+    /// client and interactive client (their access tokens carry the id as <c>client_id</c>).
+    /// </summary>
     AuthAudience,
 
     /// <summary>SNS topic every alarm of the environment notifies.</summary>
@@ -169,6 +181,12 @@ public enum SharedValue
 
     /// <summary>The OAuth token endpoint for the client-credentials grant (Cognito's domain); <c>none</c> without a user pool.</summary>
     TokenEndpoint,
+
+    /// <summary>
+    /// The Cognito app client interactive MCP clients sign in with (public, authorization code with PKCE, managed login);
+    /// <c>none</c> without a user pool. Cognito has no dynamic client registration, so a person configures this id in the client.
+    /// </summary>
+    InteractiveClientId,
 }
 
 /// <summary>

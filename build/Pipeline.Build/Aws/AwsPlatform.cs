@@ -119,15 +119,55 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
     {
         if (Settings.DryRun) return;
         var stack = await aws.CloudFormation.DescribeStackAsync(aws.SharedStack, cancellation);
-        var endpoint = stack?.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput);
-        log.Info($"Deployed environment {aws.Environment} ({aws.Connection.Region}).");
-        if (endpoint is { Length: > 0 })
-            foreach (var service in Settings.Catalog.Services)
-                log.Info($"  {service.Name,-10} {endpoint.TrimEnd('/')}{service.RoutePrefix}");
-        log.Info(Settings.JwtIssuer is null
-            ? "Every route but health and the declared public paths needs a bearer token: TOKEN=$(./build.sh Token --profile <this profile> | tail -1)"
-            : $"Every route but health and the declared public paths needs a bearer token of {Settings.JwtIssuer} for audience {Settings.JwtAudience}.");
-        log.Info($"Deploy record: {new DeployRecordWriter(Settings.ArtifactsDirectory).PathFor(aws.Environment)}");
+        string? Output(string key) => stack?.Outputs.GetValueOrDefault(key) is { Length: > 0 } value ? value : null;
+        var endpoint = Output(DeploymentNames.ApiEndpointOutput);
+        var (userPool, interactiveClient) = (Output(DeploymentNames.UserPoolIdOutput), Output(DeploymentNames.InteractiveClientIdOutput));
+        if (Settings.JwtIssuer is null && (userPool is null || interactiveClient is null))
+        {
+            // Outputs of a stack made by change set are missing on some emulators; the same values are SSM parameters.
+            string Path(SharedValue value) => DeploymentNames.SharedParameter(aws.Environment, value);
+            var values = await new SsmClient(aws.Connection, aws.Http).GetParametersAsync([Path(SharedValue.UserPoolId), Path(SharedValue.InteractiveClientId)], cancellation);
+            userPool ??= values.GetValueOrDefault(Path(SharedValue.UserPoolId));
+            interactiveClient ??= values.GetValueOrDefault(Path(SharedValue.InteractiveClientId));
+        }
+        var mcpEndpoints = endpoint is null
+            ? new Dictionary<string, Uri>()
+            : await McpEndpointsAsync(new Uri(endpoint.TrimEnd('/') + "/"), log, cancellation);
+        foreach (var line in AwsDeploySummary.Compose(new AwsSummaryFacts(aws.Environment, aws.Connection.Region, endpoint, Settings.Catalog.Services,
+                     mcpEndpoints, Settings.JwtIssuer, Settings.JwtAudience, userPool, interactiveClient,
+                     new DeployRecordWriter(Settings.ArtifactsDirectory).PathFor(aws.Environment))))
+            log.Info(line);
+    }
+
+    static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The MCP endpoint of each service that is an OAuth protected resource: the <c>resource</c> its public metadata names
+    /// (no token needed), so the URL printed is the one the server itself announces.
+    /// </summary>
+    async Task<Dictionary<string, Uri>> McpEndpointsAsync(Uri api, IStepLog log, CancellationToken cancellation)
+    {
+        var endpoints = new Dictionary<string, Uri>(StringComparer.Ordinal);
+        foreach (var service in Settings.Catalog.Services.Where(s => s.ResourceMetadataPath is not null))
+        {
+            var metadata = new Uri(api, service.RoutePrefix.TrimStart('/') + service.ResourceMetadataPath);
+            // A summary line is not worth the HTTP client's full minute.
+            using var patience = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            patience.CancelAfter(MetadataTimeout);
+            try
+            {
+                using var document = System.Text.Json.JsonDocument.Parse(await aws.Http.GetStringAsync(metadata, patience.Token));
+                if (document.RootElement.TryGetProperty("resource", out var resource) && Uri.TryCreate(resource.GetString(), UriKind.Absolute, out var url))
+                    endpoints[service.Name] = url;
+                else
+                    log.Warn($"{service.Name}: {metadata} names no resource, so no MCP client configuration is printed for it.");
+            }
+            catch (Exception e) when ((e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException) && !cancellation.IsCancellationRequested)
+            {
+                log.Warn($"{service.Name}: could not read its protected resource metadata at {metadata} ({e.Message}); no MCP client configuration is printed for it.");
+            }
+        }
+        return endpoints;
     }
 
     public Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation)

@@ -31,6 +31,7 @@ public sealed class StackPlanner(AwsContext aws)
                 KeepDeployedImages = Settings.KeepDeployedImages,
                 JwtIssuer = Settings.JwtIssuer,
                 JwtAudience = Settings.JwtAudience,
+                McpCallbackUrls = Settings.McpCallbackUrls,
                 AlarmEmail = Settings.AlarmEmail,
                 AlarmHttpsEndpoint = Settings.AlarmHttpsEndpoint,
             },

@@ -32,6 +32,8 @@ public sealed record DeploySettings
     public string? JwtIssuer { get; init; }
     /// <summary>The audience tokens of <see cref="JwtIssuer"/> carry for this API.</summary>
     public string? JwtAudience { get; init; }
+    /// <summary>Redirect URIs the Cognito app client for interactive MCP clients accepts; empty: the CDK app's defaults.</summary>
+    public IReadOnlyList<string> McpCallbackUrls { get; init; } = [];
     /// <summary>Where the environment's alarm topic sends notifications; neither set: alarms notify nobody and Deploy warns.</summary>
     public string? AlarmEmail { get; init; }
     public string? AlarmHttpsEndpoint { get; init; }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Pipeline.Build.Deployment;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Local;
@@ -7,7 +8,10 @@ namespace Pipeline.Build.Local;
 /// <summary>
 /// The lines printed at the end of a local deploy: the gateway, how to get a token, each service's URL, and what each
 /// service turns out to offer, found by asking it with a token (an OpenAPI document means interactive docs at <c>/docs</c>;
-/// an answer to an MCP <c>initialize</c> means an MCP endpoint), so no service is named here. The token is never printed.
+/// an answer to an MCP <c>initialize</c> means an MCP endpoint), so no service is named here. For an MCP endpoint it prints
+/// a ready-to-paste configuration of the common MCP clients: the URL alone, because they find the local issuer through the
+/// endpoint's protected resource metadata and register and sign in by themselves (OAuth with dynamic registration); and the
+/// client-credentials route for machines. The token is never printed.
 /// </summary>
 public static class LocalDeploySummary
 {
@@ -16,32 +20,44 @@ public static class LocalDeploySummary
     static readonly HttpClient Client = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
 
     /// <param name="tokenCommand">How a user gets a token for this environment, e.g. <c>./build.sh Token</c>.</param>
-    public static async Task<IReadOnlyList<string>> BuildAsync(ServiceCatalog catalog, Uri gateway, string token, string tokenCommand, CancellationToken cancellationToken)
+    /// <param name="credentialsFile">Where the local issuer's machine client (id and secret) is kept, for machines that run the grant themselves.</param>
+    public static async Task<IReadOnlyList<string>> BuildAsync(ServiceCatalog catalog, Uri gateway, string token, string tokenCommand,
+        string? credentialsFile, CancellationToken cancellationToken)
+    {
+        var offers = new List<ServiceOffer>();
+        foreach (var service in catalog.Services)
+        {
+            var hasApiDocs = await HasOpenApiAsync(new Uri(gateway, service.RoutePrefix + "/openapi.json"), token, cancellationToken);
+            offers.Add(new ServiceOffer(service, hasApiDocs, await FindMcpEndpointAsync(gateway, service, token, cancellationToken)));
+        }
+        return Compose(gateway, tokenCommand, credentialsFile, offers);
+    }
+
+    /// <summary>The summary for what the services turned out to offer (<see cref="BuildAsync"/> asks them).</summary>
+    public static IReadOnlyList<string> Compose(Uri gateway, string tokenCommand, string? credentialsFile, IReadOnlyList<ServiceOffer> offers)
     {
         var issuer = new Uri(gateway, Manifests.LocalIssuerCredentials.IssuerPath);
+        var discovery = $"{issuer}/.well-known/openid-configuration";
         var lines = new List<string>
         {
             $"Local platform is up. Gateway: {gateway}",
             $"  Every route needs a bearer token except health and the paths a manifest declares public. Token issuer: {issuer} " +
-            $"(discovery: {issuer}/.well-known/openid-configuration)",
+            $"(discovery: {discovery})",
             $"    TOKEN=$({tokenCommand} | tail -1); curl -H \"Authorization: Bearer $TOKEN\" {gateway}api/<service>/...",
         };
-        foreach (var service in catalog.Services)
+        foreach (var (service, hasApiDocs, mcp) in offers)
         {
             var root = new Uri(gateway, service.RoutePrefix);
             lines.Add($"  {service.Name}: {root}   (health: {new Uri(gateway, service.RoutePrefix + service.HealthPath)})");
-
-            if (await HasOpenApiAsync(new Uri(gateway, service.RoutePrefix + "/openapi.json"), token, cancellationToken))
+            if (hasApiDocs)
                 lines.Add($"    API docs: {new Uri(gateway, service.RoutePrefix + "/docs")}");
-
-            var mcp = await FindMcpEndpointAsync(gateway, service, token, cancellationToken);
-            if (mcp is not null)
-            {
-                lines.Add($"    MCP endpoint (Streamable HTTP): {mcp}");
-                lines.Add($"    Connect an MCP client: add {{\"mcpServers\": {{\"{service.Name}\": {{\"type\": \"http\", \"url\": \"{mcp}\", " +
-                          $"\"headers\": {{\"Authorization\": \"Bearer <the last line of {tokenCommand}>\"}}}}}}}} to its config,");
-                lines.Add($"      or try it with: npx @modelcontextprotocol/inspector  (transport: Streamable HTTP, URL above)");
-            }
+            if (mcp is null)
+                continue;
+            lines.Add($"    MCP endpoint (Streamable HTTP): {mcp}");
+            lines.Add("    MCP clients sign in by themselves (OAuth: they find the issuer through the endpoint, register and ask you to approve); paste the URL:");
+            lines.AddRange(McpClientConfiguration.ForUrlOnly(service.Name, mcp).Select(line => "      " + line));
+            lines.Add($"      Machines (client credentials): {tokenCommand} prints an access token; or POST grant_type=client_credentials to the " +
+                      $"token_endpoint in {discovery} with the clientId and clientSecret in {credentialsFile ?? "the local issuer's credentials file"}.");
         }
         lines.Add("Status: ./build.sh Status   Logs: ./build.sh Logs --service <name> [--follow]   Stop: ./build.sh Down");
         return lines;
@@ -99,3 +115,6 @@ public static class LocalDeploySummary
         return null;
     }
 }
+
+/// <summary>What one service turned out to offer: interactive API docs, an MCP endpoint.</summary>
+public sealed record ServiceOffer(ServiceManifest Service, bool HasApiDocs, Uri? McpEndpoint);

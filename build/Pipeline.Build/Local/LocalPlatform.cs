@@ -111,7 +111,8 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
         if (settings.DryRun) return;
         // The summary asks each service what it offers, through the gateway like any client: with a token.
         var token = await new LocalTokenClient(gateway, settings.GatewayPort).TokenAsync(DeployCommand, cancellation);
-        foreach (var line in await LocalDeploySummary.BuildAsync(settings.Catalog, GatewayUrl, token, "./build.sh Token" + EnvironmentArguments, cancellation))
+        foreach (var line in await LocalDeploySummary.BuildAsync(settings.Catalog, GatewayUrl, token, "./build.sh Token" + EnvironmentArguments,
+                     gateway.IssuerFile, cancellation))
             log.Info(line);
     }
 

@@ -32,7 +32,9 @@ public static class CostEstimator
         ["AWS::ApplicationAutoScaling::ScalableTarget"] = "no charge",
         ["AWS::ApplicationAutoScaling::ScalingPolicy"] = "no charge; its alarms are managed by AWS",
         ["AWS::CDK::Metadata"] = "no charge",
-        ["AWS::Cognito::UserPool"] = "no charge without users (user pools are priced per monthly active user; this one has none)",
+        ["AWS::Cognito::ManagedLoginBranding"] = "no charge (the style of the managed login pages)",
+        ["AWS::Cognito::UserPool"] =
+            "no charge without users; with the people an admin adds, priced per monthly active user beyond the Essentials plan's free tier",
         ["AWS::Cognito::UserPoolDomain"] = "no charge",
         ["AWS::Cognito::UserPoolResourceServer"] = "no charge",
         ["AWS::EC2::FlowLog"] = "no charge of its own; its records are priced as its log group's ingestion",

@@ -124,6 +124,8 @@ public sealed class StackSynthesizer
         Add("keep-deployed-images=" + request.KeepDeployedImages.ToString(CultureInfo.InvariantCulture));
         Add("jwt-issuer=" + (request.JwtIssuer ?? ""));
         Add("jwt-audience=" + (request.JwtAudience ?? ""));
+        foreach (var url in request.McpCallbackUrls)
+            Add("mcp-callback-url=" + url);
         Add("alarm-email=" + (request.AlarmEmail ?? ""));
         Add("alarm-https-endpoint=" + (request.AlarmHttpsEndpoint ?? ""));
         foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -166,6 +168,9 @@ public sealed class StackSynthesizer
             arguments.AddRange(["--jwt-issuer", request.JwtIssuer]);
         if (request.JwtAudience is not null)
             arguments.AddRange(["--jwt-audience", request.JwtAudience]);
+        // The interactive Cognito client's redirect URIs; none: the CDK app's defaults (the common MCP clients').
+        foreach (var url in request.McpCallbackUrls)
+            arguments.AddRange(["--mcp-callback-url", url]);
         if (request.AlarmEmail is not null)
             arguments.AddRange(["--alarm-email", request.AlarmEmail]);
         if (request.AlarmHttpsEndpoint is not null)
@@ -255,6 +260,9 @@ public sealed record SynthRequest(
 
     /// <summary>The audience tokens of <see cref="JwtIssuer"/> carry for this API (<c>JwtAudience</c>).</summary>
     public string? JwtAudience { get; init; }
+
+    /// <summary>Redirect URIs of the Cognito app client for interactive MCP clients (<c>McpCallbackUrls</c>); empty: the CDK app's defaults.</summary>
+    public IReadOnlyList<string> McpCallbackUrls { get; init; } = [];
 
     /// <summary>Subscribed to the alarm topic (<c>AlarmEmail</c>).</summary>
     public string? AlarmEmail { get; init; }

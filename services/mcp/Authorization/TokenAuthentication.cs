@@ -102,19 +102,22 @@ public static class TokenAuthentication
             .Contains(scope, StringComparer.Ordinal);
 
     /// <summary>
-    /// Whether a token is for this server: its <c>aud</c> names the audience, or, when it has no <c>aud</c> at all, its
-    /// <c>client_id</c> does. That is the rule of API Gateway's JWT authorizers, so both layers agree on every token.
+    /// Whether a token is for this server: its <c>aud</c> names one of the accepted audiences, or, when it has no <c>aud</c>
+    /// at all, its <c>client_id</c> does. That is the rule of API Gateway's JWT authorizers, so both layers agree on every
+    /// token. <paramref name="audience"/> is <c>AUTH_AUDIENCE</c>: one audience, or several comma-separated (on AWS with
+    /// Cognito, the machine client's and the interactive client's ids).
     /// </summary>
     public static bool IsForAudience(string audience, IEnumerable<string>? tokenAudiences, SecurityToken token)
     {
+        var accepted = audience.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var audiences = tokenAudiences?.ToList() ?? [];
         if (audiences.Count > 0)
         {
-            return audiences.Contains(audience, StringComparer.Ordinal);
+            return audiences.Intersect(accepted, StringComparer.Ordinal).Any();
         }
 
         return token is JsonWebToken jwt
             && jwt.TryGetPayloadValue<string>(ClientIdClaim, out var clientId)
-            && string.Equals(clientId, audience, StringComparison.Ordinal);
+            && accepted.Contains(clientId, StringComparer.Ordinal);
     }
 }

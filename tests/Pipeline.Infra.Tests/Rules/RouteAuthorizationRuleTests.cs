@@ -80,12 +80,69 @@ public sealed class RouteAuthorizationRuleTests(SynthesizedInfra infra)
         metadata["Properties"]!["AuthorizationType"]!.GetValue<string>().Should().Be("NONE");
     }
 
+    [ToolFact("node")]
+    public void A_jwt_route_without_authorization_scopes_fails_naming_the_route_and_the_scope_to_require()
+    {
+        var (template, route) = Route(infra.Catalog["mcp"], "ANY /api/mcp/{proxy+}");
+        route["Properties"]!.AsObject().Remove("AuthorizationScopes");
+
+        var violation = Check(infra.Dev, "apigw-dev-mcp", template).Should().ContainSingle().Subject;
+
+        violation.RuleId.Should().Be("Pipeline-APIG4");
+        violation.Message.Should().Contain("route ANY /api/mcp/{proxy+} has the JWT authorizer but no AuthorizationScopes")
+            .And.Contain("an OIDC ID token")
+            .And.Contain("AuthorizationScopes [\"apigw-dev/mcp\"]").And.Contain("infra/ServiceRoutes.cs");
+    }
+
+    [ToolFact("node")]
+    public void A_jwt_route_with_an_empty_or_computed_scope_list_fails()
+    {
+        var (empty, emptyRoute) = Route(infra.Catalog["fastapi"], "ANY /api/fastapi");
+        emptyRoute["Properties"]!["AuthorizationScopes"] = new JsonArray();
+        Check(infra.Dev, "apigw-dev-fastapi", empty).Should().ContainSingle()
+            .Which.Message.Should().Contain("route ANY /api/fastapi has the JWT authorizer but no AuthorizationScopes");
+
+        var (computed, computedRoute) = Route(infra.Catalog["fastapi"], "ANY /api/fastapi");
+        computedRoute["Properties"]!["AuthorizationScopes"] = JsonNode.Parse("""{ "Ref": "Scopes" }""");
+        Check(infra.Dev, "apigw-dev-fastapi", computed).Should().ContainSingle()
+            .Which.Message.Should().Contain("takes its AuthorizationScopes from").And.Contain("write the scopes literally");
+    }
+
+    [ToolFact("node")]
+    public void A_jwt_route_that_accepts_another_services_scope_fails()
+    {
+        var (template, route) = Route(infra.Catalog["mcp"], "ANY /api/mcp");
+        route["Properties"]!["AuthorizationScopes"] = new JsonArray("apigw-dev/fastapi");
+        Check(infra.Dev, "apigw-dev-mcp", template).Should().ContainSingle()
+            .Which.Message.Should().Contain("route ANY /api/mcp accepts apigw-dev/fastapi").And.Contain("a token for another service calls mcp");
+
+        // Its own scope plus another is no better: API Gateway admits a token with any one of them.
+        route["Properties"]!["AuthorizationScopes"] = new JsonArray("apigw-dev/mcp", "apigw-dev/fastapi");
+        Check(infra.Dev, "apigw-dev-mcp", template).Should().ContainSingle()
+            .Which.Message.Should().Contain("accepts apigw-dev/fastapi");
+    }
+
+    [Fact]
+    public void A_jwt_route_outside_a_service_stack_needs_some_scope_and_a_custom_authorizer_needs_none()
+    {
+        var catalog = ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory());
+        var template = JsonNode.Parse("""{ "Resources": {} }""")!;
+        AddRoute(template, "Unscoped", "ANY /api/fastapi/{proxy+}", "JWT", authorizerId: "authorizer");
+        AddRoute(template, "Scoped", "ANY /api/fastapi", "JWT", authorizerId: "authorizer", scopes: ["apigw-dev/fastapi"]);
+        AddRoute(template, "Lambda", "ANY /api/other", "CUSTOM", authorizerId: "authorizer");
+
+        var violations = Rule.Check(Resources(template), new TemplateContext("apigw-dev-shared", "dev", catalog)).ToList();
+
+        violations.Should().ContainSingle().Which.LogicalId.Should().Be("Unscoped");
+        violations[0].Message.Should().Contain("AuthorizationScopes [apigw-<env>/<service>]");
+    }
+
     [Fact]
     public void A_jwt_route_without_an_authorizer_id_and_a_public_route_outside_any_service_stack_fail()
     {
         var catalog = ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory());
         var template = JsonNode.Parse("""{ "Resources": {} }""")!;
-        AddRoute(template, "NoId", "ANY /api/fastapi/{proxy+}", "JWT");
+        AddRoute(template, "NoId", "ANY /api/fastapi/{proxy+}", "JWT", scopes: ["apigw-dev/fastapi"]);
         AddRoute(template, "Open", "ANY /api/fastapi/health", "NONE");
 
         var inFastapi = Rule.Check(Resources(template), new TemplateContext("apigw-dev-fastapi", "dev", catalog)).ToList();
@@ -105,12 +162,15 @@ public sealed class RouteAuthorizationRuleTests(SynthesizedInfra infra)
         return (template, route);
     }
 
-    static void AddRoute(JsonNode template, string id, string routeKey, string authorization) =>
-        template["Resources"]![id] = new JsonObject
-        {
-            ["Type"] = "AWS::ApiGatewayV2::Route",
-            ["Properties"] = new JsonObject { ["ApiId"] = "api", ["RouteKey"] = routeKey, ["AuthorizationType"] = authorization },
-        };
+    static void AddRoute(JsonNode template, string id, string routeKey, string authorization, string? authorizerId = null, string[]? scopes = null)
+    {
+        var properties = new JsonObject { ["ApiId"] = "api", ["RouteKey"] = routeKey, ["AuthorizationType"] = authorization };
+        if (authorizerId is not null)
+            properties["AuthorizerId"] = authorizerId;
+        if (scopes is not null)
+            properties["AuthorizationScopes"] = new JsonArray([.. scopes.Select(s => (JsonNode?)JsonValue.Create(s))]);
+        template["Resources"]![id] = new JsonObject { ["Type"] = "AWS::ApiGatewayV2::Route", ["Properties"] = properties };
+    }
 
     static IReadOnlyList<RuleViolation> Check(SynthesizedEnvironment environment, string stack, JsonNode template) =>
         Rule.Check(Resources(template), environment.RuleContext(stack)).ToList();

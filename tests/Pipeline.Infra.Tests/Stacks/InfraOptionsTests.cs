@@ -70,6 +70,33 @@ public sealed class InfraOptionsTests
     }
 
     [Fact]
+    public void Mcp_callback_urls_come_from_repeated_options_or_context_and_default_to_the_common_clients()
+    {
+        Parse().McpCallbackUrls.Should().Equal(InfraOptions.DefaultMcpCallbackUrls);
+        Parse("--mcp-callback-url", "https://a.example.com/cb", "--mcp-callback-url", "myapp://callback").McpCallbackUrls
+            .Should().Equal("https://a.example.com/cb", "myapp://callback");
+        InfraOptions.Parse([], key => key == "mcpCallbackUrls" ? "http://localhost:9000/cb, https://b.example.com/cb" : null).McpCallbackUrls
+            .Should().Equal("http://localhost:9000/cb", "https://b.example.com/cb");
+        // Options replace the context's list, as every other option does.
+        InfraOptions.Parse(["--mcp-callback-url", "https://a.example.com/cb"], key => key == "mcpCallbackUrls" ? "https://b.example.com/cb" : null)
+            .McpCallbackUrls.Should().Equal("https://a.example.com/cb");
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:33418/", "Cognito accepts http only for localhost")]
+    [InlineData("http://mcp.example.com/cb", "Cognito accepts http only for localhost")]
+    [InlineData("/relative/callback", "is not an absolute URL")]
+    [InlineData("https://a.example.com/cb#frag", "has a fragment")]
+    public void A_callback_url_cognito_would_refuse_fails_naming_it(string url, string reason) =>
+        FluentActions.Invoking(() => Parse("--mcp-callback-url", url)).Should().Throw<InfraOptionsException>()
+            .WithMessage($"*'{url}'*{reason}*");
+
+    [Fact]
+    public void Every_default_callback_url_is_one_cognito_accepts() =>
+        FluentActions.Invoking(() => Parse([.. InfraOptions.DefaultMcpCallbackUrls.SelectMany(u => new[] { "--mcp-callback-url", u })]))
+            .Should().NotThrow();
+
+    [Fact]
     public void A_service_without_an_image_gets_the_unset_tag() =>
         Parse().ImageTagFor("mcp").Should().Be(InfraOptions.UnsetImageTag);
 

@@ -8,11 +8,13 @@ namespace Pipeline.Infra.Tests.Stacks;
 public sealed class OutputsTests(SynthesizedInfra infra)
 {
     [ToolFact("node")]
-    public void Shared_stack_outputs_endpoint_and_cluster()
+    public void Shared_stack_outputs_endpoint_and_cluster_and_with_its_own_issuer_the_user_pool_and_interactive_client()
     {
-        // What the service stacks need goes through SSM parameters; the outputs are for the pipeline.
+        // What the service stacks need goes through SSM parameters; the outputs are for the pipeline and for people.
         var outputs = infra.Dev.SharedJson.Outputs().Select(o => o.Name).ToList();
-        outputs.Should().BeEquivalentTo([DeploymentNames.ApiEndpointOutput, DeploymentNames.ClusterNameOutput]);
+        outputs.Should().BeEquivalentTo([DeploymentNames.ApiEndpointOutput, DeploymentNames.ClusterNameOutput,
+            DeploymentNames.UserPoolIdOutput, DeploymentNames.InteractiveClientIdOutput]);
+        infra.ExternalIssuer.SharedJson.Outputs().Select(o => o.Name).Should().BeEquivalentTo([DeploymentNames.ApiEndpointOutput, DeploymentNames.ClusterNameOutput]);
     }
 
     [ToolFact("node")]
@@ -63,7 +65,8 @@ public sealed class OutputsTests(SynthesizedInfra infra)
         {
             var skippable = template.Root.GetProperty("Resources").EnumerateObject()
                 .Where(r => r.Value.GetProperty("Type").GetString() is var t &&
-                            (t!.StartsWith("AWS::ApiGatewayV2::", StringComparison.Ordinal) || t == "AWS::CloudWatch::Alarm" || t.StartsWith("AWS::ApplicationAutoScaling::", StringComparison.Ordinal)))
+                            (t!.StartsWith("AWS::ApiGatewayV2::", StringComparison.Ordinal) || t == "AWS::CloudWatch::Alarm" ||
+                             t.StartsWith("AWS::ApplicationAutoScaling::", StringComparison.Ordinal) || t.StartsWith("AWS::Cognito::", StringComparison.Ordinal)))
                 .Select(r => r.Name).ToHashSet();
             sawSkippable |= skippable.Count > 0;
             foreach (var (name, output) in template.Outputs())

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Pipeline.Infra.Tests.Support;
 using Pipeline.Manifests;
 
@@ -42,6 +43,7 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
             "/apigw/dev/shared/UserPoolId",
             "/apigw/dev/shared/TokenClientId",
             "/apigw/dev/shared/TokenEndpoint",
+            "/apigw/dev/shared/InteractiveClientId",
         ]);
         Enum.GetValues<SharedValue>().Select(v => DeploymentNames.SharedParameter("dev", v))
             .Should().BeEquivalentTo(infra.Dev.SharedJson.PublishedParameters().Keys);
@@ -91,13 +93,25 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
                  {
                      (SharedValue.HttpApiId, "AWS::ApiGatewayV2::Api"), (SharedValue.VpcLinkId, "AWS::ApiGatewayV2::VpcLink"),
                      (SharedValue.AuthorizerId, "AWS::ApiGatewayV2::Authorizer"), (SharedValue.UserPoolId, "AWS::Cognito::UserPool"),
-                     (SharedValue.TokenClientId, "AWS::Cognito::UserPoolClient"), (SharedValue.AuthAudience, "AWS::Cognito::UserPoolClient"),
                  })
         {
             var parameter = infra.Dev.Parameters[DeploymentNames.SharedParameter("dev", value)].Value;
-            var sub = parameter.GetProperty("Fn::Sub");
+            IsSubOfRef(parameter, infra.Dev.SharedJson.OfType(type).Single().Id);
+        }
+        IsSubOfRef(infra.Dev.Parameters[DeploymentNames.SharedParameter("dev", SharedValue.TokenClientId)].Value, infra.Dev.MachineClient.Id);
+        IsSubOfRef(infra.Dev.Parameters[DeploymentNames.SharedParameter("dev", SharedValue.InteractiveClientId)].Value, infra.Dev.InteractiveClient.Id);
+        // Both clients' ids, comma-joined, each never empty.
+        var audiences = infra.Dev.Parameters[DeploymentNames.SharedParameter("dev", SharedValue.AuthAudience)].Value.GetProperty("Fn::Join");
+        audiences[0].GetString().Should().Be(",");
+        audiences[1].GetArrayLength().Should().Be(2);
+        IsSubOfRef(audiences[1][0], infra.Dev.MachineClient.Id);
+        IsSubOfRef(audiences[1][1], infra.Dev.InteractiveClient.Id);
+
+        static void IsSubOfRef(JsonElement value, string logicalId)
+        {
+            var sub = value.GetProperty("Fn::Sub");
             sub[0].GetString().Should().Be("${Id}");
-            TemplateJson.RefsIn(sub[1].GetProperty("Id")).Should().Equal(infra.Dev.SharedJson.OfType(type).Single().Id);
+            TemplateJson.RefsIn(sub[1].GetProperty("Id")).Should().Equal(logicalId);
         }
     }
 
@@ -143,7 +157,7 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
             if (usedPaths.Count > 0)
                 reads.Should().Contain(usedPaths, $"{service.Name} needs the ALB DNS name and security group of each service it uses");
             // Not the cluster ARN (the ECS constructs need its name) nor the Cognito values (for the Token target, not services).
-            SharedValue[] unread = [SharedValue.ClusterArn, SharedValue.UserPoolId, SharedValue.TokenClientId, SharedValue.TokenEndpoint];
+            SharedValue[] unread = [SharedValue.ClusterArn, SharedValue.UserPoolId, SharedValue.TokenClientId, SharedValue.TokenEndpoint, SharedValue.InteractiveClientId];
             reads.Should().Contain(sharedPaths.Where(p => !unread.Any(v => p == DeploymentNames.SharedParameter("dev", v))),
                 "every service stack needs the VPC, subnets, cluster, API, VPC Link and its security group, authorizer, issuer, audience, endpoint and alarm topic");
             reads.Should().NotContain(unread.Select(v => DeploymentNames.SharedParameter("dev", v)));
@@ -185,9 +199,20 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
     }
 
     [ToolFact("node")]
-    public void A_new_service_changes_neither_the_shared_stack_nor_the_other_service_stacks()
+    public void A_new_service_adds_only_its_scope_to_the_shared_stack_and_changes_no_other_service_stack()
     {
-        infra.ThreeServices.SharedJson.Text.Should().Be(infra.Dev.SharedJson.Text);
+        // The resource server gets the new service's scope and both clients may ask for it; nothing else of the shared stack changes.
+        var three = JsonNode.Parse(infra.ThreeServices.SharedJson.Text)!;
+        var scope = DeploymentNames.ServiceScope("dev", SynthesizedInfra.ThirdService);
+        foreach (var (_, resource) in three["Resources"]!.AsObject())
+        {
+            var properties = resource!["Properties"] as JsonObject;
+            if (properties?["Scopes"] is JsonArray scopes)
+                scopes.Remove(scopes.Single(s => s!["ScopeName"]!.GetValue<string>() == SynthesizedInfra.ThirdService));
+            if (properties?["AllowedOAuthScopes"] is JsonArray allowed)
+                allowed.Remove(allowed.Single(s => s!.GetValue<string>() == scope));
+        }
+        three.ToJsonString().Should().Be(JsonNode.Parse(infra.Dev.SharedJson.Text)!.ToJsonString());
         foreach (var service in infra.Dev.Services)
             infra.ThreeServices.ServiceJson(service).Root.GetProperty("Resources").GetRawText()
                 .Should().Be(infra.Dev.ServiceJson(service).Root.GetProperty("Resources").GetRawText(), service.Name);

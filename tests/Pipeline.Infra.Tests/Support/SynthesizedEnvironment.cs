@@ -123,6 +123,15 @@ public sealed class SynthesizedEnvironment
     public string TaskSecurityGroupOf(ServiceManifest service) =>
         TemplateJson.SecurityGroupsOf(ServiceJson(service).Resource(EcsServiceOf(service)).GetProperty("Properties")).Single();
 
+    /// <summary>The shared stack's Cognito machine client (client credentials), found by its name.</summary>
+    public (string Id, JsonElement Properties) MachineClient => CognitoClient("machine");
+
+    /// <summary>The shared stack's Cognito client for interactive MCP clients, found by its name.</summary>
+    public (string Id, JsonElement Properties) InteractiveClient => CognitoClient("interactive");
+
+    (string Id, JsonElement Properties) CognitoClient(string kind) =>
+        SharedJson.OfType("AWS::Cognito::UserPoolClient").Single(c => c.Properties.GetProperty("ClientName").GetString() == $"apigw-{Environment}-{kind}");
+
     /// <summary>The SSM parameters the stacks write (<c>AWS::SSM::Parameter</c>): path → the stack that writes it and the value.</summary>
     public IReadOnlyDictionary<string, (string StackName, JsonElement Value)> Parameters =>
         new[] { (DeploymentNames.RegistryStack(Environment), RegistryJson) }.Concat(ApplicationStacks)

@@ -33,6 +33,8 @@ public sealed class StackSynthesizerTests : IDisposable
         synthesizer.InputHash(request with { JwtIssuer = "https://login.example.com/", JwtAudience = "api" }).Should().NotBe(baseline);
         synthesizer.InputHash(request with { AlarmEmail = "oncall@example.com" }).Should().NotBe(baseline);
         synthesizer.InputHash(request with { AlarmHttpsEndpoint = "https://hooks.example.com/x" }).Should().NotBe(baseline);
+        // So are the interactive Cognito client's callback URLs.
+        synthesizer.InputHash(request with { McpCallbackUrls = ["https://mcp-clients.example.com/cb"] }).Should().NotBe(baseline);
 
         File.WriteAllText(Path.Combine(root, "infra", "README.md"), "docs do not change templates");
         Directory.CreateDirectory(Path.Combine(root, "infra", "bin"));

@@ -3,7 +3,10 @@ using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Aws.Clients;
 
-/// <summary>The Cognito user pool operation the pipeline uses: an app client's id and secret, for the Token target.</summary>
+/// <summary>
+/// The Cognito user pool operations the pipeline uses: an app client's id and secret, for the Token target; a new user,
+/// for the CreateUser target.
+/// </summary>
 public sealed class CognitoIdentityProviderClient(AwsConnection connection, HttpClient http)
 {
     readonly AwsJsonClient json = new(connection, AwsService.CognitoIdentityProvider, "AWSCognitoIdentityProviderService", http);
@@ -25,6 +28,25 @@ public sealed class CognitoIdentityProviderClient(AwsConnection connection, Http
         var secret = client.Text("ClientSecret");
         SecretMasker.Register(secret);
         return new UserPoolClientCredentials(client.Text("ClientId"), secret);
+    }
+
+    /// <summary>
+    /// A user named by <paramref name="email"/>, its address marked verified (an admin vouches for it), with a temporary
+    /// password Cognito mails to it; the first sign-in asks for a new one.
+    /// </summary>
+    /// <returns>The new user's status, e.g. <c>FORCE_CHANGE_PASSWORD</c>.</returns>
+    public async Task<string> AdminCreateUserAsync(string userPoolId, string email, CancellationToken ct)
+    {
+        var result = await json.CallAsync("AdminCreateUser", new JsonObject
+        {
+            ["UserPoolId"] = userPoolId,
+            ["Username"] = email,
+            ["UserAttributes"] = new JsonArray(
+                new JsonObject { ["Name"] = "email", ["Value"] = email },
+                new JsonObject { ["Name"] = "email_verified", ["Value"] = "true" }),
+            ["DesiredDeliveryMediums"] = new JsonArray("EMAIL"),
+        }, ct);
+        return result.TryGetProperty("User", out var user) ? user.Text("UserStatus") : "";
     }
 }
 

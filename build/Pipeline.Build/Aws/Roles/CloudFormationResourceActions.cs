@@ -42,6 +42,10 @@ public static class CloudFormationResourceActions
         ["AWS::CloudWatch::Alarm"] = new([
             "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms", "cloudwatch:ListTagsForResource", "cloudwatch:PutMetricAlarm",
             "cloudwatch:TagResource", "cloudwatch:UntagResource"]),
+        // The managed login style of the interactive client (Cognito's own values): its handlers' actions by name.
+        ["AWS::Cognito::ManagedLoginBranding"] = new([
+            "cognito-idp:CreateManagedLoginBranding", "cognito-idp:DeleteManagedLoginBranding", "cognito-idp:DescribeManagedLoginBranding",
+            "cognito-idp:DescribeManagedLoginBrandingByClient", "cognito-idp:UpdateManagedLoginBranding"]),
         ["AWS::Cognito::UserPool"] = new([
             "cognito-idp:AddCustomAttributes", "cognito-idp:CreateUserPool", "cognito-idp:DeleteUserPool", "cognito-idp:DescribeUserPool",
             "cognito-idp:GetUserPoolMfaConfig", "cognito-idp:ListTagsForResource", "cognito-idp:SetUserPoolMfaConfig", "cognito-idp:TagResource",

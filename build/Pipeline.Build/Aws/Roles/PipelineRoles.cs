@@ -27,6 +27,7 @@ public static class PipelineRoles
     /// </summary>
     public static IReadOnlyDictionary<string, string> NotForContinuousIntegration { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
     {
+        ["cognito-idp:AdminCreateUser"] = "CreateUser",
         ["cognito-idp:DescribeUserPoolClient"] = "Token",
         ["ecr:DeleteRepository"] = "Destroy --include-images",
         ["ecr:DescribeRepositories"] = "Destroy --include-images",
