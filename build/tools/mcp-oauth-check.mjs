@@ -14,6 +14,7 @@
 // Prints each OAuth step and one line per tool; exits 0 only when every tool answered without error, 1 when the flow or
 // a call failed, 2 on a usage error or when the SDK is not installed.
 import { readFileSync } from 'node:fs';
+import { callEveryTool } from './mcp-tool-calls.mjs';
 
 let Client, StreamableHTTPClientTransport, UnauthorizedError, ClientCredentialsProvider;
 try {
@@ -27,14 +28,6 @@ try {
     'Install the node tools once: npm ci --prefix build/tools (or sudo .ci/setup).');
   process.exit(2);
 }
-
-const knownArguments = {
-  compute_statistics: { values: [4, 1, 3, 2] },
-  analyze_text: { text: 'the quick brown fox jumps over the lazy dog\nthe end', top: 3 },
-  hash_text: { text: 'abc', algorithm: 'sha256' },
-  convert_temperature: { value: 100, from: 'C', to: 'F' },
-  greet: { name: 'oauth' },
-};
 
 const args = process.argv.slice(2);
 const credentialsIndex = args.indexOf('--credentials');
@@ -76,32 +69,7 @@ try {
 const tokens = await provider.tokens();
 step(`connected with an access token of scope '${tokens?.scope ?? '(none given)'}'${tokens?.refresh_token ? ' and a refresh token' : ''}`);
 
-let failed = 0;
-try {
-  const { tools } = await client.listTools();
-  if (tools.length === 0) {
-    console.error(`mcp-oauth-check: ${endpoint} lists no tools, so there is nothing to check.`);
-    failed++;
-  }
-  const nameWidth = Math.max(0, ...tools.map((tool) => tool.name.length));
-  for (const tool of tools) {
-    try {
-      const result = await client.callTool({ name: tool.name, arguments: knownArguments[tool.name] ?? exampleFor(tool.inputSchema) });
-      if (result.isError) failed++;
-      console.log(`${result.isError ? 'FAIL' : 'ok  '}  ${tool.name.padEnd(nameWidth)}  ${summary(result)}`);
-    } catch (error) {
-      failed++;
-      console.log(`FAIL  ${tool.name.padEnd(nameWidth)}  ${error.message}`);
-    }
-  }
-  console.log(`mcp-oauth-check: ${tools.length - failed} of ${tools.length} tools answered without error at ${endpoint} (${mode})`);
-} catch (error) {
-  failed++;
-  console.error(`mcp-oauth-check: listing the tools of ${endpoint} failed: ${error.message}`);
-} finally {
-  await client.close();
-}
-process.exit(failed === 0 ? 0 : 1);
+process.exit(await callEveryTool(client, endpoint, 'mcp-oauth-check', ` (${mode})`) === 0 ? 0 : 1);
 
 /**
  * A connected client. The authorization-code provider's first attempt ends at the redirect (UnauthorizedError) with the
@@ -184,32 +152,4 @@ function headlessAuthorizationCodeProvider() {
       step(`redirected to ${redirect.origin}${redirect.pathname} with a code and the state`);
     },
   };
-}
-
-/** A value that satisfies a JSON schema: its default or first enum value, else the smallest value of its type. */
-function exampleFor(schema) {
-  if (!schema || typeof schema !== 'object') return {};
-  if (schema.default !== undefined) return schema.default;
-  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
-  const type = Array.isArray(schema.type) ? schema.type.find((candidate) => candidate !== 'null') : schema.type;
-  switch (type) {
-    case 'string': return 'x'.repeat(Math.max(1, schema.minLength ?? 1));
-    case 'integer':
-    case 'number': return schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + 1 : 1);
-    case 'boolean': return true;
-    case 'array': return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => exampleFor(schema.items));
-    default: {
-      const value = {};
-      for (const name of schema.required ?? []) value[name] = exampleFor(schema.properties?.[name]);
-      return value;
-    }
-  }
-}
-
-function summary(result) {
-  const text = result.structuredContent !== undefined
-    ? JSON.stringify(result.structuredContent)
-    : (result.content ?? []).filter((block) => block.type === 'text').map((block) => block.text).join(' ');
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length <= 100 ? line : `${line.slice(0, 97)}...`;
 }
