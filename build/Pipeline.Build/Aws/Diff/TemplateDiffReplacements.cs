@@ -55,6 +55,8 @@ public static class TemplateDiffReplacements
         ["AWS::Cognito::UserPoolClient"] = ["GenerateSecret", "UserPoolId"],
         ["AWS::Cognito::UserPoolDomain"] = ["Domain", "UserPoolId"],
         ["AWS::Cognito::UserPoolResourceServer"] = ["Identifier", "UserPoolId"],
+        // Create-only in its resource schema: UpdateManagedLoginBranding takes neither the pool nor the client.
+        ["AWS::Cognito::ManagedLoginBranding"] = ["UserPoolId", "ClientId"],
         ["AWS::SSM::Parameter"] = ["Name"],
         ["AWS::CloudWatch::Alarm"] = ["AlarmName"],
         ["AWS::ApplicationAutoScaling::ScalableTarget"] = ["ResourceId", "ScalableDimension", "ServiceNamespace"],
