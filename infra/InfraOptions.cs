@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Pipeline.Manifests;
 
 namespace Pipeline.Infra;
 
@@ -145,8 +146,8 @@ public sealed partial record InfraOptions
         }
 
         environment ??= "dev";
-        if (!EnvironmentPattern().IsMatch(environment))
-            throw new InfraOptionsException($"Environment '{environment}' must start with a lower-case letter and have at most 21 lower-case letters, digits and dashes (it becomes part of stack, repository and alarm names, which AWS limits in length).");
+        if (DeploymentNames.EnvironmentNameProblem(environment) is { } badName)
+            throw new InfraOptionsException($"--environment {badName}");
 
         var nat = 1;
         if (natGateways is not null && (!int.TryParse(natGateways, out nat) || nat is < 1 or > 2))
@@ -247,8 +248,6 @@ public sealed partial record InfraOptions
             $"--stack '{value}' is not a stack selection; use registry, shared, services or all ('app' still means shared + services)."),
     };
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,20}$")]
-    private static partial Regex EnvironmentPattern();
 
     [GeneratedRegex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
     private static partial Regex EmailPattern();

@@ -4,6 +4,7 @@ using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Build.Local;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build;
 
@@ -154,6 +155,9 @@ public sealed partial class Build
 
     protected internal override void ValidateInvocation(IReadOnlyCollection<string> invokedTargets)
     {
+        // Before anything uses the name: a bad one would otherwise fail deep inside a step (Docker's "invalid reference format").
+        if (DeploymentNames.EnvironmentNameProblem(DeployEnvironment) is { } problem)
+            throw new PipelineException($"--deploy-environment {problem} Set it on the command line or as DeployEnvironment in the profile.");
         ValidateHistoryInvocation(invokedTargets);
         ValidateDiffInvocation(invokedTargets);
         ValidatePromotionInvocation(invokedTargets);

@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Pipeline.Manifests;
 
 /// <summary>
@@ -8,8 +10,26 @@ namespace Pipeline.Manifests;
 /// An environment is deployed as <c>apigw-&lt;env&gt;-registry</c> (ECR), <c>apigw-&lt;env&gt;-shared</c>
 /// (network, cluster, HTTP API) and one <c>apigw-&lt;env&gt;-&lt;service&gt;</c> stack per service.
 /// </remarks>
-public static class DeploymentNames
+public static partial class DeploymentNames
 {
+    /// <summary>The longest environment name: it goes into every name, and some AWS names are short (a load balancer's 32 characters).</summary>
+    public const int MaxEnvironmentLength = 16;
+
+    /// <summary>
+    /// Why <paramref name="environment"/> cannot name an environment, or null when it can: lower-case letters and digits,
+    /// starting with a letter, at most <see cref="MaxEnvironmentLength"/> characters. No hyphen, so that the names of one
+    /// environment (<c>apigw-dev-*</c>) never match another's (<c>apigw-dev-x-*</c>) in a policy or a lookup; lowercase only,
+    /// as image repositories, bucket names and domain prefixes require.
+    /// </summary>
+    public static string? EnvironmentNameProblem(string environment) =>
+        EnvironmentNamePattern().IsMatch(environment)
+            ? null
+            : $"'{environment}' cannot name an environment: use lower-case letters and digits, starting with a letter, at most {MaxEnvironmentLength} characters " +
+              "(no hyphen: the names of environment dev, apigw-dev-*, would also match an environment called dev-x), e.g. dev, prod, staging2.";
+
+    [GeneratedRegex("^[a-z][a-z0-9]{0,15}$")]
+    private static partial Regex EnvironmentNamePattern();
+
     public static string RegistryStack(string environment) => $"apigw-{environment}-registry";
 
     /// <summary>The environment stack every service stack reads from (through its SSM parameters): VPC, NAT, flow logs, cluster, HTTP API, VPC Link, stage.</summary>
