@@ -17,6 +17,8 @@ public sealed class GatewayLimitsTests : IAsyncLifetime
     LocalServer upstream = null!;
     LocalServer gateway = null!;
     HttpClient http = null!;
+    LocalServer uploadGateway = null!;
+    HttpClient uploadHttp = null!;
 
     public async Task InitializeAsync()
     {
@@ -42,12 +44,16 @@ public sealed class GatewayLimitsTests : IAsyncLifetime
         gateway = await LocalServer.StartGatewayAsync(services.Path, new Dictionary<string, Uri> { ["upload"] = upstream.BaseAddress },
             integrationTimeout: TimeSpan.FromMilliseconds(300));
         http = await TestIssuer.AuthorizedClientAsync(gateway.BaseAddress);
+        // The body limit is tested with the real integration timeout: moving 10 MB through two hops can take longer than
+        // the short one the timeout tests use, on a busy machine.
+        uploadGateway = await LocalServer.StartGatewayAsync(services.Path, new Dictionary<string, Uri> { ["upload"] = upstream.BaseAddress });
+        uploadHttp = await TestIssuer.AuthorizedClientAsync(uploadGateway.BaseAddress);
     }
 
     [Fact]
     public async Task Eleven_megabytes_with_a_content_length_get_413_with_a_json_reason_and_never_reach_the_service()
     {
-        using var response = await http.PostAsync("/api/upload/size", new ByteArrayContent(new byte[11 * Megabyte]));
+        using var response = await uploadHttp.PostAsync("/api/upload/size", new ByteArrayContent(new byte[11 * Megabyte]));
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
         response.Content.Headers.ContentType!.MediaType.Should().Be("application/json");
@@ -65,7 +71,7 @@ public sealed class GatewayLimitsTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/upload/size") { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
-        using var response = await http.SendAsync(request);
+        using var response = await uploadHttp.SendAsync(request);
 
         response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge, await response.Content.ReadAsStringAsync());
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("reason").GetString()
@@ -76,7 +82,7 @@ public sealed class GatewayLimitsTests : IAsyncLifetime
     [Fact]
     public async Task Ten_megabytes_exactly_are_forwarded()
     {
-        using var response = await http.PostAsync("/api/upload/size", new ByteArrayContent(new byte[10 * Megabyte]));
+        using var response = await uploadHttp.PostAsync("/api/upload/size", new ByteArrayContent(new byte[10 * Megabyte]));
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         received.Should().Equal(10 * Megabyte);
@@ -119,7 +125,9 @@ public sealed class GatewayLimitsTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         http.Dispose();
+        uploadHttp.Dispose();
         await gateway.DisposeAsync();
+        await uploadGateway.DisposeAsync();
         await upstream.DisposeAsync();
         services.Dispose();
     }
