@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Manifests;
 
 namespace Pipeline.IntegrationTests.Infrastructure;
 
@@ -22,6 +24,18 @@ public abstract class MotoTests(MotoServer moto) : IAsyncLifetime
 
     /// <summary>The fault proxy in front of moto, started on first use.</summary>
     protected MotoFaultProxy Proxy => proxy ??= new MotoFaultProxy(moto.Endpoint);
+
+    /// <summary>A Cognito call straight to moto, for what a stack or an administrator would have made before the test.</summary>
+    protected async Task<JsonNode> CognitoAsync(string operation, JsonObject request) =>
+        JsonNode.Parse((await new AwsJsonClient(Connection, AwsService.CognitoIdentityProvider, "AWSCognitoIdentityProviderService", Http)
+            .CallAsync(operation, request, default)).GetRawText())!;
+
+    /// <summary>A shared value of <paramref name="environment"/> in SSM, as the shared stack publishes it.</summary>
+    protected async Task PublishSharedValueAsync(string environment, SharedValue value, string text) =>
+        await new AwsJsonClient(Connection, AwsService.Ssm, "AmazonSSM", Http).CallAsync("PutParameter", new JsonObject
+        {
+            ["Name"] = DeploymentNames.SharedParameter(environment, value), ["Value"] = text, ["Type"] = "String", ["Overwrite"] = true,
+        }, default);
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 

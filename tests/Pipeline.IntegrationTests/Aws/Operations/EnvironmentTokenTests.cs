@@ -20,16 +20,6 @@ public sealed class EnvironmentTokenTests(MotoServer moto) : MotoTests(moto)
 
     EnvironmentToken Token => new(new SsmClient(Connection, Http), new CognitoIdentityProviderClient(Connection, Http), Http);
 
-    async Task<JsonNode> CognitoAsync(string operation, JsonObject request) =>
-        JsonNode.Parse((await new AwsJsonClient(Connection, AwsService.CognitoIdentityProvider, "AWSCognitoIdentityProviderService", Http)
-            .CallAsync(operation, request, default)).GetRawText())!;
-
-    async Task PublishAsync(SharedValue value, string text) =>
-        await new AwsJsonClient(Connection, AwsService.Ssm, "AmazonSSM", Http).CallAsync("PutParameter", new JsonObject
-        {
-            ["Name"] = DeploymentNames.SharedParameter(environment, value), ["Value"] = text, ["Type"] = "String", ["Overwrite"] = true,
-        }, default);
-
     /// <summary>A user pool with a machine client (generated secret), published as the shared stack publishes it.</summary>
     async Task<(string ClientId, string Secret)> SharedStackWithCognitoAsync(Uri tokenEndpoint)
     {
@@ -39,9 +29,9 @@ public sealed class EnvironmentTokenTests(MotoServer moto) : MotoTests(moto)
             ["UserPoolId"] = pool, ["ClientName"] = $"apigw-{environment}-machine", ["GenerateSecret"] = true,
             ["AllowedOAuthFlows"] = new JsonArray("client_credentials"), ["AllowedOAuthFlowsUserPoolClient"] = true,
         }))["UserPoolClient"]!;
-        await PublishAsync(SharedValue.UserPoolId, pool);
-        await PublishAsync(SharedValue.TokenClientId, client["ClientId"]!.GetValue<string>());
-        await PublishAsync(SharedValue.TokenEndpoint, tokenEndpoint.ToString());
+        await PublishSharedValueAsync(environment, SharedValue.UserPoolId, pool);
+        await PublishSharedValueAsync(environment, SharedValue.TokenClientId, client["ClientId"]!.GetValue<string>());
+        await PublishSharedValueAsync(environment, SharedValue.TokenEndpoint, tokenEndpoint.ToString());
         return (client["ClientId"]!.GetValue<string>(), client["ClientSecret"]!.GetValue<string>());
     }
 
@@ -77,11 +67,11 @@ public sealed class EnvironmentTokenTests(MotoServer moto) : MotoTests(moto)
     [Fact]
     public async Task An_environment_whose_shared_stack_trusts_an_external_issuer_gets_how_to_get_a_token_from_it()
     {
-        await PublishAsync(SharedValue.UserPoolId, DeploymentNames.NoIssuerOfOurOwn);
-        await PublishAsync(SharedValue.TokenClientId, DeploymentNames.NoIssuerOfOurOwn);
-        await PublishAsync(SharedValue.TokenEndpoint, DeploymentNames.NoIssuerOfOurOwn);
-        await PublishAsync(SharedValue.AuthIssuer, "https://login.example.com/tenant-1/v2.0");
-        await PublishAsync(SharedValue.AuthAudience, "api://apigw-test");
+        await PublishSharedValueAsync(environment, SharedValue.UserPoolId, DeploymentNames.NoIssuerOfOurOwn);
+        await PublishSharedValueAsync(environment, SharedValue.TokenClientId, DeploymentNames.NoIssuerOfOurOwn);
+        await PublishSharedValueAsync(environment, SharedValue.TokenEndpoint, DeploymentNames.NoIssuerOfOurOwn);
+        await PublishSharedValueAsync(environment, SharedValue.AuthIssuer, "https://login.example.com/tenant-1/v2.0");
+        await PublishSharedValueAsync(environment, SharedValue.AuthAudience, "api://apigw-test");
 
         var failure = await FluentActions.Awaiting(() => Token.GetAsync(environment, new RecordingStepLog(), default)).Should().ThrowAsync<PipelineException>();
 

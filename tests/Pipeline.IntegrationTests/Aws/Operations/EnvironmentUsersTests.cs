@@ -18,15 +18,7 @@ public sealed class EnvironmentUsersTests(MotoServer moto) : MotoTests(moto)
 
     EnvironmentUsers Users => new(new SsmClient(Connection, Http), new CognitoIdentityProviderClient(Connection, Http));
 
-    async Task<JsonNode> CognitoAsync(string operation, JsonObject request) =>
-        JsonNode.Parse((await new AwsJsonClient(Connection, AwsService.CognitoIdentityProvider, "AWSCognitoIdentityProviderService", Http)
-            .CallAsync(operation, request, default)).GetRawText())!;
-
-    async Task PublishPoolAsync(string pool) =>
-        await new AwsJsonClient(Connection, AwsService.Ssm, "AmazonSSM", Http).CallAsync("PutParameter", new JsonObject
-        {
-            ["Name"] = DeploymentNames.SharedParameter(environment, SharedValue.UserPoolId), ["Value"] = pool, ["Type"] = "String", ["Overwrite"] = true,
-        }, default);
+    Task PublishPoolAsync(string pool) => PublishSharedValueAsync(environment, SharedValue.UserPoolId, pool);
 
     [Fact]
     public async Task Creates_the_user_with_a_verified_email_in_the_environments_pool_and_refuses_a_second_time_with_the_resend_command()
