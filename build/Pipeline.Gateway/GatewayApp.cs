@@ -40,10 +40,10 @@ public static class GatewayApp
 
         var app = builder.Build();
         var address = new GatewayAddress(app.Services.GetRequiredService<IServer>());
-        var scopes = ServiceScopes.For(credentials);
         var issuer = new LocalIssuer(credentials, () => address.BaseUrl);
         app.Lifetime.ApplicationStopped.Register(issuer.Dispose);
-        var tokenCheck = new BearerTokenCheck(issuer, catalog, scopes, () => address.BaseUrl);
+        var resources = new ProtectedResources(catalog, issuer.Environment, () => address.BaseUrl);
+        var tokenCheck = new BearerTokenCheck(issuer, catalog, resources, () => address.BaseUrl);
         var limits = new ApiGatewayLimits(options.IntegrationTimeout);
         var routeSwitch = new GatewayRouteSwitch(
             routes, app.Services.GetRequiredService<InMemoryConfigProvider>(), app.Services.GetRequiredService<IProxyStateLookup>(), options.ActivityTimeout);
@@ -55,7 +55,7 @@ public static class GatewayApp
         app.Lifetime.ApplicationStopped.Register(documents.Dispose);
         var statePath = options.IssuerStateFile ?? (options.IssuerFile is { } credentialsFile ? LocalIssuerCredentials.StatePathBeside(credentialsFile) : null);
         LocalIssuerEndpoints.Map(app, new LocalAuthorizationServer(
-            issuer, new ProtectedResources(catalog, issuer.Environment, () => address.BaseUrl), new IssuerStore(statePath, TimeProvider.System),
+            issuer, resources, new IssuerStore(statePath, TimeProvider.System),
             new AuthorizationCodes(TimeProvider.System), documents, options.LocalAuthAutoApprove));
         app.MapReverseProxy(proxy =>
         {

@@ -6,7 +6,7 @@ namespace Pipeline.Gateway.Auth;
 /// <summary>
 /// What the HTTP API's JWT authorizer does on AWS, for the gateway's proxied routes: a request under a service's prefix
 /// needs a valid access token from the local issuer (signature, issuer, audience, lifetime, <see cref="AccessTokenRule"/>)
-/// that carries the service's scope (<see cref="ServiceScopes"/>, the route's <c>AuthorizationScopes</c> on AWS) unless the
+/// that carries the service's scope (<see cref="ProtectedResources.ScopeOf"/>, the route's <c>AuthorizationScopes</c> on AWS) unless the
 /// path under the prefix is one the manifest lets through (<see cref="ServiceManifest.UnauthenticatedPaths"/>: health, the resource
 /// metadata path, <c>publicPaths</c>). The RFC 9728 discovery route is public. The internal routes
 /// (<c>/_internal/&lt;svc&gt;</c>) need no token: they stand in for the private load balancer services call each other
@@ -19,7 +19,7 @@ namespace Pipeline.Gateway.Auth;
 /// metadata (<c>resource_metadata</c>), as the MCP authorization spec asks, so a client can step up. The token is never echoed. An accepted request keeps its Authorization header: the service checks it again.
 /// </para>
 /// </summary>
-public sealed class BearerTokenCheck(LocalIssuer issuer, ServiceCatalog catalog, ServiceScopes scopes, Func<Uri> gatewayBaseUrl)
+public sealed class BearerTokenCheck(LocalIssuer issuer, ServiceCatalog catalog, ProtectedResources resources, Func<Uri> gatewayBaseUrl)
 {
     /// <summary>Route metadata key: how a proxied route is guarded (<see cref="RouteAccess"/>).</summary>
     public const string AccessMetadataKey = "access";
@@ -42,7 +42,7 @@ public sealed class BearerTokenCheck(LocalIssuer issuer, ServiceCatalog catalog,
         // A guarded route without a known service (none today) needs a valid token and no particular scope.
         var rejection = token is null
             ? TokenRejection.Invalid(MissingToken)
-            : await issuer.RejectionOfAsync(token, service is null ? null : scopes.Of(service.Name));
+            : await issuer.RejectionOfAsync(token, service is null ? null : resources.ScopeOf(service));
         if (rejection is null)
         {
             await next();
@@ -76,7 +76,7 @@ public sealed class BearerTokenCheck(LocalIssuer issuer, ServiceCatalog catalog,
         if (rejection.Reason != MissingToken)
             parameters.Add($"error=\"{rejection.Error}\"");
         // The MCP authorization spec asks a protected resource to name the scope in every challenge: the client asks for it.
-        if ((rejection.RequiredScope ?? (service?.ResourceMetadataPath is null ? null : scopes.Of(service.Name))) is { } scope)
+        if ((rejection.RequiredScope ?? (service?.ResourceMetadataPath is null ? null : resources.ScopeOf(service))) is { } scope)
             parameters.Add($"scope=\"{scope}\"");
         if (rejection.Reason != MissingToken)
             parameters.Add($"error_description=\"{QuotedStringSafe(rejection.Reason)}\"");
