@@ -30,6 +30,24 @@ public static partial class DeploymentNames
     [GeneratedRegex("^[a-z][a-z0-9]{0,15}$")]
     private static partial Regex EnvironmentNamePattern();
 
+    /// <summary>The role GitHub Actions assumes to deploy the environment (made once by an administrator, DeployRole).</summary>
+    public static string DeployRole(string environment) => $"github-apigw-{environment}-deploy";
+
+    /// <summary>The role pull request workflows assume for Diff previews: reads only.</summary>
+    public static string ReadOnlyRole(string environment) => $"github-apigw-{environment}-readonly";
+
+    /// <summary>
+    /// The role CloudFormation assumes to create the environment's resources (CDK's bootstrap pattern): the deploy role may
+    /// only pass it. Named outside <c>apigw-&lt;env&gt;-*</c>, the roles the stacks create, so it can never change itself.
+    /// </summary>
+    public static string ExecutionRole(string environment) => $"pipeline-apigw-{environment}-cfn-exec";
+
+    /// <summary>The managed policy every role the stacks create carries as its permissions boundary.</summary>
+    public static string PermissionsBoundary(string environment) => $"pipeline-apigw-{environment}-boundary";
+
+    /// <summary>The tag every resource of an environment carries; in one account, the execution roles' conditions keep each environment to its own.</summary>
+    public const string EnvironmentTag = "apigw:environment";
+
     public static string RegistryStack(string environment) => $"apigw-{environment}-registry";
 
     /// <summary>The environment stack every service stack reads from (through its SSM parameters): VPC, NAT, flow logs, cluster, HTTP API, VPC Link, stage.</summary>

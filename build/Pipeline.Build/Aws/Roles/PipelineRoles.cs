@@ -199,8 +199,8 @@ public sealed record RoleScope(string Environment, string Account, string Region
     public string Partition => Region.StartsWith("cn-", StringComparison.Ordinal) ? "aws-cn"
         : Region.StartsWith("us-gov-", StringComparison.Ordinal) ? "aws-us-gov" : "aws";
 
-    public string DeployRoleName => $"github-apigw-{Environment}-deploy";
-    public string ReadOnlyRoleName => $"github-apigw-{Environment}-readonly";
+    public string DeployRoleName => DeploymentNames.DeployRole(Environment);
+    public string ReadOnlyRoleName => DeploymentNames.ReadOnlyRole(Environment);
     public string DeployRoleArn => $"arn:{Partition}:iam::{Account}:role/{DeployRoleName}";
     public string ReadOnlyRoleArn => $"arn:{Partition}:iam::{Account}:role/{ReadOnlyRoleName}";
     public string OidcProviderArn => $"arn:{Partition}:iam::{Account}:oidc-provider/{PipelineRoles.OidcHost}";
