@@ -55,6 +55,7 @@ public sealed class InfraApp
                 services.Add(stack);
             }
         }
+        EnvironmentGuardrails.Apply(app, options.Environment, [.. new Stack?[] { registry, shared }.OfType<Stack>(), .. services]);
         return new InfraApp(app, registry, shared, services);
     }
 

@@ -12,6 +12,10 @@ namespace Pipeline.Build;
 public sealed partial class Build
 {
     AwsContext? awsContext;
+
+    [Parameter("AWS: the role CloudFormation acts as to create the environment's resources: default the environment's execution role " +
+               "pipeline-apigw-<env>-cfn-exec (DeployRole writes it for an administrator to create once); 'none' deploys with your own credentials; or a role ARN")]
+    public string? CfnExecutionRole { get; set; }
     StackPlanner? stackPlanner;
 
     /// <summary>The run's one AWS connection, clients and environment names; resolved on first use.</summary>

@@ -77,6 +77,7 @@ public sealed partial class Build
         BaseImageRegistry = BaseImageRegistry,
         AwsRegion = AwsRegion,
         AwsProfile = AwsProfile,
+        ExecutionRole = CfnExecutionRole,
         NatGateways = NatGateways,
         GatewayPort = GatewayPort,
         LocalAuthAutoApprove = LocalAuthAutoApprove,

@@ -18,6 +18,7 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
     CloudFormationClient? cloudFormation;
     StackDeployer? deployer;
     ImageDestination? destination;
+    string? account;
 
     public DeploySettings Settings => settings;
 
@@ -47,10 +48,30 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
     /// <param name="stacks">The environment's stacks when already listed, to save a call per stack.</param>
     internal DeployedEnvironment Deployed(IReadOnlyDictionary<string, StackDescription>? stacks = null) => new(CloudFormation, Environment, stacks);
 
-    public Task<TemplateStore> TemplateStoreAsync(CancellationToken cancellation) => TemplateStore.ForAccountAsync(Connection, cancellation);
+    /// <summary>The account of the run's credentials (STS GetCallerIdentity, asked once).</summary>
+    public async Task<string> AccountAsync(CancellationToken cancellation) => account ??= await AwsSdkClients.GetAccountIdAsync(Connection, cancellation);
+
+    public async Task<TemplateStore> TemplateStoreAsync(CancellationToken cancellation) => TemplateStore.ForAccount(Connection, await AccountAsync(cancellation));
 
     public async Task<StackDeployer> StackDeployerAsync(CancellationToken cancellation) =>
-        deployer ??= new StackDeployer(CloudFormation, await TemplateStoreAsync(cancellation));
+        deployer ??= new StackDeployer(CloudFormation, await TemplateStoreAsync(cancellation),
+            new StackDeployerOptions { ExecutionRoleArn = await ExecutionRoleArnAsync(cancellation) });
+
+    /// <summary>
+    /// The role CloudFormation acts as for the environment's stacks (CDK's bootstrap pattern): by default the environment's
+    /// execution role <c>pipeline-apigw-&lt;env&gt;-cfn-exec</c> in the account of the credentials, which DeployRole writes for
+    /// an administrator to create once; <c>--cfn-execution-role none</c> deploys with the caller's own credentials (an
+    /// administrator's sandbox); an ARN names another role.
+    /// </summary>
+    public async Task<string?> ExecutionRoleArnAsync(CancellationToken cancellation) => settings.ExecutionRole switch
+    {
+        DeploySettings.OwnCredentials => null,
+        { Length: > 0 } arn when arn.StartsWith("arn:", StringComparison.Ordinal) && arn.Contains(":role/", StringComparison.Ordinal) => arn,
+        { Length: > 0 } other => throw new PipelineException(
+            $"--cfn-execution-role {other}: expected a role ARN (arn:aws:iam::<account>:role/<name>) or '{DeploySettings.OwnCredentials}' " +
+            $"(deploy with your own credentials); leave it out for the environment's execution role {DeploymentNames.ExecutionRole(Environment)}."),
+        _ => $"arn:{Connection.Partition}:iam::{await AccountAsync(cancellation)}:role/{DeploymentNames.ExecutionRole(Environment)}",
+    };
 
     /// <summary>The repositories the services' images go to, with the registry login (masked in every log line).</summary>
     public async Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation)

@@ -59,7 +59,17 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
                     new ChangeSetRequest(stackName, changeSetName, createsStack, inlineBody, templateUrl, request.Parameters, request.Tags)
                     {
                         PreviousValueParameters = request.PreviousValueParameters,
+                        RoleArn = options.ExecutionRoleArn,
                     }, ct);
+            }
+            // CloudFormation checks the role when the change set is made: "Role <arn> is invalid or cannot be assumed".
+            catch (AwsServiceException e) when (options.ExecutionRoleArn is { } role && e.ErrorCode == "ValidationError" &&
+                                                 e.ErrorMessage.Contains("cannot be assumed", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new PipelineException(
+                    $"Stack {stackName}: CloudFormation cannot assume the execution role {role} ({e.ErrorMessage}). An administrator creates it once: " +
+                    "./build.sh DeployRole --profile <profile> --github-repository <owner/name> writes it and prints the commands " +
+                    "(./build.sh Preflight --profile <profile> checks it). To deploy with your own credentials instead, pass --cfn-execution-role none.", e);
             }
             // Some CloudFormation implementations refuse an empty change set outright instead of failing it.
             catch (AwsServiceException e) when (e.ErrorCode == "ValidationError" && e.ErrorMessage.Contains("No updates are to be performed", StringComparison.Ordinal))
@@ -340,6 +350,12 @@ public sealed record StackDeployRequest(
 /// <summary>The bounds of a stack deploy's waits.</summary>
 public sealed record StackDeployerOptions
 {
+    /// <summary>
+    /// The role CloudFormation acts as to create, change and delete the stacks' resources (its RoleARN); null: the caller's
+    /// own credentials.
+    /// </summary>
+    public string? ExecutionRoleArn { get; init; }
+
     /// <summary>How long to wait for another operation on the stack to finish before giving up. Default 30 minutes.</summary>
     public TimeSpan BusyWait { get; init; } = TimeSpan.FromMinutes(30);
 

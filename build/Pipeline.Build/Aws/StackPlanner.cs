@@ -117,7 +117,7 @@ public sealed class StackPlanner(AwsContext aws)
 
     IReadOnlyDictionary<string, string> StackTags => new Dictionary<string, string>
     {
-        ["apigw:environment"] = aws.Environment,
+        [DeploymentNames.EnvironmentTag] = aws.Environment,
         ["apigw:managed-by"] = "pipeline",
     };
 

@@ -19,11 +19,11 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
 
     public static string BucketNameFor(string accountId, string region) => $"apigw-templates-{accountId}-{region}";
 
-    public static async Task<TemplateStore> ForAccountAsync(AwsConnection connection, CancellationToken ct)
-    {
-        var account = await AwsSdkClients.GetAccountIdAsync(connection, ct);
-        return new TemplateStore(AwsSdkClients.CreateS3(connection), BucketNameFor(account, connection.Region), connection.Region);
-    }
+    public static async Task<TemplateStore> ForAccountAsync(AwsConnection connection, CancellationToken ct) =>
+        ForAccount(connection, await AwsSdkClients.GetAccountIdAsync(connection, ct));
+
+    public static TemplateStore ForAccount(AwsConnection connection, string account) =>
+        new(AwsSdkClients.CreateS3(connection), BucketNameFor(account, connection.Region), connection.Region);
 
     /// <summary>Uploads <paramref name="templateBody"/> (content-addressed, so a re-upload is harmless) and returns its TemplateURL.</summary>
     public async Task<string> UploadAsync(string stackName, string templateBody, IStepLog log, CancellationToken ct)

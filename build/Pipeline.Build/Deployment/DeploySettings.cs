@@ -17,6 +17,14 @@ public sealed record DeploySettings
     public string? BaseImageRegistry { get; init; }
     public string? AwsRegion { get; init; }
     public string? AwsProfile { get; init; }
+
+    /// <summary>
+    /// The role CloudFormation acts as: null, the environment's execution role; <see cref="OwnCredentials"/>, the caller's
+    /// credentials; else the ARN of another role.
+    /// </summary>
+    public string? ExecutionRole { get; init; }
+
+    public const string OwnCredentials = "none";
     public int NatGateways { get; init; } = 1;
     public int GatewayPort { get; init; } = 8080;
     /// <summary>Local: the gateway's issuer approves loopback authorization requests without its consent page (<c>LOCAL_AUTH_AUTO_APPROVE</c>).</summary>

@@ -16,6 +16,7 @@ public static class TemplateRules
         new PrivateRepositoryRule(),
         new ApiAccessLoggingRule(),
         new NoWildcardActionsRule(),
+        new PermissionsBoundaryRule(),
         new VpcFlowLogsRule(),
         new RouteAuthorizationRule(),
         new SecretAccessRule(),

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Pipeline.Build.Synthesis;
 using Pipeline.Manifests;
 
@@ -22,6 +23,8 @@ public sealed class TemplateRulesTests
             "LogConfiguration": { "LogDriver": "awslogs", "Options": {} } } ] } },
         "Repo": { "Type": "AWS::ECR::Repository", "Properties": { "RepositoryPolicyText": { "Statement": [ { "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:root" }, "Action": ["ecr:BatchGetImage"] } ] } } },
         "Stage": { "Type": "AWS::ApiGatewayV2::Stage", "Properties": { "ApiId": "a", "StageName": "$default", "AccessLogSettings": { "DestinationArn": "arn:aws:logs:x", "Format": "$context.requestId" } } },
+        "Role": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": { "Statement": [ { "Effect": "Allow", "Principal": { "Service": "ecs-tasks.amazonaws.com" }, "Action": "sts:AssumeRole" } ] },
+            "PermissionsBoundary": { "Fn::Join": ["", ["arn:", { "Ref": "AWS::Partition" }, ":iam::", { "Ref": "AWS::AccountId" }, ":policy/pipeline-apigw-dev-boundary"]] } } },
         "Policy": { "Type": "AWS::IAM::Policy", "Properties": { "PolicyName": "p", "PolicyDocument": { "Statement": [ { "Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "*" } ] } } }
       }
     }
@@ -35,7 +38,7 @@ public sealed class TemplateRulesTests
     public void Every_rule_has_its_own_id()
     {
         TemplateRules.All.Select(r => r.Id).Should().OnlyHaveUniqueItems();
-        TemplateRules.All.Should().HaveCount(10);
+        TemplateRules.All.Should().HaveCount(11);
     }
 
     [Theory]
@@ -128,9 +131,9 @@ public sealed class TemplateRulesTests
     {
         var bad = GoodTemplate.Replace("\"Resources\": {", """
             "Resources": {
-              "Role": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": {}, "Policies": [ { "PolicyName": "x", "PolicyDocument": { "Statement": { "Effect": "Allow", "Action": "ecs:*", "Resource": "*" } } } ] } },
+              "InlineRole": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": {}, "PermissionsBoundary": "arn:aws:iam::123456789012:policy/pipeline-apigw-dev-boundary", "Policies": [ { "PolicyName": "x", "PolicyDocument": { "Statement": { "Effect": "Allow", "Action": "ecs:*", "Resource": "*" } } } ] } },
             """);
-        ShouldBreakOnly(bad, "Pipeline-IAM5", "Role");
+        ShouldBreakOnly(bad, "Pipeline-IAM5", "InlineRole");
     }
 
     [Fact]
@@ -158,6 +161,17 @@ public sealed class TemplateRulesTests
     // The hand-made template stands for a service stack of the real manifests.
     static readonly TemplateContext FastapiStack =
         new(DeploymentNames.ServiceStack("dev", "fastapi"), "dev", ServiceCatalog.Load(ServiceCatalog.FindServicesDirectory()));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("\"PermissionsBoundary\": \"arn:aws:iam::123456789012:policy/pipeline-apigw-prod-boundary\"")]
+    [InlineData("\"PermissionsBoundary\": \"arn:aws:iam::aws:policy/AdministratorAccess\"")]
+    public void A_role_without_the_environments_boundary_fails(string boundary)
+    {
+        var bad = Regex.Replace(GoodTemplate, @",\s*""PermissionsBoundary"": \{ ""Fn::Join"": .*?""\]\] \}", boundary.Length == 0 ? "" : ", " + boundary);
+        ShouldBreakOnly(bad, "Pipeline-IAM7", "Role");
+        Check(bad).Single().Message.Should().Contain("policy/pipeline-apigw-dev-boundary").And.Contain("infra/EnvironmentGuardrails.cs");
+    }
 
     static IReadOnlyList<RuleViolation> Check(string json)
     {

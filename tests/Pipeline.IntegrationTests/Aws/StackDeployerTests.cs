@@ -27,6 +27,18 @@ public sealed class StackDeployerTests(MotoServer moto) : MotoTests(moto)
     }
 
     [Fact]
+    public async Task The_stack_is_made_by_the_execution_role_the_deployer_passes()
+    {
+        var stack = StackTemplates.UniqueStackName("execrole");
+        const string role = "arn:aws:iam::123456789012:role/pipeline-apigw-dev-cfn-exec";
+
+        await new StackDeployer(CloudFormation(), options: fast with { ExecutionRoleArn = role })
+            .DeployAsync(Request(stack, StackTemplates.Parameter()), false, new RecordingStepLog(), default);
+
+        (await CloudFormation().DescribeStackAsync(stack, default))!.RoleArn.Should().Be(role, "CloudFormation acts as the execution role (RoleARN), not as the caller");
+    }
+
+    [Fact]
     public async Task Unchanged_template_deploys_nothing_and_says_so()
     {
         var stack = StackTemplates.UniqueStackName("nochange");

@@ -14,6 +14,12 @@ public sealed class AwsConnection(string region, AWSCredentials credentials, Fun
 {
     public string Region { get; } = region;
 
+    /// <summary>The ARN partition of <see cref="Region"/>.</summary>
+    public string Partition => PartitionOf(Region);
+
+    public static string PartitionOf(string region) =>
+        region.StartsWith("cn-", StringComparison.Ordinal) ? "aws-cn" : region.StartsWith("us-gov-", StringComparison.Ordinal) ? "aws-us-gov" : "aws";
+
     /// <summary>SDK credentials; resolved (and refreshed) by the SDK on every request, never logged.</summary>
     public AWSCredentials Credentials { get; } = credentials;
 

@@ -68,6 +68,7 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
             Parameters = stack.Members("Parameters").ToDictionary(p => p.Text("ParameterKey"), p => p.Text("ParameterValue")),
             Tags = stack.Members("Tags").ToDictionary(t => t.Text("Key"), t => t.Text("Value")),
             ChangeSetId = stack.Text("ChangeSetId"),
+            RoleArn = stack.Text("RoleARN"),
         };
 
     /// <summary>
@@ -119,6 +120,8 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
             new("Capabilities.member.2", "CAPABILITY_NAMED_IAM"),
             new("Capabilities.member.3", "CAPABILITY_AUTO_EXPAND"),
         };
+        if (request.RoleArn is not null)
+            parameters.Add(new("RoleARN", request.RoleArn));
         if (request.TemplateUrl is not null)
             parameters.Add(new("TemplateURL", request.TemplateUrl));
         else if (request.TemplateBody is not null)
@@ -263,6 +266,9 @@ public sealed record ChangeSetRequest(
 {
     /// <summary>Parameters that keep the value the stack has now.</summary>
     public IReadOnlyCollection<string> PreviousValueParameters { get; init; } = [];
+
+    /// <summary>The service role CloudFormation assumes for the stack's operations; null: the caller's credentials.</summary>
+    public string? RoleArn { get; init; }
 }
 
 /// <summary>One resource in a change set: Add, Modify, Remove (or Import/Dynamic), and whether a Modify replaces it.</summary>
@@ -281,6 +287,9 @@ public sealed record StackDescription(
 
     /// <summary>The change set last executed on the stack; empty where an implementation does not report it.</summary>
     public string ChangeSetId { get; init; } = "";
+
+    /// <summary>The role CloudFormation acts as for the stack; empty: the credentials of whoever deploys it.</summary>
+    public string RoleArn { get; init; } = "";
 
     /// <summary>The stack's tags (the pipeline's own record which template it deployed).</summary>
     public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();

@@ -8,9 +8,10 @@ using Pipeline.Manifests;
 namespace Pipeline.Build.Aws.Roles;
 
 /// <summary>
-/// The DeployRole step: the GitHub OIDC roles of an environment (<see cref="PipelineRoles"/>), written as trust and
-/// permission policy JSON under <see cref="DeployRoleRequest.OutputDirectory"/> for an administrator to create once, with
-/// the commands that create them. Chosen over a bootstrap stack: creating IAM roles needs administrator rights the
+/// The DeployRole step: the roles of an environment (<see cref="PipelineRoles"/>: the GitHub OIDC deploy and read-only
+/// roles, CloudFormation's execution role and the stacks' permissions boundary), written as trust and permission policy
+/// JSON under <see cref="DeployRoleRequest.OutputDirectory"/> for an administrator to create once, with the commands that
+/// create them. Plain files rather than a bootstrap stack (CDK's choice): creating IAM roles needs administrator rights the
 /// pipeline's own roles must never have, and a reviewer reads plain policy documents more easily than a template.
 /// </summary>
 public sealed partial class DeployRoleWriter(DeployRoleRequest request)
@@ -29,10 +30,13 @@ public sealed partial class DeployRoleWriter(DeployRoleRequest request)
         {
             (TrustFile("deploy-trust.json"), PipelineRoles.DeployTrust(scope).ToJsonString(indented) + "\n"),
             (TrustFile("readonly-trust.json"), PipelineRoles.ReadOnlyTrust(scope).ToJsonString(indented) + "\n"),
+            (TrustFile("cfn-exec-trust.json"), PipelineRoles.ExecutionTrust(scope).ToJsonString(indented) + "\n"),
         };
         var deployPolicies = PipelineRoles.DeployPolicies(scope);
         var readOnly = PipelineRoles.ReadOnly(scope);
-        foreach (var policy in deployPolicies.Append(readOnly))
+        var executionPolicies = PipelineRoles.ExecutionPolicies(scope);
+        var boundary = PipelineRoles.Boundary(scope);
+        foreach (var policy in deployPolicies.Append(readOnly).Concat(executionPolicies).Append(boundary))
         {
             if (policy.Size > IamPolicy.ManagedPolicySizeLimit)
                 throw new PipelineException(
@@ -50,8 +54,11 @@ public sealed partial class DeployRoleWriter(DeployRoleRequest request)
         foreach (var (path, content) in files)
             await File.WriteAllTextAsync(path, content, ct);
 
-        foreach (var line in Instructions(scope, deployPolicies, readOnly))
+        foreach (var line in Instructions(scope, deployPolicies, readOnly, executionPolicies, boundary))
             log.Info(line);
+        if (scope.StackRoleActions.Where(PipelineRoles.IsNeverUnderTheBoundary).Order(StringComparer.Ordinal).ToList() is { Count: > 0 } withheld)
+            log.Warn($"The templates' roles are granted {string.Join(", ", withheld)}, which the permissions boundary denies to every role of the stacks " +
+                     "(no IAM, no role assumption): those grants have no effect. CDK adds iam:PassRole to a flow log's own role; the flow log service does not need it.");
     }
 
     /// <summary>Account, region, repository, the templates' resource types, the promotion source and the declared secrets.</summary>
@@ -73,17 +80,10 @@ public sealed partial class DeployRoleWriter(DeployRoleRequest request)
         }
 
         using var templates = SynthesizedTemplates.Read(request.TemplatesDirectory);
-        var types = templates.Stacks
-            .SelectMany(s => s.Template.RootElement.TryGetProperty("Resources", out var resources) ? resources.EnumerateObject() : default)
-            .Select(r => r.Value.TryGetProperty("Type", out var type) ? type.GetString() : null)
-            .OfType<string>()
-            .ToHashSet(StringComparer.Ordinal);
-
         var secrets = request.Catalog.Services.SelectMany(s => s.SecretReferencesFor(request.Environment)).ToList();
-        var scope = new RoleScope(request.Environment, account, region, request.GitHubRepository);
+        var scope = new RoleScope(request.Environment, account, region, request.GitHubRepository).WithTemplates(templates);
         return scope with
         {
-            ResourceTypes = types,
             PromotedFrom = request.PromotedFrom,
             DeclaresSsmSecrets = secrets.Any(s => s.Store == SecretStore.Ssm),
             SecretsManagerSecrets = secrets.Where(s => s.Store != SecretStore.Ssm)
@@ -92,7 +92,7 @@ public sealed partial class DeployRoleWriter(DeployRoleRequest request)
         };
     }
 
-    IEnumerable<string> Instructions(RoleScope scope, IReadOnlyList<IamPolicy> deployPolicies, IamPolicy readOnly)
+    IEnumerable<string> Instructions(RoleScope scope, IReadOnlyList<IamPolicy> deployPolicies, IamPolicy readOnly, IReadOnlyList<IamPolicy> executionPolicies, IamPolicy boundary)
     {
         yield return $"Deploy role {scope.DeployRoleName}: assumed by jobs of {scope.GitHubRepository} in its GitHub environment '{scope.Environment}'" +
                      (scope.PromotedFrom is null ? "" : $"; also reads {scope.PromotedFrom}'s history and pulls its images (promotion)");
@@ -102,8 +102,16 @@ public sealed partial class DeployRoleWriter(DeployRoleRequest request)
         yield return $"Read-only role {scope.ReadOnlyRoleName}: assumed by pull request workflows of {scope.GitHubRepository} (the Diff preview)";
         yield return $"  {Relative(TrustFile("readonly-trust.json"))}   trust: repo:{scope.GitHubRepository}:pull_request";
         yield return $"  {Relative(PolicyFile(readOnly))}   {readOnly.Size:N0} characters: {readOnly.Purpose}";
+        yield return $"Execution role {scope.ExecutionRoleName}: the only principal that creates the environment's resources, assumed by CloudFormation " +
+                     "when the deploy role passes it (--cfn-execution-role)";
+        yield return $"  {Relative(TrustFile("cfn-exec-trust.json"))}   trust: {"cloudformation.amazonaws.com"}";
+        foreach (var policy in executionPolicies)
+            yield return $"  {Relative(PolicyFile(policy))}   {policy.Size:N0} characters: {policy.Purpose}";
+        yield return $"Permissions boundary {scope.BoundaryName}: on every role the stacks create ({scope.StackRoleActions.Count(a => !PipelineRoles.IsNeverUnderTheBoundary(a))} actions, never IAM)";
+        yield return $"  {Relative(PolicyFile(boundary))}   {boundary.Size:N0} characters";
         yield return $"Create them once, as an administrator of account {scope.Account}:";
         yield return $"  aws iam create-open-id-connect-provider --url https://{PipelineRoles.OidcHost} --client-id-list {PipelineRoles.OidcAudience}   # once per account; skip when it exists";
+        yield return $"  aws iam create-policy --policy-name {boundary.Name} --policy-document file://{Relative(PolicyFile(boundary))}";
         // The workflows ask for sessions as long as their jobs may run (role-duration-seconds); the role must allow that long.
         var spec = request.Workflows;
         var deploySession = GitHubWorkflowWriter.SessionSeconds(new[] { spec.DeployTimeoutMinutes, spec.VerifyTimeoutMinutes, spec.PromoteTimeoutMinutes, spec.RedeployTimeoutMinutes }.Max());
@@ -112,6 +120,7 @@ public sealed partial class DeployRoleWriter(DeployRoleRequest request)
                  {
                      (scope.DeployRoleName, "deploy-trust.json", deployPolicies, deploySession),
                      (scope.ReadOnlyRoleName, "readonly-trust.json", [readOnly], readOnlySession),
+                     (scope.ExecutionRoleName, "cfn-exec-trust.json", executionPolicies, 3600),
                  })
         {
             // IAM accepts a maximum session of one to twelve hours.
@@ -130,8 +139,9 @@ public sealed partial class DeployRoleWriter(DeployRoleRequest request)
 
     string TrustFile(string name) => Path.Combine(request.OutputDirectory, name);
 
-    string PolicyFile(IamPolicy policy) =>
-        Path.Combine(request.OutputDirectory, policy.Name.Replace($"github-apigw-{request.Environment}-", "", StringComparison.Ordinal) + ".json");
+    string PolicyFile(IamPolicy policy) => Path.Combine(request.OutputDirectory, policy.Name
+        .Replace(DeploymentNames.DeployRole(request.Environment).Replace("-deploy", "-", StringComparison.Ordinal), "", StringComparison.Ordinal)
+        .Replace($"pipeline-apigw-{request.Environment}-", "", StringComparison.Ordinal) + ".json");
 
     string Relative(string path) => Path.GetRelativePath(request.RootDirectory, path).Replace('\\', '/');
 

@@ -12,7 +12,8 @@ public sealed record IamPolicy(string Name, string Purpose, IReadOnlyList<IamSta
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     static readonly JsonSerializerOptions Compact = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public IEnumerable<string> Actions => Statements.SelectMany(s => s.Actions).Distinct(StringComparer.Ordinal);
+    /// <summary>The actions the policy allows.</summary>
+    public IEnumerable<string> Actions => Statements.Where(s => !s.Denies).SelectMany(s => s.Actions).Distinct(StringComparer.Ordinal);
 
     public JsonObject ToJsonObject() => new()
     {
@@ -26,9 +27,13 @@ public sealed record IamPolicy(string Name, string Purpose, IReadOnlyList<IamSta
     public int Size => ToJsonObject().ToJsonString(Compact).Count(c => !char.IsWhiteSpace(c));
 }
 
-/// <summary>One Allow statement; <see cref="Conditions"/> maps an operator to condition keys and their values.</summary>
+/// <summary>One statement, Allow unless made with <see cref="Deny"/>; <see cref="Conditions"/> maps an operator to condition keys and their values.</summary>
 public sealed record IamStatement(string Sid, IReadOnlyList<string> Actions, IReadOnlyList<string> Resources)
 {
+    public bool Denies { get; init; }
+
+    public static IamStatement Deny(string sid, IReadOnlyList<string> actions, IReadOnlyList<string> resources) => new(sid, actions, resources) { Denies = true };
+
     public IReadOnlyDictionary<string, IReadOnlyDictionary<string, IReadOnlyList<string>>> Conditions { get; init; } =
         new Dictionary<string, IReadOnlyDictionary<string, IReadOnlyList<string>>>();
 
@@ -48,7 +53,7 @@ public sealed record IamStatement(string Sid, IReadOnlyList<string> Actions, IRe
         var statement = new JsonObject
         {
             ["Sid"] = Sid,
-            ["Effect"] = "Allow",
+            ["Effect"] = Denies ? "Deny" : "Allow",
             ["Action"] = OneOrMany(Actions.Order(StringComparer.Ordinal).ToList()),
             ["Resource"] = OneOrMany(Resources),
         };

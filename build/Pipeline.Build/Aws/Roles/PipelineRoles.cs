@@ -1,25 +1,38 @@
 using System.Text.Json.Nodes;
+using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Reports;
+using Pipeline.Build.Synthesis;
+using Pipeline.Build.Synthesis.Rules;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Aws.Roles;
 
 /// <summary>
-/// The two roles GitHub Actions assumes through OIDC for one environment, with least-privilege policies:
+/// The roles of one environment, in the pattern of CDK's bootstrap (an administrator creates them once, DeployRole writes them):
 /// <list type="bullet">
 /// <item>the deploy role (<c>github-apigw-&lt;env&gt;-deploy</c>), trusted only for jobs in the GitHub environment of the same
-/// name: what Deploy, Redeploy, Verify and Rollback call, plus what CloudFormation calls with the role's credentials to
-/// create the resource types of the environment's templates;</item>
+/// name: CloudFormation on the environment's own stacks, passing exactly the execution role to CloudFormation, pushing to the
+/// environment's repositories, the ECS rollouts, and the reads a Deploy makes. It creates nothing itself;</item>
+/// <item>the execution role (<c>pipeline-apigw-&lt;env&gt;-cfn-exec</c>), trusted only by CloudFormation: the only principal
+/// that creates the environment's resources, with the actions of the templates' resource types
+/// (<see cref="CloudFormationResourceActions"/>). It may create or change a role only under <c>apigw-&lt;env&gt;-*</c> and only
+/// with the environment's permissions boundary attached, and may never remove or edit that boundary;</item>
+/// <item>the permissions boundary (<c>pipeline-apigw-&lt;env&gt;-boundary</c>): the most any role the stacks create may do,
+/// which is what the templates' own role policies grant, never IAM, STS role assumption or Organizations;</item>
 /// <item>the read-only role (<c>github-apigw-&lt;env&gt;-readonly</c>), trusted only for pull request workflows: exactly
 /// what Diff and Verify read.</item>
 /// </list>
-/// Both are named outside <c>apigw-&lt;env&gt;-*</c>, the roles the stacks create and the deploy role may change: the deploy
-/// role cannot edit its own permissions.
+/// In an account shared by several environments, the execution role and the boundary deny every action on a resource
+/// tagged for another environment (<see cref="DeploymentNames.EnvironmentTag"/>, which the CDK app puts on every taggable
+/// resource), and every name-scoped grant uses the environment's own prefix, which no other environment's names match
+/// (<see cref="DeploymentNames.EnvironmentNameProblem"/>). The pipeline's roles are named outside <c>apigw-&lt;env&gt;-*</c>, so
+/// nothing the execution role may change is one of them.
 /// </summary>
 public static class PipelineRoles
 {
     public const string OidcHost = "token.actions.githubusercontent.com";
     public const string OidcAudience = "sts.amazonaws.com";
-    const string ViaCloudFormation = "cloudformation.amazonaws.com";
+    const string CloudFormationService = "cloudformation.amazonaws.com";
 
     /// <summary>
     /// Actions the pipeline's clients call that neither CI role is given, with the target that calls them: a person runs
@@ -47,14 +60,42 @@ public static class PipelineRoles
         "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
     ];
 
+    /// <summary>
+    /// What a role under the boundary may never do, whatever its own policy says: no IAM (so no role, policy or boundary of
+    /// its own making), no assuming other roles, nothing of the organization or the account.
+    /// </summary>
+    public static readonly IReadOnlyList<string> NeverUnderTheBoundary = ["iam:*", "sts:AssumeRole", "organizations:*", "account:*"];
+
+    /// <summary>The IAM actions that accept the <c>iam:PermissionsBoundary</c> condition on a role: each needs the environment's boundary.</summary>
+    public static readonly IReadOnlyList<string> RoleActionsThatNeedTheBoundary =
+    [
+        "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
+    ];
+
     static readonly IReadOnlyList<string> RegistryPull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
 
-    public static JsonObject DeployTrust(RoleScope scope) => Trust(scope, $"repo:{scope.GitHubRepository}:environment:{scope.Environment}");
+    public static JsonObject DeployTrust(RoleScope scope) => GitHubTrust(scope, $"repo:{scope.GitHubRepository}:environment:{scope.Environment}");
 
-    public static JsonObject ReadOnlyTrust(RoleScope scope) => Trust(scope, $"repo:{scope.GitHubRepository}:pull_request");
+    public static JsonObject ReadOnlyTrust(RoleScope scope) => GitHubTrust(scope, $"repo:{scope.GitHubRepository}:pull_request");
+
+    /// <summary>Only CloudFormation, acting for this account, assumes the execution role.</summary>
+    public static JsonObject ExecutionTrust(RoleScope scope) => new()
+    {
+        ["Version"] = "2012-10-17",
+        ["Statement"] = new JsonArray(new JsonObject
+        {
+            ["Sid"] = "CloudFormation",
+            ["Effect"] = "Allow",
+            ["Principal"] = new JsonObject { ["Service"] = CloudFormationService },
+            ["Action"] = "sts:AssumeRole",
+        }),
+    };
 
     /// <summary>The deploy role's permissions, in parts that each fit a customer managed policy.</summary>
-    public static IReadOnlyList<IamPolicy> DeployPolicies(RoleScope scope) => [Stacks(scope), ImagesAndRollouts(scope), .. ThroughCloudFormation(scope)];
+    public static IReadOnlyList<IamPolicy> DeployPolicies(RoleScope scope) => [Stacks(scope), ImagesAndRollouts(scope)];
+
+    /// <summary>The execution role's permissions: the resource types' actions, the roles under the boundary, and the guardrails.</summary>
+    public static IReadOnlyList<IamPolicy> ExecutionPolicies(RoleScope scope) => [.. ResourcePolicies(scope), Guardrails(scope)];
 
     /// <summary>Diff and Verify: DescribeStacks, GetTemplate, ListStackResources, the live desired counts, the image tags' commits from the history.</summary>
     public static IamPolicy ReadOnly(RoleScope scope) => new($"{scope.ReadOnlyRoleName}", "Diff and Verify of the environment: reads only", [
@@ -68,11 +109,29 @@ public static class PipelineRoles
         new("ReadHistory", ["s3:GetObject"], [$"{scope.BucketArn}/history/{scope.Environment}/*"]),
     ]);
 
+    /// <summary>
+    /// The permissions boundary of every role the stacks create: the actions the templates' role policies grant
+    /// (<see cref="RoleScope.StackRoleActions"/>), without what <see cref="NeverUnderTheBoundary"/> names, which it denies
+    /// outright, and nothing on another environment's resources.
+    /// </summary>
+    public static IamPolicy Boundary(RoleScope scope)
+    {
+        var allowed = scope.StackRoleActions.Where(a => !IsNeverUnderTheBoundary(a)).ToList();
+        return new(scope.BoundaryName, "The most any role the environment's stacks create may do", [
+            new("WhatTheStacksRolesAreGranted", allowed, ["*"]),
+            IamStatement.Deny("NoIamNoRoleAssumptionNoOrganization", NeverUnderTheBoundary, ["*"]),
+            .. OtherEnvironmentsDenied(scope),
+        ]);
+    }
+
+    /// <summary>Whether a role under the boundary could never use <paramref name="action"/> (DeployRole refuses a template that asks for it).</summary>
+    public static bool IsNeverUnderTheBoundary(string action) =>
+        NeverUnderTheBoundary.Any(n => n.EndsWith(":*", StringComparison.Ordinal)
+            ? action.StartsWith(n[..^1], StringComparison.OrdinalIgnoreCase)
+            : string.Equals(n, action, StringComparison.OrdinalIgnoreCase));
+
     static IamPolicy Stacks(RoleScope scope)
     {
-        var parameterActions = scope.ResourceActions.Where(a => a.StartsWith("ssm:", StringComparison.Ordinal))
-            // CloudFormation reads the service stacks' AWS::SSM::Parameter::Value parameters with the caller's credentials.
-            .Append("ssm:GetParameters").Distinct().ToList();
         var statements = new List<IamStatement>
         {
             new("ListStacks", ["cloudformation:DescribeStacks"], ["*"]),
@@ -81,7 +140,11 @@ public static class PipelineRoles
                 "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:GetTemplate",
                 "cloudformation:ListChangeSets", "cloudformation:ListStackResources", "cloudformation:TagResource", "cloudformation:UntagResource"],
                 [scope.StackArn, scope.ChangeSetArn]),
-            new("EnvironmentParameters", parameterActions, [scope.ParameterArn]),
+            // The one role the deploy role hands on, and only to CloudFormation: every resource is created by it.
+            new IamStatement("PassTheExecutionRole", ["iam:PassRole"], [scope.ExecutionRoleArn]).When("StringEquals", "iam:PassedToService", CloudFormationService),
+            // CloudFormation resolves the service stacks' AWS::SSM::Parameter::Value parameters with the caller's credentials;
+            // the pipeline reads the issuer's ids from the same path.
+            new("EnvironmentParameters", ["ssm:GetParameters"], [scope.ParameterArn]),
             new("TemplateBucket", ["s3:CreateBucket", "s3:ListBucket", "s3:PutBucketPublicAccessBlock", "s3:PutEncryptionConfiguration"], [scope.BucketArn]),
             // Templates too large to pass inline (CloudFormation reads them with the caller's credentials), and the history records.
             new("TemplatesAndHistory", ["s3:GetObject", "s3:PutObject"],
@@ -95,7 +158,7 @@ public static class PipelineRoles
             statements.Add(new("DeclaredParameterSecrets", ["ssm:DescribeParameters"], ["*"]));
         if (scope.SecretsManagerSecrets.Count > 0)
             statements.Add(new("DeclaredSecrets", ["secretsmanager:DescribeSecret"], [.. scope.SecretsManagerSecrets]));
-        return new($"{scope.DeployRoleName}-stacks", "CloudFormation on the environment's stacks, its SSM parameters, the template bucket and the deploy history", statements);
+        return new($"{scope.DeployRoleName}-stacks", "CloudFormation on the environment's stacks with its execution role, its SSM parameters, the template bucket and the deploy history", statements);
     }
 
     static IamPolicy ImagesAndRollouts(RoleScope scope)
@@ -116,35 +179,24 @@ public static class PipelineRoles
     }
 
     /// <summary>
-    /// What CloudFormation calls with the deploy role's credentials for the resource types of the templates: allowed only
-    /// through CloudFormation (<c>aws:CalledVia</c>), scoped to the environment's names where those are known up front
-    /// (roles, repositories), one statement per service, packed into as many managed policies as they need.
+    /// What CloudFormation calls with the execution role for the templates' resource types, one statement per service,
+    /// scoped to the environment's names where those are known up front (repositories, parameters) and to its region, packed
+    /// into as many managed policies as they need. IAM is granted apart, in <see cref="Guardrails"/>.
     /// </summary>
-    static IReadOnlyList<IamPolicy> ThroughCloudFormation(RoleScope scope)
+    static IReadOnlyList<IamPolicy> ResourcePolicies(RoleScope scope)
     {
         var statements = new List<IamStatement>();
-        // SSM parameters are granted with the stacks, on the environment's path (EnvironmentParameters).
-        foreach (var service in scope.ResourceActions.Where(a => !a.StartsWith("ssm:", StringComparison.Ordinal)).GroupBy(a => a[..a.IndexOf(':')], StringComparer.Ordinal))
+        foreach (var service in scope.ResourceActions.Where(a => !a.StartsWith("iam:", StringComparison.Ordinal)).GroupBy(a => a[..a.IndexOf(':')], StringComparer.Ordinal))
         {
             var resources = service.Key switch
             {
-                "iam" => [scope.StackRoleArn],
                 "ecr" => [scope.RepositoryArn],
+                "ssm" => [scope.ParameterArn],
                 _ => new[] { "*" },
             };
-            var statement = new IamStatement($"{Pascal(service.Key)}ThroughCloudFormation", [.. service], resources)
-                .When("ForAnyValue:StringEquals", "aws:CalledVia", ViaCloudFormation);
-            // IAM is global: its requests are not made in the environment's region.
-            statements.Add(service.Key == "iam" ? statement : statement.When("StringEquals", "aws:RequestedRegion", scope.Region));
+            statements.Add(new IamStatement($"{Pascal(service.Key)}ForTheStacks", [.. service], resources).When("StringEquals", "aws:RequestedRegion", scope.Region));
         }
-        if (scope.PassesRolesTo.Count > 0)
-            statements.Add(new IamStatement("PassStackRoles", ["iam:PassRole"], [scope.StackRoleArn])
-                .When("StringEquals", "iam:PassedToService", scope.PassesRolesTo));
-        if (scope.ServiceLinkedRoles.Count > 0)
-            statements.Add(new IamStatement("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], [$"arn:{scope.Partition}:iam::{scope.Account}:role/aws-service-role/*"])
-                .When("StringEquals", "iam:AWSServiceName", scope.ServiceLinkedRoles));
-
-        var purpose = $"What CloudFormation creates, updates and deletes for the stacks ({scope.ResourceTypes.Count} resource types), only through CloudFormation";
+        var purpose = $"What CloudFormation creates, updates and deletes for the stacks ({scope.ResourceTypes.Count} resource types)";
         var policies = new List<List<IamStatement>> { new() };
         foreach (var statement in statements)
         {
@@ -152,13 +204,62 @@ public static class PipelineRoles
                 policies.Add([]);
             policies[^1].Add(statement);
         }
-        return policies.Select((part, i) => new IamPolicy($"{scope.DeployRoleName}-resources{(i == 0 ? "" : $"-{i + 1}")}",
+        return policies.Select((part, i) => new IamPolicy($"{scope.ExecutionRoleName}-resources{(i == 0 ? "" : $"-{i + 1}")}",
             policies.Count == 1 ? purpose : $"{purpose} (part {i + 1} of {policies.Count})", part)).ToList();
+    }
+
+    /// <summary>
+    /// The execution role's IAM: roles under <c>apigw-&lt;env&gt;-*</c> only, created or given permissions only with the
+    /// environment's boundary, passed only to the services that run them; the boundary cannot be removed or edited; nothing
+    /// of another environment.
+    /// </summary>
+    static IamPolicy Guardrails(RoleScope scope)
+    {
+        var roleActions = scope.ResourceActions.Where(a => a.StartsWith("iam:", StringComparison.Ordinal)).ToList();
+        var withBoundary = RoleActionsThatNeedTheBoundary.Where(roleActions.Contains).ToList();
+        var statements = new List<IamStatement>();
+        if (withBoundary.Count > 0)
+            statements.Add(new IamStatement("StackRolesOnlyWithTheBoundary", withBoundary, [scope.StackRoleArn])
+                .When("StringEquals", "iam:PermissionsBoundary", scope.BoundaryArn));
+        if (roleActions.Except(withBoundary).ToList() is { Count: > 0 } otherRoleActions)
+            statements.Add(new IamStatement("StackRoles", otherRoleActions, [scope.StackRoleArn]));
+        if (scope.PassesRolesTo.Count > 0)
+            statements.Add(new IamStatement("PassStackRoles", ["iam:PassRole"], [scope.StackRoleArn])
+                .When("StringEquals", "iam:PassedToService", scope.PassesRolesTo));
+        if (scope.ServiceLinkedRoles.Count > 0)
+            statements.Add(new IamStatement("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], [$"arn:{scope.Partition}:iam::{scope.Account}:role/aws-service-role/*"])
+                .When("StringEquals", "iam:AWSServiceName", scope.ServiceLinkedRoles));
+        statements.Add(IamStatement.Deny("NoRoleWithoutTheBoundary", RoleActionsThatNeedTheBoundary, ["*"])
+            .When("StringNotEquals", "iam:PermissionsBoundary", scope.BoundaryArn));
+        statements.Add(IamStatement.Deny("KeepTheBoundary", ["iam:DeleteRolePermissionsBoundary"], ["*"]));
+        statements.Add(IamStatement.Deny("NoEditOfTheBoundary",
+            ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"], [scope.BoundaryArn]));
+        statements.AddRange(OtherEnvironmentsDenied(scope));
+        var untagging = scope.ResourceActions.Where(a => a.Contains("Untag", StringComparison.Ordinal) || a.EndsWith("RemoveTags", StringComparison.Ordinal)
+            || a.EndsWith("DeleteTags", StringComparison.Ordinal) || a.EndsWith("RemoveTagsFromResource", StringComparison.Ordinal)).ToList();
+        if (untagging.Count > 0)
+            statements.Add(IamStatement.Deny("KeepTheEnvironmentTag", untagging, ["*"])
+                .When("ForAnyValue:StringEquals", "aws:TagKeys", DeploymentNames.EnvironmentTag));
+        return new($"{scope.ExecutionRoleName}-guardrails", "Roles only under the permissions boundary, the boundary kept, nothing of another environment", statements);
+    }
+
+    /// <summary>
+    /// In an account several environments share: nothing on a resource tagged for another environment, and no tag that would
+    /// move a resource into another environment.
+    /// </summary>
+    static IEnumerable<IamStatement> OtherEnvironmentsDenied(RoleScope scope)
+    {
+        var resourceTag = $"aws:ResourceTag/{DeploymentNames.EnvironmentTag}";
+        var requestTag = $"aws:RequestTag/{DeploymentNames.EnvironmentTag}";
+        yield return IamStatement.Deny("NothingOfAnotherEnvironment", ["*"], ["*"])
+            .When("StringNotEquals", resourceTag, scope.Environment).When("Null", resourceTag, "false");
+        yield return IamStatement.Deny("NoTagOfAnotherEnvironment", ["*"], ["*"])
+            .When("StringNotEquals", requestTag, scope.Environment).When("Null", requestTag, "false");
     }
 
     static string Pascal(string service) => string.Concat(service.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
 
-    static JsonObject Trust(RoleScope scope, string subject) => new()
+    static JsonObject GitHubTrust(RoleScope scope, string subject) => new()
     {
         ["Version"] = "2012-10-17",
         ["Statement"] = new JsonArray(new JsonObject
@@ -188,6 +289,21 @@ public sealed record RoleScope(string Environment, string Account, string Region
 {
     public IReadOnlyCollection<string> ResourceTypes { get; init; } = [];
 
+    /// <summary>This scope with the resource types of <paramref name="templates"/> and the actions their own roles are granted.</summary>
+    public RoleScope WithTemplates(SynthesizedTemplates templates)
+    {
+        var resources = templates.Stacks.SelectMany(s => TemplateResource.All(s.Template)).ToList();
+        return this with
+        {
+            ResourceTypes = resources.Select(r => r.Type).ToHashSet(StringComparer.Ordinal),
+            StackRoleActions = resources.SelectMany(PolicyStatements.DocumentsOf).SelectMany(PolicyStatements.Of)
+                .Where(s => s.Allows).SelectMany(s => s.Actions).ToHashSet(StringComparer.Ordinal),
+        };
+    }
+
+    /// <summary>The actions the templates' own roles are granted (their AWS::IAM::Policy documents): what the boundary allows.</summary>
+    public IReadOnlyCollection<string> StackRoleActions { get; init; } = [];
+
     /// <summary>The environment whose images a Deploy of this one promotes (reads its history and pulls from its repositories).</summary>
     public string? PromotedFrom { get; init; }
 
@@ -196,12 +312,15 @@ public sealed record RoleScope(string Environment, string Account, string Region
     /// <summary>ARNs (or ARN patterns) of the Secrets Manager secrets the services declare.</summary>
     public IReadOnlyList<string> SecretsManagerSecrets { get; init; } = [];
 
-    public string Partition => Region.StartsWith("cn-", StringComparison.Ordinal) ? "aws-cn"
-        : Region.StartsWith("us-gov-", StringComparison.Ordinal) ? "aws-us-gov" : "aws";
+    public string Partition => AwsConnection.PartitionOf(Region);
 
     public string DeployRoleName => DeploymentNames.DeployRole(Environment);
     public string ReadOnlyRoleName => DeploymentNames.ReadOnlyRole(Environment);
+    public string ExecutionRoleName => DeploymentNames.ExecutionRole(Environment);
+    public string BoundaryName => DeploymentNames.PermissionsBoundary(Environment);
     public string DeployRoleArn => $"arn:{Partition}:iam::{Account}:role/{DeployRoleName}";
+    public string ExecutionRoleArn => $"arn:{Partition}:iam::{Account}:role/{ExecutionRoleName}";
+    public string BoundaryArn => $"arn:{Partition}:iam::{Account}:policy/{BoundaryName}";
     public string ReadOnlyRoleArn => $"arn:{Partition}:iam::{Account}:role/{ReadOnlyRoleName}";
     public string OidcProviderArn => $"arn:{Partition}:iam::{Account}:oidc-provider/{PipelineRoles.OidcHost}";
 

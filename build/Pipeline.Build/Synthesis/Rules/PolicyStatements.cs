@@ -11,6 +11,26 @@ public sealed record PolicyStatements(bool Allows, IReadOnlyList<string> Actions
     /// <summary>Whether the statement uses <c>NotResource</c> (everything except ...), which no least-privilege grant needs.</summary>
     public bool HasNotResource { get; init; }
 
+    /// <summary>The permission policy documents a resource carries: a policy's own, or a role's, user's or group's inline ones.</summary>
+    public static IEnumerable<JsonElement> DocumentsOf(TemplateResource resource)
+    {
+        switch (resource.Type)
+        {
+            case "AWS::IAM::Policy":
+            case "AWS::IAM::ManagedPolicy":
+                if (resource.Property("PolicyDocument") is { } document)
+                    yield return document;
+                break;
+            case "AWS::IAM::Role":
+            case "AWS::IAM::User":
+            case "AWS::IAM::Group":
+                foreach (var inline in resource.Items("Policies"))
+                    if (inline.TryGetProperty("PolicyDocument", out var inlineDocument))
+                        yield return inlineDocument;
+                break;
+        }
+    }
+
     public static IEnumerable<PolicyStatements> Of(JsonElement document)
     {
         if (document.ValueKind != JsonValueKind.Object || !document.TryGetProperty("Statement", out var statements))

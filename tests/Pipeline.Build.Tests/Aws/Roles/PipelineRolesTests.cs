@@ -65,15 +65,15 @@ public sealed partial class PipelineRolesTests(SynthesizedReferenceTemplates syn
     public void No_policy_grants_a_wildcard_action()
     {
         var scope = Scope(CloudFormationResourceActions.ByType.Keys.ToList()) with { PromotedFrom = "stage" };
-        foreach (var policy in PipelineRoles.DeployPolicies(scope).Append(PipelineRoles.ReadOnly(scope)))
-            policy.Actions.Should().AllSatisfy(a => a.Should().MatchRegex("^[a-z0-9-]+:[A-Za-z]+$", $"{policy.Name} names each action"));
+        foreach (var policy in PipelineRoles.DeployPolicies(scope).Append(PipelineRoles.ReadOnly(scope)).Concat(PipelineRoles.ExecutionPolicies(scope)).Append(PipelineRoles.Boundary(scope)))
+            policy.Actions.Should().AllSatisfy(a => a.Should().MatchRegex("^[a-z0-9-]+:[A-Za-z]+$", $"{policy.Name} names each action it allows"));
     }
 
     [Fact]
     public void Every_policy_fits_a_managed_policy_even_with_every_known_resource_type()
     {
         var scope = Scope(CloudFormationResourceActions.ByType.Keys.ToList()) with { PromotedFrom = "stage", DeclaresSsmSecrets = true };
-        foreach (var policy in PipelineRoles.DeployPolicies(scope).Append(PipelineRoles.ReadOnly(scope)))
+        foreach (var policy in PipelineRoles.DeployPolicies(scope).Append(PipelineRoles.ReadOnly(scope)).Concat(PipelineRoles.ExecutionPolicies(scope)).Append(PipelineRoles.Boundary(scope)))
             policy.Size.Should().BeLessThanOrEqualTo(IamPolicy.ManagedPolicySizeLimit, policy.Name);
     }
 
@@ -100,37 +100,50 @@ public sealed partial class PipelineRolesTests(SynthesizedReferenceTemplates syn
     }
 
     [Fact]
-    public void The_deploy_role_cannot_change_its_own_permissions()
+    public void The_deploy_role_touches_no_role_but_passes_the_execution_role_to_CloudFormation()
     {
         var scope = Scope(CloudFormationResourceActions.ByType.Keys.ToList());
         var iam = PipelineRoles.DeployPolicies(scope).SelectMany(p => p.Statements).Where(s => s.Actions.Any(a => a.StartsWith("iam:", StringComparison.Ordinal))).ToList();
 
-        iam.Should().NotBeEmpty();
-        foreach (var statement in iam)
+        var pass = iam.Should().ContainSingle("the deploy role's only IAM is handing the execution role on").Subject;
+        pass.Actions.Should().Equal("iam:PassRole");
+        pass.Resources.Should().Equal("arn:aws:iam::123456789012:role/pipeline-apigw-dev-cfn-exec");
+        pass.Conditions["StringEquals"]["iam:PassedToService"].Should().Equal("cloudformation.amazonaws.com");
+    }
+
+    [Fact]
+    public void The_execution_role_changes_only_the_stacks_roles_and_never_its_own_or_the_pipelines()
+    {
+        var scope = Scope(CloudFormationResourceActions.ByType.Keys.ToList());
+        var allows = PipelineRoles.ExecutionPolicies(scope).SelectMany(p => p.Statements).Where(s => !s.Denies && s.Actions.Any(a => a.StartsWith("iam:", StringComparison.Ordinal))).ToList();
+
+        allows.Should().NotBeEmpty();
+        foreach (var statement in allows)
             foreach (var resource in statement.Resources)
             {
                 resource.Should().NotBe("*", statement.Sid);
                 var pattern = "^" + Regex.Escape(resource).Replace("\\*", ".*") + "$";
-                Regex.IsMatch(scope.DeployRoleArn, pattern).Should().BeFalse($"{statement.Sid} must not reach the deploy role itself");
-                Regex.IsMatch(scope.ReadOnlyRoleArn, pattern).Should().BeFalse($"{statement.Sid} must not reach the read-only role");
+                foreach (var own in new[] { scope.DeployRoleArn, scope.ReadOnlyRoleArn, scope.ExecutionRoleArn })
+                    Regex.IsMatch(own, pattern).Should().BeFalse($"{statement.Sid} must not reach {own}");
             }
-        iam.Single(s => s.Sid == "PassStackRoles").Conditions["StringEquals"]["iam:PassedToService"]
+        allows.Single(s => s.Sid == "PassStackRoles").Conditions["StringEquals"]["iam:PassedToService"]
             .Should().BeEquivalentTo("ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com");
+        allows.Single(s => s.Sid == "StackRolesOnlyWithTheBoundary").Conditions["StringEquals"]["iam:PermissionsBoundary"]
+            .Should().Equal("arn:aws:iam::123456789012:policy/pipeline-apigw-dev-boundary");
     }
 
     [Fact]
-    public void Resource_actions_apply_only_through_CloudFormation_and_only_for_the_templates_types()
+    public void Resource_actions_belong_to_the_execution_role_and_only_for_the_templates_types()
     {
         var scope = Scope(["AWS::ECS::Cluster", "AWS::SSM::Parameter"]);
-        var policies = PipelineRoles.DeployPolicies(scope);
-        var viaCloudFormation = policies.SelectMany(p => p.Statements).Where(s => s.Conditions.Values.Any(k => k.ContainsKey("aws:CalledVia"))).ToList();
+        var execution = PipelineRoles.ExecutionPolicies(scope).SelectMany(p => p.Statements).Where(s => !s.Denies).ToList();
 
-        viaCloudFormation.SelectMany(s => s.Actions).Should().Contain("ecs:CreateCluster").And.NotContain(a => a.StartsWith("ec2:", StringComparison.Ordinal));
-        viaCloudFormation.Should().AllSatisfy(s => s.Conditions["ForAnyValue:StringEquals"]["aws:CalledVia"].Should().Equal("cloudformation.amazonaws.com"));
-        policies.SelectMany(p => p.Statements).Single(s => s.Sid == "EnvironmentParameters").Resources
-            .Should().Equal("arn:aws:ssm:eu-west-1:123456789012:parameter/apigw/dev/*");
-        policies.SelectMany(p => p.Statements).Single(s => s.Sid == "ServiceLinkedRoles").Conditions["StringEquals"]["iam:AWSServiceName"]
-            .Should().Equal("ecs.amazonaws.com");
+        execution.SelectMany(s => s.Actions).Should().Contain("ecs:CreateCluster").And.NotContain(a => a.StartsWith("ec2:", StringComparison.Ordinal));
+        execution.Where(s => !s.Actions.Any(a => a.StartsWith("iam:", StringComparison.Ordinal)))
+            .Should().AllSatisfy(s => s.Conditions["StringEquals"]["aws:RequestedRegion"].Should().Equal("eu-west-1"));
+        execution.Single(s => s.Sid == "SsmForTheStacks").Resources.Should().Equal("arn:aws:ssm:eu-west-1:123456789012:parameter/apigw/dev/*");
+        execution.Single(s => s.Sid == "ServiceLinkedRoles").Conditions["StringEquals"]["iam:AWSServiceName"].Should().Equal("ecs.amazonaws.com");
+        DirectActions(PipelineRoles.DeployPolicies(scope)).Should().NotContain(["ecs:CreateCluster", "ssm:PutParameter"], "the deploy role creates nothing itself");
     }
 
     [Fact]
