@@ -23,7 +23,13 @@ public sealed partial class DeployRoleWriter(DeployRoleRequest request)
             throw new PipelineException(
                 $"The templates of {request.Environment} hold resource type(s) {string.Join(", ", unknown)}, and the pipeline does not know what CloudFormation calls to " +
                 "create them with the deploy role's credentials. Add each to build/Pipeline.Build/Aws/Roles/CloudFormationResourceActions.cs with the permissions of its " +
-                $"resource schema's handlers (aws cloudformation describe-type --type RESOURCE --type-name {unknown[0]}), then run DeployRole again.");
+                $"resource schema's handlers (aws cloudformation describe-type --type RESOURCE --type-name {unknown[0]}; docs/deploy-role-permissions.md says how), then run DeployRole again.");
+        if (scope.UnknownFeatures is { Count: > 0 } properties)
+            throw new PipelineException(
+                $"The templates of {request.Environment} set resource properties the pipeline has not checked for permissions: {string.Join(", ", properties)}. " +
+                "Look each up in its type's resource schema and the service's documentation, then add it to the type's entry in " +
+                "build/Pipeline.Build/Aws/Roles/CloudFormationResourceActions.cs (Covers when the type's actions cover it, a feature when it needs more; " +
+                "docs/deploy-role-permissions.md says how), then run DeployRole again.");
 
         var indented = new JsonSerializerOptions { WriteIndented = true };
         var files = new List<(string Path, string Content)>

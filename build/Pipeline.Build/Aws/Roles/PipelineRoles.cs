@@ -215,7 +215,8 @@ public static class PipelineRoles
     /// </summary>
     static IamPolicy Guardrails(RoleScope scope)
     {
-        var roleActions = scope.ResourceActions.Where(a => a.StartsWith("iam:", StringComparison.Ordinal)).ToList();
+        // The role schema's boundary handlers include removing one; the boundary is never removed, so that is never granted.
+        var roleActions = scope.ResourceActions.Where(a => a.StartsWith("iam:", StringComparison.Ordinal) && a != "iam:DeleteRolePermissionsBoundary").ToList();
         var withBoundary = RoleActionsThatNeedTheBoundary.Where(roleActions.Contains).ToList();
         var statements = new List<IamStatement>();
         if (withBoundary.Count > 0)
@@ -293,9 +294,12 @@ public sealed record RoleScope(string Environment, string Account, string Region
     public RoleScope WithTemplates(SynthesizedTemplates templates)
     {
         var resources = templates.Stacks.SelectMany(s => TemplateResource.All(s.Template)).ToList();
+        // The pipeline tags every stack (StackPlanner), and CloudFormation propagates stack tags to each taggable resource.
+        var required = CloudFormationResourceActions.For(templates.Stacks.Select(s => s.Template), stackTags: true);
         return this with
         {
-            ResourceTypes = resources.Select(r => r.Type).ToHashSet(StringComparer.Ordinal),
+            ResourceTypes = required.Types,
+            TemplateActions = required,
             StackRoleActions = resources.SelectMany(PolicyStatements.DocumentsOf).SelectMany(PolicyStatements.Of)
                 .Where(s => s.Allows).SelectMany(s => s.Actions).ToHashSet(StringComparer.Ordinal),
         };
@@ -339,17 +343,24 @@ public sealed record RoleScope(string Environment, string Account, string Region
     public string EcsTaskArn => $"arn:{Partition}:ecs:{Region}:{Account}:task/{DeploymentNames.ServiceStack(Environment, "*")}";
     public string StackRoleArn => $"arn:{Partition}:iam::{Account}:role/{DeploymentNames.ServiceStack(Environment, "*")}";
 
-    /// <summary>The actions of the templates' resource types, without PassRole and CreateServiceLinkedRole (granted on their own).</summary>
-    public IReadOnlyList<string> ResourceActions =>
-        Known.SelectMany(t => t.Actions).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    /// <summary>
+    /// What the templates need through CloudFormation, features included (<see cref="CloudFormationResourceActions.For"/>);
+    /// without it, everything the table may grant for <see cref="ResourceTypes"/>.
+    /// </summary>
+    public TemplateActions? TemplateActions { get; init; }
 
-    public IReadOnlyList<string> PassesRolesTo => Known.SelectMany(t => t.PassesRolesTo).Distinct().Order(StringComparer.Ordinal).ToList();
+    TemplateActions Required => TemplateActions ?? CloudFormationResourceActions.ForTypes(ResourceTypes);
 
-    public IReadOnlyList<string> ServiceLinkedRoles => Known.SelectMany(t => t.ServiceLinkedRoles).Distinct().Order(StringComparer.Ordinal).ToList();
+    /// <summary>The actions of the templates' resource types and features, without PassRole and CreateServiceLinkedRole (granted on their own).</summary>
+    public IReadOnlyList<string> ResourceActions => Required.Actions;
+
+    public IReadOnlyList<string> PassesRolesTo => Required.PassesRolesTo;
+
+    public IReadOnlyList<string> ServiceLinkedRoles => Required.ServiceLinkedRoles;
 
     /// <summary>The templates' resource types the table does not know; the policies cannot be written while there are any.</summary>
-    public IReadOnlyList<string> UnknownResourceTypes =>
-        ResourceTypes.Where(t => !CloudFormationResourceActions.ByType.ContainsKey(t)).Order(StringComparer.Ordinal).ToList();
+    public IReadOnlyList<string> UnknownResourceTypes => Required.UnknownTypes;
 
-    IEnumerable<ResourceTypeActions> Known => ResourceTypes.Select(t => CloudFormationResourceActions.ByType.GetValueOrDefault(t)).OfType<ResourceTypeActions>();
+    /// <summary>The templates' properties (<c>"type property"</c>) the table does not know; likewise.</summary>
+    public IReadOnlyList<string> UnknownFeatures => Required.UnknownFeatures;
 }
