@@ -1,16 +1,19 @@
 using System.Text.Json.Nodes;
 using Pipeline.Manifests;
+using Xunit.Abstractions;
 
 namespace Pipeline.IntegrationTests.EndToEnd;
 
 /// <summary>
-/// Deploy, Destroy, Deploy on moto through <c>./build.sh --profile dev</c>: the second Deploy converges on the retained
-/// ECR repositories (fixed names) and on everything else the first one made under a fixed name, and the images pushed
-/// before the Destroy are still there after it.
+/// Deploy, Destroy, Deploy on moto through <c>./build.sh --profile dev</c>: the second Deploy converges on the registry
+/// stack Destroy kept (its repositories have fixed names and outlive any stack), re-creates the shared and service stacks
+/// with their fixed-name SSM parameters and alarms, writes its history to the template bucket Destroy kept, and the images
+/// pushed before the Destroy are still there after it. (Adopting repositories whose stack is gone is a resource import,
+/// which moto does not implement: RegistryAdoptionTests checks the request.)
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 [TestCaseOrderer(ScenarioOrderer.TypeName, ScenarioOrderer.AssemblyName)]
-public sealed class DestroyThenDeployEndToEndTests(AwsDeploymentFixture fixture) : IClassFixture<AwsDeploymentFixture>
+public sealed class DestroyThenDeployEndToEndTests(AwsDeploymentFixture fixture, ITestOutputHelper output) : IClassFixture<AwsDeploymentFixture>
 {
     const string ImageTag = "before-destroy";
 
@@ -27,10 +30,15 @@ public sealed class DestroyThenDeployEndToEndTests(AwsDeploymentFixture fixture)
             await PutImageAsync(DeploymentNames.Repository(Environment, service), ImageTag);
 
         var destroy = await fixture.RunOnAwsAsync("Destroy", "--yes");
+        output.WriteLine(destroy.Describe(200));
         destroy.ExitCode.Should().Be(0, destroy.Describe());
         var deploy = await fixture.RunOnAwsAsync("Deploy");
+        output.WriteLine(deploy.Describe(200));
 
         deploy.ExitCode.Should().Be(0, deploy.Describe());
+        deploy.Output.Should().Contain($"stack {fixture.RegistryStack}: template and parameters as deployed; skipped without a CloudFormation call");
+        foreach (var stack in Stacks.Skip(1))
+            deploy.Output.Should().MatchRegex($@"(?m)^\s*{stack}\s+created\b", deploy.Describe());
         foreach (var stack in Stacks)
             (await fixture.StackAsync(stack)).Status.Should().BeOneOf(["CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"], $"{stack}:\n{deploy.Describe()}");
         foreach (var service in new[] { "fastapi", "mcp" })

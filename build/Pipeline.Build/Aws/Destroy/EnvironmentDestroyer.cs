@@ -153,9 +153,11 @@ public sealed class EnvironmentDestroyer(
                 log.Info($"      {key}");
             if (templateKeys.Count > 20)
                 log.Info($"      ... and {templateKeys.Count - 20} more");
-            log.Info(templates.OtherObjects == 0
-                ? "    then the bucket itself: nothing else is in it (it is shared by every environment of this account and region)."
-                : $"    the bucket itself stays: it is shared by every environment of this account and region, and holds {templates.OtherObjects} other object(s).");
+            log.Info(templates.OtherObjects > 0
+                ? $"    the bucket itself stays: it is shared by every environment of this account and region, and holds {templates.OtherObjects} other object(s)."
+                : request.IncludeImages
+                    ? "    then the bucket itself: nothing else is in it (it is shared by every environment of this account and region; S3 holds its name back for hours)."
+                    : "    the bucket itself stays, empty: S3 holds a deleted bucket's name back for hours, and the next Deploy needs it (--include-images deletes it).");
         }
     }
 
