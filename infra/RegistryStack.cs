@@ -24,7 +24,9 @@ public sealed class RegistryStack : Stack
                 ImageScanOnPush = true,
                 ImageTagMutability = TagMutability.IMMUTABLE,
                 LifecycleRules = LifecycleRules(options.KeepDeployedImages),
-                // Images are the rollback path; deleting the stack must not delete them.
+                // Images are the rollback path; deleting the stack must not delete them. A registry stack created again
+                // adopts the repositories left behind by resource import (build/Pipeline.Build/Aws/RegistryAdoption.cs),
+                // which needs this DeletionPolicy on each, and a fixed name to find them by.
                 RemovalPolicy = RemovalPolicy.RETAIN,
             });
             _ = new CfnOutput(this, DeploymentNames.RepositoryUriOutput(service.Name), new CfnOutputProps

@@ -3,17 +3,17 @@ using Pipeline.Build.Engine;
 
 namespace Pipeline.Build;
 
-/// <summary>Tearing an environment down: every stack on AWS (repositories on request), containers and images locally.</summary>
+/// <summary>Tearing an environment down: the service and shared stacks on AWS (the registry with its images on request), containers and images locally.</summary>
 public sealed partial class Build
 {
     [Parameter("Destroy: delete without asking for the environment's name (required under CI and without an interactive console)")]
     public bool Yes { get; set; }
 
-    [Parameter("Destroy: also delete the ECR repositories with every image in them (kept otherwise: they outlive their stack)")]
+    [Parameter("Destroy: also delete the registry stack and its ECR repositories with every image in them (kept otherwise: the images are the rollback path)")]
     public bool IncludeImages { get; set; }
 
     Target Destroy => _ => _
-        .Description("Delete the environment: service stacks, shared, registry and its templates on AWS (repositories with --include-images); " +
+        .Description("Delete the environment: service stacks, shared and its templates on AWS (the registry stack and its repositories with --include-images); " +
                      "containers, gateway and images locally. Asks for the environment's name unless --yes")
         .Executes(DestroyAsync);
 

@@ -100,9 +100,21 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
     {
         if (registryRun is not null) return;
         var synth = await plans.SynthesizeAsync(log, cancellation);
+        var plan = plans.RegistryPlan(synth);
+        var deployer = await aws.StackDeployerAsync(cancellation);
+        try
+        {
+            await new RegistryAdoption(aws.CloudFormation, new EcrClient(aws.Connection, aws.Http), deployer).AdoptAsync(plan, Settings.DryRun, log, cancellation);
+        }
+        catch (PipelineException e) when (!cancellation.IsCancellationRequested)
+        {
+            throw new PipelineException(
+                $"{e.Message.TrimEnd()} Adopting the retained repositories of stack {plan.StackName} failed; they and their images are as they were. " +
+                $"Check the stack's events (aws cloudformation describe-stack-events --stack-name {plan.StackName}), then deploy again.", e);
+        }
         var deployed = await aws.CloudFormation.DescribeAllStacksAsync(cancellation);
-        var runs = await new StackSetDeployer(await aws.StackDeployerAsync(cancellation), deployed, Settings.MaxParallel)
-            .DeployAsync([plans.RegistryPlan(synth)], Settings.DryRun, log, cancellation);
+        var runs = await new StackSetDeployer(deployer, deployed, Settings.MaxParallel)
+            .DeployAsync([plan], Settings.DryRun, log, cancellation);
         if (runs[0].State == StackRunState.Failed)
             throw new PipelineException(runs[0].Note);
         registryRun = runs[0];

@@ -60,6 +60,7 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
                     {
                         PreviousValueParameters = request.PreviousValueParameters,
                         RoleArn = options.ExecutionRoleArn,
+                        ResourcesToImport = request.ResourcesToImport,
                     }, ct);
             }
             // CloudFormation checks the role when the change set is made: "Role <arn> is invalid or cannot be assumed".
@@ -127,7 +128,8 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
             if (final.Status is "CREATE_COMPLETE" or "UPDATE_COMPLETE" or "IMPORT_COMPLETE")
             {
                 log.Info($"stack {stackName}: {final.Status}.");
-                return new StackDeployOutcome(stackName, createsStack ? StackDeployKind.Created : StackDeployKind.Updated, final.Outputs) { Changes = changeSet.Changes };
+                var kind = request.ResourcesToImport.Count > 0 ? StackDeployKind.Imported : createsStack ? StackDeployKind.Created : StackDeployKind.Updated;
+                return new StackDeployOutcome(stackName, kind, final.Outputs) { Changes = changeSet.Changes };
             }
             throw new PipelineException(
                 $"Stack {stackName} ended in {final.Status}{Reason(final.StatusReason)}. {await DescribeFailuresAsync(stackName, execution, ct)}" +
@@ -269,10 +271,11 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
         var modified = changeSet.Changes.Count(c => c.Action == "Modify");
         var replaced = changeSet.Changes.Count(c => c.Action == "Modify" && c.Replacement is "True" or "Conditional");
         var removed = changeSet.Changes.Count(c => c.Action == "Remove");
-        log.Info($"stack {stackName}: {added} to add, {modified} to modify ({replaced} replaced), {removed} to remove");
+        var imported = changeSet.Changes.Count(c => c.Action == "Import");
+        log.Info($"stack {stackName}: {(imported > 0 ? $"{imported} to import, " : "")}{added} to add, {modified} to modify ({replaced} replaced), {removed} to remove");
         foreach (var change in changeSet.Changes)
         {
-            var symbol = change.Action switch { "Add" => "+", "Remove" => "-", "Modify" => "~", _ => "?" };
+            var symbol = change.Action switch { "Add" => "+", "Remove" => "-", "Modify" => "~", "Import" => "<", _ => "?" };
             var replacement = change.Action == "Modify" && change.Replacement is "True" or "Conditional"
                 ? change.Replacement == "True" ? "  [replacement]" : "  [may be replaced]"
                 : "";
@@ -322,6 +325,9 @@ public enum StackDeployKind
 {
     Created,
     Updated,
+
+    /// <summary>Existing resources were brought into the stack (an IMPORT change set), the stack created for them if need be.</summary>
+    Imported,
     NoChanges,
     DryRun,
 }
@@ -345,6 +351,9 @@ public sealed record StackDeployRequest(
 {
     /// <summary>Parameters that keep their current value (Redeploy of one service keeps the others' image tags).</summary>
     public IReadOnlyCollection<string> PreviousValueParameters { get; init; } = [];
+
+    /// <summary>Existing resources to bring into the stack: the change set is an IMPORT, and the template may do nothing else.</summary>
+    public IReadOnlyList<ResourceToImport> ResourcesToImport { get; init; } = [];
 }
 
 /// <summary>The bounds of a stack deploy's waits.</summary>

@@ -92,10 +92,11 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
     }
 
     /// <summary>
-    /// Deletes <paramref name="keys"/>, then the bucket itself when nothing else is left in it (other environments of
-    /// the account and region keep their templates there).
+    /// Deletes <paramref name="keys"/>, then, when <paramref name="deleteWhenEmpty"/>, the bucket itself if nothing else is
+    /// left in it (other environments of the account and region keep their templates there). A deleted bucket's name is
+    /// held back by S3 for hours, during which no Deploy of this account and region can create the bucket again.
     /// </summary>
-    public async Task<TemplateBucketCleanup> RemoveAsync(IReadOnlyList<string> keys, IStepLog log, CancellationToken ct)
+    public async Task<TemplateBucketCleanup> RemoveAsync(IReadOnlyList<string> keys, bool deleteWhenEmpty, IStepLog log, CancellationToken ct)
     {
         try
         {
@@ -114,6 +115,8 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
             }
             if (keys.Count > 0)
                 log.Info($"template bucket {BucketName}: {keys.Count} object(s) of this environment deleted");
+            if (!deleteWhenEmpty)
+                return new TemplateBucketCleanup(keys.Count, BucketDeleted: false);
             var left = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = BucketName, MaxKeys = 1 }, ct);
             if (left.S3Objects is { Count: > 0 })
                 return new TemplateBucketCleanup(keys.Count, BucketDeleted: false);
@@ -154,6 +157,13 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
         catch (AmazonS3Exception e) when (e.ErrorCode is "BucketAlreadyOwnedByYou")
         {
             return;
+        }
+        catch (AmazonS3Exception e) when (e.ErrorCode is "OperationAborted")
+        {
+            throw new PipelineException(
+                $"Template bucket {BucketName}: S3 does not let it be created yet ({e.ErrorCode}: {e.Message}). A bucket of this name was deleted " +
+                "(Destroy --include-images deletes it when no environment is left in it), and S3 holds the name back for some hours after that. " +
+                "Deploy again later.", e);
         }
         await s3.PutPublicAccessBlockAsync(new PutPublicAccessBlockRequest
         {

@@ -44,6 +44,8 @@ public sealed class AwsDeploymentFixture : IAsyncLifetime
 
     public EcrRepositories Repositories => new(MotoServer.Connection(moto.Endpoint), http);
 
+    public EcrClient Ecr => new(MotoServer.Connection(moto.Endpoint), http);
+
     public async Task InitializeAsync()
     {
         if (!Requires.InCi && EndToEndRequirements.WhyNoAwsPlatform() is not null)

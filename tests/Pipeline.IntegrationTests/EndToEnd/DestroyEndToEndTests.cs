@@ -5,8 +5,8 @@ namespace Pipeline.IntegrationTests.EndToEnd;
 
 /// <summary>
 /// <c>./build.sh Destroy</c> as a user runs it, on an environment deployed to moto with <c>./build.sh Deploy --profile dev</c>:
-/// refused under CI without --yes, a dry run, the real thing, a second run, --include-images; then the same copy's local
-/// platform (HealthCheck's target) destroyed and destroyed again.
+/// refused under CI without --yes, a dry run, the real thing (the registry stack and its repositories stay), a second run,
+/// --include-images (they go too); then the same copy's local platform (HealthCheck's target) destroyed and destroyed again.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 [TestCaseOrderer(ScenarioOrderer.TypeName, ScenarioOrderer.AssemblyName)]
@@ -17,7 +17,7 @@ public sealed class DestroyEndToEndTests(AwsDeploymentFixture fixture) : IClassF
     string Environment => Deployment.Environment;
 
     IReadOnlyList<string> StacksInDeletionOrder =>
-        [fixture.ServiceStack("mcp"), fixture.ServiceStack("fastapi"), fixture.SharedStack, fixture.RegistryStack];
+        [fixture.ServiceStack("mcp"), fixture.ServiceStack("fastapi"), fixture.SharedStack];
 
     async Task<IReadOnlyList<string>> StacksLeftAsync() =>
         (await fixture.CloudFormation.DescribeAllStacksAsync(default)).Keys
@@ -54,23 +54,24 @@ public sealed class DestroyEndToEndTests(AwsDeploymentFixture fixture) : IClassF
         var lines = dryRun.Output.Split('\n').ToList();
         StacksInDeletionOrder.Select(stack => lines.FindIndex(l => l.Contains($". {stack} "))).Should().BeInAscendingOrder().And.NotContain(-1, dryRun.Describe());
         dryRun.Output.Should().Contain($"repository apigw-{Environment}/fastapi (0 images): kept with its images (add --include-images to delete it)")
+            .And.Contain($"stack {fixture.RegistryStack} (CREATE_COMPLETE): kept with its repositories")
             .And.Contain("Dry run: nothing was deleted.");
         (await StacksLeftAsync()).Should().Equal(before);
     }
 
     [EndToEndFact(NeedsMoto = true)]
-    public async Task Destroy_yes_deletes_every_stack_of_the_environment_and_lists_the_repositories_it_keeps()
+    public async Task Destroy_yes_deletes_every_stack_but_the_registry_and_lists_the_repositories_it_keeps()
     {
         await fixture.DeployedOnAwsAsync();
 
         var destroy = await fixture.RunOnAwsAsync("Destroy", "--yes");
 
         destroy.ExitCode.Should().Be(0, destroy.Describe());
-        (await StacksLeftAsync()).Should().BeEmpty(destroy.Describe());
+        (await StacksLeftAsync()).Should().Equal([fixture.RegistryStack], destroy.Describe());
         foreach (var stack in StacksInDeletionOrder)
             destroy.Output.Should().MatchRegex($@"(?m)^\s*{stack}\s+deleted\b", destroy.Describe());
         (await RepositoriesLeftAsync()).Should().BeEquivalentTo($"apigw-{Environment}/fastapi", $"apigw-{Environment}/mcp");
-        destroy.Output.Should().Contain($"Kept (repositories outlive their stack): apigw-{Environment}/fastapi (0 images), apigw-{Environment}/mcp (0 images).")
+        destroy.Output.Should().Contain($"Kept: stack {fixture.RegistryStack} with its repositories (the next Deploy uses them as they are): apigw-{Environment}/fastapi (0 images), apigw-{Environment}/mcp (0 images).")
             .And.Contain($"./build.sh Destroy --profile dev --deploy-environment {Environment} --yes --include-images")
             .And.Contain($"aws ecr delete-repository --force --repository-name apigw-{Environment}/mcp");
         destroy.Output.Should().Contain($"Environment {Environment} is deleted");
@@ -86,7 +87,7 @@ public sealed class DestroyEndToEndTests(AwsDeploymentFixture fixture) : IClassF
         var again = await fixture.RunOnAwsAsync("Destroy", "--yes");
 
         again.ExitCode.Should().Be(0, again.Describe());
-        again.Output.Should().Contain($"Nothing of environment {Environment} exists");
+        again.Output.Should().Contain($"Nothing of environment {Environment} is left to delete");
         again.Output.Should().NotMatchRegex(@"(?m)^\s*apigw-\S+\s+deleted\b");
     }
 
@@ -100,6 +101,7 @@ public sealed class DestroyEndToEndTests(AwsDeploymentFixture fixture) : IClassF
         destroy.ExitCode.Should().Be(0, destroy.Describe());
         (await RepositoriesLeftAsync()).Should().BeEmpty(destroy.Describe());
         destroy.Output.Should().Contain($"repository apigw-{Environment}/fastapi: deleted").And.NotContain("Kept");
+        destroy.Output.Should().MatchRegex($@"(?m)^\s*{fixture.RegistryStack}\s+deleted\b", destroy.Describe());
         (await StacksLeftAsync()).Should().BeEmpty();
     }
 

@@ -114,7 +114,7 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
         {
             new("StackName", request.StackName),
             new("ChangeSetName", request.ChangeSetName),
-            new("ChangeSetType", request.CreatesStack ? "CREATE" : "UPDATE"),
+            new("ChangeSetType", request.ChangeSetType),
             new("ClientToken", NewToken()),
             new("Capabilities.member.1", "CAPABILITY_IAM"),
             new("Capabilities.member.2", "CAPABILITY_NAMED_IAM"),
@@ -148,6 +148,20 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
         {
             parameters.Add(new($"Tags.member.{index}.Key", key));
             parameters.Add(new($"Tags.member.{index}.Value", value));
+            index++;
+        }
+        index = 1;
+        foreach (var resource in request.ResourcesToImport)
+        {
+            parameters.Add(new($"ResourcesToImport.member.{index}.ResourceType", resource.ResourceType));
+            parameters.Add(new($"ResourcesToImport.member.{index}.LogicalResourceId", resource.LogicalResourceId));
+            var entry = 1;
+            foreach (var (key, value) in resource.ResourceIdentifier)
+            {
+                parameters.Add(new($"ResourcesToImport.member.{index}.ResourceIdentifier.entry.{entry}.key", key));
+                parameters.Add(new($"ResourcesToImport.member.{index}.ResourceIdentifier.entry.{entry}.value", value));
+                entry++;
+            }
             index++;
         }
         var result = await query.CallAsync("CreateChangeSet", parameters, ct);
@@ -269,7 +283,21 @@ public sealed record ChangeSetRequest(
 
     /// <summary>The service role CloudFormation assumes for the stack's operations; null: the caller's credentials.</summary>
     public string? RoleArn { get; init; }
+
+    /// <summary>
+    /// Existing resources the change set brings into the stack (<c>ChangeSetType=IMPORT</c>); its template may then add no
+    /// other resource, change none and remove none.
+    /// </summary>
+    public IReadOnlyList<ResourceToImport> ResourcesToImport { get; init; } = [];
+
+    public string ChangeSetType => ResourcesToImport.Count > 0 ? "IMPORT" : CreatesStack ? "CREATE" : "UPDATE";
 }
+
+/// <summary>
+/// One existing resource an IMPORT change set takes over: its type, its logical id in the template, and the identifier
+/// property and value that find it (for an ECR repository: <c>RepositoryName</c>).
+/// </summary>
+public sealed record ResourceToImport(string ResourceType, string LogicalResourceId, IReadOnlyDictionary<string, string> ResourceIdentifier);
 
 /// <summary>One resource in a change set: Add, Modify, Remove (or Import/Dynamic), and whether a Modify replaces it.</summary>
 public sealed record ResourceChange(string Action, string LogicalResourceId, string ResourceType, string Replacement);

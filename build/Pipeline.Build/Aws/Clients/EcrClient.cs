@@ -126,6 +126,23 @@ public sealed class EcrClient(AwsConnection connection, HttpClient http)
     }
 
     /// <summary>
+    /// Whether the repository exists. Asked with DescribeImages (one image at most), which the deploy role may call on the
+    /// environment's repositories; DescribeRepositories it may only call through CloudFormation.
+    /// </summary>
+    public async Task<bool> RepositoryExistsAsync(string repositoryName, CancellationToken ct)
+    {
+        try
+        {
+            await json.CallAsync("DescribeImages", new JsonObject { ["repositoryName"] = repositoryName, ["maxResults"] = 1 }, ct);
+            return true;
+        }
+        catch (AwsServiceException e) when (e.ErrorCode == "RepositoryNotFoundException")
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Takes <paramref name="tag"/> off its image (BatchDeleteImage by tag). ECR deletes an image whose last tag goes, so
     /// callers only untag images that keep another tag. False when the tag was not there.
     /// </summary>

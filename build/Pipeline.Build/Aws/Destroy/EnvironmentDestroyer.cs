@@ -6,11 +6,17 @@ namespace Pipeline.Build.Aws.Destroy;
 
 /// <summary>
 /// Deletes an AWS environment: its service stacks (a service's after those of the services that use it, independent ones
-/// together up to a bound), then the shared stack, then the registry stack, then its templates in the template bucket,
-/// and the bucket too when nothing else is left in it. The ECR repositories outlive their stack (retained), so their images
-/// stay unless <see cref="EnvironmentDestroyRequest.IncludeImages"/> is set. Shows what goes before anything goes; a dry
-/// run stops there. An environment of which nothing is left is a no-op. Service stacks read the shared stack's values
-/// through SSM parameters, so CloudFormation does not order these deletions: this class does.
+/// together up to a bound), then the shared stack, then its templates and deploy history in the template bucket. Shows what
+/// goes before anything goes; a dry run stops there. An environment of which nothing is left is a no-op. Service stacks
+/// read the shared stack's values through SSM parameters, so CloudFormation does not order these deletions: this class does.
+/// <para>
+/// The registry stack and its ECR repositories stay unless <see cref="EnvironmentDestroyRequest.IncludeImages"/> is set:
+/// the images are the rollback path, and the repositories are retained by CloudFormation anyway, so deleting their stack
+/// would free nothing and only leave them owned by no stack, for the next Deploy to import again (<see cref="RegistryAdoption"/>).
+/// The template bucket stays too (emptied of this environment): S3 holds a deleted bucket's name back for hours, during
+/// which the next Deploy could not create it again; with <see cref="EnvironmentDestroyRequest.IncludeImages"/> it goes
+/// when no other environment has objects in it.
+/// </para>
 /// </summary>
 public sealed class EnvironmentDestroyer(
     CloudFormationClient cloudFormation,
@@ -30,14 +36,18 @@ public sealed class EnvironmentDestroyer(
         var store = await templateStore(ct);
         var inventory = await EnvironmentInventory.ReadAsync(cloudFormation, repositories, store, Environment, request.Catalog, ct);
         var repositoriesToDelete = request.IncludeImages ? inventory.Repositories : [];
-        if (inventory.Stacks.Count == 0 && inventory.TemplateKeys.Count == 0 && repositoriesToDelete.Count == 0)
+        var keptRegistry = request.IncludeImages ? null : inventory.Stacks.FirstOrDefault(s => s.Role == StackRole.Registry);
+        var stacksToDelete = inventory.Stacks.Where(s => s != keptRegistry).ToList();
+        if (stacksToDelete.Count == 0 && inventory.TemplateKeys.Count == 0 && repositoriesToDelete.Count == 0)
         {
-            log.Info($"Nothing of environment {Environment} exists in {request.Region}: no stack{(request.IncludeImages ? ", no repository" : "")}, no template. Nothing to delete.");
-            ReportKept(inventory.Repositories, log, earlier: true);
+            log.Info(keptRegistry is null && inventory.Repositories.Count == 0
+                ? $"Nothing of environment {Environment} exists in {request.Region}: no stack{(request.IncludeImages ? ", no repository" : "")}, no template. Nothing to delete."
+                : $"Nothing of environment {Environment} is left to delete in {request.Region}: no stack{(keptRegistry is null ? "" : " but the registry stack")}, no template. Nothing to delete.");
+            ReportKept(keptRegistry, inventory.Repositories, log, earlier: true);
             return new EnvironmentDestroyOutcome([], [], inventory.Repositories, null) { NothingExisted = true };
         }
 
-        Show(inventory, log);
+        Show(inventory, stacksToDelete, keptRegistry, log);
         if (request.DryRun)
         {
             log.Info("Dry run: nothing was deleted.");
@@ -45,7 +55,7 @@ public sealed class EnvironmentDestroyer(
         }
         await confirm(ct);
 
-        var deletions = await DeleteStacksAsync(inventory.Stacks, log, ct);
+        var deletions = await DeleteStacksAsync(stacksToDelete, log, ct);
         if (deletions.Count > 0)
             Summarize(deletions, log);
         if (ct.IsCancellationRequested)
@@ -85,26 +95,27 @@ public sealed class EnvironmentDestroyer(
         if (store is not null && inventory.Templates is { Exists: true })
         {
             ct.ThrowIfCancellationRequested();
-            cleanup = await store.RemoveAsync(inventory.TemplateKeys, log, ct);
+            cleanup = await store.RemoveAsync(inventory.TemplateKeys, deleteWhenEmpty: request.IncludeImages, log, ct);
             if (!cleanup.BucketDeleted)
-                log.Info($"template bucket {store.BucketName}: kept; it holds the templates of other environments of this account in {request.Region} " +
-                         "(it is shared by all of them and goes once the last one is destroyed).");
+                log.Info($"template bucket {store.BucketName}: kept; " + (inventory.Templates.OtherObjects > 0
+                    ? $"it holds the templates of other environments of this account in {request.Region} (it is shared by all of them)."
+                    : "S3 holds a deleted bucket's name back for hours, and the next Deploy needs it (it goes with --include-images once no environment has objects in it)."));
         }
 
         var kept = request.IncludeImages ? [] : inventory.Repositories;
         log.Info($"Environment {Environment} is deleted from {request.Region}: {deletions.Count(d => d.State == StackDeletionState.Deleted)} stack(s)" +
                  (deletedRepositories.Count > 0 ? $", {deletedRepositories.Count} repositor{(deletedRepositories.Count == 1 ? "y" : "ies")}" : "") +
                  (cleanup is { DeletedObjects: > 0 } ? $", {cleanup.DeletedObjects} object(s) of the template bucket" : "") + ".");
-        ReportKept(kept, log, earlier: false);
+        ReportKept(keptRegistry, kept, log, earlier: false);
         return new EnvironmentDestroyOutcome(deletions, deletedRepositories, kept, cleanup);
     }
 
     /// <summary>What goes, in which order, and what stays: printed before the prompt, and all a dry run does.</summary>
-    void Show(EnvironmentInventory inventory, IStepLog log)
+    void Show(EnvironmentInventory inventory, IReadOnlyList<StackToDelete> stacks, StackToDelete? keptRegistry, IStepLog log)
     {
         log.Info($"Destroy {(request.DryRun ? "would delete" : "deletes")} environment {Environment} in {request.Region}, in this order:");
         var step = 0;
-        foreach (var stack in inventory.Stacks)
+        foreach (var stack in stacks)
         {
             var after = stack.After.Count == 0 ? ""
                 : stack.Role is StackRole.Shared or StackRole.Registry ? $"after {(stack.Role == StackRole.Shared ? "every service stack" : "every other stack")}"
@@ -119,9 +130,11 @@ public sealed class EnvironmentDestroyer(
             };
             log.Info($"  {++step,2}. {stack.StackName,-32} {stack.Status,-20} {string.Join("; ", new[] { what, after }.Where(s => s.Length > 0))}".TrimEnd());
         }
-        if (inventory.Stacks.Count == 0)
+        if (stacks.Count == 0)
             log.Info("  (no stack is left)");
-        if (inventory.Stacks.Any(s => s.Role == StackRole.Service) && request.MaxParallel > 1)
+        if (keptRegistry is not null)
+            log.Info($"  stack {keptRegistry.StackName} ({keptRegistry.Status}): kept with its repositories, the images being the rollback path (add --include-images to delete it and them)");
+        if (stacks.Any(s => s.Role == StackRole.Service) && request.MaxParallel > 1)
             log.Info($"  Service stacks that no remaining stack uses are deleted together, at most {request.MaxParallel} at a time (--max-parallel).");
 
         foreach (var repository in inventory.Repositories)
@@ -140,9 +153,11 @@ public sealed class EnvironmentDestroyer(
                 log.Info($"      {key}");
             if (templateKeys.Count > 20)
                 log.Info($"      ... and {templateKeys.Count - 20} more");
-            log.Info(templates.OtherObjects == 0
-                ? "    then the bucket itself: nothing else is in it (it is shared by every environment of this account and region)."
-                : $"    the bucket itself stays: it is shared by every environment of this account and region, and holds {templates.OtherObjects} other object(s).");
+            log.Info(templates.OtherObjects > 0
+                ? $"    the bucket itself stays: it is shared by every environment of this account and region, and holds {templates.OtherObjects} other object(s)."
+                : request.IncludeImages
+                    ? "    then the bucket itself: nothing else is in it (it is shared by every environment of this account and region; S3 holds its name back for hours)."
+                    : "    the bucket itself stays, empty: S3 holds a deleted bucket's name back for hours, and the next Deploy needs it (--include-images deletes it).");
         }
     }
 
@@ -185,16 +200,20 @@ public sealed class EnvironmentDestroyer(
         log.Warn($"  Run {Command} --yes again{(inFlight.Count > 0 ? " once those deletes have finished" : "")}: it deletes what is left and skips what is gone.");
     }
 
-    /// <summary>The repositories that stay, and the exact commands that remove them.</summary>
-    void ReportKept(IReadOnlyList<RepositoryContents> kept, IStepLog log, bool earlier)
+    /// <summary>The registry stack and repositories that stay, and the exact commands that remove them.</summary>
+    void ReportKept(StackToDelete? keptRegistry, IReadOnlyList<RepositoryContents> kept, IStepLog log, bool earlier)
     {
-        if (kept.Count == 0)
+        if (kept.Count == 0 && keptRegistry is null)
             return;
-        log.Info($"Kept{(earlier ? " (their stack is gone; repositories outlive it)" : " (repositories outlive their stack)")}: " +
-                 string.Join(", ", kept.Select(r => $"{r.Name} ({r.DescribeImages()})")) + ".");
+        log.Info((keptRegistry is null
+                     ? $"Kept{(earlier ? " (their stack is gone; repositories outlive it, and the next Deploy adopts them)" : " (repositories outlive their stack)")}: "
+                     : $"Kept: stack {keptRegistry.StackName} with its repositories (the next Deploy uses them as they are): ") +
+                 (kept.Count == 0 ? "no repository." : string.Join(", ", kept.Select(r => $"{r.Name} ({r.DescribeImages()})")) + "."));
         log.Info($"  Delete them with their images: {Command} --yes --include-images");
-        foreach (var repository in kept)
-            log.Info($"  or: aws ecr delete-repository --force --repository-name {repository.Name} --region {request.Region}");
+        // A repository deleted by hand under a kept stack would leave the stack naming what is gone: only --include-images then.
+        if (keptRegistry is null)
+            foreach (var repository in kept)
+                log.Info($"  or: aws ecr delete-repository --force --repository-name {repository.Name} --region {request.Region}");
     }
 
     static string Labels(IEnumerable<StackDeletion> deletions)

@@ -46,7 +46,7 @@ public static class PipelineRoles
         ["ecr:DescribeRepositories"] = "Destroy --include-images",
         ["ecr:ListImages"] = "Destroy --include-images",
         ["logs:FilterLogEvents"] = "Logs",
-        ["s3:DeleteBucket"] = "Destroy",
+        ["s3:DeleteBucket"] = "Destroy --include-images",
         ["s3:DeleteObject"] = "Destroy",
     };
 

@@ -144,27 +144,28 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
         };
 
     [Fact]
-    public async Task Destroy_deletes_dependents_first_then_shared_then_registry_keeps_the_repositories_and_says_how_to_remove_them()
+    public async Task Destroy_deletes_dependents_first_then_shared_keeps_the_registry_stack_with_its_repositories_and_says_how_to_remove_them()
     {
         await DeployEnvironmentAsync();
         var log = new RecordingStepLog();
 
         var outcome = await Destroyer(maxParallel: 1).DestroyAsync(Confirmed, log, default);
 
-        (await StacksLeftAsync()).Should().BeEmpty();
-        deleteStackCalls.Should().HaveCount(5);
+        (await StacksLeftAsync()).Should().Equal([Stack("registry")], "the images are the rollback path: their stack stays without --include-images");
+        deleteStackCalls.Should().HaveCount(4);
         deleteStackCalls.IndexOf(Stack("mcp")).Should().BeLessThan(deleteStackCalls.IndexOf(Stack("fastapi")), "mcp uses fastapi, so its stack goes first");
         deleteStackCalls.IndexOf(Stack("web")).Should().BeLessThan(deleteStackCalls.IndexOf(Stack("shared")));
         deleteStackCalls.IndexOf(Stack("fastapi")).Should().BeLessThan(deleteStackCalls.IndexOf(Stack("shared")));
-        deleteStackCalls[^2..].Should().Equal(Stack("shared"), Stack("registry"));
+        deleteStackCalls[^1].Should().Be(Stack("shared"));
         outcome.Stacks.Should().OnlyContain(s => s.State == StackDeletionState.Deleted);
         (await RepositoriesLeftAsync()).Should().Equal(DeploymentNames.Repository(environment, "fastapi"), DeploymentNames.Repository(environment, "mcp"));
         outcome.KeptRepositories.Select(r => (r.Name, r.Images)).Should().Equal((DeploymentNames.Repository(environment, "fastapi"), 1), (DeploymentNames.Repository(environment, "mcp"), 0));
-        log.Text.Should().Contain($"Kept (repositories outlive their stack): apigw-{environment}/fastapi (1 image), apigw-{environment}/mcp (0 images).")
+        log.Text.Should().Contain($"Kept: stack {Stack("registry")} with its repositories (the next Deploy uses them as they are): apigw-{environment}/fastapi (1 image), apigw-{environment}/mcp (0 images).")
             .And.Contain($"Delete them with their images: {Command} --yes --include-images")
             .And.Contain($"aws ecr delete-repository --force --repository-name apigw-{environment}/fastapi");
-        log.Text.Should().Contain($"Environment {environment} is deleted from {MotoServer.Region}: 5 stack(s), 6 object(s) of the template bucket.");
-        outcome.Templates.Should().Be(new TemplateBucketCleanup(6, BucketDeleted: true), "five templates and a history record, and nothing else was in the bucket");
+        log.Text.Should().Contain($"Environment {environment} is deleted from {MotoServer.Region}: 4 stack(s), 6 object(s) of the template bucket.")
+            .And.Contain("S3 holds a deleted bucket's name back for hours, and the next Deploy needs it");
+        outcome.Templates.Should().Be(new TemplateBucketCleanup(6, BucketDeleted: false), "five templates and a history record went; the empty bucket stays for the next Deploy");
     }
 
     [Fact]
@@ -188,7 +189,7 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
 
         mostAtOnce.Should().Be(2, "mcp and web are used by no stack and go together; fastapi only after mcp");
         deleteStackCalls.Take(2).Should().BeEquivalentTo(Stack("mcp"), Stack("web"));
-        (await StacksLeftAsync()).Should().BeEmpty();
+        (await StacksLeftAsync()).Should().Equal(Stack("registry"));
     }
 
     [Fact]
@@ -206,8 +207,8 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
         asked.Should().BeFalse("there is nothing to confirm");
         deleteStackCalls.Should().BeEmpty();
         Proxy.Actions.Should().NotContain("DeleteRepository");
-        log.Text.Should().Contain($"Nothing of environment {environment} exists in {MotoServer.Region}: no stack, no template. Nothing to delete.")
-            .And.Contain($"Kept (their stack is gone; repositories outlive it): apigw-{environment}/fastapi (1 image)")
+        log.Text.Should().Contain($"Nothing of environment {environment} is left to delete in {MotoServer.Region}: no stack but the registry stack, no template. Nothing to delete.")
+            .And.Contain($"Kept: stack {Stack("registry")} with its repositories (the next Deploy uses them as they are): apigw-{environment}/fastapi (1 image)")
             .And.Contain($"{Command} --yes --include-images");
     }
 
@@ -220,6 +221,8 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
 
         var outcome = await Destroyer(includeImages: true).DestroyAsync(Confirmed, log, default);
 
+        (await StacksLeftAsync()).Should().BeEmpty("--include-images takes the registry stack too");
+        deleteStackCalls[^1].Should().Be(Stack("registry"));
         (await RepositoriesLeftAsync()).Should().BeEmpty();
         outcome.DeletedRepositories.Should().Equal(DeploymentNames.Repository(environment, "fastapi"), DeploymentNames.Repository(environment, "mcp"));
         outcome.KeptRepositories.Should().BeEmpty();
@@ -249,7 +252,8 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
             .And.Contain($"repository apigw-{environment}/fastapi (1 image): kept with its images (add --include-images to delete it)")
             .And.Contain($"template bucket apigw-templates-test-{environment}: 5 template(s) and the deploy history (1 record(s), " +
                          $"s3://apigw-templates-test-{environment}/history/{environment}/) of this environment would be deleted:")
-            .And.Contain($"{Stack("shared")}/").And.Contain("then the bucket itself: nothing else is in it")
+            .And.Contain($"{Stack("shared")}/").And.Contain("the bucket itself stays, empty")
+            .And.Contain($"stack {Stack("registry")} (CREATE_COMPLETE): kept with its repositories")
             .And.Contain("Dry run: nothing was deleted.");
     }
 
@@ -327,15 +331,15 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
             .And.Contain("network interfaces (ENIs)").And.Contain("aws ec2 describe-network-interfaces --filters Name=subnet-id,Values=subnet-0abc")
             .And.Contain($"aws cloudformation delete-stack --stack-name {shared} --retain-resources PrivateSubnet1Subnet VpcLinkSecurityGroup")
             .And.Contain($"{Command} --yes again")
-            .And.Contain("Deleted: mcp, web, fastapi. Not deleted, left as they were: registry.");
+            .And.Contain("Deleted: mcp, web, fastapi. Not deleted, left as they were: none.");
 
         // The interfaces are released: the next Destroy finishes the job.
         Proxy.When("DescribeStacks", _ => Task.FromResult<MotoProxyReply?>(null));
         Proxy.When("DescribeStackEvents", _ => Task.FromResult<MotoProxyReply?>(null));
         RecordDeleteStack();
         var again = await Destroyer().DestroyAsync(Confirmed, new RecordingStepLog(), default);
-        again.Stacks.Select(s => (s.Stack.Label, s.State)).Should().Equal(("shared", StackDeletionState.Deleted), ("registry", StackDeletionState.Deleted));
-        (await StacksLeftAsync()).Should().BeEmpty();
+        again.Stacks.Select(s => (s.Stack.Label, s.State)).Should().Equal(("shared", StackDeletionState.Deleted));
+        (await StacksLeftAsync()).Should().Equal(Stack("registry"));
     }
 
     [Fact]
@@ -444,7 +448,7 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
                 false, new RecordingStepLog(), default);
         var log = new RecordingStepLog();
 
-        await Destroyer(maxParallel: 1).DestroyAsync(Confirmed, log, default);
+        await Destroyer(maxParallel: 1, includeImages: true).DestroyAsync(Confirmed, log, default);
 
         deleteStackCalls.Should().Equal(Stack("retired"), DeploymentNames.AppStack(environment), Stack("shared"), Stack("registry"));
         log.Text.Should().Contain("the earlier single-stack layout: everything of the environment in one stack").And.Contain("a service no longer under services/");
