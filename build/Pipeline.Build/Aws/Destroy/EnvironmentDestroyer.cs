@@ -9,7 +9,8 @@ namespace Pipeline.Build.Aws.Destroy;
 /// together up to a bound), then the shared stack, then the registry stack, then its templates in the template bucket,
 /// and the bucket too when nothing else is left in it. The ECR repositories outlive their stack (retained), so their images
 /// stay unless <see cref="EnvironmentDestroyRequest.IncludeImages"/> is set. Shows what goes before anything goes; a dry
-/// run stops there. An environment of which nothing is left is a no-op. Service stacks read the shared stack's values
+/// run stops there. An environment of which nothing is left is a no-op. A protected environment (<see cref="DeletionProtectionCheck"/>)
+/// is refused before anything is deleted. Service stacks read the shared stack's values
 /// through SSM parameters, so CloudFormation does not order these deletions: this class does.
 /// </summary>
 public sealed class EnvironmentDestroyer(
@@ -36,6 +37,10 @@ public sealed class EnvironmentDestroyer(
             ReportKept(inventory.Repositories, log, earlier: true);
             return new EnvironmentDestroyOutcome([], [], inventory.Repositories, null) { NothingExisted = true };
         }
+
+        // Before anything is shown as going: a protected environment is refused whole, never half deleted.
+        DeletionProtectionCheck.RefuseIfProtected(Environment, await DeletionProtectionCheck.ReadAsync(cloudFormation, inventory.Stacks, ct),
+            request.DeletionProtection, Command);
 
         Show(inventory, log);
         if (request.DryRun)
@@ -215,6 +220,9 @@ public sealed record EnvironmentDestroyRequest(string Environment, ServiceCatalo
 
     /// <summary>How many independent stacks are deleted at once.</summary>
     public int MaxParallel { get; init; } = 4;
+
+    /// <summary>The run's <c>DeletionProtection</c> setting: on, Destroy refuses even what is not protected yet (the next Deploy would protect it).</summary>
+    public bool DeletionProtection { get; init; }
 }
 
 /// <summary>What a Destroy did: each stack, the repositories deleted and kept, the template bucket.</summary>
