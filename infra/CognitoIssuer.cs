@@ -37,7 +37,12 @@ public sealed class CognitoIssuer : Construct
     /// <summary>Cognito's resource type for a managed login style; CDK 2.160 has no construct for it.</summary>
     public const string ManagedLoginBrandingType = "AWS::Cognito::ManagedLoginBranding";
 
-    public CognitoIssuer(Construct scope, string id, string environment, IReadOnlyList<ServiceManifest> services, IReadOnlyList<string> callbackUrls)
+    /// <param name="deletionProtection">
+    /// <see cref="InfraOptions.DeletionProtection"/>: Cognito refuses to delete the pool (<c>DeletionProtection: ACTIVE</c>) and
+    /// CloudFormation keeps it when the stack goes or the pool would be replaced (<c>Retain</c>): its users exist nowhere else.
+    /// </param>
+    public CognitoIssuer(Construct scope, string id, string environment, IReadOnlyList<ServiceManifest> services, IReadOnlyList<string> callbackUrls,
+        bool deletionProtection = false)
         : base(scope, id)
     {
         if (services.Count + 1 > MaxScopesPerClient)
@@ -51,9 +56,11 @@ public sealed class CognitoIssuer : Construct
             UserPoolName = $"apigw-{environment}",
             // Nobody signs up: an admin creates each user (README: the first user).
             SelfSignUpEnabled = false,
-            // The pool holds what this template defines and the users an admin added, who are the environment's: it goes
-            // with the stack (Destroy says so).
-            RemovalPolicy = RemovalPolicy.DESTROY,
+            // The pool holds what this template defines and the users an admin added, who are the environment's: unprotected,
+            // it goes with the stack (Destroy says so); protected, it outlives the stack and refuses deletion.
+            RemovalPolicy = deletionProtection ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+            // Written out either way (ACTIVE or INACTIVE), so a deploy with the protection off lifts it.
+            DeletionProtection = deletionProtection,
         });
         ((CfnUserPool)UserPool.Node.DefaultChild!).AddPropertyOverride("UserPoolTier", UserPoolTier);
 

@@ -9,7 +9,7 @@ namespace Pipeline.Infra;
 /// <summary>
 /// <c>apigw-&lt;env&gt;-shared</c>: what every service shares: VPC, NAT, flow logs, the ECS cluster, the HTTP API with its
 /// VPC Link, <c>$default</c> stage and JWT authorizer, the token issuer when the profile names none (a Cognito user pool),
-/// and the alarm topic. It holds no service's resources: a new service adds only its scope to the Cognito resource server
+/// the alarm topic and the API stage's own alarms. It holds no service's resources: a new service adds only its scope to the Cognito resource server
 /// and to the clients that may ask for it (one scope per service, <see cref="DeploymentNames.ServiceScope"/>). What the service stacks need
 /// it writes to SSM parameters at stable paths (<see cref="DeploymentNames.SharedParameter"/>), not CloudFormation exports:
 /// no export lock, so this stack can change a value while service stacks use it (they pick it up at their next deploy),
@@ -33,11 +33,12 @@ public sealed class EnvironmentStack : Stack
         Gateway = new HttpGateway(this, "Gateway", Network, options.Environment, logRemoval);
         // The profile's identity provider, or one of our own: either way the authorizer trusts exactly one issuer and its audiences.
         Issuer = options.RunsOwnIssuer
-            ? new CognitoIssuer(this, "Issuer", options.Environment, catalog.Services, options.McpCallbackUrls)
+            ? new CognitoIssuer(this, "Issuer", options.Environment, catalog.Services, options.McpCallbackUrls, options.DeletionProtection)
             : null;
         Authorizer = new ApiAuthorizer(this, "Authorizer", Gateway.Api, options.Environment,
             Issuer?.IssuerUrl ?? options.JwtIssuer!, Issuer?.Audiences ?? [options.JwtAudience!]);
         Alarms = new AlarmTopic(this, "Alarms", options.Environment, options.AlarmEmail, options.AlarmHttpsEndpoint);
+        ApiAlarms = new ApiAlarms(this, "ApiAlarms", options.Environment, Gateway, Alarms.Topic);
 
         var parameters = new Construct(this, "Parameters");
         void Publish(SharedValue value, string cfnValue, string description) =>
@@ -113,6 +114,8 @@ public sealed class EnvironmentStack : Stack
     public ApiAuthorizer Authorizer { get; }
 
     public AlarmTopic Alarms { get; }
+
+    public ApiAlarms ApiAlarms { get; }
 
     /// <summary>
     /// The id of a resource as a parameter value that is never empty: <c>Fn::Sub</c> of the resource's <c>Ref</c> (or of a

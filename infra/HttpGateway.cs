@@ -15,6 +15,9 @@ public sealed class HttpGateway : Construct
     public const int ThrottleRatePerSecond = 100;
     public const int ThrottleBurst = 200;
 
+    /// <summary>The one stage; its name is also the <c>Stage</c> dimension of the API's CloudWatch metrics.</summary>
+    public const string StageName = "$default";
+
     public HttpGateway(Construct scope, string id, Network network, string environment, RemovalPolicy logRemoval) : base(scope, id)
     {
         VpcLinkSecurityGroup = new SecurityGroup(this, "VpcLinkSecurityGroup", new SecurityGroupProps
@@ -48,7 +51,7 @@ public sealed class HttpGateway : Construct
         var stage = new HttpStage(this, "DefaultStage", new HttpStageProps
         {
             HttpApi = Api,
-            StageName = "$default",
+            StageName = StageName,
             AutoDeploy = true,
             Throttle = new ThrottleSettings { RateLimit = ThrottleRatePerSecond, BurstLimit = ThrottleBurst },
         });

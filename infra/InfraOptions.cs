@@ -80,6 +80,15 @@ public sealed partial record InfraOptions
     /// <summary>HTTPS endpoint subscribed to the environment's alarm topic (a chat or paging webhook; it must confirm the subscription).</summary>
     public string? AlarmHttpsEndpoint { get; init; }
 
+    /// <summary>
+    /// Protects what cannot be rebuilt from the templates (prod's profile turns it on): the Cognito user pool gets
+    /// <c>DeletionProtection: ACTIVE</c> and is retained when its stack goes (its users are in it), and every ALB gets
+    /// <c>deletion_protection.enabled</c>. Off: the pool is <c>INACTIVE</c> and goes with its stack, the ALBs say <c>false</c>
+    /// explicitly, so a deploy with it off lifts a protection an earlier deploy set (CloudFormation leaves an attribute
+    /// that is only dropped from a template as it was). The pipeline's Destroy refuses while either is on.
+    /// </summary>
+    public bool DeletionProtection { get; init; }
+
     /// <summary>Whether the environment runs its own issuer (a Cognito user pool) rather than trusting <see cref="JwtIssuer"/>.</summary>
     public bool RunsOwnIssuer => JwtIssuer is null;
 
@@ -108,6 +117,7 @@ public sealed partial record InfraOptions
         var alarmEmail = context("alarmEmail");
         var alarmHttpsEndpoint = context("alarmHttpsEndpoint");
         var keepDeployed = context("keepDeployedImages");
+        var deletionProtection = context("deletionProtection");
         // `cdk synth -c mcpCallbackUrls=a,b` carries the same list as repeated --mcp-callback-url options.
         var callbackUrls = (context("mcpCallbackUrls") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         var callbackUrlsFromArguments = new List<string>();
@@ -137,11 +147,12 @@ public sealed partial record InfraOptions
                 case "--image": AddImage(images, Value()); break;
                 case "--keep-deployed-images": keepDeployed = Value(); break;
                 case "--mcp-callback-url": callbackUrlsFromArguments.Add(Value().Trim()); break;
+                case "--deletion-protection": deletionProtection = Value(); break;
                 default:
                     throw new InfraOptionsException(
                         $"Unknown option '{name}'. Options: --out, --environment, --nat-gateways, --region, --stack registry|shared|services|all, " +
                         "--image <service>=<tag>, --services-dir, --keep-deployed-images <count>, --jwt-issuer <url>, --jwt-audience <audience>, " +
-                        "--alarm-email <address>, --alarm-https-endpoint <url>, --mcp-callback-url <url> (repeatable).");
+                        "--alarm-email <address>, --alarm-https-endpoint <url>, --mcp-callback-url <url> (repeatable), --deletion-protection true|false.");
             }
         }
 
@@ -157,6 +168,11 @@ public sealed partial record InfraOptions
         if (keepDeployed is not null && (!int.TryParse(keepDeployed, out keep) || keep < 1))
             throw new InfraOptionsException(
                 $"--keep-deployed-images '{keepDeployed}' must be a whole number of at least 1: how many recent deploys' images the ECR lifecycle policy never expires.");
+
+        var protect = false;
+        if (NullIfBlank(deletionProtection) is { } protection && !bool.TryParse(protection, out protect))
+            throw new InfraOptionsException(
+                $"--deletion-protection '{protection}' must be true (protect the user pool and the ALBs from deletion, as prod does) or false.");
 
         jwtIssuer = NullIfBlank(jwtIssuer);
         jwtAudience = NullIfBlank(jwtAudience);
@@ -205,6 +221,7 @@ public sealed partial record InfraOptions
             AlarmHttpsEndpoint = alarmHttpsEndpoint,
             KeepDeployedImages = keep,
             McpCallbackUrls = mcpCallbackUrls,
+            DeletionProtection = protect,
         };
     }
 

@@ -15,8 +15,8 @@ namespace Pipeline.Infra;
 /// </summary>
 public sealed class ServiceFargate : Construct
 {
-    /// <summary>Tasks run as this unprivileged user; the images make their files readable by it.</summary>
-    public const string RunAsUser = "10001:10001";
+    /// <summary>Tasks run as this unprivileged user; the images make their files readable by it (and own the scratch path).</summary>
+    public const string RunAsUser = ServiceContainer.User;
 
     public const int CpuTargetPercent = 70;
 
@@ -95,9 +95,11 @@ public sealed class ServiceFargate : Construct
         ServiceSecrets.Apply(taskDefinition, service, environment);
         if (service.ReadOnlyRootFilesystem)
         {
-            // A read-only root still needs somewhere to put temp files; task storage is private to the task.
+            // A read-only root still needs somewhere to put temp files; task storage is private to the task. Fargate creates
+            // this bind mount root-owned (0755) unless the image declares the path a VOLUME: then it copies the image's
+            // directory, which the Dockerfiles give to the service's user (ServiceContainer.ScratchPath).
             taskDefinition.AddVolume(new Amazon.CDK.AWS.ECS.Volume { Name = ScratchVolume });
-            container.AddMountPoints(new MountPoint { SourceVolume = ScratchVolume, ContainerPath = "/tmp", ReadOnly = false });
+            container.AddMountPoints(new MountPoint { SourceVolume = ScratchVolume, ContainerPath = ServiceContainer.ScratchPath, ReadOnly = false });
         }
 
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
@@ -119,6 +121,10 @@ public sealed class ServiceFargate : Construct
             CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
             // ECS watches the 5xx and unhealthy-host alarms (ServiceAlarms, named by DeploymentNames) during a deployment
             // and rolls it back when one goes off: this catches a release whose health check passes but whose routes fail.
+            // Limitation: both alarms watch the whole target group, old tasks included. With a rolling deployment ECS cannot
+            // isolate the new tasks, so the old tasks' traffic dilutes a bad release's 5xx, and an old task that fails can roll
+            // back a good one. Watching only the new tasks needs blue/green with an alternate target group (a later issue);
+            // it is not built here.
             DeploymentAlarms = new DeploymentAlarmConfig
             {
                 AlarmNames = [.. DeploymentNames.DeploymentAlarms(environment, service.Name)],

@@ -13,7 +13,12 @@ namespace Pipeline.Infra;
 /// </summary>
 public sealed class ServiceLoadBalancer : Construct
 {
-    public ServiceLoadBalancer(Construct scope, string id, ServiceManifest service, IVpc vpc, SubnetSelection subnets) : base(scope, id)
+    /// <summary>The ALB attribute that makes ELB refuse <c>DeleteLoadBalancer</c>, and so CloudFormation's delete of the stack.</summary>
+    public const string DeletionProtectionAttribute = "deletion_protection.enabled";
+
+    /// <param name="deletionProtection"><see cref="InfraOptions.DeletionProtection"/>.</param>
+    public ServiceLoadBalancer(Construct scope, string id, ServiceManifest service, IVpc vpc, SubnetSelection subnets, bool deletionProtection = false)
+        : base(scope, id)
     {
         Service = service;
         SecurityGroup = new SecurityGroup(this, "SecurityGroup", new SecurityGroupProps
@@ -32,6 +37,9 @@ public sealed class ServiceLoadBalancer : Construct
             SecurityGroup = SecurityGroup,
             DropInvalidHeaderFields = true,
         });
+        // Written out either way: CloudFormation leaves an ALB attribute that is only dropped from the template as it was,
+        // so "false" is what lifts the protection an earlier deploy set.
+        LoadBalancer.SetAttribute(DeletionProtectionAttribute, deletionProtection ? "true" : "false");
 
         TargetGroup = new ApplicationTargetGroup(this, "TargetGroup", new ApplicationTargetGroupProps
         {

@@ -10,10 +10,10 @@ namespace Pipeline.Infra;
 /// <summary>
 /// A service's part of the shared HTTP API, exactly the routes of <see cref="HttpApiRoutes.For"/>:
 /// <list type="bullet">
-/// <item><c>ANY /api/&lt;service&gt;/{proxy+}</c> → <c>/{proxy}</c> and <c>ANY /api/&lt;service&gt;</c> → <c>/</c>, behind the
-/// shared JWT authorizer, through ONE integration whose <c>overwrite:path</c> is <c>/$request.path.proxy</c> (the prefix is
-/// stripped as the local gateway does; the prefix-only route has no <c>proxy</c> parameter, and API Gateway maps the
-/// absent parameter to an empty value, giving <c>/</c>). Both require the service's scope
+/// <item><c>ANY /api/&lt;service&gt;/{proxy+}</c> → <c>/{proxy}</c> (<c>overwrite:path</c> <c>/$request.path.proxy</c>) and
+/// <c>ANY /api/&lt;service&gt;</c> → <c>/</c> (a static <c>overwrite:path</c>), behind the shared JWT authorizer, each through
+/// an integration of its own: the prefix is stripped as the local gateway does, and the bare prefix route has no
+/// <c>proxy</c> variable, for which API Gateway documents no value. Both require the service's scope
 /// (<c>AuthorizationScopes = [apigw-&lt;env&gt;/&lt;service&gt;]</c>, <see cref="DeploymentNames.ServiceScope"/>): a valid
 /// token for another service, or an ID token (which has no scope claim), gets 403.</item>
 /// <item>one route without authorization per path the manifest declares public (health, metadata, <c>publicPaths</c>):
@@ -43,8 +43,8 @@ public sealed partial class ServiceRoutes : Construct
 
         // A route integration creates its AWS::ApiGatewayV2::Integration once and reuses it for every route it is bound to.
         var integrations = new Dictionary<string, HttpAlbIntegration>(StringComparer.Ordinal);
-        // Each is created under the first route bound to it, so the one id is unique, and the shared integration keeps the
-        // logical id of the single-integration layout.
+        // Each is created under the first route bound to it, so the one id is unique, and the {proxy+} route's integration
+        // keeps the logical id of the single-integration layout.
         HttpAlbIntegration IntegrationFor(string mapping) =>
             integrations.TryGetValue(mapping, out var existing)
                 ? existing

@@ -91,6 +91,7 @@ public sealed partial class Build
         McpCallbackUrls = McpCallbackUrls ?? [],
         AlarmEmail = AlarmEmail,
         AlarmHttpsEndpoint = AlarmHttpsEndpoint,
+        DeletionProtection = DeletionProtection,
     };
 
     async Task BuildImagesAsync()

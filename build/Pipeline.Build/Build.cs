@@ -78,6 +78,10 @@ public sealed partial class Build : PipelineBuild
     [Parameter("HTTPS endpoint the environment's alarm topic notifies (AWS), e.g. a chat or paging webhook")]
     public string? AlarmHttpsEndpoint { get; set; }
 
+    [Parameter("AWS: protect what the templates cannot rebuild: the Cognito user pool (deletion protection, retained when its stack goes) and every ALB " +
+               "(deletion protection). Destroy refuses while it is on; set it false, Deploy, then Destroy. On in prod's profile")]
+    public bool DeletionProtection { get; set; }
+
     [Parameter("Logs: keep streaming new lines")]
     public bool Follow { get; set; }
 

@@ -7,7 +7,7 @@ namespace Pipeline.Manifests;
 /// <param name="Method"><c>ANY</c> or one HTTP method.</param>
 /// <param name="Path">The route path, e.g. <c>/api/fastapi/{proxy+}</c>.</param>
 /// <param name="NeedsToken">False only for the paths the manifest declares public (health, metadata, publicPaths).</param>
-/// <param name="PathMapping">What the service receives as its path: <c>/$request.path.proxy</c>, a literal path, or <c>/static/$request.path.proxy</c>.</param>
+/// <param name="PathMapping">What the service receives as its path: <c>/$request.path.proxy</c>, a literal path (<c>/</c> for the bare prefix), or <c>/static/$request.path.proxy</c>.</param>
 public sealed record HttpApiRoute(string Method, string Path, bool NeedsToken, string PathMapping)
 {
     /// <summary>API Gateway's route key, e.g. <c>ANY /api/fastapi/{proxy+}</c>.</summary>
@@ -19,9 +19,11 @@ public sealed record HttpApiRoute(string Method, string Path, bool NeedsToken, s
 /// counts them before anything is synthesized, and the route rule knows from them which routes may go without a token.
 /// </summary>
 /// <remarks>
-/// Per service: <c>ANY &lt;prefix&gt;/{proxy+}</c> and <c>ANY &lt;prefix&gt;</c> behind the JWT authorizer (one integration,
-/// prefix stripped); one public route per unauthenticated path (health, metadata, publicPaths), each with an integration
-/// of its own because a literal route has no <c>proxy</c> parameter for the shared mapping to use; and, for an OAuth
+/// Per service: <c>ANY &lt;prefix&gt;/{proxy+}</c> and <c>ANY &lt;prefix&gt;</c> behind the JWT authorizer, the prefix stripped, each
+/// with an integration of its own: the bare prefix has no <c>proxy</c> variable, and what API Gateway sends for
+/// <c>/$request.path.proxy</c> on a route without one is not documented, so its integration sends the static <c>/</c>, as
+/// the local gateway maps <c>/api/&lt;svc&gt;</c>. One public route per unauthenticated path (health, metadata, publicPaths),
+/// each with an integration of its own for the same reason; and, for an OAuth
 /// protected resource, <c>GET /.well-known/oauth-protected-resource&lt;prefix&gt;/{proxy+}</c>: RFC 9728's path-insertion
 /// form of the metadata URL of every resource under the prefix, which is where an MCP client looks when the 401 it got
 /// (API Gateway's own) names no metadata.
@@ -34,6 +36,9 @@ public static class HttpApiRoutes
     /// <summary>The mapping of the shared integration: <c>/api/&lt;svc&gt;/a/b</c> → <c>/a/b</c>, as the local gateway strips the prefix.</summary>
     public const string ProxyMapping = "/$request.path.proxy";
 
+    /// <summary>The mapping of the bare prefix route: <c>/api/&lt;svc&gt;</c> → <c>/</c>, the service's root, as the local gateway maps it.</summary>
+    public const string PrefixMapping = "/";
+
     /// <summary>Where RFC 9728 puts protected resource metadata (<c>/.well-known/oauth-protected-resource</c> + the resource's path).</summary>
     public const string ResourceMetadataWellKnown = "/.well-known/oauth-protected-resource";
 
@@ -43,7 +48,7 @@ public static class HttpApiRoutes
         var routes = new List<HttpApiRoute>
         {
             new("ANY", prefix + ProxySegment, NeedsToken: true, ProxyMapping),
-            new("ANY", prefix, NeedsToken: true, ProxyMapping),
+            new("ANY", prefix, NeedsToken: true, PrefixMapping),
         };
         foreach (var path in service.UnauthenticatedPaths)
             routes.Add(path.IsSubtree

@@ -209,6 +209,7 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
                     IncludeImages = includeImages,
                     DryRun = Settings.DryRun,
                     MaxParallel = Settings.MaxParallel,
+                    DeletionProtection = Settings.DeletionProtection,
                 })
             .DestroyAsync(confirmation.ConfirmAsync, log, cancellation);
 

@@ -34,6 +34,7 @@ public sealed class StackPlanner(AwsContext aws)
                 McpCallbackUrls = Settings.McpCallbackUrls,
                 AlarmEmail = Settings.AlarmEmail,
                 AlarmHttpsEndpoint = Settings.AlarmHttpsEndpoint,
+                DeletionProtection = Settings.DeletionProtection,
             },
             // Synthesis writes only under artifacts/, so a dry run synthesizes too: the change sets need the templates.
             dryRun: false, log, cancellation);

@@ -45,6 +45,8 @@ public sealed record DeploySettings
     /// <summary>Where the environment's alarm topic sends notifications; neither set: alarms notify nobody and Deploy warns.</summary>
     public string? AlarmEmail { get; init; }
     public string? AlarmHttpsEndpoint { get; init; }
+    /// <summary>AWS: the user pool and the ALBs are protected from deletion (the CDK app's --deletion-protection); Destroy refuses while it is on.</summary>
+    public bool DeletionProtection { get; init; }
 
     public string ServicesDirectory => Path.Combine(RootDirectory, "services");
 }

@@ -62,6 +62,7 @@ public sealed record LocalContainerSpec(
         var hash = Hash(string.Join("\n", portIndependent
             .Prepend(image.Reference)
             .Append($"readonly={service.ReadOnlyRootFilesystem}")
+            .Append($"user={ServiceContainer.User} scratch=volume")
             .Concat(secrets.Select(s => $"secret {s.Variable}={s.Fingerprint}"))));
 
         var labels = new Dictionary<string, string>
@@ -96,23 +97,46 @@ public sealed record LocalContainerSpec(
             ? port
             : service.Port;
 
-    public CreateContainerParameters ToCreateParameters() => new()
+    /// <summary>
+    /// The container as Fargate runs the task: user <see cref="ServiceContainer.User"/>, the manifest's read-only root
+    /// filesystem and, with it, an empty volume of its own on <see cref="ServiceContainer.ScratchPath"/> (removed with the
+    /// container, as a task's bind mount goes with the task). Like ECS, Docker fills a new volume from the image's directory
+    /// (owner and mode included) only when told to: <paramref name="imageDeclaresScratchVolume"/> (the image's
+    /// <c>VOLUME</c>, <see cref="DeclaresScratchVolume"/>); otherwise the volume stays root-owned 0755, as Fargate's does,
+    /// and a service that cannot write there fails here as it would on AWS.
+    /// </summary>
+    public CreateContainerParameters ToCreateParameters(bool imageDeclaresScratchVolume = true) => new()
     {
         Name = Name,
         Image = ImageReference,
+        User = ServiceContainer.User,
         Env = Environment.ToList(),
         Labels = Labels.ToDictionary(),
         HostConfig = new HostConfig
         {
             NetworkMode = "host",
             ReadonlyRootfs = Service.ReadOnlyRootFilesystem,
-            Tmpfs = Service.ReadOnlyRootFilesystem ? new Dictionary<string, string> { ["/tmp"] = "rw,nosuid,nodev" } : null,
+            Mounts = Service.ReadOnlyRootFilesystem
+                ?
+                [
+                    new Mount
+                    {
+                        Type = "volume",
+                        Target = ServiceContainer.ScratchPath,
+                        VolumeOptions = new VolumeOptions { NoCopy = !imageDeclaresScratchVolume },
+                    },
+                ]
+                : null,
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
             // A server running as PID 1 gets no default SIGTERM handling; docker's init forwards the stop signal,
             // so a replacement waits for a clean shutdown instead of the full grace period.
             Init = true,
         },
     };
+
+    /// <summary>Whether the image declares <see cref="ServiceContainer.ScratchPath"/> a <c>VOLUME</c>, which is what makes ECS copy its directory.</summary>
+    public static bool DeclaresScratchVolume(ImageInspectResponse image) =>
+        image.Config?.Volumes?.ContainsKey(ServiceContainer.ScratchPath) == true;
 
     static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 }

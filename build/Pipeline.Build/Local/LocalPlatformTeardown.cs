@@ -29,7 +29,7 @@ public sealed class LocalPlatformTeardown(IDockerClient docker, LocalGateway gat
                 continue;
             }
             await docker.Containers.StopContainerAsync(container.ID, new ContainerStopParameters { WaitBeforeKillSeconds = 10 }, cancellationToken);
-            await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            await docker.Containers.RemoveContainerAsync(container.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken);
             log.Info($"{name}: stopped and removed");
         }
         if (containers.Count == 0)

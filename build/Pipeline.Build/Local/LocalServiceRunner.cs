@@ -219,7 +219,7 @@ public sealed class LocalServiceRunner(
         if (await OwnedOrNullAsync(naming.NextContainerName(service), cancellationToken) is { } next)
         {
             log.Detail($"{service}: removing {naming.NextContainerName(service)} left by an interrupted deploy");
-            await docker.Containers.RemoveContainerAsync(next.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            await docker.Containers.RemoveContainerAsync(next.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken);
         }
         if (await OwnedOrNullAsync(naming.PreviousContainerName(service), cancellationToken) is not { } previous)
             return;
@@ -234,7 +234,7 @@ public sealed class LocalServiceRunner(
             return;
         }
         if (live is not null)
-            await docker.Containers.RemoveContainerAsync(live.ID, new ContainerRemoveParameters { Force = true }, cancellationToken);
+            await docker.Containers.RemoveContainerAsync(live.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken);
         log.Detail($"{service}: {naming.PreviousContainerName(service)} (left by an interrupted deploy) becomes {spec.Name} again");
         await RenameAsync(previous.ID, spec.Name, cancellationToken);
         if (previous.State is not { Running: true })
@@ -281,7 +281,8 @@ public sealed class LocalServiceRunner(
 
     async Task<string> StartNewAsync(LocalContainerSpec spec, CancellationToken cancellationToken)
     {
-        var created = await docker.Containers.CreateContainerAsync(spec.ToCreateParameters(), cancellationToken);
+        var image = await docker.Images.InspectImageAsync(spec.ImageReference, cancellationToken);
+        var created = await docker.Containers.CreateContainerAsync(spec.ToCreateParameters(LocalContainerSpec.DeclaresScratchVolume(image)), cancellationToken);
         await docker.Containers.StartContainerAsync(created.ID, new ContainerStartParameters(), cancellationToken);
         await WaitUntilHealthyAsync(created.ID, spec, cancellationToken);
         return created.ID;
@@ -319,7 +320,7 @@ public sealed class LocalServiceRunner(
     {
         var lines = await ContainerLogTail.ReadAsync(docker, id, FailureLogLines, cancellationToken);
         // A crash-looping container would hold the name and keep restarting; remove it, its log is in the message.
-        await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+        await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, CancellationToken.None);
         var logText = lines.Count == 0 ? "  (no log output)" : string.Join("\n", lines.Select(l => "  | " + l));
         throw new PipelineException(
             $"{failure} Last {lines.Count} log lines:\n{logText}\n" +
@@ -329,7 +330,8 @@ public sealed class LocalServiceRunner(
     // The container is gone once a start has failed; this runs the same image and environment in the foreground.
     // A secret is passed by name only (docker then takes it from the caller's environment): its value is never printed.
     static string ForegroundRunCommand(LocalContainerSpec spec) =>
-        string.Join(' ', new[] { "docker", "run", "--rm", "--network", "host" }
+        string.Join(' ', new[] { "docker", "run", "--rm", "--network", "host", "--user", ServiceContainer.User }
+            .Concat(spec.Service.ReadOnlyRootFilesystem ? ["--read-only", "--mount", $"type=volume,dst={ServiceContainer.ScratchPath}"] : Array.Empty<string>())
             .Concat(spec.Environment.SelectMany(variable => new[]
             {
                 "-e", spec.SecretVariables.Contains(variable.Split('=', 2)[0]) ? variable.Split('=', 2)[0] : variable,
@@ -369,14 +371,14 @@ public sealed class LocalServiceRunner(
     async Task StopAndRemoveAsync(string id, CancellationToken cancellationToken)
     {
         await docker.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = (uint)StopGracePeriod.TotalSeconds }, cancellationToken);
-        await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+        await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, CancellationToken.None);
     }
 
     async Task RemoveQuietlyAsync(string nameOrId)
     {
         try
         {
-            await docker.Containers.RemoveContainerAsync(nameOrId, new ContainerRemoveParameters { Force = true }, CancellationToken.None);
+            await docker.Containers.RemoveContainerAsync(nameOrId, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, CancellationToken.None);
         }
         catch (DockerApiException)
         {

@@ -17,7 +17,7 @@ public sealed class StackSynthesizer
     public const string StampFileName = ".synth-stamp";
     const string InfraAppAssembly = "Pipeline.Infra.dll";
     // Bump when the synth command line or stamp layout changes, so old stamps stop matching.
-    const string StampFormat = "synth-v3";
+    const string StampFormat = "synth-v4";
 
     readonly string repositoryRoot;
     readonly OwnProject app;
@@ -128,6 +128,7 @@ public sealed class StackSynthesizer
             Add("mcp-callback-url=" + url);
         Add("alarm-email=" + (request.AlarmEmail ?? ""));
         Add("alarm-https-endpoint=" + (request.AlarmHttpsEndpoint ?? ""));
+        Add("deletion-protection=" + (request.DeletionProtection ? "true" : "false"));
         foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
             Add($"image {service}={tag}");
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
@@ -160,6 +161,8 @@ public sealed class StackSynthesizer
             "--stack", "all",
             "--services-dir", ServicesDirectory,
             "--keep-deployed-images", request.KeepDeployedImages.ToString(CultureInfo.InvariantCulture),
+            // Always passed, so the templates say ACTIVE or INACTIVE, true or false: a deploy with it off lifts it.
+            "--deletion-protection", request.DeletionProtection ? "true" : "false",
         };
         if (request.Region is not null)
             arguments.AddRange(["--region", request.Region]);
@@ -269,6 +272,9 @@ public sealed record SynthRequest(
 
     /// <summary>Subscribed to the alarm topic (<c>AlarmHttpsEndpoint</c>).</summary>
     public string? AlarmHttpsEndpoint { get; init; }
+
+    /// <summary>The user pool and the ALBs are protected from deletion (<c>DeletionProtection</c>, on in prod's profile).</summary>
+    public bool DeletionProtection { get; init; }
 }
 
 /// <summary>Where the templates are and whether this run produced them.</summary>

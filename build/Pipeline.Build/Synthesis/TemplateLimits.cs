@@ -24,7 +24,7 @@ public sealed class TemplateLimits(string environment)
     const string RoutesPerServiceText =
         "2 per service behind the authorizer, plus one per health, metadata and public path, and one for RFC 9728 metadata discovery";
 
-    const string IntegrationsPerServiceText = "1 per service for its authorized routes, plus one per health, metadata and public path";
+    const string IntegrationsPerServiceText = "2 per service for its authorized routes (the {proxy+} and the bare prefix), plus one per health, metadata and public path";
 
     readonly List<string> problems = [];
     int routes;

@@ -74,9 +74,9 @@ public sealed class TemplateLimitsTests
     [Fact]
     public void The_route_limit_is_known_from_the_manifests_before_anything_is_synthesized()
     {
-        // Each service: its prefix and {proxy+} behind the authorizer, and its health path without: 3 routes, 2 integrations.
+        // Each service: its prefix and {proxy+} behind the authorizer, and its health path without: 3 routes, 3 integrations.
         var hundred = Enumerable.Range(0, 100).Select(i => Service(i)).ToList();
-        FluentActions.Invoking(() => TemplateLimits.CheckManifests("dev", hundred)).Should().NotThrow("100 × 3 = 300 routes, 200 integrations");
+        FluentActions.Invoking(() => TemplateLimits.CheckManifests("dev", hundred)).Should().NotThrow("100 × 3 = 300 routes, 300 integrations");
 
         var act = () => TemplateLimits.CheckManifests("dev", [.. hundred, Service(100)]);
 
@@ -86,13 +86,13 @@ public sealed class TemplateLimitsTests
     [Fact]
     public void Public_paths_count_against_the_route_and_integration_quotas()
     {
-        // 3 + 2 public paths = 5 routes and 4 integrations each: 61 services are 305 routes, 244 integrations.
+        // 3 + 2 public paths = 5 routes and 5 integrations each (the bare prefix has its own): 61 services are 305 of each.
         var services = Enumerable.Range(0, 61).Select(i => Service(i, "/docs", "/openapi.json")).ToList();
 
         var message = FluentActions.Invoking(() => TemplateLimits.CheckManifests("dev", services)).Should().Throw<PipelineException>().Which.Message;
 
-        message.Should().Contain("305 routes").And.Contain("most: svc0 with 5").And.NotContain("integrations (");
-        HttpApiRoutes.IntegrationCount(services[0]).Should().Be(4);
+        message.Should().Contain("305 routes").And.Contain("most: svc0 with 5").And.Contain("305 integrations (");
+        HttpApiRoutes.IntegrationCount(services[0]).Should().Be(5);
     }
 
     [Fact]

@@ -51,10 +51,10 @@ public sealed class HttpGatewayTests(SynthesizedInfra infra)
                 template.OfType("AWS::ApiGatewayV2::Route").Select(r => r.Properties.GetProperty("RouteKey").GetString())
                     .Should().BeEquivalentTo(HttpApiRoutes.For(service).Select(r => r.RouteKey), service.Name);
                 template.OfType("AWS::ApiGatewayV2::Integration").Should().HaveCount(HttpApiRoutes.IntegrationCount(service), service.Name);
-                // The two routes behind the authorizer share one integration, as in the single-integration layout.
+                // The two routes behind the authorizer have an integration each: the bare prefix has no {proxy} to map.
                 var authorized = HttpApiRoutes.For(service).Where(r => r.NeedsToken)
                     .Select(r => TemplateJson.RefsIn(RouteOf(template, r.RouteKey).GetProperty("Target")).Single()).Distinct();
-                authorized.Should().ContainSingle(service.Name);
+                authorized.Should().HaveCount(2, service.Name);
             }
         HttpApiRoutes.For(infra.Catalog["fastapi"]).Select(r => r.RouteKey).Should().Equal(
             "ANY /api/fastapi/{proxy+}", "ANY /api/fastapi", "ANY /api/fastapi/health", "ANY /api/fastapi/docs", "ANY /api/fastapi/openapi.json");
@@ -101,15 +101,34 @@ public sealed class HttpGatewayTests(SynthesizedInfra infra)
         foreach (var service in infra.Dev.Services)
         {
             var template = infra.Dev.ServiceJson(service);
-            // /api/<svc>/a/b → /a/b; /api/<svc> has no {proxy} parameter, so the same mapping gives "/".
+            // /api/<svc>/a/b → /a/b; /api/<svc> → / (the gateway's mapping of the bare prefix, GatewayRouteTable).
             PathMappingOf(template, $"ANY {service.RoutePrefix}/{{proxy+}}").Should().Be("/$request.path.proxy");
-            PathMappingOf(template, $"ANY {service.RoutePrefix}").Should().Be("/$request.path.proxy");
+            PathMappingOf(template, $"ANY {service.RoutePrefix}").Should().Be("/");
             // A literal route has no {proxy} parameter: its own integration sends the literal path.
             PathMappingOf(template, $"ANY {service.RoutePrefix}{service.HealthPath}").Should().Be(service.HealthPath);
         }
         PathMappingOf(infra.Dev.ServiceJson(infra.Catalog["fastapi"]), "ANY /api/fastapi/openapi.json").Should().Be("/openapi.json");
         var vault = infra.WithSecrets.Catalog[SynthesizedInfra.SecretService];
         PathMappingOf(infra.WithSecrets.ServiceJson(vault), "ANY /api/vault/static/{proxy+}").Should().Be("/static/$request.path.proxy");
+    }
+
+    [ToolFact("node")]
+    public void Each_prefix_route_has_an_integration_of_its_own_with_a_static_path()
+    {
+        foreach (var environment in new[] { infra.Dev, infra.ThreeServices, infra.WithSecrets })
+            foreach (var service in environment.Services)
+            {
+                var template = environment.ServiceJson(service);
+                var prefix = RouteOf(template, $"ANY {service.RoutePrefix}");
+                var integration = TemplateJson.RefsIn(prefix.GetProperty("Target")).Single();
+                // No other route goes through it, so its static path is never a {proxy+} route's.
+                template.OfType("AWS::ApiGatewayV2::Route")
+                    .Where(r => TemplateJson.RefsIn(r.Properties.GetProperty("Target")).Contains(integration))
+                    .Select(r => r.Properties.GetProperty("RouteKey").GetString())
+                    .Should().Equal([$"ANY {service.RoutePrefix}"], service.Name);
+                var path = IntegrationOf(template, prefix).GetProperty("RequestParameters").GetProperty("overwrite:path").GetString();
+                path.Should().Be(HttpApiRoutes.PrefixMapping, service.Name).And.NotContain("$", "a static path names no variable");
+            }
     }
 
     [ToolFact("node")]

@@ -30,6 +30,17 @@ public sealed class InfraOptionsTests
         Parse().Stacks.Should().Be(StackSelection.All).And.HaveFlag(StackSelection.Registry).And.HaveFlag(StackSelection.Shared).And.HaveFlag(StackSelection.Services);
 
     [Fact]
+    public void Deletion_protection_comes_from_the_command_line_or_context_and_is_off_by_default()
+    {
+        Parse().DeletionProtection.Should().BeFalse();
+        Parse("--deletion-protection", "true").DeletionProtection.Should().BeTrue();
+        Parse("--deletion-protection", "false").DeletionProtection.Should().BeFalse();
+        InfraOptions.Parse([], key => key == "deletionProtection" ? "true" : null).DeletionProtection.Should().BeTrue();
+        FluentActions.Invoking(() => Parse("--deletion-protection", "yes")).Should().Throw<InfraOptionsException>()
+            .WithMessage("--deletion-protection 'yes' must be true*or false.");
+    }
+
+    [Fact]
     public void Keep_deployed_images_comes_from_the_command_line_or_context_and_defaults_to_ten()
     {
         Parse().KeepDeployedImages.Should().Be(10);

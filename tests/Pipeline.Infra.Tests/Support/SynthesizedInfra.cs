@@ -50,6 +50,7 @@ public sealed class SynthesizedInfra : IDisposable
             AlarmEmail = AlarmEmail,
             AlarmHttpsEndpoint = AlarmHttpsEndpoint,
             McpCallbackUrls = ProdCallbackUrls,
+            DeletionProtection = true,
         }, Catalog));
         _threeServices = new(() => Synthesize("three", DevOptions with { ImageTags = new Dictionary<string, string>() }, ThreeServiceCatalog()));
         _manyServices = new(() => Synthesize("many", DevOptions with { ImageTags = new Dictionary<string, string>() }, ManyServiceCatalog()));
@@ -70,7 +71,7 @@ public sealed class SynthesizedInfra : IDisposable
     /// <summary>The same inputs as <see cref="Dev"/>, synthesized again into another folder.</summary>
     public SynthesizedEnvironment DevAgain => _devAgain.Value;
 
-    /// <summary>NAT per AZ; an e-mail address and an https endpoint subscribed to the alarm topic; callback URLs of its own (<see cref="ProdCallbackUrls"/>).</summary>
+    /// <summary>NAT per AZ; an e-mail address and an https endpoint subscribed to the alarm topic; callback URLs of its own (<see cref="ProdCallbackUrls"/>); deletion protection, as prod's profile.</summary>
     public SynthesizedEnvironment Prod => _prod.Value;
 
     /// <summary>The real services plus a third one that exists only as a manifest folder.</summary>

@@ -26,7 +26,16 @@ public sealed class LocalContainerSpecTests
             .And.Contain("apigw.port", caller.Port.ToString());
         create.HostConfig!.NetworkMode.Should().Be("host");
         create.HostConfig.ReadonlyRootfs.Should().BeTrue();
-        create.HostConfig.Tmpfs.Should().ContainKey("/tmp");
+        // As the Fargate task: user 10001, and an empty volume of its own on /tmp filled from the image's VOLUME directory.
+        create.User.Should().Be("10001:10001");
+        create.HostConfig.Tmpfs.Should().BeNull();
+        var scratch = create.HostConfig.Mounts.Should().ContainSingle().Subject;
+        scratch.Type.Should().Be("volume");
+        scratch.Target.Should().Be("/tmp");
+        scratch.Source.Should().BeNullOrEmpty("an anonymous volume, private to the container");
+        scratch.VolumeOptions!.NoCopy.Should().BeFalse();
+        spec.ToCreateParameters(imageDeclaresScratchVolume: false).HostConfig!.Mounts!.Single().VolumeOptions!.NoCopy
+            .Should().BeTrue("without the image's VOLUME, Fargate's mount is empty and root-owned, and so is this one");
         spec.HealthUrl.Should().Be(new Uri($"http://127.0.0.1:{caller.Port}/health"));
     }
 

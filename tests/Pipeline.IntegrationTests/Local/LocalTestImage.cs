@@ -22,6 +22,9 @@ public static class LocalTestImage
         FROM ${BASE_IMAGE}
         ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
         COPY server.py /server.py
+        # As the services' images: the platform runs it as 10001 with a read-only root and an empty volume on /tmp.
+        RUN chown 10001:10001 /tmp
+        VOLUME ["/tmp"]
         CMD ["/bin/sh", "-c", "if [ -n \"$CRASH\" ]; then echo \"boom: $CRASH\"; exit 3; fi; mkdir -p /tmp/www && echo ok > /tmp/www/health && env | sort > /tmp/www/env && echo \"listening on $BIND_ADDRESS:$PORT\" && exec python3 /server.py"]
         """;
 

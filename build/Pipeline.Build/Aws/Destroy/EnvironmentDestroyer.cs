@@ -16,6 +16,7 @@ namespace Pipeline.Build.Aws.Destroy;
 /// The template bucket stays too (emptied of this environment): S3 holds a deleted bucket's name back for hours, during
 /// which the next Deploy could not create it again; with <see cref="EnvironmentDestroyRequest.IncludeImages"/> it goes
 /// when no other environment has objects in it.
+/// A protected environment (<see cref="DeletionProtectionCheck"/>) is refused before anything is deleted.
 /// </para>
 /// </summary>
 public sealed class EnvironmentDestroyer(
@@ -46,6 +47,10 @@ public sealed class EnvironmentDestroyer(
             ReportKept(keptRegistry, inventory.Repositories, log, earlier: true);
             return new EnvironmentDestroyOutcome([], [], inventory.Repositories, null) { NothingExisted = true };
         }
+
+        // Before anything is shown as going: a protected environment is refused whole, never half deleted.
+        DeletionProtectionCheck.RefuseIfProtected(Environment, await DeletionProtectionCheck.ReadAsync(cloudFormation, inventory.Stacks, ct),
+            request.DeletionProtection, Command);
 
         Show(inventory, stacksToDelete, keptRegistry, log);
         if (request.DryRun)
@@ -234,6 +239,9 @@ public sealed record EnvironmentDestroyRequest(string Environment, ServiceCatalo
 
     /// <summary>How many independent stacks are deleted at once.</summary>
     public int MaxParallel { get; init; } = 4;
+
+    /// <summary>The run's <c>DeletionProtection</c> setting: on, Destroy refuses even what is not protected yet (the next Deploy would protect it).</summary>
+    public bool DeletionProtection { get; init; }
 }
 
 /// <summary>What a Destroy did: each stack, the repositories deleted and kept, the template bucket.</summary>

@@ -51,23 +51,29 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
 
     CloudFormationClient MotoCloudFormation => new(Connection, Http);
 
-    EnvironmentDestroyer Destroyer(bool includeImages = false, bool dryRun = false, int maxParallel = 4) =>
+    EnvironmentDestroyer Destroyer(bool includeImages = false, bool dryRun = false, int maxParallel = 4, bool deletionProtection = false) =>
         new(new CloudFormationClient(MotoServer.Connection(Proxy.Endpoint), Http), new EcrRepositories(MotoServer.Connection(Proxy.Endpoint), Http),
             _ => Task.FromResult<TemplateStore?>(templates),
-            new EnvironmentDestroyRequest(environment, Catalog, MotoServer.Region, Command) { IncludeImages = includeImages, DryRun = dryRun, MaxParallel = maxParallel },
+            new EnvironmentDestroyRequest(environment, Catalog, MotoServer.Region, Command)
+            {
+                IncludeImages = includeImages, DryRun = dryRun, MaxParallel = maxParallel, DeletionProtection = deletionProtection,
+            },
             fast);
 
     static Task Confirmed(CancellationToken _) => Task.CompletedTask;
 
     /// <summary>Registry (two retained repositories, one with an image), shared, fastapi, mcp and web, deployed on moto; templates in the bucket.</summary>
-    async Task DeployEnvironmentAsync(params string[] only)
+    async Task DeployEnvironmentAsync(params string[] only) => await DeployEnvironmentAsync(_ => null, only);
+
+    /// <param name="templateOf">A template of the test's own for a stack label, or null for the usual one.</param>
+    async Task DeployEnvironmentAsync(Func<string, string?> templateOf, params string[] only)
     {
         var deployer = new StackDeployer(MotoCloudFormation, options: new StackDeployerOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
         var tags = new Dictionary<string, string> { [EnvironmentInventory.EnvironmentTag] = environment, ["apigw:managed-by"] = "pipeline" };
         var labels = only.Length > 0 ? only : ["registry", "shared", "fastapi", "mcp", "web"];
         foreach (var label in labels)
         {
-            var template = label == "registry" ? RegistryTemplate() : StackTemplates.Parameter();
+            var template = templateOf(label) ?? (label == "registry" ? RegistryTemplate() : StackTemplates.Parameter());
             var parameters = label == "registry" ? new Dictionary<string, string>() : new Dictionary<string, string> { ["Value"] = label };
             await deployer.DeployAsync(new StackDeployRequest(Stack(label), StackTemplates.Write(template), parameters, tags), false, new RecordingStepLog(), default);
             await templates.UploadAsync(Stack(label), template, new RecordingStepLog(), default);
@@ -190,6 +196,96 @@ public sealed class EnvironmentDestroyerTests(MotoServer moto) : MotoTests(moto)
         mostAtOnce.Should().Be(2, "mcp and web are used by no stack and go together; fastapi only after mcp");
         deleteStackCalls.Take(2).Should().BeEquivalentTo(Stack("mcp"), Stack("web"));
         (await StacksLeftAsync()).Should().Equal(Stack("registry"));
+    }
+
+    /// <summary>The shared stack with prod's user pool (moto skips Cognito, but the template is what Destroy reads).</summary>
+    static string ProtectedUserPoolTemplate() => WithResource(StackTemplates.Parameter(), "IssuerUserPool", new JsonObject
+    {
+        ["Type"] = "AWS::Cognito::UserPool",
+        ["Properties"] = new JsonObject { ["UserPoolName"] = "apigw-prod", ["DeletionProtection"] = "ACTIVE" },
+        ["DeletionPolicy"] = "Retain",
+        ["UpdateReplacePolicy"] = "Retain",
+    });
+
+    /// <summary>A service stack with prod's ALB: deletion_protection.enabled, in a VPC of its own so moto creates it for real.</summary>
+    static string ProtectedLoadBalancerTemplate()
+    {
+        var template = StackTemplates.Parameter();
+        template = WithResource(template, "Vpc", new JsonObject { ["Type"] = "AWS::EC2::VPC", ["Properties"] = new JsonObject { ["CidrBlock"] = "10.9.0.0/16" } });
+        foreach (var (subnet, cidr, zone) in new[] { ("SubnetA", "10.9.0.0/24", 0), ("SubnetB", "10.9.1.0/24", 1) })
+            template = WithResource(template, subnet, new JsonObject
+            {
+                ["Type"] = "AWS::EC2::Subnet",
+                ["Properties"] = new JsonObject
+                {
+                    ["VpcId"] = new JsonObject { ["Ref"] = "Vpc" },
+                    ["CidrBlock"] = cidr,
+                    ["AvailabilityZone"] = new JsonObject { ["Fn::Select"] = new JsonArray(zone, new JsonObject { ["Fn::GetAZs"] = "" }) },
+                },
+            });
+        return WithResource(template, "FastapiAlbLoadBalancer", new JsonObject
+        {
+            ["Type"] = "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            ["Properties"] = new JsonObject
+            {
+                ["Scheme"] = "internal",
+                ["Type"] = "application",
+                ["Subnets"] = new JsonArray(new JsonObject { ["Ref"] = "SubnetA" }, new JsonObject { ["Ref"] = "SubnetB" }),
+                ["LoadBalancerAttributes"] = new JsonArray(
+                    new JsonObject { ["Key"] = "deletion_protection.enabled", ["Value"] = "true" },
+                    new JsonObject { ["Key"] = "routing.http.drop_invalid_header_fields.enabled", ["Value"] = "true" }),
+            },
+        });
+    }
+
+    static string WithResource(string template, string logicalId, JsonObject resource)
+    {
+        var root = JsonNode.Parse(template)!.AsObject();
+        root["Resources"]![logicalId] = resource;
+        return root.ToJsonString();
+    }
+
+    [Fact]
+    public async Task A_protected_environment_is_refused_before_anything_is_deleted_with_the_protection_and_the_way_to_lift_it()
+    {
+        await DeployEnvironmentAsync(label => label switch
+        {
+            "shared" => ProtectedUserPoolTemplate(),
+            "fastapi" => ProtectedLoadBalancerTemplate(),
+            _ => null,
+        });
+        var log = new RecordingStepLog();
+        var asked = false;
+
+        var refusal = await FluentActions.Awaiting(() => Destroyer().DestroyAsync(_ => { asked = true; return Task.CompletedTask; }, log, default))
+            .Should().ThrowAsync<PipelineException>();
+
+        // Refused whole: without it, mcp and web would go, then fastapi would stop at its ALB and shared at its pool.
+        asked.Should().BeFalse("a protected environment is refused before anyone is asked");
+        deleteStackCalls.Should().BeEmpty();
+        Proxy.Actions.Should().NotContain("DeleteRepository");
+        (await StacksLeftAsync()).Should().HaveCount(5);
+        refusal.Which.Message.Should()
+            .Contain($"Destroy refuses to delete environment {environment}: it is protected from deletion")
+            .And.Contain("Nothing was deleted.")
+            .And.Contain($"{Stack("fastapi")}/FastapiAlbLoadBalancer (AWS::ElasticLoadBalancingV2::LoadBalancer): deletion_protection.enabled = true")
+            .And.Contain($"{Stack("shared")}/IssuerUserPool (AWS::Cognito::UserPool): DeletionProtection: ACTIVE")
+            .And.Contain("set \"DeletionProtection\": false in the profile")
+            .And.Contain("run ./build.sh Deploy --profile dev")
+            .And.Contain($"then run {Command} again");
+    }
+
+    [Fact]
+    public async Task The_runs_deletion_protection_setting_refuses_even_an_environment_deployed_without_it()
+    {
+        await DeployEnvironmentAsync();
+
+        var refusal = await FluentActions.Awaiting(() => Destroyer(deletionProtection: true).DestroyAsync(Confirmed, new RecordingStepLog(), default))
+            .Should().ThrowAsync<PipelineException>();
+
+        deleteStackCalls.Should().BeEmpty();
+        (await StacksLeftAsync()).Should().HaveCount(5);
+        refusal.Which.Message.Should().Contain("DeletionProtection is true for this run").And.NotContain("Protected in AWS now");
     }
 
     [Fact]
