@@ -1,4 +1,5 @@
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.Zones;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
@@ -18,6 +19,7 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
     CloudFormationClient? cloudFormation;
     StackDeployer? deployer;
     ImageDestination? destination;
+    ZoneChoice? zones;
 
     public DeploySettings Settings => settings;
 
@@ -51,6 +53,20 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
 
     public async Task<StackDeployer> StackDeployerAsync(CancellationToken cancellation) =>
         deployer ??= new StackDeployer(CloudFormation, await TemplateStoreAsync(cancellation));
+
+    /// <summary>The VPC's zones once this run has checked or chosen them (<see cref="ChooseZonesAsync"/>); null before.</summary>
+    public ZoneChoice? Zones => zones;
+
+    /// <summary>
+    /// The VPC's zones: the profile's AvailabilityZoneIds checked against the region's zones, or chosen among those that
+    /// support HTTP API VPC links (EC2 DescribeAvailabilityZones, once per run). Throws, naming what to set, when neither works.
+    /// </summary>
+    public async Task<ZoneChoice> ChooseZonesAsync(CancellationToken cancellation) =>
+        zones ??= ZoneChooser.Choose(Connection.Region, await new Ec2Client(Connection, Http).DescribeAvailabilityZonesAsync(cancellation),
+            settings.AvailabilityZoneIds, settings.ParametersFile);
+
+    /// <summary>The zone IDs the templates are synthesized with: the run's choice, else the profile's (unchecked: no credentials needed), else none.</summary>
+    public IReadOnlyList<string> ZoneIdsForSynthesis => zones?.Ids ?? settings.AvailabilityZoneIds;
 
     /// <summary>The repositories the services' images go to, with the registry login (masked in every log line).</summary>
     public async Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation)
