@@ -21,6 +21,9 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
     ImageDestination? destination;
     ZoneChoice? zones;
 
+    /// <summary>A context on a connection made elsewhere (an emulator's, in tests) instead of the SDK's default chains.</summary>
+    public AwsContext(DeploySettings settings, AwsConnection connection) : this(settings) => this.connection = connection;
+
     public DeploySettings Settings => settings;
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(60) };
