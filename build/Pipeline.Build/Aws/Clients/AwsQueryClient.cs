@@ -6,8 +6,8 @@ namespace Pipeline.Build.Aws.Clients;
 
 /// <summary>
 /// The AWS Query protocol (CloudFormation, ELBv2, IAM): POST form-encoded <c>Action</c>, <c>Version</c> and parameters,
-/// read an XML answer whose <c>&lt;Action&gt;Result</c> element is returned. EC2's variant of the protocol answers without
-/// that element: <see cref="CallForResponseAsync"/>.
+/// read an XML answer whose <c>&lt;Action&gt;Result</c> element is returned (EC2's variant answers without one: then the
+/// whole response).
 /// </summary>
 public sealed class AwsQueryClient
 {
@@ -22,22 +22,19 @@ public sealed class AwsQueryClient
 
     public Uri Endpoint => sender.Endpoint;
 
-    /// <summary>Calls <paramref name="action"/>; returns its <c>&lt;Action&gt;Result</c> element (namespace stripped).</summary>
+    /// <summary>
+    /// Calls <paramref name="action"/>; returns its <c>&lt;Action&gt;Result</c> element (namespace stripped), or, where the
+    /// answer has none (EC2 puts its fields straight into <c>&lt;Action&gt;Response</c>), the response element itself.
+    /// </summary>
     public async Task<XElement> CallAsync(string action, IEnumerable<KeyValuePair<string, string>> parameters, CancellationToken ct)
-    {
-        var root = await CallForResponseAsync(action, parameters, ct);
-        return root.Element(action + "Result") ?? new XElement(action + "Result");
-    }
-
-    /// <summary>Calls <paramref name="action"/>; returns the whole <c>&lt;Action&gt;Response</c> element (namespace stripped), as EC2 answers.</summary>
-    public async Task<XElement> CallForResponseAsync(string action, IEnumerable<KeyValuePair<string, string>> parameters, CancellationToken ct)
     {
         var form = new StringBuilder($"Action={Uri.EscapeDataString(action)}&Version={Uri.EscapeDataString(apiVersion)}");
         foreach (var (name, value) in parameters)
             form.Append('&').Append(Uri.EscapeDataString(name)).Append('=').Append(Uri.EscapeDataString(value));
         var answer = await sender.PostAsync(action, Encoding.UTF8.GetBytes(form.ToString()),
             "application/x-www-form-urlencoded; charset=utf-8", new Dictionary<string, string>(), ct);
-        return StripNamespaces(XDocument.Parse(Encoding.UTF8.GetString(answer)).Root!);
+        var root = StripNamespaces(XDocument.Parse(Encoding.UTF8.GetString(answer)).Root!);
+        return root.Element(action + "Result") ?? root;
     }
 
     static XElement StripNamespaces(XElement element)

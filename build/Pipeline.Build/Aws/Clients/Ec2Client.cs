@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Xml.Linq;
 
 namespace Pipeline.Build.Aws.Clients;
 
@@ -16,7 +15,7 @@ public sealed class Ec2Client(AwsConnection connection, HttpClient http)
     /// </summary>
     public async Task<IReadOnlyList<AvailabilityZone>> DescribeAvailabilityZonesAsync(CancellationToken ct)
     {
-        var response = await query.CallForResponseAsync("DescribeAvailabilityZones",
+        var response = await query.CallAsync("DescribeAvailabilityZones",
             [new("Filter.1.Name", "zone-type"), new("Filter.1.Value.1", "availability-zone")], ct);
         return response.Items("availabilityZoneInfo")
             .Select(zone => new AvailabilityZone(zone.Text("zoneName"), zone.Text("zoneId"), zone.Text("zoneState"), zone.Text("optInStatus")))
@@ -28,7 +27,7 @@ public sealed class Ec2Client(AwsConnection connection, HttpClient http)
 
     /// <summary>How many Elastic IP addresses the account holds in the region, associated or not.</summary>
     public async Task<int> CountElasticIpsAsync(CancellationToken ct) =>
-        (await query.CallForResponseAsync("DescribeAddresses", [], ct)).Items("addressesSet").Count();
+        (await query.CallAsync("DescribeAddresses", [], ct)).Items("addressesSet").Count();
 
     async Task<int> CountPagedAsync(string action, string listName, CancellationToken ct)
     {
@@ -39,7 +38,7 @@ public sealed class Ec2Client(AwsConnection connection, HttpClient http)
             List<KeyValuePair<string, string>> parameters = [new("MaxResults", 1000.ToString(CultureInfo.InvariantCulture))];
             if (nextToken is not null)
                 parameters.Add(new("NextToken", nextToken));
-            var response = await query.CallForResponseAsync(action, parameters, ct);
+            var response = await query.CallAsync(action, parameters, ct);
             count += response.Items(listName).Count();
             nextToken = response.Text("nextToken") is { Length: > 0 } token ? token : null;
         }

@@ -1,5 +1,3 @@
-using System.Xml.Linq;
-
 namespace Pipeline.Build.Aws.Clients;
 
 /// <summary>The Elastic Load Balancing (v2) reads the pipeline uses: how many Application Load Balancers the account has.</summary>

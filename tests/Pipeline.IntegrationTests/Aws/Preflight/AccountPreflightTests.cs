@@ -174,7 +174,7 @@ public sealed class AccountPreflightTests(MotoServer moto) : MotoTests(moto)
         try
         {
             for (var used = await new Ec2Client(aws.Connection, Http).CountVpcsAsync(default); used < 5; used++)
-                made.Add((await ec2.CallForResponseAsync("CreateVpc", [new("CidrBlock", $"10.{100 + made.Count}.0.0/16")], default))
+                made.Add((await ec2.CallAsync("CreateVpc", [new("CidrBlock", $"10.{100 + made.Count}.0.0/16")], default))
                     .Descendants("vpcId").First().Value);
 
             var failing = Row(await new QuotaCheck(aws).CheckAsync(default), "quota VPCs per Region");
@@ -186,7 +186,7 @@ public sealed class AccountPreflightTests(MotoServer moto) : MotoTests(moto)
         finally
         {
             foreach (var vpc in made)
-                await ec2.CallForResponseAsync("DeleteVpc", [new("VpcId", vpc)], default);
+                await ec2.CallAsync("DeleteVpc", [new("VpcId", vpc)], default);
         }
     }
 }
