@@ -24,7 +24,7 @@ public sealed class EnvironmentStack : Stack
         EnvironmentName = options.Environment;
         var logRemoval = InfraApp.LogRemoval(options);
 
-        Network = new Network(this, "Network", options.NatGateways, logRemoval);
+        Network = new Network(this, "Network", options.NatGateways, logRemoval, options.AvailabilityZoneIds);
         Cluster = new Cluster(this, "Cluster", new ClusterProps
         {
             Vpc = Network.Vpc,

@@ -17,10 +17,18 @@ public sealed partial record InfraOptions
     public int NatGateways { get; init; } = 1;
 
     /// <summary>
-    /// Accepted so the pipeline can pass one parameter set everywhere; the templates stay
-    /// region-agnostic (no account, no region, no AZ names), so the same template deploys anywhere.
+    /// Accepted so the pipeline can pass one parameter set everywhere; the templates name no account, no region and no AZ
+    /// name. Only <see cref="AvailabilityZoneIds"/>, when given, ties the shared stack to the region those zones are in.
     /// </summary>
     public string? Region { get; init; }
+
+    /// <summary>
+    /// The zone IDs (<c>use1-az1</c>, not names such as <c>us-east-1a</c>, which differ per account) of the VPC's subnets,
+    /// one per AZ of <see cref="Network.AvailabilityZones"/>, in subnet order. The pipeline chooses them among the zones
+    /// HTTP API VPC links support. Empty: the subnets take the region's first zones (<c>Fn::GetAZs</c>), which may
+    /// include one that VPC links do not support; a deploy never synthesizes that way.
+    /// </summary>
+    public IReadOnlyList<string> AvailabilityZoneIds { get; init; } = [];
 
     /// <summary>Which stacks to synthesize: <c>registry</c>, <c>shared</c>, <c>services</c> or <c>all</c> (<c>app</c> = shared + services).</summary>
     public StackSelection Stacks { get; init; } = StackSelection.All;
@@ -118,6 +126,9 @@ public sealed partial record InfraOptions
         var alarmHttpsEndpoint = context("alarmHttpsEndpoint");
         var keepDeployed = context("keepDeployedImages");
         var deletionProtection = context("deletionProtection");
+        // `cdk synth -c availabilityZoneIds=use1-az1,use1-az2` carries the same list as repeated --availability-zone-id options.
+        var zoneIds = (context("availabilityZoneIds") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var zoneIdsFromArguments = new List<string>();
         // `cdk synth -c mcpCallbackUrls=a,b` carries the same list as repeated --mcp-callback-url options.
         var callbackUrls = (context("mcpCallbackUrls") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         var callbackUrlsFromArguments = new List<string>();
@@ -148,11 +159,12 @@ public sealed partial record InfraOptions
                 case "--keep-deployed-images": keepDeployed = Value(); break;
                 case "--mcp-callback-url": callbackUrlsFromArguments.Add(Value().Trim()); break;
                 case "--deletion-protection": deletionProtection = Value(); break;
+                case "--availability-zone-id": zoneIdsFromArguments.Add(Value().Trim()); break;
                 default:
                     throw new InfraOptionsException(
                         $"Unknown option '{name}'. Options: --out, --environment, --nat-gateways, --region, --stack registry|shared|services|all, " +
                         "--image <service>=<tag>, --services-dir, --keep-deployed-images <count>, --jwt-issuer <url>, --jwt-audience <audience>, " +
-                        "--alarm-email <address>, --alarm-https-endpoint <url>, --mcp-callback-url <url> (repeatable), --deletion-protection true|false.");
+                        "--alarm-email <address>, --alarm-https-endpoint <url>, --mcp-callback-url <url> (repeatable), --deletion-protection true|false, --availability-zone-id <zone id> (twice).");
             }
         }
 
@@ -202,6 +214,11 @@ public sealed partial record InfraOptions
             if (CallbackUrlProblem(url) is { } problem)
                 throw new InfraOptionsException($"--mcp-callback-url '{url}' {problem}");
 
+        if (zoneIdsFromArguments.Count > 0)
+            zoneIds = zoneIdsFromArguments;
+        if (AvailabilityZoneIdsProblem(zoneIds) is { } zoneProblem)
+            throw new InfraOptionsException(zoneProblem);
+
         foreach (var (service, tag) in images)
             if (!TagPattern().IsMatch(tag))
                 throw new InfraOptionsException($"Image tag '{tag}' for {service} is not a valid Docker tag (letters, digits, '_', '.', '-'; at most 128).");
@@ -222,7 +239,20 @@ public sealed partial record InfraOptions
             KeepDeployedImages = keep,
             McpCallbackUrls = mcpCallbackUrls,
             DeletionProtection = protect,
+            AvailabilityZoneIds = zoneIds,
         };
+    }
+
+    /// <summary>What is wrong with a list of zone IDs for the VPC, as a whole message; null when it is empty or fine.</summary>
+    static string? AvailabilityZoneIdsProblem(IReadOnlyList<string> zoneIds)
+    {
+        if (zoneIds.Count == 0)
+            return null;
+        if (zoneIds.FirstOrDefault(id => !ZoneIdPattern().IsMatch(id)) is { } bad)
+            return $"--availability-zone-id '{bad}' is not a zone ID. Zone IDs look like use1-az1 (aws ec2 describe-availability-zones lists them as ZoneId); zone names such as us-east-1a differ from account to account.";
+        if (zoneIds.Count != Network.AvailabilityZones || zoneIds.Distinct(StringComparer.Ordinal).Count() != zoneIds.Count)
+            return $"The VPC spans {Network.AvailabilityZones} Availability Zones, so it takes {Network.AvailabilityZones} different zone IDs; got {zoneIds.Count}: {string.Join(", ", zoneIds)}.";
+        return null;
     }
 
     /// <summary>What Cognito would refuse in a callback URL (CreateUserPoolClient's rules), as the rest of a sentence; null when it is fine.</summary>
@@ -268,6 +298,9 @@ public sealed partial record InfraOptions
 
     [GeneratedRegex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$")]
     private static partial Regex EmailPattern();
+
+    [GeneratedRegex("^[a-z]{2,}[0-9]+-az[0-9]+$")]
+    private static partial Regex ZoneIdPattern();
 
     [GeneratedRegex(ImageTagPattern)]
     private static partial Regex TagPattern();

@@ -25,7 +25,12 @@ public sealed partial class Build
         .Description("Synthesize the CDK app into CloudFormation templates under artifacts/cdk.out/<env>; needs neither Docker nor AWS credentials")
         .After(PushImages)
         .OnlyWhenStatic(() => Platform == PlatformKind.Aws)
-        .Executes(() => PlatformSteps().SynthesizeAsync(Log, Cancellation));
+        .Executes(async () =>
+        {
+            // In a Deploy whose image steps are skipped, the checks (and the zones synthesis uses) come first here.
+            await CheckBeforeDeployAsync();
+            await PlatformSteps().SynthesizeAsync(Log, Cancellation);
+        });
 
     Target DeployInfra => _ => _
         .Description("Bring the platform to the synthesized state: change sets on AWS, the gateway locally")
@@ -92,6 +97,9 @@ public sealed partial class Build
         AlarmEmail = AlarmEmail,
         AlarmHttpsEndpoint = AlarmHttpsEndpoint,
         DeletionProtection = DeletionProtection,
+        AvailabilityZoneIds = AvailabilityZoneIds ?? [],
+        AwsAccount = AwsAccount,
+        Profile = Profile,
     };
 
     async Task BuildImagesAsync()
@@ -136,7 +144,8 @@ public sealed partial class Build
 
     /// <summary>
     /// Once per run, before the first step of the chain touches anything (BuildImages, or whichever step comes first when
-    /// it is skipped): the platform's own checks, e.g. that every declared secret exists.
+    /// it is skipped): the platform's own checks, e.g. on AWS the account's cheap preflight (region, caller, zones) and
+    /// that every declared secret exists.
     /// </summary>
     async Task CheckBeforeDeployAsync()
     {
@@ -144,7 +153,7 @@ public sealed partial class Build
         checkedBeforeDeploy = true;
         // Diff reads images too; it changes nothing, so nothing can fail halfway.
         if (!IsRedeploy && !InvokedTargets.Contains(nameof(Deploy), StringComparer.OrdinalIgnoreCase)) return;
-        await PlatformSteps().CheckBeforeDeployAsync(SelectedServices, Log, Cancellation);
+        await PlatformSteps().CheckBeforeDeployAsync(IsRedeploy ? nameof(Redeploy) : nameof(Deploy), SelectedServices, Log, Cancellation);
     }
 
     /// <summary>A Deploy or Redeploy is recorded once it is over, with how it ended, never before its health check.</summary>

@@ -19,7 +19,7 @@ public sealed partial class Build
     {
         if (DryRun)
         {
-            Log.Info($"Dry run: would synthesize {DeployEnvironment}, compute the image tags, read the deployed stacks and templates (DescribeStacks, GetTemplate) " +
+            Log.Info($"Dry run: would read the region's zones (DescribeAvailabilityZones), synthesize {DeployEnvironment}, compute the image tags, read the deployed stacks and templates (DescribeStacks, GetTemplate) " +
                      "and print what a Deploy would change. Diff changes nothing either way.");
             return;
         }

@@ -39,6 +39,10 @@ public sealed partial class Build : PipelineBuild
     [Parameter("AWS named profile (shared config/credentials files; SSO and assume-role profiles too); the SDK's default chain applies when unset")]
     public string? AwsProfile { get; set; }
 
+    [Parameter("AWS: the two Availability Zone IDs (IDs such as use1-az1, not names such as us-east-1a) of the VPC's subnets, comma-separated; " +
+               "unset: the first two, by ID, of the region's zones that support HTTP API VPC links. Deploy and Preflight check them against the region")]
+    public string[]? AvailabilityZoneIds { get; set; }
+
     [Parameter("NAT gateways in the VPC: 1 is cheap (dev), one per AZ survives an AZ outage (prod)")]
     public int NatGateways { get; set; } = 1;
 

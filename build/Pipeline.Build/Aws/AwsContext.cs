@@ -1,4 +1,5 @@
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.Zones;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
@@ -19,6 +20,10 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
     StackDeployer? deployer;
     ImageDestination? destination;
     string? account;
+    ZoneChoice? zones;
+
+    /// <summary>A context on a connection made elsewhere (an emulator's, in tests) instead of the SDK's default chains.</summary>
+    public AwsContext(DeploySettings settings, AwsConnection connection) : this(settings) => this.connection = connection;
 
     public DeploySettings Settings => settings;
 
@@ -72,6 +77,20 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
             $"(deploy with your own credentials); leave it out for the environment's execution role {DeploymentNames.ExecutionRole(Environment)}."),
         _ => $"arn:{Connection.Partition}:iam::{await AccountAsync(cancellation)}:role/{DeploymentNames.ExecutionRole(Environment)}",
     };
+
+    /// <summary>The VPC's zones once this run has checked or chosen them (<see cref="ChooseZonesAsync"/>); null before.</summary>
+    public ZoneChoice? Zones => zones;
+
+    /// <summary>
+    /// The VPC's zones: the profile's AvailabilityZoneIds checked against the region's zones, or chosen among those that
+    /// support HTTP API VPC links (EC2 DescribeAvailabilityZones, once per run). Throws, naming what to set, when neither works.
+    /// </summary>
+    public async Task<ZoneChoice> ChooseZonesAsync(CancellationToken cancellation) =>
+        zones ??= ZoneChooser.Choose(Connection.Region, await new Ec2Client(Connection, Http).DescribeAvailabilityZonesAsync(cancellation),
+            settings.AvailabilityZoneIds, settings.ParametersFile);
+
+    /// <summary>The zone IDs the templates are synthesized with: the run's choice, else the profile's (unchecked: no credentials needed), else none.</summary>
+    public IReadOnlyList<string> ZoneIdsForSynthesis => zones?.Ids ?? settings.AvailabilityZoneIds;
 
     /// <summary>The repositories the services' images go to, with the registry login (masked in every log line).</summary>
     public async Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation)

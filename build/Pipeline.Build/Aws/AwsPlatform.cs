@@ -24,11 +24,11 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
 
     DeploySettings Settings => aws.Settings;
 
-    public async Task CheckBeforeDeployAsync(IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken cancellation)
+    public async Task CheckBeforeDeployAsync(string target, IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken cancellation)
     {
         try
         {
-            await new DeployPreconditions(aws).CheckAsync(services, log, cancellation);
+            await new DeployPreconditions(aws).CheckAsync(target, services, log, cancellation);
         }
         catch (PipelineException)
         {

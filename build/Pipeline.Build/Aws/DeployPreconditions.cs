@@ -1,4 +1,5 @@
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.Preflight;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
@@ -6,15 +7,22 @@ namespace Pipeline.Build.Aws;
 
 /// <summary>
 /// What must hold before a Deploy or Redeploy on AWS builds, pushes or changes anything, because it would otherwise fail
-/// halfway: the profile's identity provider is complete (synthesis would fail after the images were built and pushed),
-/// and every secret the selected services declare exists (<see cref="DeclaredSecretsCheck"/>; nothing is read when none
-/// declares one).
+/// halfway: the profile's identity provider is complete (synthesis would fail after the images were built and pushed);
+/// the account's cheap preflight checks pass (<see cref="AccountPreflight.CheapAsync"/>: region, caller and account, and
+/// zones where HTTP API VPC links work, which the synthesis then uses); and every secret the selected services declare
+/// exists (<see cref="DeclaredSecretsCheck"/>; nothing is read when none declares one).
 /// </summary>
 public sealed class DeployPreconditions(AwsContext aws)
 {
-    public async Task CheckAsync(IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken cancellation)
+    /// <param name="target">Deploy or Redeploy, for the message.</param>
+    public async Task CheckAsync(string target, IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken cancellation)
     {
         CheckIdentityProvider();
+        var preflight = await new AccountPreflight(aws).CheapAsync(cancellation);
+        if (preflight.Any(r => r.Outcome == PreflightOutcome.Fail))
+            throw new PipelineException(PreflightReport.Refusal(target, aws.Environment, preflight));
+        foreach (var result in preflight)
+            log.Info($"preflight: {result.Check}: {result.Detail}");
         if (services.All(s => s.Secrets.Count == 0))
             return;
         await new DeclaredSecretsCheck(new SsmClient(aws.Connection, aws.Http), new SecretsManagerClient(aws.Connection, aws.Http))

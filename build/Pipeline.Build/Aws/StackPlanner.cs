@@ -17,17 +17,29 @@ namespace Pipeline.Build.Aws;
 public sealed class StackPlanner(AwsContext aws)
 {
     SynthResult? synthesized;
+    IReadOnlyList<string> synthesizedZones = [];
 
     DeploySettings Settings => aws.Settings;
 
     /// <summary>The templates of this run, once synthesized.</summary>
     public SynthResult? Synthesized => synthesized;
 
-    public async Task<SynthResult> SynthesizeAsync(IStepLog log, CancellationToken cancellation) =>
-        synthesized ??= await new StackSynthesizer(Settings.RootDirectory).SynthesizeAsync(
+    public async Task<SynthResult> SynthesizeAsync(IStepLog log, CancellationToken cancellation)
+    {
+        var zoneIds = aws.ZoneIdsForSynthesis;
+        // Once the run has chosen the zones, templates synthesized before that (without them) are stale.
+        if (synthesized is not null && synthesizedZones.SequenceEqual(zoneIds, StringComparer.Ordinal))
+            return synthesized;
+        synthesizedZones = zoneIds;
+        if (zoneIds.Count == 0)
+            log.Warn($"{aws.SharedStack}: no zone IDs known (AvailabilityZoneIds is unset and this run has not read the region's zones), so its subnets " +
+                     "take the region's first zones (Fn::GetAZs), which may include one where HTTP API VPC links are not supported. Deploy, Diff and " +
+                     $"Preflight choose the zones first; to pin them here too, set AvailabilityZoneIds in {Settings.ParametersFile}.");
+        return synthesized = await new StackSynthesizer(Settings.RootDirectory).SynthesizeAsync(
             new SynthRequest(aws.Environment, Settings.NatGateways, aws.Region, new Dictionary<string, string>(),
                 Path.Combine(Settings.ArtifactsDirectory, "cdk.out", aws.Environment))
             {
+                AvailabilityZoneIds = zoneIds,
                 KeepDeployedImages = Settings.KeepDeployedImages,
                 JwtIssuer = Settings.JwtIssuer,
                 JwtAudience = Settings.JwtAudience,
@@ -38,6 +50,7 @@ public sealed class StackPlanner(AwsContext aws)
             },
             // Synthesis writes only under artifacts/, so a dry run synthesizes too: the change sets need the templates.
             dryRun: false, log, cancellation);
+    }
 
     /// <summary>Every stack of the environment, registry first (what Diff compares).</summary>
     /// <param name="deployed">The environment's stacks (DescribeAllStacks); read only when a service stack is deployed (its live desired count).</param>

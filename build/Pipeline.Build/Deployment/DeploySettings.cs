@@ -47,6 +47,18 @@ public sealed record DeploySettings
     public string? AlarmHttpsEndpoint { get; init; }
     /// <summary>AWS: the user pool and the ALBs are protected from deletion (the CDK app's --deletion-protection); Destroy refuses while it is on.</summary>
     public bool DeletionProtection { get; init; }
+    /// <summary>AWS: the zone IDs of the VPC's subnets from the profile; empty: the pipeline chooses among those that support VPC links.</summary>
+    public IReadOnlyList<string> AvailabilityZoneIds { get; init; } = [];
+    /// <summary>AWS: the account the profile deploys to (<c>AwsAccount</c>); null: whichever account the credentials belong to.</summary>
+    public string? AwsAccount { get; init; }
+    /// <summary>The profile of the run (<c>--profile</c>), for the commands messages print; null: the defaults.</summary>
+    public string? Profile { get; init; }
+
+    /// <summary>Where a profile setting of this run goes, for messages: <c>.nuke/parameters.&lt;profile&gt;.json</c>.</summary>
+    public string ParametersFile => Profile is null ? ".nuke/parameters.json" : $".nuke/parameters.{Profile}.json";
+
+    /// <summary><c> --profile &lt;profile&gt;</c> for a command a message prints, or nothing without a profile.</summary>
+    public string ProfileArgument => Profile is null ? "" : $" --profile {Profile}";
 
     public string ServicesDirectory => Path.Combine(RootDirectory, "services");
 }

@@ -12,10 +12,11 @@ public interface IDeploymentPlatform : IDisposable
 {
     /// <summary>
     /// Runs before a Deploy or Redeploy builds, pushes or changes anything: what would otherwise fail halfway, after images
-    /// were pushed and stacks changed (on AWS: every secret the selected services declare exists). Platforms with nothing
-    /// to check keep this default.
+    /// were pushed and stacks changed (on AWS: the account's cheap preflight checks, and every secret the selected services
+    /// declare exists). Platforms with nothing to check keep this default.
     /// </summary>
-    Task CheckBeforeDeployAsync(IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken cancellation) => Task.CompletedTask;
+    /// <param name="target">Deploy or Redeploy, for the messages.</param>
+    Task CheckBeforeDeployAsync(string target, IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken cancellation) => Task.CompletedTask;
 
     Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation);
 

@@ -129,6 +129,8 @@ public sealed class StackSynthesizer
         Add("alarm-email=" + (request.AlarmEmail ?? ""));
         Add("alarm-https-endpoint=" + (request.AlarmHttpsEndpoint ?? ""));
         Add("deletion-protection=" + (request.DeletionProtection ? "true" : "false"));
+        foreach (var zone in request.AvailabilityZoneIds)
+            Add("availability-zone-id=" + zone);
         foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
             Add($"image {service}={tag}");
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
@@ -180,6 +182,9 @@ public sealed class StackSynthesizer
             arguments.AddRange(["--alarm-https-endpoint", request.AlarmHttpsEndpoint]);
         foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
             arguments.AddRange(["--image", $"{service}={tag}"]);
+        // In subnet order: the first ID is the first zone's.
+        foreach (var zone in request.AvailabilityZoneIds)
+            arguments.AddRange(["--availability-zone-id", zone]);
 
         log.Info($"Synthesizing the stacks of {request.Environment}");
         var output = await ChildProcess.RunAsync(
@@ -242,8 +247,8 @@ public enum SynthOutcome
 }
 
 /// <summary>
-/// What to synthesize: the environment and its NAT profile, the region (recorded, templates stay region-agnostic),
-/// the immutable image tag per service and the folder the templates go to.
+/// What to synthesize: the environment and its NAT profile, the region (recorded), the zone IDs of the VPC (the only
+/// thing that ties a template to a region), the immutable image tag per service and the folder the templates go to.
 /// </summary>
 public sealed record SynthRequest(
     string Environment,
@@ -275,6 +280,11 @@ public sealed record SynthRequest(
 
     /// <summary>The user pool and the ALBs are protected from deletion (<c>DeletionProtection</c>, on in prod's profile).</summary>
     public bool DeletionProtection { get; init; }
+    /// <summary>
+    /// The zone IDs of the VPC's subnets, in subnet order (checked or chosen by the run); empty: the templates take the
+    /// region's first zones (<c>Fn::GetAZs</c>), as a SynthInfra without credentials and without the setting does.
+    /// </summary>
+    public IReadOnlyList<string> AvailabilityZoneIds { get; init; } = [];
 }
 
 /// <summary>Where the templates are and whether this run produced them.</summary>

@@ -143,4 +143,23 @@ public sealed class InfraOptionsTests
     public void Invalid_options_are_rejected_with_the_fix(string option, string value, string expected) =>
         FluentActions.Invoking(() => Parse(option, value))
             .Should().Throw<InfraOptionsException>().WithMessage($"*{expected}*");
+
+    [Fact]
+    public void Zone_ids_come_from_the_command_line_or_context_in_order()
+    {
+        Parse().AvailabilityZoneIds.Should().BeEmpty();
+        Parse("--availability-zone-id", "use1-az4", "--availability-zone-id", "use1-az1").AvailabilityZoneIds.Should().Equal("use1-az4", "use1-az1");
+        InfraOptions.Parse([], key => key == "availabilityZoneIds" ? "euw1-az2, euw1-az3" : null).AvailabilityZoneIds.Should().Equal("euw1-az2", "euw1-az3");
+    }
+
+    [Theory]
+    [InlineData("us-east-1a", "is not a zone ID")]
+    [InlineData("use1-az1", "takes 2 different zone IDs; got 1")]
+    public void A_zone_name_or_a_single_zone_id_is_refused_with_what_to_pass(string zone, string problem) =>
+        FluentActions.Invoking(() => Parse("--availability-zone-id", zone)).Should().Throw<InfraOptionsException>().WithMessage($"*{problem}*");
+
+    [Fact]
+    public void The_same_zone_twice_is_refused() =>
+        FluentActions.Invoking(() => Parse("--availability-zone-id", "use1-az1", "--availability-zone-id", "use1-az1"))
+            .Should().Throw<InfraOptionsException>().WithMessage("*2 different zone IDs*");
 }

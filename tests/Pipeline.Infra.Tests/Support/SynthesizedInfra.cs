@@ -22,6 +22,9 @@ public sealed class SynthesizedInfra : IDisposable
     /// <summary>The redirect URIs the prod profile gives the interactive Cognito client (<c>McpCallbackUrls</c>) instead of the defaults.</summary>
     public static readonly string[] ProdCallbackUrls = ["https://mcp-clients.example.com/oauth/callback", "http://localhost:33418/"];
 
+    /// <summary>The zone IDs the prod profile's subnets are placed in (VPC link zones of us-east-1), deliberately not in sorted order.</summary>
+    public static readonly string[] ProdZoneIds = ["use1-az4", "use1-az1"];
+
     /// <summary>The service of <see cref="WithSecrets"/>: two secrets (an SSM parameter, one key of a Secrets Manager secret) and a KMS key.</summary>
     public const string SecretService = "vault";
     public const string SecretsKmsKey = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -51,6 +54,7 @@ public sealed class SynthesizedInfra : IDisposable
             AlarmHttpsEndpoint = AlarmHttpsEndpoint,
             McpCallbackUrls = ProdCallbackUrls,
             DeletionProtection = true,
+            AvailabilityZoneIds = ProdZoneIds,
         }, Catalog));
         _threeServices = new(() => Synthesize("three", DevOptions with { ImageTags = new Dictionary<string, string>() }, ThreeServiceCatalog()));
         _manyServices = new(() => Synthesize("many", DevOptions with { ImageTags = new Dictionary<string, string>() }, ManyServiceCatalog()));
@@ -71,7 +75,7 @@ public sealed class SynthesizedInfra : IDisposable
     /// <summary>The same inputs as <see cref="Dev"/>, synthesized again into another folder.</summary>
     public SynthesizedEnvironment DevAgain => _devAgain.Value;
 
-    /// <summary>NAT per AZ; an e-mail address and an https endpoint subscribed to the alarm topic; callback URLs of its own (<see cref="ProdCallbackUrls"/>); deletion protection, as prod's profile.</summary>
+    /// <summary>NAT per AZ; subnets placed by zone ID (<see cref="ProdZoneIds"/>); an e-mail address and an https endpoint subscribed to the alarm topic; callback URLs of its own (<see cref="ProdCallbackUrls"/>); deletion protection, as prod's profile.</summary>
     public SynthesizedEnvironment Prod => _prod.Value;
 
     /// <summary>The real services plus a third one that exists only as a manifest folder.</summary>

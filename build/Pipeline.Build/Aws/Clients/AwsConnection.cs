@@ -86,7 +86,11 @@ public sealed class AwsConnection(string region, AWSCredentials credentials, Fun
     /// The endpoint for <paramref name="service"/>: <c>AWS_ENDPOINT_URL_&lt;SERVICE&gt;</c>, then <c>AWS_ENDPOINT_URL</c>,
     /// then the public regional endpoint.
     /// </summary>
-    public Uri EndpointFor(AwsService service) => OverrideFor(service) ?? new Uri($"https://{service.EndpointPrefix}.{Region}.amazonaws.com/");
+    public Uri EndpointFor(AwsService service) =>
+        OverrideFor(service) ?? new Uri(service.GlobalHost is { } host ? $"https://{host}/" : $"https://{service.EndpointPrefix}.{Region}.amazonaws.com/");
+
+    /// <summary>The region requests to <paramref name="service"/> are signed for: a global service's own, else the connection's.</summary>
+    public string SigningRegionFor(AwsService service) => service.SigningRegion ?? Region;
 
     /// <summary>The configured override for <paramref name="service"/>, or null when the public endpoint applies.</summary>
     public Uri? OverrideFor(AwsService service)
@@ -132,6 +136,17 @@ public sealed record AwsService(string SigningName, string EndpointPrefix, strin
     public static readonly AwsService Ssm = new("ssm", "ssm", "SSM");
     public static readonly AwsService SecretsManager = new("secretsmanager", "secretsmanager", "SECRETS_MANAGER");
     public static readonly AwsService CognitoIdentityProvider = new("cognito-idp", "cognito-idp", "COGNITO_IDENTITY_PROVIDER");
+    public static readonly AwsService Ec2 = new("ec2", "ec2", "EC2");
+    public static readonly AwsService ServiceQuotas = new("servicequotas", "servicequotas", "SERVICE_QUOTAS");
+
+    /// <summary>IAM is global: one endpoint, requests signed for us-east-1 (the aws partition's IAM region).</summary>
+    public static readonly AwsService Iam = new("iam", "iam", "IAM") { GlobalHost = "iam.amazonaws.com", SigningRegion = "us-east-1" };
+
+    /// <summary>The host of a global service's one endpoint; null for a regional service.</summary>
+    public string? GlobalHost { get; init; }
+
+    /// <summary>The region a global service's requests are signed for; null: the connection's region.</summary>
+    public string? SigningRegion { get; init; }
 
     public string EndpointVariable => "AWS_ENDPOINT_URL_" + EndpointVariableSuffix;
 }

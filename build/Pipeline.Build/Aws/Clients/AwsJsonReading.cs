@@ -39,6 +39,10 @@ static class AwsJsonReading
     public static IEnumerable<XElement> Members(this XElement element, string listName) =>
         element.Element(listName)?.Elements("member") ?? [];
 
+    /// <summary>The entries of an EC2 list (<c>&lt;listName&gt;&lt;item&gt;...</c>).</summary>
+    public static IEnumerable<XElement> Items(this XElement element, string listName) =>
+        element.Element(listName)?.Elements("item") ?? [];
+
     public static DateTimeOffset? Time(this XElement element, string name) =>
         DateTimeOffset.TryParse(element.Element(name)?.Value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
 }

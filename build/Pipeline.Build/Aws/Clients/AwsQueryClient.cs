@@ -5,8 +5,9 @@ using System.Xml.Linq;
 namespace Pipeline.Build.Aws.Clients;
 
 /// <summary>
-/// The AWS Query protocol (CloudFormation, ELBv2): POST form-encoded <c>Action</c>, <c>Version</c> and parameters,
-/// read an XML answer whose <c>&lt;Action&gt;Result</c> element is returned.
+/// The AWS Query protocol (CloudFormation, ELBv2, IAM): POST form-encoded <c>Action</c>, <c>Version</c> and parameters,
+/// read an XML answer whose <c>&lt;Action&gt;Result</c> element is returned (EC2's variant answers without one: then the
+/// whole response).
 /// </summary>
 public sealed class AwsQueryClient
 {
@@ -21,7 +22,10 @@ public sealed class AwsQueryClient
 
     public Uri Endpoint => sender.Endpoint;
 
-    /// <summary>Calls <paramref name="action"/>; returns its <c>&lt;Action&gt;Result</c> element (namespace stripped).</summary>
+    /// <summary>
+    /// Calls <paramref name="action"/>; returns its <c>&lt;Action&gt;Result</c> element (namespace stripped), or, where the
+    /// answer has none (EC2 puts its fields straight into <c>&lt;Action&gt;Response</c>), the response element itself.
+    /// </summary>
     public async Task<XElement> CallAsync(string action, IEnumerable<KeyValuePair<string, string>> parameters, CancellationToken ct)
     {
         var form = new StringBuilder($"Action={Uri.EscapeDataString(action)}&Version={Uri.EscapeDataString(apiVersion)}");
@@ -30,7 +34,7 @@ public sealed class AwsQueryClient
         var answer = await sender.PostAsync(action, Encoding.UTF8.GetBytes(form.ToString()),
             "application/x-www-form-urlencoded; charset=utf-8", new Dictionary<string, string>(), ct);
         var root = StripNamespaces(XDocument.Parse(Encoding.UTF8.GetString(answer)).Root!);
-        return root.Element(action + "Result") ?? new XElement(action + "Result");
+        return root.Element(action + "Result") ?? root;
     }
 
     static XElement StripNamespaces(XElement element)

@@ -29,7 +29,7 @@ sealed class AwsRequestSender
         this.service = service;
         this.http = http;
         Endpoint = connection.EndpointFor(service);
-        signingConfig = new AwsSigningConfig(service, connection.Region, Endpoint);
+        signingConfig = new AwsSigningConfig(service, connection.SigningRegionFor(service), Endpoint);
         parseError = parseErrorCodeAndMessage;
         retry = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions

@@ -35,13 +35,17 @@ public static class AwsSdkClients
     }
 
     /// <summary>The account the credentials belong to (STS GetCallerIdentity).</summary>
-    public static async Task<string> GetAccountIdAsync(AwsConnection connection, CancellationToken ct)
+    public static async Task<string> GetAccountIdAsync(AwsConnection connection, CancellationToken ct) =>
+        (await GetCallerIdentityAsync(connection, ct)).Account;
+
+    /// <summary>Who the credentials are (STS GetCallerIdentity, which needs no permission): account and principal ARN.</summary>
+    public static async Task<CallerIdentity> GetCallerIdentityAsync(AwsConnection connection, CancellationToken ct)
     {
         using var sts = CreateSts(connection);
         try
         {
             var identity = await sts.GetCallerIdentityAsync(new GetCallerIdentityRequest(), ct);
-            return identity.Account;
+            return new CallerIdentity(identity.Account, identity.Arn);
         }
         catch (AmazonServiceException e)
         {
@@ -63,3 +67,6 @@ public static class AwsSdkClients
         config.MaxErrorRetry = connection.Retry.MaxRetries;
     }
 }
+
+/// <summary>The account and principal (user, or assumed role and session) of a connection's credentials.</summary>
+public sealed record CallerIdentity(string Account, string Arn);

@@ -31,6 +31,9 @@ public sealed class EnvironmentDiff(AwsContext aws, StackPlanner plans)
 
     public async Task<IReadOnlyList<StackDiff>> CompareAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken ct)
     {
+        // The zones a Deploy would choose (ec2:DescribeAvailabilityZones), so the shared stack is compared as a Deploy would synthesize it.
+        var zones = await aws.ChooseZonesAsync(ct);
+        log.Info($"zones of the VPC: {zones.Describe()}");
         var deployed = await aws.CloudFormation.DescribeAllStacksAsync(ct);
         var planned = await plans.AllAsync(images, deployed, log, ct);
 

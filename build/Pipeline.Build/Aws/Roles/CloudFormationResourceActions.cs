@@ -144,7 +144,7 @@ public static class CloudFormationResourceActions
             "cognito-idp:ListTagsForResource cognito-idp:ListUserPools cognito-idp:SetUserPoolMfaConfig cognito-idp:TagResource cognito-idp:UntagResource " +
             "cognito-idp:UpdateUserPool")
         {
-            Covers = Words("AccountRecoverySetting AdminCreateUserConfig EmailVerificationMessage EmailVerificationSubject SmsVerificationMessage UserPoolName " +
+            Covers = Words("AccountRecoverySetting AdminCreateUserConfig DeletionProtection EmailVerificationMessage EmailVerificationSubject SmsVerificationMessage UserPoolName " +
                            "UserPoolTier VerificationMessageTemplate"),
             Features =
             [

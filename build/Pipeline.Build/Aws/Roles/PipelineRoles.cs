@@ -41,6 +41,13 @@ public static class PipelineRoles
     public static IReadOnlyDictionary<string, string> NotForContinuousIntegration { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
     {
         ["cognito-idp:AdminCreateUser"] = "CreateUser",
+        ["ec2:DescribeAddresses"] = "Preflight",
+        ["elasticloadbalancing:DescribeLoadBalancers"] = "Preflight",
+        ["iam:GetOpenIDConnectProvider"] = "Preflight",
+        ["iam:GetRole"] = "Preflight",
+        ["iam:ListOpenIDConnectProviders"] = "Preflight",
+        ["servicequotas:GetServiceQuota"] = "Preflight",
+        ["servicequotas:ListAWSDefaultServiceQuotas"] = "Preflight",
         ["cognito-idp:DescribeUserPoolClient"] = "Token",
         ["ecr:DeleteRepository"] = "Destroy --include-images",
         ["ecr:DescribeRepositories"] = "Destroy --include-images",
@@ -105,6 +112,8 @@ public static class PipelineRoles
         // Diff names each image as a Deploy would, in the registry the login points to; the token grants nothing by itself.
         new("RegistryLogin", ["ecr:GetAuthorizationToken"], ["*"]),
         new("CallerIdentity", ["sts:GetCallerIdentity"], ["*"]),
+        // Diff synthesizes with the zones a Deploy would choose.
+        new("ZonesForVpcLinks", ["ec2:DescribeAvailabilityZones"], ["*"]),
         new IamStatement("ListHistory", ["s3:ListBucket"], [scope.BucketArn]).When("StringLike", "s3:prefix", $"history/{scope.Environment}/*"),
         new("ReadHistory", ["s3:GetObject"], [$"{scope.BucketArn}/history/{scope.Environment}/*"]),
     ]);
@@ -150,6 +159,8 @@ public static class PipelineRoles
             new("TemplatesAndHistory", ["s3:GetObject", "s3:PutObject"],
                 [$"{scope.BucketArn}/{DeploymentNames.ServiceStack(scope.Environment, "*")}", $"{scope.BucketArn}/history/{scope.Environment}/*"]),
             new("CallerIdentity", ["sts:GetCallerIdentity"], ["*"]),
+            // Before anything is created, the VPC's zones are checked or chosen among those that support VPC links; no resource scope.
+            new("ZonesForVpcLinks", ["ec2:DescribeAvailabilityZones"], ["*"]),
         };
         if (scope.PromotedFrom is { } source)
             statements.Add(new("PromotionSourceHistory", ["s3:GetObject"], [$"{scope.BucketArn}/history/{source}/*"]));

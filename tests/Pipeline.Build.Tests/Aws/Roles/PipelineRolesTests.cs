@@ -56,7 +56,7 @@ public sealed partial class PipelineRolesTests(SynthesizedReferenceTemplates syn
 
         policy.Actions.Should().BeEquivalentTo(
             "cloudformation:DescribeStacks", "cloudformation:GetTemplate", "cloudformation:ListStackResources", "ecs:DescribeServices",
-            "ecr:GetAuthorizationToken", "sts:GetCallerIdentity", "s3:ListBucket", "s3:GetObject");
+            "ecr:GetAuthorizationToken", "sts:GetCallerIdentity", "ec2:DescribeAvailabilityZones", "s3:ListBucket", "s3:GetObject");
         policy.Actions.Should().AllSatisfy(a => a[(a.IndexOf(':') + 1)..].Should().MatchRegex("^(Describe|Get|List)"));
         policy.Statements.Single(s => s.Sid == "ReadHistory").Resources.Should().Equal("arn:aws:s3:::apigw-templates-123456789012-eu-west-1/history/dev/*");
     }
