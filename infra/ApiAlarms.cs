@@ -43,6 +43,19 @@ public sealed class ApiAlarms : Construct
             Statistic = statistic,
         });
 
+        // A p95 latency of the stage above LatencyMilliseconds in 3 of 5 minutes.
+        Alarm LatencyAlarm(string metric, string alarmId, string suffix, string what) =>
+            StageMetric(metric, "p95").CreateAlarm(this, alarmId, new CreateAlarmOptions
+            {
+                AlarmName = $"apigw-{environment}-{suffix}",
+                AlarmDescription = $"apigw-{environment} HTTP API: {what} above {LatencyMilliseconds} ms",
+                Threshold = LatencyMilliseconds,
+                EvaluationPeriods = 5,
+                DatapointsToAlarm = 3,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            });
+
         FiveXx = StageMetric(FiveXxMetric, "Sum").CreateAlarm(this, "FiveXx", new CreateAlarmOptions
         {
             AlarmName = $"apigw-{environment}-api-5xx",
@@ -53,26 +66,9 @@ public sealed class ApiAlarms : Construct
             ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         });
-        Latency = StageMetric(LatencyMetric, "p95").CreateAlarm(this, "Latency", new CreateAlarmOptions
-        {
-            AlarmName = $"apigw-{environment}-api-latency",
-            AlarmDescription = $"apigw-{environment} HTTP API: p95 latency (request in to response out) above {LatencyMilliseconds} ms",
-            Threshold = LatencyMilliseconds,
-            EvaluationPeriods = 5,
-            DatapointsToAlarm = 3,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        });
-        IntegrationLatency = StageMetric(IntegrationLatencyMetric, "p95").CreateAlarm(this, "IntegrationLatency", new CreateAlarmOptions
-        {
-            AlarmName = $"apigw-{environment}-api-integration-latency",
-            AlarmDescription = $"apigw-{environment} HTTP API: p95 integration latency (the services behind the VPC Link) above {LatencyMilliseconds} ms",
-            Threshold = LatencyMilliseconds,
-            EvaluationPeriods = 5,
-            DatapointsToAlarm = 3,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        });
+        Latency = LatencyAlarm(LatencyMetric, "Latency", "api-latency", "p95 latency (request in to response out)");
+        IntegrationLatency = LatencyAlarm(IntegrationLatencyMetric, "IntegrationLatency", "api-integration-latency",
+            "p95 integration latency (the services behind the VPC Link)");
 
         foreach (var alarm in All)
             alarm.AddAlarmAction(new SnsAction(topic));

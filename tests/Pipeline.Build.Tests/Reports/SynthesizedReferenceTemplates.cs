@@ -1,6 +1,6 @@
-using Pipeline.Build.Engine;
 using Pipeline.Build.Reports;
 using Pipeline.Build.Synthesis;
+using Pipeline.Build.Tests.TestSupport;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Tests.Reports;
@@ -39,12 +39,5 @@ public sealed class SynthesizedReferenceTemplates : IAsyncLifetime
         if (Directory.Exists(workDirectory))
             Directory.Delete(workDirectory, recursive: true);
         return Task.CompletedTask;
-    }
-
-    sealed class SilentStepLog : IStepLog
-    {
-        public void Info(string message) { }
-        public void Warn(string message) { }
-        public void Detail(string message) { }
     }
 }

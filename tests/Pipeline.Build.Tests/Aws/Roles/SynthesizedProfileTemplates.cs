@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Pipeline.Build.Engine;
 using Pipeline.Build.Reports;
 using Pipeline.Build.Synthesis;
 using Pipeline.Build.Tests.Reports;
+using Pipeline.Build.Tests.TestSupport;
 
 namespace Pipeline.Build.Tests.Aws.Roles;
 
@@ -57,12 +57,5 @@ public sealed class SynthesizedProfileTemplates : IAsyncLifetime
         if (Directory.Exists(workDirectory))
             Directory.Delete(workDirectory, recursive: true);
         return Task.CompletedTask;
-    }
-
-    sealed class SilentStepLog : IStepLog
-    {
-        public void Info(string message) { }
-        public void Warn(string message) { }
-        public void Detail(string message) { }
     }
 }
