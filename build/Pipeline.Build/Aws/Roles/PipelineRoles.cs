@@ -148,7 +148,8 @@ public static class PipelineRoles
                 "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet", "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet",
                 "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks", "cloudformation:ExecuteChangeSet", "cloudformation:GetTemplate",
                 "cloudformation:ListChangeSets", "cloudformation:ListStackResources", "cloudformation:TagResource", "cloudformation:UntagResource"],
-                [scope.StackArn, scope.ChangeSetArn]),
+                // IAM authorizes every change set action on the stack's ARN (the service authorization reference), never the change set's.
+                [scope.StackArn]),
             // The one role the deploy role hands on, and only to CloudFormation: every resource is created by it.
             new IamStatement("PassTheExecutionRole", ["iam:PassRole"], [scope.ExecutionRoleArn]).When("StringEquals", "iam:PassedToService", CloudFormationService),
             // CloudFormation resolves the service stacks' AWS::SSM::Parameter::Value parameters with the caller's credentials;
@@ -342,7 +343,6 @@ public sealed record RoleScope(string Environment, string Account, string Region
     /// <summary>Every stack of the environment: <c>apigw-&lt;env&gt;-*</c>.</summary>
     public string StackArn => $"arn:{Partition}:cloudformation:{Region}:{Account}:stack/{DeploymentNames.ServiceStack(Environment, "*")}/*";
 
-    public string ChangeSetArn => $"arn:{Partition}:cloudformation:{Region}:{Account}:changeSet/pipeline-*/*";
     public string ParameterArn => $"arn:{Partition}:ssm:{Region}:{Account}:parameter{DeploymentNames.ParameterPrefix(Environment)}/*";
     public string BucketArn => $"arn:{Partition}:s3:::{TemplateStore.BucketNameFor(Account, Region)}";
     public string RepositoryArn => RepositoryArnOf(Environment);

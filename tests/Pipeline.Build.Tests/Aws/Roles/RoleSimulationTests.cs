@@ -54,6 +54,8 @@ public sealed class RoleSimulationTests(SynthesizedReferenceTemplates synthesize
             new("changes dev's stack", "cloudformation:CreateChangeSet", DevStack, InRegion(), Allowed),
             new("changes prod's stack", "cloudformation:CreateChangeSet", ProdStack, InRegion(), Denied),
             new("deletes prod's stack", "cloudformation:DeleteStack", ProdStack, InRegion(), Denied),
+            new("runs a change set of dev's stack", "cloudformation:ExecuteChangeSet", DevStack, InRegion(), Allowed),
+            new("runs a change set of prod's stack", "cloudformation:ExecuteChangeSet", ProdStack, InRegion(), Denied),
             new("rolls dev's service", "ecs:UpdateService", DevService, InRegion(), Allowed),
             new("rolls prod's service", "ecs:UpdateService", ProdService, InRegion(TaggedFor("prod")), Denied),
             new("opens prod's security group", "ec2:AuthorizeSecurityGroupIngress", ProdSecurityGroup, InRegion(TaggedFor("prod")), Denied),
