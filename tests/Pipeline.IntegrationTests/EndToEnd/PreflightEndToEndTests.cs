@@ -51,7 +51,7 @@ public sealed class PreflightEndToEndTests(MotoServer moto) : MotoTests(moto)
         second.Output.Should().NotContain("FAILED").And.NotContain(secretKey);
     }
 
-    /// <summary>The GitHub OIDC provider (once per account) and the environment's three roles, as DeployRole's commands make them.</summary>
+    /// <summary>The GitHub OIDC provider (once per account), the environment's three roles and its permissions boundary, as DeployRole's commands make them.</summary>
     async Task CreateWhatAnAdministratorWouldAsync()
     {
         var iam = new AwsQueryClient(Connection, AwsService.Iam, "2010-05-08", Http);
@@ -63,5 +63,7 @@ public sealed class PreflightEndToEndTests(MotoServer moto) : MotoTests(moto)
         const string trust = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}""";
         foreach (var role in new[] { DeploymentNames.DeployRole(environment), DeploymentNames.ReadOnlyRole(environment), DeploymentNames.ExecutionRole(environment) })
             await iam.CallAsync("CreateRole", [new("RoleName", role), new("AssumeRolePolicyDocument", trust)], default);
+        const string boundary = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}""";
+        await iam.CallAsync("CreatePolicy", [new("PolicyName", DeploymentNames.PermissionsBoundary(environment)), new("PolicyDocument", boundary)], default);
     }
 }

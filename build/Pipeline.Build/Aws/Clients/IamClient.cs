@@ -20,6 +20,20 @@ public sealed class IamClient(AwsConnection connection, HttpClient http)
         }
     }
 
+    /// <summary>Whether the managed policy <paramref name="policyArn"/> exists.</summary>
+    public async Task<bool> PolicyExistsAsync(string policyArn, CancellationToken ct)
+    {
+        try
+        {
+            await query.CallAsync("GetPolicy", [new("PolicyArn", policyArn)], ct);
+            return true;
+        }
+        catch (AwsServiceException e) when (e.ErrorCode == "NoSuchEntity")
+        {
+            return false;
+        }
+    }
+
     /// <summary>The ARNs of the account's IAM OpenID Connect identity providers.</summary>
     public async Task<IReadOnlyList<string>> ListOpenIdConnectProviderArnsAsync(CancellationToken ct) =>
         (await query.CallAsync("ListOpenIDConnectProviders", [], ct)).Members("OpenIDConnectProviderList").Select(p => p.Text("Arn")).ToList();

@@ -36,7 +36,8 @@ public sealed class AccountPreflight(AwsContext aws)
         {
             ("service-linked roles", async () => await new ServiceLinkedRoleCheck(new IamClient(aws.Connection, aws.Http)).CheckAsync(cancellation)),
             ("quotas", async () => await new QuotaCheck(aws).CheckAsync(cancellation)),
-            ("GitHub access", async () => await new GitHubAccessCheck(new IamClient(aws.Connection, aws.Http), aws.Environment, aws.Settings).CheckAsync(cancellation)),
+            ("GitHub access", async () => await new GitHubAccessCheck(new IamClient(aws.Connection, aws.Http), aws.Environment, aws.Settings,
+                await aws.AccountAsync(cancellation), aws.Connection.Partition).CheckAsync(cancellation)),
         };
         var usable = results.All(r => r.Outcome != PreflightOutcome.Fail || r.Check == Zones);
         foreach (var (check, run) in more)

@@ -10,7 +10,7 @@ namespace Pipeline.Build.Aws.Preflight;
 /// <c>sts.amazonaws.com</c>) and the environment's deploy, read-only and CloudFormation execution roles. All are made
 /// once by an administrator from what <c>./build.sh DeployRole</c> writes, so each missing one points there.
 /// </summary>
-public sealed class GitHubAccessCheck(IamClient iam, string environment, DeploySettings settings)
+public sealed class GitHubAccessCheck(IamClient iam, string environment, DeploySettings settings, string account, string partition)
 {
     public const string GitHubIssuerHost = "token.actions.githubusercontent.com";
     public const string Audience = "sts.amazonaws.com";
@@ -40,7 +40,26 @@ public sealed class GitHubAccessCheck(IamClient iam, string environment, DeployS
                 results.Add(PreflightResult.CouldNotRead(check, "iam:GetRole", e));
             }
         }
+        results.Add(await CheckBoundaryAsync(cancellation));
         return results;
+    }
+
+    /// <summary>The permissions boundary every role of the stacks carries: without it the execution role can create no role.</summary>
+    async Task<PreflightResult> CheckBoundaryAsync(CancellationToken cancellation)
+    {
+        var name = DeploymentNames.PermissionsBoundary(environment);
+        var check = $"permissions boundary {name}";
+        var arn = $"arn:{partition}:iam::{account}:policy/{name}";
+        try
+        {
+            return await iam.PolicyExistsAsync(arn, cancellation)
+                ? PreflightResult.Pass(check, $"exists ({arn})")
+                : PreflightResult.Failed(check, $"missing: the stacks' roles need it, and the execution role creates a role only with it", DeployRoleCommand);
+        }
+        catch (PipelineException e)
+        {
+            return PreflightResult.CouldNotRead(check, "iam:GetPolicy", e);
+        }
     }
 
     async Task<PreflightResult> CheckProviderAsync(CancellationToken cancellation)

@@ -44,6 +44,7 @@ public static class PipelineRoles
         ["ec2:DescribeAddresses"] = "Preflight",
         ["elasticloadbalancing:DescribeLoadBalancers"] = "Preflight",
         ["iam:GetOpenIDConnectProvider"] = "Preflight",
+        ["iam:GetPolicy"] = "Preflight",
         ["iam:GetRole"] = "Preflight",
         ["iam:ListOpenIDConnectProviders"] = "Preflight",
         ["servicequotas:GetServiceQuota"] = "Preflight",

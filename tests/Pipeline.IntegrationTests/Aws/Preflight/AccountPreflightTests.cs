@@ -125,18 +125,21 @@ public sealed class AccountPreflightTests(MotoServer moto) : MotoTests(moto)
     public async Task The_GitHub_provider_and_the_environments_roles_fail_until_they_exist_then_pass()
     {
         var settings = Settings();
-        var check = new GitHubAccessCheck(new IamClient(Connection, Http), environment, settings);
+        var check = new GitHubAccessCheck(new IamClient(Connection, Http), environment, settings, "123456789012", "aws");
         var iam = new AwsQueryClient(Connection, AwsService.Iam, "2010-05-08", Http);
 
         var before = await check.CheckAsync(default);
         var deployRole = Row(before, $"deploy role {DeploymentNames.DeployRole(environment)}");
         deployRole.Outcome.Should().Be(PreflightOutcome.Fail);
         deployRole.Fix.Should().StartWith("./build.sh DeployRole --profile dev --github-repository <owner/name>, then run the commands it prints");
+        Row(before, $"permissions boundary {DeploymentNames.PermissionsBoundary(environment)}").Outcome.Should().Be(PreflightOutcome.Fail);
 
         var provider = await ExistingOrNewGitHubProviderAsync(iam);
         const string trust = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}""";
         foreach (var role in new[] { DeploymentNames.DeployRole(environment), DeploymentNames.ReadOnlyRole(environment), DeploymentNames.ExecutionRole(environment) })
             await iam.CallAsync("CreateRole", [new("RoleName", role), new("AssumeRolePolicyDocument", trust)], default);
+        const string boundary = """{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"*"}]}""";
+        await iam.CallAsync("CreatePolicy", [new("PolicyName", DeploymentNames.PermissionsBoundary(environment)), new("PolicyDocument", boundary)], default);
 
         var after = await check.CheckAsync(default);
         after.Should().AllSatisfy(r => r.Outcome.Should().Be(PreflightOutcome.Pass, r.ToString()));
