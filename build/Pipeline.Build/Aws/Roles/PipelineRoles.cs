@@ -80,6 +80,9 @@ public static class PipelineRoles
         "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
     ];
 
+    /// <summary>Actions of name-scoped services that IAM authorizes on <c>*</c> only (no resource type in the service authorization reference).</summary>
+    static readonly IReadOnlySet<string> AuthorizedOnAnyResourceOnly = new HashSet<string>(StringComparer.Ordinal) { "ssm:DescribeParameters", "ecr:GetAuthorizationToken" };
+
     static readonly IReadOnlyList<string> RegistryPull = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
 
     public static JsonObject DeployTrust(RoleScope scope) => GitHubTrust(scope, $"repo:{scope.GitHubRepository}:environment:{scope.Environment}");
@@ -207,7 +210,10 @@ public static class PipelineRoles
                 "ssm" => [scope.ParameterArn],
                 _ => new[] { "*" },
             };
-            statements.Add(new IamStatement($"{Pascal(service.Key)}ForTheStacks", [.. service], resources).When("StringEquals", "aws:RequestedRegion", scope.Region));
+            var scoped = service.Where(a => resources[0] == "*" || !AuthorizedOnAnyResourceOnly.Contains(a)).ToList();
+            statements.Add(new IamStatement($"{Pascal(service.Key)}ForTheStacks", scoped, resources).When("StringEquals", "aws:RequestedRegion", scope.Region));
+            if (service.Except(scoped).ToList() is { Count: > 0 } unscoped)
+                statements.Add(new IamStatement($"{Pascal(service.Key)}ListsForTheStacks", unscoped, ["*"]).When("StringEquals", "aws:RequestedRegion", scope.Region));
         }
         var purpose = $"What CloudFormation creates, updates and deletes for the stacks ({scope.ResourceTypes.Count} resource types)";
         var policies = new List<List<IamStatement>> { new() };

@@ -89,6 +89,9 @@ public sealed class RoleSimulationTests(SynthesizedReferenceTemplates synthesize
                 InRegion(TaggedFor("dev"), ("aws:RequestTag/apigw:environment", "prod"), ("aws:TagKeys", new[] { "apigw:environment" })), ExplicitlyDenied),
             new("removes the environment tag", "ec2:DeleteTags", ProdSecurityGroup, InRegion(TaggedFor("dev"), ("aws:TagKeys", new[] { "apigw:environment" })), ExplicitlyDenied),
             new("changes prod's stack", "cloudformation:CreateChangeSet", ProdStack, InRegion(), Denied),
+            new("lists parameters (authorized on * only)", "ssm:DescribeParameters", "*", InRegion(), Allowed),
+            new("writes dev's parameter", "ssm:PutParameter", $"arn:aws:ssm:{Region}:{Account}:parameter/apigw/dev/shared/ApiId", InRegion(), Allowed),
+            new("writes prod's parameter", "ssm:PutParameter", $"arn:aws:ssm:{Region}:{Account}:parameter/apigw/prod/shared/ApiId", InRegion(), Denied),
             new("works in another region", "ec2:AuthorizeSecurityGroupIngress", ProdSecurityGroup.Replace(Region, "us-east-1", StringComparison.Ordinal),
                 new Dictionary<string, object> { ["aws:RequestedRegion"] = "us-east-1", ["aws:ResourceTag/apigw:environment"] = "dev" }, Denied),
         ]);
