@@ -140,7 +140,10 @@ public sealed partial class AwsPromotionEndToEndTests(AwsDeploymentFixture fixtu
         File.ReadAllText(Path.Combine(folder, "deploy-trust.json")).Should().Contain($"\"repo:{Repository}:environment:{Prod}\"");
         File.ReadAllText(Path.Combine(folder, "readonly-trust.json")).Should().Contain($"\"repo:{Repository}:pull_request\"");
         File.ReadAllText(Path.Combine(folder, "deploy-images.json")).Should().Contain($"repository/{DeploymentNames.RepositoryNamespace(Dev)}/*");
-        Directory.GetFiles(folder, "deploy-resources*.json").Should().NotBeEmpty();
+        Directory.GetFiles(folder, "cfn-exec-resources*.json").Should().NotBeEmpty("the execution role holds what CloudFormation creates");
+        File.ReadAllText(Path.Combine(folder, "cfn-exec-trust.json")).Should().Contain("\"cloudformation.amazonaws.com\"");
+        File.ReadAllText(Path.Combine(folder, "boundary.json")).Should().Contain("\"iam:*\"");
+        File.ReadAllText(Path.Combine(folder, "deploy-stacks.json")).Should().Contain($"role/{DeploymentNames.ExecutionRole(Prod)}");
     }
 
     [EndToEndFact(NeedsMoto = true)]
