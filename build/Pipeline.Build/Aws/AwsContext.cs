@@ -90,7 +90,8 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
             settings.AvailabilityZoneIds, settings.ParametersFile);
 
     /// <summary>The zone IDs the templates are synthesized with: the run's choice, else the profile's (unchecked: no credentials needed), else none.</summary>
-    public IReadOnlyList<string> ZoneIdsForSynthesis => zones?.Ids ?? settings.AvailabilityZoneIds;
+    public IReadOnlyList<string> ZoneIdsForSynthesis =>
+        zones?.Ids ?? (settings.AvailabilityZoneIds.Count > 0 ? settings.AvailabilityZoneIds : ZoneChooser.Documented(Region));
 
     /// <summary>The repositories the services' images go to, with the registry login (masked in every log line).</summary>
     public async Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation)

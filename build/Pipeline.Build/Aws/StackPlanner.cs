@@ -31,8 +31,11 @@ public sealed class StackPlanner(AwsContext aws)
         if (synthesized is not null && synthesizedZones.SequenceEqual(zoneIds, StringComparer.Ordinal))
             return synthesized;
         synthesizedZones = zoneIds;
+        if (zoneIds.Count > 0 && aws.Zones is null && Settings.AvailabilityZoneIds.Count == 0)
+            log.Info($"{aws.SharedStack}: subnets in {string.Join(", ", zoneIds)}, the first zones of {aws.Region} that support HTTP API VPC links " +
+                     "(the VPC-link guide's table); a Deploy checks them against the account's zones first.");
         if (zoneIds.Count == 0)
-            log.Warn($"{aws.SharedStack}: no zone IDs known (AvailabilityZoneIds is unset and this run has not read the region's zones), so its subnets " +
+            log.Warn($"{aws.SharedStack}: no zone IDs known (AvailabilityZoneIds is unset, no region is configured and this run has not read the region's zones), so its subnets " +
                      "take the region's first zones (Fn::GetAZs), which may include one where HTTP API VPC links are not supported. Deploy, Diff and " +
                      $"Preflight choose the zones first; to pin them here too, set AvailabilityZoneIds in {Settings.ParametersFile}.");
         return synthesized = await new StackSynthesizer(Settings.RootDirectory).SynthesizeAsync(

@@ -17,6 +17,14 @@ public static class ZoneChooser
     /// <summary>The zones the VPC spans: infra/Network.cs AvailabilityZones (a test keeps the two equal).</summary>
     public const int VpcZones = 2;
 
+    /// <summary>
+    /// Without the account's zones (a synthesis with no credentials): the first of the region's documented VPC-link zones,
+    /// by ID, which is what <see cref="Choose"/> takes in an account that has them all; empty for a region the table lacks.
+    /// A Deploy still checks them against the account and synthesizes again when it chooses others.
+    /// </summary>
+    public static IReadOnlyList<string> Documented(string? region) =>
+        region is null ? [] : VpcLinkZones.In(region).Order(ZoneIdOrder.Instance).Take(VpcZones).ToList() is { Count: VpcZones } ids ? ids : [];
+
     /// <param name="zones">The region's Availability Zones as the account sees them (EC2 DescribeAvailabilityZones).</param>
     /// <param name="configured">The profile's zone IDs; null or empty: choose.</param>
     /// <param name="settingFile">Where the setting goes, e.g. <c>.nuke/parameters.dev.json</c>, for the message.</param>
@@ -83,7 +91,7 @@ public static class ZoneChooser
     }
 
     /// <summary>use1-az2 before use1-az10: by the text before the last number, then by that number.</summary>
-    sealed class ZoneIdOrder : IComparer<string>
+    internal sealed class ZoneIdOrder : IComparer<string>
     {
         public static readonly ZoneIdOrder Instance = new();
 

@@ -116,4 +116,12 @@ public sealed class ZoneChooserTests
         VpcLinkZones.In("us-east-1").Should().Equal("use1-az1", "use1-az2", "use1-az4", "use1-az5", "use1-az6");
         VpcLinkZones.In("nowhere-1").Should().BeEmpty();
     }
+
+    [Fact]
+    public void Without_the_accounts_zones_synthesis_takes_the_regions_first_documented_zones_by_id()
+    {
+        ZoneChooser.Documented("us-east-1").Should().Equal("use1-az1", "use1-az2");
+        ZoneChooser.Documented(null).Should().BeEmpty("no region, no zone IDs: the templates keep Fn::GetAZs");
+        ZoneChooser.Documented("xx-nowhere-1").Should().BeEmpty();
+    }
 }
