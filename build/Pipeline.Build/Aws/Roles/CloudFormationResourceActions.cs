@@ -270,7 +270,7 @@ public static class CloudFormationResourceActions
             "ec2:AssociateSubnetCidrBlock ec2:CreateSubnet ec2:CreateTags ec2:DeleteSubnet ec2:DeleteTags ec2:DescribeNetworkAcls ec2:DescribeSubnets " +
             "ec2:DisassociateSubnetCidrBlock ec2:ModifySubnetAttribute")
         {
-            Covers = Words("AvailabilityZone CidrBlock MapPublicIpOnLaunch VpcId"),
+            Covers = Words("AvailabilityZone AvailabilityZoneId CidrBlock MapPublicIpOnLaunch VpcId"),
             Features = [TagsFrom("AWS::EC2::Subnet", "ec2:CreateTags ec2:DeleteTags")],
         },
         ["AWS::EC2::SubnetRouteTableAssociation"] = new(Schema("AWS::EC2::SubnetRouteTableAssociation"),

@@ -40,7 +40,12 @@ public sealed class SynthesizedProfileTemplates : IAsyncLifetime
             using var parameters = JsonDocument.Parse(File.ReadAllText(Path.Combine(Root, ".nuke", $"parameters.{profile}.json")));
             var environment = parameters.RootElement.GetProperty("DeployEnvironment").GetString()!;
             var nat = parameters.RootElement.TryGetProperty("NatGateways", out var n) ? n.GetInt32() : 1;
-            yield return (profile, new SynthRequest(environment, nat, null, new Dictionary<string, string>(), Path.Combine(workDirectory, profile)));
+            // As a Deploy synthesizes them: subnets placed by zone ID, and prod's deletion protection from its profile.
+            yield return (profile, new SynthRequest(environment, nat, null, new Dictionary<string, string>(), Path.Combine(workDirectory, profile))
+            {
+                AvailabilityZoneIds = ["use1-az1", "use1-az2"],
+                DeletionProtection = parameters.RootElement.TryGetProperty("DeletionProtection", out var protect) && protect.GetBoolean(),
+            });
             if (profile == "dev")
                 yield return ("dev-with-alarm-subscriptions", new SynthRequest(environment, nat, null, new Dictionary<string, string>(), Path.Combine(workDirectory, "dev-alarms"))
                 {
