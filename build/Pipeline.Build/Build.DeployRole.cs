@@ -31,7 +31,7 @@ public sealed partial class Build
                     PromotedFrom = PromotionSourceOfThisEnvironment(),
                     DryRun = DryRun,
                 })
-            .WriteAsync(ct => AwsSdkClients.GetAccountIdAsync(AwsContext.Connection, ct), Log, Cancellation));
+            .WriteAsync(AwsContext.AccountAsync, Log, Cancellation));
 
     /// <summary>--promote-from, or the environment the generated deploy workflow promotes this one from (prod from dev).</summary>
     string? PromotionSourceOfThisEnvironment()

@@ -19,7 +19,7 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
     CloudFormationClient? cloudFormation;
     StackDeployer? deployer;
     ImageDestination? destination;
-    string? account;
+    CallerIdentity? caller;
     ZoneChoice? zones;
 
     /// <summary>A context on a connection made elsewhere (an emulator's, in tests) instead of the SDK's default chains.</summary>
@@ -53,8 +53,11 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
     /// <param name="stacks">The environment's stacks when already listed, to save a call per stack.</param>
     internal DeployedEnvironment Deployed(IReadOnlyDictionary<string, StackDescription>? stacks = null) => new(CloudFormation, Environment, stacks);
 
-    /// <summary>The account of the run's credentials (STS GetCallerIdentity, asked once).</summary>
-    public async Task<string> AccountAsync(CancellationToken cancellation) => account ??= await AwsSdkClients.GetAccountIdAsync(Connection, cancellation);
+    /// <summary>Who the run's credentials are (STS GetCallerIdentity, asked once per run).</summary>
+    public async Task<CallerIdentity> CallerAsync(CancellationToken cancellation) => caller ??= await AwsSdkClients.GetCallerIdentityAsync(Connection, cancellation);
+
+    /// <summary>The account of the run's credentials.</summary>
+    public async Task<string> AccountAsync(CancellationToken cancellation) => (await CallerAsync(cancellation)).Account;
 
     public async Task<TemplateStore> TemplateStoreAsync(CancellationToken cancellation) => TemplateStore.ForAccount(Connection, await AccountAsync(cancellation));
 

@@ -60,7 +60,7 @@ public sealed class AccountPreflight(AwsContext aws)
         CallerIdentity identity;
         try
         {
-            identity = await AwsSdkClients.GetCallerIdentityAsync(aws.Connection, cancellation);
+            identity = await aws.CallerAsync(cancellation);
         }
         catch (PipelineException e)
         {

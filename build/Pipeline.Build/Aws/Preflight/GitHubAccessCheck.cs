@@ -1,4 +1,5 @@
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Aws.Roles;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
@@ -12,8 +13,8 @@ namespace Pipeline.Build.Aws.Preflight;
 /// </summary>
 public sealed class GitHubAccessCheck(IamClient iam, string environment, DeploySettings settings, string account, string partition)
 {
-    public const string GitHubIssuerHost = "token.actions.githubusercontent.com";
-    public const string Audience = "sts.amazonaws.com";
+    const string GitHubIssuerHost = PipelineRoles.OidcHost;
+    const string Audience = PipelineRoles.OidcAudience;
 
     string DeployRoleCommand =>
         $"./build.sh DeployRole{settings.ProfileArgument} --github-repository <owner/name>, then run the commands it prints (as an administrator)";
