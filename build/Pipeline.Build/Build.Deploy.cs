@@ -51,11 +51,13 @@ public sealed partial class Build
     Target Deploy => _ => _
         .Description("Build, push, deploy infrastructure, roll the services and check their health")
         .DependsOn(DeployInfra, HealthCheck)
+        .HoldsForTheRun(EnvironmentLock)
         .Executes(() => PlatformSteps().SummarizeAsync(Log, Cancellation));
 
     Target Redeploy => _ => _
         .Description("Rebuild, push, roll and check only --service (no infrastructure change)")
-        .DependsOn(HealthCheck);
+        .DependsOn(HealthCheck)
+        .HoldsForTheRun(EnvironmentLock);
 
     IDeploymentPlatform? platform;
     List<ServiceImage>? builtImages;

@@ -6,7 +6,7 @@ namespace Pipeline.Build;
 /// <summary>Tearing an environment down: the service and shared stacks on AWS (the registry with its images on request), containers and images locally.</summary>
 public sealed partial class Build
 {
-    [Parameter("Destroy: delete without asking for the environment's name (required under CI and without an interactive console)")]
+    [Parameter("Destroy, Unlock: act without asking for the environment's name (required under CI and without an interactive console)")]
     public bool Yes { get; set; }
 
     [Parameter("Destroy: also delete the registry stack and its ECR repositories with every image in them (kept otherwise: the images are the rollback path)")]
@@ -15,11 +15,12 @@ public sealed partial class Build
     Target Destroy => _ => _
         .Description("Delete the environment: service stacks, shared and its templates on AWS (the registry stack and its repositories with --include-images); " +
                      "containers, gateway and images locally. Asks for the environment's name unless --yes")
+        .HoldsForTheRun(EnvironmentLock)
         .Executes(DestroyAsync);
 
     async Task DestroyAsync()
     {
-        var confirmation = DestroyConfirmation.FromConsole(DeployEnvironment, Yes, DestroyCommand);
+        var confirmation = EnvironmentConfirmation.FromConsole(DeployEnvironment, Yes, DestroyCommand);
         // Before anything is looked at: under CI or without a console, a Destroy without --yes stops here.
         if (!DryRun)
             confirmation.RequireSomeoneToConfirm();

@@ -31,6 +31,7 @@ public sealed partial class Build
     Target Rollback => _ => _
         .Description("Return --service (default all) to the images of an earlier successful deploy (--to <history id>), roll them and check their health")
         .Requires(AwsEnvironment(ReadsTheHistory))
+        .HoldsForTheRun(EnvironmentLock)
         .Executes(() => new ServiceRollback(AwsContext, StackPlanner).RunAsync(SelectedServices, To, Log, Cancellation));
 
     /// <summary>Called from <see cref="ValidateInvocation"/>: combinations the day-two history targets cannot run with.</summary>

@@ -15,5 +15,6 @@ public sealed partial class Build
 
     Target Down => _ => _
         .Description("Stop and remove what the local platform started, and nothing else")
+        .HoldsForTheRun(EnvironmentLock)
         .Executes(async () => await PlatformSteps().DownAsync(Log, Cancellation));
 }

@@ -40,6 +40,10 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
 
     public Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation) => aws.ImageDestinationAsync(cancellation);
 
+    public async Task<EnvironmentLockPlace> EnvironmentLockAsync(IStepLog log, CancellationToken cancellation) =>
+        new(new S3EnvironmentLockStore(AwsSdkClients.CreateS3(aws.Connection), await aws.TemplateStoreAsync(cancellation), aws.Environment, log),
+            (await aws.CallerAsync(cancellation)).Arn);
+
     public async Task PushImagesAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation)
     {
         if (aws.UsesEcr)
@@ -199,7 +203,7 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
 
     public Task DownAsync(IStepLog log, CancellationToken cancellation) => throw AwsOperations.DownRefused(aws.Environment);
 
-    public Task DestroyAsync(DestroyConfirmation confirmation, bool includeImages, IStepLog log, CancellationToken cancellation) =>
+    public Task DestroyAsync(EnvironmentConfirmation confirmation, bool includeImages, IStepLog log, CancellationToken cancellation) =>
         new EnvironmentDestroyer(
                 aws.CloudFormation,
                 new EcrRepositories(aws.Connection, aws.Http),

@@ -19,6 +19,9 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
 
     public static string BucketNameFor(string accountId, string region) => $"apigw-templates-{accountId}-{region}";
 
+    /// <summary>Where the environments' locks are (<see cref="S3EnvironmentLockStore"/>).</summary>
+    public const string LocksPrefix = "locks/";
+
     public static async Task<TemplateStore> ForAccountAsync(AwsConnection connection, CancellationToken ct) =>
         ForAccount(connection, await AwsSdkClients.GetAccountIdAsync(connection, ct));
 
@@ -70,6 +73,9 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
                 var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = BucketName, ContinuationToken = continuation }, ct);
                 foreach (var entry in page.S3Objects ?? [])
                 {
+                    // A lock is no content: it lives while a run does (this Destroy's own, say), and goes with its run.
+                    if (entry.Key.StartsWith(LocksPrefix, StringComparison.Ordinal))
+                        continue;
                     if (stackNames.Contains(StackOf(entry.Key)) || prefixes.Any(p => entry.Key.StartsWith(p, StringComparison.Ordinal)))
                         keys.Add(entry.Key);
                     else
@@ -96,7 +102,8 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
     /// left in it (other environments of the account and region keep their templates there). A deleted bucket's name is
     /// held back by S3 for hours, during which no Deploy of this account and region can create the bucket again.
     /// </summary>
-    public async Task<TemplateBucketCleanup> RemoveAsync(IReadOnlyList<string> keys, bool deleteWhenEmpty, IStepLog log, CancellationToken ct)
+    /// <param name="ownLock">The environment lock the calling run holds: when it is all that is left, it goes with the bucket.</param>
+    public async Task<TemplateBucketCleanup> RemoveAsync(IReadOnlyList<string> keys, bool deleteWhenEmpty, IStepLog log, CancellationToken ct, string? ownLock = null)
     {
         try
         {
@@ -117,9 +124,11 @@ public sealed class TemplateStore(IAmazonS3 s3, string bucketName, string region
                 log.Info($"template bucket {BucketName}: {keys.Count} object(s) of this environment deleted");
             if (!deleteWhenEmpty)
                 return new TemplateBucketCleanup(keys.Count, BucketDeleted: false);
-            var left = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = BucketName, MaxKeys = 1 }, ct);
-            if (left.S3Objects is { Count: > 0 })
+            var left = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = BucketName, MaxKeys = 2 }, ct);
+            if (left.S3Objects is { Count: > 0 } remaining && !(remaining is [var only] && only.Key == ownLock))
                 return new TemplateBucketCleanup(keys.Count, BucketDeleted: false);
+            if (ownLock is not null && left.S3Objects is { Count: 1 })
+                await s3.DeleteObjectAsync(new DeleteObjectRequest { BucketName = BucketName, Key = ownLock }, ct);
             await s3.DeleteBucketAsync(new DeleteBucketRequest { BucketName = BucketName }, ct);
             log.Info($"template bucket {BucketName}: empty now, deleted");
             return new TemplateBucketCleanup(keys.Count, BucketDeleted: true);

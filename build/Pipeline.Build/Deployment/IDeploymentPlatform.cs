@@ -20,6 +20,12 @@ public interface IDeploymentPlatform : IDisposable
 
     Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation);
 
+    /// <summary>
+    /// Where the environment's lock lives (an S3 object in the account on AWS, a file locally) and who this run is to it
+    /// (the AWS principal, the user locally). Asked before any target of a run that changes the environment starts.
+    /// </summary>
+    Task<EnvironmentLockPlace> EnvironmentLockAsync(IStepLog log, CancellationToken cancellation);
+
     Task PushImagesAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation);
 
     /// <summary>Synthesizes what DeployInfra applies; platforms without templates have nothing to do.</summary>
@@ -58,8 +64,11 @@ public interface IDeploymentPlatform : IDisposable
     /// it and stops. On AWS every stack (and with <paramref name="includeImages"/> the repositories); locally the containers,
     /// the gateway and the images.
     /// </summary>
-    Task DestroyAsync(DestroyConfirmation confirmation, bool includeImages, IStepLog log, CancellationToken cancellation);
+    Task DestroyAsync(EnvironmentConfirmation confirmation, bool includeImages, IStepLog log, CancellationToken cancellation);
 }
+
+/// <summary>An environment's lock and who this run is to it.</summary>
+public sealed record EnvironmentLockPlace(Locking.IEnvironmentLockStore Store, string Who);
 
 /// <summary>
 /// Where a platform's images live: <see cref="RepositoryRoot"/> + "/" + service name is each image's repository.

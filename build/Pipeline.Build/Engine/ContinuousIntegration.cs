@@ -10,6 +10,12 @@ public static class ContinuousIntegration
     public static bool IsOn => Environment.GetEnvironmentVariable("CI") is { } ci &&
                                (ci.Equals("true", StringComparison.OrdinalIgnoreCase) || ci == "1");
 
+    /// <summary>The GitHub Actions run this process belongs to, e.g. <c>https://github.com/o/r/actions/runs/42</c>; null elsewhere.</summary>
+    public static string? RunUrl =>
+        Environment.GetEnvironmentVariable("GITHUB_RUN_ID") is { Length: > 0 } run && Environment.GetEnvironmentVariable("GITHUB_REPOSITORY") is { Length: > 0 } repository
+            ? $"{Environment.GetEnvironmentVariable("GITHUB_SERVER_URL") ?? "https://github.com"}/{repository}/actions/runs/{run}"
+            : null;
+
     /// <summary>
     /// Appends Markdown to the job summary (<c>GITHUB_STEP_SUMMARY</c>) when there is one; elsewhere does nothing. The file
     /// is not the masked console, so secrets are masked here. The one writer of the job summary: every report goes through it.

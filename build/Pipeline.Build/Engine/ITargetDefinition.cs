@@ -34,6 +34,13 @@ public interface ITargetDefinition
     /// </summary>
     ITargetDefinition Requires(Precondition precondition);
 
+    /// <summary>
+    /// While this target is in the plan, <paramref name="guard"/> is held from before the first target runs until the run has
+    /// finished (after <see cref="PipelineBuild.OnFinishedAsync"/>): e.g. the environment's lock, so that two runs that change
+    /// one environment never interleave. A dry run holds nothing.
+    /// </summary>
+    ITargetDefinition HoldsForTheRun(RunGuard guard);
+
     /// <summary>Hidden from <c>--help</c>.</summary>
     ITargetDefinition Unlisted();
 
@@ -48,3 +55,10 @@ public interface ITargetDefinition
 /// <summary>A condition a target needs from the invocation, and what to tell the user when it does not hold.</summary>
 /// <param name="Explain">Given the target's name, says what is missing and the command that runs it.</param>
 public sealed record Precondition(Func<bool> IsMet, Func<string, string> Explain);
+
+/// <summary>
+/// Something a run holds while it runs, taken once however many of its targets name it (<see cref="ITargetDefinition.HoldsForTheRun"/>).
+/// <paramref name="AcquireAsync"/> waits or throws a <see cref="PipelineException"/> that names who holds it; disposing the
+/// result releases it.
+/// </summary>
+public sealed record RunGuard(string Name, Func<CancellationToken, Task<IAsyncDisposable>> AcquireAsync);

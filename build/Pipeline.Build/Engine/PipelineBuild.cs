@@ -135,6 +135,43 @@ public abstract class PipelineBuild
 
             output.WriteLine($"Running {string.Join(" ", invoked.Select(t => t.Name))}{(build.Profile is null ? "" : $" with profile {build.Profile}")}{(build.DryRun ? " as a dry run: nothing will be changed" : "")}.");
             var clock = Stopwatch.StartNew();
+            var held = new List<IAsyncDisposable>();
+            try
+            {
+                if (!build.DryRun)
+                    foreach (var guard in plan.Where(e => !e.IsSkipped).SelectMany(e => e.Target.Definition.Guards).Distinct())
+                        held.Add(await guard.AcquireAsync(build.Cancellation));
+            }
+            catch (OperationCanceledException) when (build.Cancellation.IsCancellationRequested)
+            {
+                await ReleaseAsync(held);
+                output.WriteLine("Interrupted before any target ran: nothing was changed.");
+                return build.Interruption?.Signal is { } signal ? Interruption.ExitCodeFor(signal) : 130;
+            }
+            catch
+            {
+                await ReleaseAsync(held);
+                throw;
+            }
+            try
+            {
+                return await RunTargetsAsync(plan, clock);
+            }
+            finally
+            {
+                await ReleaseAsync(held);
+            }
+        }
+
+        /// <summary>Releases what the run held, last taken first; a guard that cannot release says so itself.</summary>
+        static async Task ReleaseAsync(List<IAsyncDisposable> held)
+        {
+            for (var i = held.Count - 1; i >= 0; i--)
+                await held[i].DisposeAsync();
+        }
+
+        async Task<int> RunTargetsAsync(IReadOnlyList<PlanEntry> plan, Stopwatch clock)
+        {
             var interruptedBy = () => build.Interruption?.Signal is { } signal ? $"interrupted by {Interruption.Describe(signal)}" : "cancelled";
             var outcomes = await new TargetRunner(output).RunAsync(plan, build.Cancellation, interruptedBy);
             var cancelled = outcomes.Any(o => o.Status == TargetStatus.Cancelled) || build.Cancellation.IsCancellationRequested;

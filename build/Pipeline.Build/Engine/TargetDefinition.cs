@@ -12,6 +12,7 @@ internal sealed class TargetDefinition : ITargetDefinition
     public List<Condition> DynamicConditions { get; } = [];
     public List<Requirement> Requirements { get; } = [];
     public List<Precondition> Preconditions { get; } = [];
+    public List<RunGuard> Guards { get; } = [];
     public bool IsUnlisted { get; private set; }
     public bool IsAssuredAfterFailure { get; private set; }
     public List<Func<Task>> Actions { get; } = [];
@@ -32,6 +33,8 @@ internal sealed class TargetDefinition : ITargetDefinition
     { Requirements.Add(new Requirement(parameter, Condition.Clean(expression))); return this; }
 
     public ITargetDefinition Requires(Precondition precondition) { Preconditions.Add(precondition); return this; }
+
+    public ITargetDefinition HoldsForTheRun(RunGuard guard) { Guards.Add(guard); return this; }
 
     public ITargetDefinition Unlisted() { IsUnlisted = true; return this; }
     public ITargetDefinition AssuredAfterFailure() { IsAssuredAfterFailure = true; return this; }

@@ -45,6 +45,9 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
             ? new ImageDestination($"{registry.TrimEnd('/')}/{RepositoryNamespace}", RegistryLogin.From(settings), IsRegistry: true)
             : new ImageDestination(RepositoryNamespace, null, IsRegistry: false));
 
+    public Task<EnvironmentLockPlace> EnvironmentLockAsync(IStepLog log, CancellationToken cancellation) =>
+        Task.FromResult(new EnvironmentLockPlace(new LocalEnvironmentLockStore(gateway.ArtifactsDirectory), System.Environment.UserName));
+
     public async Task PushImagesAsync(IReadOnlyList<ServiceImage> images, IStepLog log, CancellationToken cancellation)
     {
         var destination = await ImageDestinationAsync(cancellation);
@@ -153,7 +156,7 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     }
 
     /// <summary>Down, plus the environment's images and its issuer's key (<see cref="LocalEnvironmentDestroyer"/>); images are always removed here.</summary>
-    public async Task DestroyAsync(DestroyConfirmation confirmation, bool includeImages, IStepLog log, CancellationToken cancellation) =>
+    public async Task DestroyAsync(EnvironmentConfirmation confirmation, bool includeImages, IStepLog log, CancellationToken cancellation) =>
         await LocalEnvironmentDestroyer.For(settings, await engine.ConnectAsync(cancellation))
             .DestroyAsync(confirmation.ConfirmAsync, settings.DryRun, log, cancellation);
 

@@ -100,7 +100,7 @@ public sealed class EnvironmentDestroyer(
         if (store is not null && inventory.Templates is { Exists: true })
         {
             ct.ThrowIfCancellationRequested();
-            cleanup = await store.RemoveAsync(inventory.TemplateKeys, deleteWhenEmpty: request.IncludeImages, log, ct);
+            cleanup = await store.RemoveAsync(inventory.TemplateKeys, deleteWhenEmpty: request.IncludeImages, log, ct, S3EnvironmentLockStore.KeyFor(Environment));
             if (!cleanup.BucketDeleted)
                 log.Info($"template bucket {store.BucketName}: kept; " + (inventory.Templates.OtherObjects > 0
                     ? $"it holds the templates of other environments of this account in {request.Region} (it is shared by all of them)."

@@ -163,6 +163,8 @@ public static class PipelineRoles
             // Templates too large to pass inline (CloudFormation reads them with the caller's credentials), and the history records.
             new("TemplatesAndHistory", ["s3:GetObject", "s3:PutObject"],
                 [$"{scope.BucketArn}/{DeploymentNames.ServiceStack(scope.Environment, "*")}", $"{scope.BucketArn}/history/{scope.Environment}/*"]),
+            // The environment lock every run that changes the environment holds: created, renewed and released conditionally.
+            new("EnvironmentLock", ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [$"{scope.BucketArn}/{S3EnvironmentLockStore.KeyFor(scope.Environment)}"]),
             new("CallerIdentity", ["sts:GetCallerIdentity"], ["*"]),
             // Before anything is created, the VPC's zones are checked or chosen among those that support VPC links; no resource scope.
             new("ZonesForVpcLinks", ["ec2:DescribeAvailabilityZones"], ["*"]),
@@ -174,7 +176,7 @@ public static class PipelineRoles
             statements.Add(new("DeclaredParameterSecrets", ["ssm:DescribeParameters"], ["*"]));
         if (scope.SecretsManagerSecrets.Count > 0)
             statements.Add(new("DeclaredSecrets", ["secretsmanager:DescribeSecret"], [.. scope.SecretsManagerSecrets]));
-        return new($"{scope.DeployRoleName}-stacks", "CloudFormation on the environment's stacks with its execution role, its SSM parameters, the template bucket and the deploy history", statements);
+        return new($"{scope.DeployRoleName}-stacks", "CloudFormation on the environment's stacks with its execution role, its SSM parameters, the template bucket, the deploy history and the environment lock", statements);
     }
 
     static IamPolicy ImagesAndRollouts(RoleScope scope)

@@ -3,11 +3,11 @@ using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Tests.Deployment;
 
-public sealed class DestroyConfirmationTests
+public sealed class EnvironmentConfirmationTests
 {
     const string Command = "./build.sh Destroy --profile dev";
 
-    static DestroyConfirmation Confirmation(bool yes = false, bool ci = false, bool interactive = true, string typed = "", StringWriter? output = null) =>
+    static EnvironmentConfirmation Confirmation(bool yes = false, bool ci = false, bool interactive = true, string typed = "", StringWriter? output = null) =>
         new("dev", yes, ci, interactive, new StringReader(typed), output ?? new StringWriter(), Command);
 
     [Fact]

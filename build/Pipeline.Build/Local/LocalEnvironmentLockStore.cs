@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using System.Text;
+using Pipeline.Build.Deployment.Locking;
+using Pipeline.Manifests;
+
+namespace Pipeline.Build.Local;
+
+/// <summary>
+/// A local environment's lock: <c>artifacts/&lt;env&gt;/environment.lock</c>, the holder as JSON (mode 600). Created whole
+/// beside its place and moved there only if nothing is there (<see cref="OwnerOnlyFile.TryCreate"/>), so of two runs only one creates it. A takeover or a release first renames
+/// the file to a name of its own, which only one process can do, then checks it still holds the version it read.
+/// </summary>
+public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEnvironmentLockStore
+{
+    public string Path { get; } = System.IO.Path.Combine(environmentDirectory, "environment.lock");
+
+    public string Location => Path;
+
+    public Task<string?> TryCreateAsync(LockHolder holder, CancellationToken cancellation)
+    {
+        var json = holder.ToJson();
+        return Task.FromResult(OwnerOnlyFile.TryCreate(Path, json) ? VersionOf(json) : null);
+    }
+
+    public async Task<LockRecord?> ReadAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            var json = await File.ReadAllTextAsync(Path, cancellation);
+            return new LockRecord(LockHolder.FromJson(json), VersionOf(json));
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public async Task<string?> TryReplaceAsync(LockHolder holder, string version, CancellationToken cancellation)
+    {
+        var claimed = await ClaimAsync(version, cancellation);
+        if (claimed is null)
+            return null;
+        var json = holder.ToJson();
+        // Only if no other run created a lock since the claim: it saw no file, so it holds the lock now.
+        var replaced = OwnerOnlyFile.TryCreate(Path, json);
+        File.Delete(claimed);
+        return replaced ? VersionOf(json) : null;
+    }
+
+    public async Task<bool> TryDeleteAsync(string version, CancellationToken cancellation)
+    {
+        var claimed = await ClaimAsync(version, cancellation);
+        if (claimed is null)
+            // Gone already (Destroy removes the environment's folder): released all the same.
+            return !File.Exists(Path);
+        File.Delete(claimed);
+        return true;
+    }
+
+    /// <summary>
+    /// Moves the lock to a file of this process's own if it is at <paramref name="version"/>; returns that file's path. When
+    /// it was at another version, the lock is put back (unless a new one has been created meanwhile) and null returned.
+    /// </summary>
+    async Task<string?> ClaimAsync(string version, CancellationToken cancellation)
+    {
+        var claimed = $"{Path}.{System.Environment.ProcessId}.{Guid.NewGuid():N}";
+        try
+        {
+            File.Move(Path, claimed);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        if (VersionOf(await File.ReadAllTextAsync(claimed, cancellation)) == version)
+            return claimed;
+        try
+        {
+            File.Move(claimed, Path, overwrite: false);
+        }
+        catch (IOException)
+        {
+            File.Delete(claimed);
+        }
+        return null;
+    }
+
+    static string VersionOf(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
+}
