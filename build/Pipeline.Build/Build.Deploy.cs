@@ -158,12 +158,18 @@ public sealed partial class Build
         await PlatformSteps().CheckBeforeDeployAsync(IsRedeploy ? nameof(Redeploy) : nameof(Deploy), SelectedServices, Log, Cancellation);
     }
 
-    /// <summary>A Deploy or Redeploy is recorded once it is over, with how it ended, never before its health check.</summary>
+    /// <summary>
+    /// A Deploy or Redeploy is recorded once it is over, with how it ended, never before its health check: the record its start
+    /// wrote (running) is completed.
+    /// </summary>
     protected internal override async Task OnFinishedAsync(string outcome, TimeSpan duration, CancellationToken cancellation)
     {
+        if (platform is null) return;
         var target = IsRedeploy ? nameof(Redeploy) : InvokedTargets.Contains(nameof(Deploy), StringComparer.OrdinalIgnoreCase) ? nameof(Deploy) : null;
-        if (target is null || platform is null) return;
-        await platform.RecordAsync(target, builtImages ?? [], outcome, duration, Log, cancellation);
+        if (target is not null)
+            await platform.RecordAsync(target, builtImages ?? [], outcome, duration, Log, cancellation);
+        // A Rollback records itself; any run whose own record was not written (it stopped before) ends its started record here.
+        await platform.CompleteStartedRecordAsync(outcome, duration, Log, cancellation);
     }
 
     protected internal override void ValidateInvocation(IReadOnlyCollection<string> invokedTargets)

@@ -46,9 +46,23 @@ public sealed partial class Build
             Since = now,
             LeaseUntil = now,
         };
-        return heldLock = await new EnvironmentLocker(place.Store, Log) { Lease = EnvironmentLocker.LeaseFromEnvironment() }
+        heldLock = await new EnvironmentLocker(place.Store, Log) { Lease = EnvironmentLocker.LeaseFromEnvironment() }
             .AcquireAsync(holder, EffectiveLockTimeout, UnlockCommand, cancellation);
+        try
+        {
+            await PlatformSteps().BeginRunAsync(RecordedTarget, heldLock, Log, cancellation);
+        }
+        catch
+        {
+            await heldLock.DisposeAsync();
+            throw;
+        }
+        return heldLock;
     }
+
+    /// <summary>The target whose run the deploy history records (from its start, as running), if any.</summary>
+    string? RecordedTarget =>
+        new[] { nameof(Rollback), nameof(Redeploy), nameof(Deploy) }.FirstOrDefault(t => InvokedTargets.Contains(t, StringComparer.OrdinalIgnoreCase));
 
     async Task UnlockAsync()
     {

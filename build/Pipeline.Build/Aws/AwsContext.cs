@@ -81,6 +81,9 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
         _ => $"arn:{Connection.Partition}:iam::{await AccountAsync(cancellation)}:role/{DeploymentNames.ExecutionRole(Environment)}",
     };
 
+    /// <summary>This run's history record, written when it started (Deploy, Redeploy, Rollback); completed by the run's own record.</summary>
+    public History.RunningHistoryRecord? RunningRecord { get; set; }
+
     /// <summary>The VPC's zones once this run has checked or chosen them (<see cref="ChooseZonesAsync"/>); null before.</summary>
     public ZoneChoice? Zones => zones;
 

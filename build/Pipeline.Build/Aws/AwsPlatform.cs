@@ -3,6 +3,7 @@ using Pipeline.Build.Aws.Destroy;
 using Pipeline.Build.Aws.History;
 using Pipeline.Build.Aws.Operations;
 using Pipeline.Build.Deployment;
+using Pipeline.Build.Deployment.Locking;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Manifests;
@@ -186,9 +187,27 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
         return endpoints;
     }
 
+    public async Task BeginRunAsync(string? recordedTarget, HeldEnvironmentLock held, IStepLog log, CancellationToken cancellation)
+    {
+        await new OrphanedChangeSets(aws.CloudFormation, aws.Environment).RemoveAsync(log, cancellation);
+        if (recordedTarget is not { } target)
+            return;
+        var running = await new DeployHistoryRecorder(aws.Connection, aws.Http, Settings).StartAsync(target, held.Holder.LeaseUntil, log, cancellation);
+        aws.RunningRecord = running;
+        held.OnRenewed = ct => running.RenewAsync(held.Holder.LeaseUntil, log, ct);
+    }
+
+    public async Task CompleteStartedRecordAsync(string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation)
+    {
+        if (aws.RunningRecord is { IsCompleted: false } running
+            && await running.CompleteAsync(outcome, duration, DateTimeOffset.UtcNow, log, cancellation) is { } url)
+            log.Info($"deploy history: {running.Started.Target} {outcome}, record {running.Started.Id} completed at {url}");
+    }
+
     public Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation)
     {
-        if (Settings.DryRun || !aws.IsConnected || refusedBeforeStart)
+        // A run refused before it started records nothing, unless its start was recorded already: then it ends as it ended.
+        if (Settings.DryRun || !aws.IsConnected || (refusedBeforeStart && aws.RunningRecord is null))
             return Task.CompletedTask;
         var stackNames = plans.Synthesized?.StackNames ?? [aws.RegistryStack, aws.SharedStack, .. Settings.Catalog.Names.Select(aws.ServiceStack)];
         return new DeployRunRecorder(aws, jobFacts).RecordAsync(target, images, outcome, duration, stackNames, log, cancellation);

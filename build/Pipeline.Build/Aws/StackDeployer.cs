@@ -36,7 +36,7 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
             ThrowIfStuck(stack);
 
         var createsStack = stack is null || stack.Status == "REVIEW_IN_PROGRESS";
-        var changeSetName = "pipeline-" + DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmss") + "-" + Guid.NewGuid().ToString("N")[..6];
+        var changeSetName = ChangeSetNames.New(dryRun);
         var (inlineBody, templateUrl) = templateBody is null ? (null, null) : await PlaceTemplateAsync(stackName, templateBody, log, ct);
         var changeSetCreated = false;
         try
@@ -373,4 +373,21 @@ public sealed record StackDeployerOptions
 
     /// <summary>How often stack status and events are polled. Default 5 seconds.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// The names of the pipeline's change sets, so that what a run left can be found by name: <c>pipeline-&lt;time&gt;-&lt;hex&gt;</c>,
+/// and <c>pipeline-preview-...</c> for a dry run's, which a run holding no lock makes and deletes again.
+/// </summary>
+public static class ChangeSetNames
+{
+    public const string Prefix = "pipeline-";
+    const string PreviewPrefix = Prefix + "preview-";
+
+    public static string New(bool dryRun) =>
+        (dryRun ? PreviewPrefix : Prefix) + DateTimeOffset.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6];
+
+    public static bool IsPipelines(string name) => name.StartsWith(Prefix, StringComparison.Ordinal);
+
+    public static bool IsPreview(string name) => name.StartsWith(PreviewPrefix, StringComparison.Ordinal);
 }

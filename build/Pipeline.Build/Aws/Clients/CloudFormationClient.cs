@@ -197,10 +197,10 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
         return token;
     }
 
-    /// <summary>The stack's change sets: name and execution status (<c>AVAILABLE</c> = made and never executed).</summary>
-    public async Task<IReadOnlyList<(string Name, string ExecutionStatus)>> ListChangeSetsAsync(string stackName, CancellationToken ct)
+    /// <summary>The stack's change sets: name, execution status (<c>AVAILABLE</c> = made and never executed) and when each was made.</summary>
+    public async Task<IReadOnlyList<ChangeSetSummary>> ListChangeSetsAsync(string stackName, CancellationToken ct)
     {
-        var names = new List<(string, string)>();
+        var names = new List<ChangeSetSummary>();
         string? nextToken = null;
         do
         {
@@ -209,7 +209,7 @@ public sealed class CloudFormationClient(AwsConnection connection, HttpClient ht
             var result = await query.CallAsync("ListChangeSets", parameters, ct);
             // Some implementations ignore the StackName filter; keep only this stack's.
             names.AddRange(result.Members("Summaries").Where(c => c.Text("StackName") == stackName)
-                .Select(c => (c.Text("ChangeSetName"), c.Text("ExecutionStatus"))));
+                .Select(c => new ChangeSetSummary(c.Text("ChangeSetName"), c.Text("ExecutionStatus"), c.Time("CreationTime"))));
             nextToken = result.Text("NextToken") is { Length: > 0 } token ? token : null;
         }
         while (nextToken is not null);
@@ -340,3 +340,6 @@ public sealed record StackEvent(
 
 /// <summary>One resource of a stack as ListStackResources reports it.</summary>
 public sealed record StackResource(string LogicalId, string PhysicalId, string Type);
+
+/// <summary>One change set of a stack as ListChangeSets gives it.</summary>
+public sealed record ChangeSetSummary(string Name, string ExecutionStatus, DateTimeOffset? CreationTime);

@@ -18,7 +18,7 @@ public sealed record DeployHistoryRecord
 
     public int Schema { get; init; } = CurrentSchema;
 
-    /// <summary>Sortable: <c>20261201T153012Z-3f2a</c>, the time the run ended and four random hex digits.</summary>
+    /// <summary>Sortable: <c>20261201T153012Z-3f2a</c>, the time the run started and four random hex digits.</summary>
     public required string Id { get; init; }
 
     public required string Environment { get; init; }
@@ -26,13 +26,26 @@ public sealed record DeployHistoryRecord
     /// <summary>Deploy, Redeploy or Rollback.</summary>
     public required string Target { get; init; }
 
-    /// <summary>When the run ended (UTC).</summary>
+    /// <summary>When the run ended (UTC); for a run still under way (or abandoned), when it started.</summary>
     public required DateTimeOffset Time { get; init; }
+
+    /// <summary>When the run started: its record is written then, as <see cref="Outcomes.Running"/>, and completed when it ends.</summary>
+    public DateTimeOffset? Started { get; init; }
+
+    /// <summary>
+    /// For a <see cref="Outcomes.Running"/> record: until when its run has said it lives (renewed with the environment
+    /// lock's lease). Once past, the run was killed or lost its machine: the record reads as <see cref="Outcomes.Abandoned"/>.
+    /// </summary>
+    public DateTimeOffset? LeaseUntil { get; init; }
 
     public double DurationSeconds { get; init; }
 
-    /// <summary><c>succeeded</c>, <c>failed</c> or <c>cancelled</c>.</summary>
+    /// <summary><c>succeeded</c>, <c>failed</c>, <c>cancelled</c>, or <c>running</c> while the run is under way.</summary>
     public required string Outcome { get; init; }
+
+    /// <summary>The outcome as of <paramref name="now"/>: a running record whose lease has passed is <c>abandoned</c>.</summary>
+    public string OutcomeAt(DateTimeOffset now) =>
+        Outcome == Outcomes.Running && (LeaseUntil is null || LeaseUntil < now) ? Outcomes.Abandoned : Outcome;
 
     /// <summary>STS GetCallerIdentity of the credentials that ran it.</summary>
     public HistoryCaller Caller { get; init; } = HistoryCaller.Unknown;
@@ -88,6 +101,12 @@ public static class Outcomes
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
+
+    /// <summary>Written when a run starts; replaced by how it ended.</summary>
+    public const string Running = "running";
+
+    /// <summary>Never written: how History reads a running record whose run stopped renewing it (killed, or its machine gone).</summary>
+    public const string Abandoned = "abandoned";
 }
 
 /// <summary>Who ran it: the account and the ARN of the caller (a user, or an assumed role and its session).</summary>
@@ -123,7 +142,7 @@ public sealed record HistoryImage(string Service, string Repository, string Tag,
     public string? ProtectedTag { get; init; }
 }
 
-/// <summary>History ids: the UTC time a run ended (to the second) and four random hex digits, so they sort by time.</summary>
+/// <summary>History ids: the UTC time a run started (to the second) and four random hex digits, so they sort by time.</summary>
 public static partial class HistoryId
 {
     const string TimeFormat = "yyyyMMdd'T'HHmmss'Z'";

@@ -26,6 +26,36 @@ internal sealed class DeployHistoryRecorder(AwsConnection aws, HttpClient http, 
 
         /// <summary>For a promotion: the source environment's record whose images it deployed, e.g. <c>dev/20261201T153012Z-3f2a</c>.</summary>
         public string? PromotedFrom { get; init; }
+
+        /// <summary>The record written when the run started, which this one completes (same id).</summary>
+        public RunningHistoryRecord? Running { get; init; }
+    }
+
+    /// <summary>
+    /// Writes the record of a run that starts now, as <see cref="Outcomes.Running"/> until <paramref name="leaseUntil"/>: who,
+    /// from which commit, which target. The run completes it when it ends; a killed run leaves it, and History shows it abandoned.
+    /// </summary>
+    public async Task<RunningHistoryRecord> StartAsync(string target, DateTimeOffset leaseUntil, IStepLog log, CancellationToken ct)
+    {
+        var time = Clock.GetUtcNow();
+        var (history, caller) = await DeployHistory.ForAccountAsync(aws, settings.Environment, ct);
+        var record = new DeployHistoryRecord
+        {
+            Id = HistoryId.New(time),
+            Environment = settings.Environment,
+            Target = target,
+            Time = time,
+            Started = time,
+            LeaseUntil = leaseUntil,
+            Outcome = Outcomes.Running,
+            Caller = caller,
+            Git = await SourceAsync(settings.RootDirectory, ct),
+            Region = aws.Region,
+            Registry = string.IsNullOrEmpty(settings.Registry) ? "ecr" : settings.Registry,
+        };
+        var url = await history.WriteAsync(record, log, ct);
+        log.Detail($"deploy history: {target} started, record {record.Id} written to {url} (running until it ends)");
+        return new RunningHistoryRecord(history, record);
     }
 
     /// <summary>Gives the record its time and id; a test passes a clock it advances itself.</summary>
@@ -35,7 +65,7 @@ internal sealed class DeployHistoryRecorder(AwsConnection aws, HttpClient http, 
     public async Task<DeployHistoryRecord> RecordAsync(Run run, IStepLog log, CancellationToken ct)
     {
         var time = Clock.GetUtcNow();
-        var id = HistoryId.New(time);
+        var id = run.Running?.Started.Id ?? HistoryId.New(time);
         var (history, caller) = await DeployHistory.ForAccountAsync(aws, settings.Environment, ct);
         var usesEcr = string.IsNullOrEmpty(settings.Registry);
         var images = new DeployHistoryImages(aws, http, settings.Environment, usesEcr, run.Destination.Credentials);
@@ -60,7 +90,9 @@ internal sealed class DeployHistoryRecorder(AwsConnection aws, HttpClient http, 
             RollbackTo = run.RollbackTo,
             PromotedFrom = run.PromotedFrom,
         };
-        var url = await history.WriteAsync(record, log, ct);
+        var url = run.Running is { } running
+            ? await running.CompleteAsync(record, log, ct) ?? history.UrlOf(id)
+            : await history.WriteAsync(record, log, ct);
         log.Info($"deploy history: {record.Target} {record.Outcome}, record {id} written to {url}");
         // In GitHub Actions the record's id is a step output: a later job (prod's promotion) names exactly this record.
         await ContinuousIntegration.SetStepOutputAsync("history_id", id, ct);

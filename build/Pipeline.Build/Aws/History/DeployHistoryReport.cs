@@ -48,7 +48,11 @@ public static class DeployHistoryReport
                 await output.WriteAsync("[]\n");
             return;
         }
-        await output.WriteAsync(Render(records, services, format));
+        var now = DateTimeOffset.UtcNow;
+        await output.WriteAsync(Render(records.Select(r => r with { Outcome = r.OutcomeAt(now) }).ToList(), services, format));
+        if (records.FirstOrDefault(r => r.OutcomeAt(now) == Outcomes.Abandoned) is { } abandoned)
+            log.Info($"{abandoned.Id}: abandoned: the {abandoned.Target} by {abandoned.Caller.Short()} started at {abandoned.Started ?? abandoned.Time:yyyy-MM-dd HH:mm:ss}Z " +
+                     "stopped without saying how it ended (killed, or its machine went away); the next run of the same command finishes or undoes what it left.");
         var more = records.Count == limit && listing.IdsNewestFirst.Count > limit;
         log.Info($"{records.Count} record(s){of}, newest first, from s3://{history.BucketName}/{history.Prefix}" +
                  (more ? $"; older ones with --limit {limit * 2}." : "."));

@@ -51,6 +51,7 @@ public sealed class DeployRunRecorder(AwsContext aws, DeployJobFacts jobFacts)
                 new DeployHistoryRecorder.Run(target, images, outcome, duration, stacks, await aws.ImageDestinationAsync(cancellation))
                 {
                     PromotedFrom = jobFacts.PromotedFrom,
+                    Running = aws.RunningRecord,
                 },
                 log, cancellation);
         }
