@@ -165,6 +165,8 @@ public sealed partial class Build
     protected internal override async Task OnFinishedAsync(string outcome, TimeSpan duration, CancellationToken cancellation)
     {
         if (platform is null) return;
+        if (outcome == Aws.History.Outcomes.Cancelled && RecordedTarget is { } interrupted)
+            await platform.ReportInterruptedAsync(CommandFor(interrupted), Log, cancellation);
         var target = IsRedeploy ? nameof(Redeploy) : InvokedTargets.Contains(nameof(Deploy), StringComparer.OrdinalIgnoreCase) ? nameof(Deploy) : null;
         if (target is not null)
             await platform.RecordAsync(target, builtImages ?? [], outcome, duration, Log, cancellation);

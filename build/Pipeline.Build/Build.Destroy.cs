@@ -27,16 +27,6 @@ public sealed partial class Build
         await PlatformSteps().DestroyAsync(confirmation, IncludeImages, Log, Cancellation);
     }
 
-    /// <summary>This Destroy as the user would type it again (without --yes): the profile, and the environment when it differs from the profile's.</summary>
-    string DestroyCommand
-    {
-        get
-        {
-            var profileEnvironment = Profile is null
-                ? Profiles.ReadDefaults()?.Values.GetValueOrDefault(nameof(DeployEnvironment)) is [var value] ? value : "local"
-                : Profiles.ValueOf(Profile, nameof(DeployEnvironment));
-            return "./build.sh Destroy" + (Profile is null ? "" : $" --profile {Profile}") +
-                   (profileEnvironment == DeployEnvironment ? "" : $" --deploy-environment {DeployEnvironment}");
-        }
-    }
+    /// <summary>This Destroy as the user would type it again (without --yes).</summary>
+    string DestroyCommand => CommandFor(nameof(Destroy));
 }

@@ -98,9 +98,20 @@ public sealed partial class Build
         Log.Info($"environment {DeployEnvironment}: lock broken; the next run takes it");
     }
 
-    /// <summary>Unlock as the user would type it for this environment (without --yes).</summary>
-    string UnlockCommand =>
-        "./build.sh Unlock" + (Profile is null ? "" : $" --profile {Profile}") +
-        (Profile is null && DeployEnvironment != "local" ? $" --deploy-environment {DeployEnvironment}" : "") +
-        (Profile is not null && Profiles.ValueOf(Profile, nameof(DeployEnvironment)) != DeployEnvironment ? $" --deploy-environment {DeployEnvironment}" : "");
+    string UnlockCommand => CommandFor(nameof(Unlock));
+
+    /// <summary>
+    /// <paramref name="target"/> as the user would type it again for this environment: the profile, the environment when it
+    /// differs from the profile's, and the service for the targets that take one.
+    /// </summary>
+    string CommandFor(string target)
+    {
+        var profileEnvironment = Profile is null
+            ? Profiles.ReadDefaults()?.Values.GetValueOrDefault(nameof(DeployEnvironment)) is [var value] ? value : "local"
+            : Profiles.ValueOf(Profile, nameof(DeployEnvironment));
+        var takesService = target is nameof(Redeploy) or nameof(Rollback);
+        return $"./build.sh {target}" + (Profile is null ? "" : $" --profile {Profile}") +
+               (profileEnvironment == DeployEnvironment ? "" : $" --deploy-environment {DeployEnvironment}") +
+               (takesService && Service != AllServices ? $" --service {Service}" : "");
+    }
 }

@@ -204,6 +204,14 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
             log.Info($"deploy history: {running.Started.Target} {outcome}, record {running.Started.Id} completed at {url}");
     }
 
+    public async Task ReportInterruptedAsync(string rerun, IStepLog log, CancellationToken cancellation)
+    {
+        if (Settings.DryRun || !aws.IsConnected)
+            return;
+        var stackNames = plans.Synthesized?.StackNames ?? [aws.RegistryStack, aws.SharedStack, .. Settings.Catalog.Names.Select(aws.ServiceStack)];
+        await InterruptedStacks.ReportAsync(aws.CloudFormation, stackNames, (await aws.StackDeployerAsync(cancellation)).Activity, rerun, log, cancellation);
+    }
+
     public Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation)
     {
         // A run refused before it started records nothing, unless its start was recorded already: then it ends as it ended.

@@ -13,7 +13,32 @@ public sealed class StackDeployer(CloudFormationClient cloudFormation, TemplateS
 {
     readonly StackDeployerOptions options = options ?? new StackDeployerOptions();
 
+    /// <summary>Which stacks this deployer started and how each ended, for the per-stack table an interrupt prints.</summary>
+    public StackActivity Activity { get; } = new();
+
     public async Task<StackDeployOutcome> DeployAsync(StackDeployRequest request, bool dryRun, IStepLog log, CancellationToken ct)
+    {
+        Activity.Start(request.StackName);
+        try
+        {
+            var outcome = await DeployStackAsync(request, dryRun, log, ct);
+            Activity.Finish(request.StackName, outcome.Kind switch
+            {
+                StackDeployKind.Created => "created",
+                StackDeployKind.Updated => "updated",
+                StackDeployKind.DryRun => "dry run",
+                _ => "no changes",
+            });
+            return outcome;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Activity.Finish(request.StackName, "FAILED");
+            throw;
+        }
+    }
+
+    async Task<StackDeployOutcome> DeployStackAsync(StackDeployRequest request, bool dryRun, IStepLog log, CancellationToken ct)
     {
         var stackName = request.StackName;
         var templateBody = request.TemplatePath is null ? null : await ReadTemplateAsync(request.TemplatePath, ct);
@@ -390,4 +415,22 @@ public static class ChangeSetNames
     public static bool IsPipelines(string name) => name.StartsWith(Prefix, StringComparison.Ordinal);
 
     public static bool IsPreview(string name) => name.StartsWith(PreviewPrefix, StringComparison.Ordinal);
+}
+
+/// <summary>
+/// The stacks a run has started deploying and the result of each that finished. An interrupted stack stays started without
+/// a result: what it is doing now is CloudFormation's to say.
+/// </summary>
+public sealed class StackActivity
+{
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> results = new(StringComparer.Ordinal);
+
+    public void Start(string stackName) => results[stackName] = null;
+
+    public void Finish(string stackName, string result) => results[stackName] = result;
+
+    public bool WasStarted(string stackName) => results.ContainsKey(stackName);
+
+    /// <summary>How the stack's deploy ended in this run; null when it did not start or did not finish.</summary>
+    public string? ResultOf(string stackName) => results.GetValueOrDefault(stackName);
 }

@@ -54,6 +54,10 @@ public interface IDeploymentPlatform : IDisposable
     /// <summary>Completes the started record with how the run ended, unless the target has written its own (<see cref="RecordAsync"/>).</summary>
     Task CompleteStartedRecordAsync(string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation) => Task.CompletedTask;
 
+    /// <summary>After an interrupt of a run that deploys: what it leaves, stack by stack (platforms without stacks keep this default).</summary>
+    /// <param name="rerun">The command that goes on from here, e.g. <c>./build.sh Deploy --profile dev</c>.</param>
+    Task ReportInterruptedAsync(string rerun, IStepLog log, CancellationToken cancellation) => Task.CompletedTask;
+
     /// <summary>Records how a Deploy or Redeploy ended (<c>succeeded</c>, <c>failed</c>, <c>cancelled</c>) with what it deployed.</summary>
     Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation);
 
