@@ -105,7 +105,10 @@ public sealed class S3EnvironmentLockStore(IAmazonS3 s3, TemplateStore bucket, s
         condition(request);
         try
         {
-            return (await s3.PutObjectAsync(request, cancellation)).ETag;
+            // The version is the ETag; a put that succeeded is held even where no ETag came back (read it then).
+            return (await s3.PutObjectAsync(request, cancellation)).ETag is { Length: > 0 } etag
+                ? etag
+                : (await ReadAsync(cancellation))?.Version ?? throw new PipelineException($"Environment lock: {Location} was written but cannot be read back.");
         }
         catch (AmazonS3Exception e) when (!IsConditionFailure(e) && e.ErrorCode is not ("NoSuchBucket" or "NoSuchKey"))
         {

@@ -103,6 +103,65 @@ public sealed class InterruptionTests(InterruptionTests.Copy copy) : IClassFixtu
             .And.Contain($"stack {SharedStack}: create running in CloudFormation");
     }
 
+    [EndToEndFact(NeedsMoto = true)]
+    public async Task After_kill_9_with_a_change_set_made_the_next_Deploy_removes_it_takes_the_lock_over_and_History_shows_the_run_abandoned()
+    {
+        // The change set is made (AVAILABLE in moto) but reads as still being made, so the run is killed before it executes it.
+        var beingMade = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var killed = false;
+        proxy.When("DescribeChangeSet", async call =>
+        {
+            var real = await call.ForwardAsync();
+            if (killed || !call.RequestBody.Contains(SharedStack, StringComparison.Ordinal))
+                return null;
+            beingMade.TrySetResult();
+            return real with { Body = System.Text.RegularExpressions.Regex.Replace(real.Body, "<Status>[A-Z_]+</Status>", "<Status>CREATE_IN_PROGRESS</Status>") };
+        });
+        var environment = Environment();
+        environment["PIPELINE_LOCK_LEASE_SECONDS"] = "4";
+
+        var run = await copy.RunAndSignalAsync(DeployArguments(), environment, "SIGKILL", beingMade.Task, afterSeconds: 1);
+        killed = true;
+
+        run.ExitCode.Should().Be(137, run.Output);
+        var cloudFormation = new CloudFormationClient(moto.Connection(), http);
+        (await cloudFormation.ListChangeSetsAsync(SharedStack, default)).Should().Contain(c => c.ExecutionStatus == "AVAILABLE", "kill -9 leaves the change set");
+
+        var next = await BuildScript.RunAsync(copy.Root, DeployArguments(), environment, TimeSpan.FromMinutes(10));
+
+        next.ExitCode.Should().Be(0, next.Describe());
+        next.Output.Should().Contain("environment lock: taken over from Deploy")
+            .And.MatchRegex($@"stack {SharedStack}: removed change set pipeline-\d{{14}}-[0-9a-f]{{6}} \(AVAILABLE\), made by an earlier run that stopped before executing it")
+            .And.Contain($"stack {SharedStack}: removed the empty stack (REVIEW_IN_PROGRESS)");
+        await NoChangeSetOfThisRunIsLeftAsync();
+        var again = await BuildScript.RunAsync(copy.Root, DeployArguments(), environment, TimeSpan.FromMinutes(10));
+        again.ExitCode.Should().Be(0, again.Describe());
+        again.Output.Should().NotContain("removed change set").And.NotMatchRegex(@"stack \S+: (created|updated)");
+
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        var history = await BuildScript.RunAsync(copy.Root, ["History", "--profile", "dev", "--deploy-environment", this.environment], environment, TimeSpan.FromMinutes(2));
+        history.ExitCode.Should().Be(0, history.Describe());
+        history.Output.Should().MatchRegex(@"\d{8}T\d{6}Z-[0-9a-f]{4}\s+\S+ \S+\s+Deploy\s+abandoned\s+user/moto")
+            .And.Contain("abandoned: the Deploy by user/moto started at");
+    }
+
+    [EndToEndFact(NeedsMoto = true)]
+    public async Task Of_two_Deploys_of_one_environment_the_second_fails_at_once_naming_the_holder_and_changes_nothing()
+    {
+        var inProgress = KeepSharedStackInProgress();
+        BuildScriptRun? second = null;
+
+        var first = await copy.RunAndSignalAsync(DeployArguments(), Environment(), "SIGINT", inProgress, afterSeconds: 0,
+            beforeSignal: async () => second = await BuildScript.RunAsync(copy.Root, [.. DeployArguments(), "--lock-timeout", "0"], Environment(), TimeSpan.FromMinutes(5)));
+
+        second!.ExitCode.Should().NotBe(0, second.Describe());
+        second.Output.Should().Contain($"Environment {environment} is locked by Deploy by arn:aws:sts::123456789012:user/moto on {System.Environment.MachineName}")
+            .And.Contain("Nothing was changed").And.Contain($"./build.sh Unlock --profile dev --deploy-environment {environment}")
+            .And.NotContain("═══ DeployInfra ═══");
+        first.ExitCode.Should().Be(130, first.Output);
+        first.Output.Should().Contain("Stacks when the run was interrupted:").And.MatchRegex($@"{SharedStack}\s+in flight: CREATE_IN_PROGRESS");
+    }
+
     async Task NoChangeSetOfThisRunIsLeftAsync()
     {
         var cloudFormation = new CloudFormationClient(moto.Connection(), http);
@@ -134,9 +193,11 @@ public sealed class InterruptionTests(InterruptionTests.Copy copy) : IClassFixtu
     {
         readonly RepositoryCopy copy = RepositoryCopy.Create();
 
+        public string Root => copy.Root;
+
         public async Task<(int ExitCode, string Output)> RunAndSignalAsync(
             IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string> environment, string signal,
-            Task trigger, double afterSeconds, double? secondSignalAfterSeconds = null)
+            Task trigger, double afterSeconds, double? secondSignalAfterSeconds = null, Func<Task>? beforeSignal = null)
         {
             // Compile first, outside the signalled run, so the signal reaches the pipeline and not the compiler.
             await BuildScript.RunAsync(copy.Root, ["--help"], new Dictionary<string, string>(), TimeSpan.FromMinutes(5));
@@ -167,6 +228,8 @@ public sealed class InterruptionTests(InterruptionTests.Copy copy) : IClassFixtu
             {
                 await trigger.WaitAsync(TimeSpan.FromMinutes(5));
                 await Task.Delay(TimeSpan.FromSeconds(afterSeconds));
+                if (beforeSignal is not null)
+                    await beforeSignal();
                 // build.sh execs the pipeline, so this PID is the pipeline's own process.
                 Signal(process.Id, signal);
                 if (secondSignalAfterSeconds is { } second)

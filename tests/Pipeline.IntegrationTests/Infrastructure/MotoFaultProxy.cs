@@ -58,6 +58,8 @@ public sealed class MotoFaultProxy : IAsyncDisposable
             var bytes = Encoding.UTF8.GetBytes(reply.Body);
             context.Response.StatusCode = reply.Status;
             context.Response.ContentType = reply.ContentType;
+            foreach (var (name, value) in reply.Headers)
+                context.Response.Headers[name] = value;
             context.Response.ContentLength64 = bytes.Length;
             await context.Response.OutputStream.WriteAsync(bytes);
             context.Response.Close();
@@ -95,7 +97,10 @@ public sealed class MotoFaultProxy : IAsyncDisposable
         }
         using var response = await upstream.SendAsync(message);
         return new MotoProxyReply((int)response.StatusCode, await response.Content.ReadAsStringAsync(),
-            response.Content.Headers.ContentType?.ToString() ?? "text/xml");
+            response.Content.Headers.ContentType?.ToString() ?? "text/xml")
+        {
+            Headers = response.Headers.ETag is { } etag ? new Dictionary<string, string> { ["ETag"] = etag.ToString() } : new Dictionary<string, string>(),
+        };
     }
 
     static string ActionOf(HttpListenerRequest request, string body)

@@ -90,6 +90,9 @@ public sealed class EnvironmentLocker(IEnvironmentLockStore store, IStepLog log)
         if (current is null)
             // Released between the two calls: the next try creates it.
             return new LockAttempt(null, null, null, null);
+        if (current.Holder?.RunId == ours.RunId)
+            // Our own create, answered as a conflict after a retry of a request that had succeeded.
+            return new LockAttempt(current.Holder, current.Version, null, null);
         if (current.Holder is { } theirs && (theirs.LeaseExpired(Clock.GetUtcNow()) || RunningProcess.IsGoneFromThisMachine(theirs.Process))
             && await store.TryReplaceAsync(ours, current.Version, cancellation) is { } replaced)
             return new LockAttempt(ours, replaced, null, theirs);
