@@ -23,7 +23,7 @@ public static class InterruptedStacks
                 return (name, "untouched", stack is null ? "does not exist" : $"as it was ({stack.Status})");
             return stack is { IsInProgress: true }
                 ? (name, $"in flight: {stack.Status}", $"follow: aws cloudformation describe-stack-events --stack-name {name}")
-                : (name, $"stopped: {stack?.Status ?? "does not exist"}", "nothing of it runs on; its unexecuted change set is removed");
+                : (name, $"stopped: {stack?.Status ?? "does not exist"}", "nothing runs on it now; the next run checks it again");
         }).ToList();
         log.Info("Stacks when the run was interrupted:");
         foreach (var line in WorkGraphTable.Lines(rows, row => (row.Item1, row.Item2, null, row.Item3)))

@@ -159,7 +159,11 @@ public sealed class InterruptionTests(InterruptionTests.Copy copy) : IClassFixtu
             .And.Contain("Nothing was changed").And.Contain($"./build.sh Unlock --profile dev --deploy-environment {environment}")
             .And.NotContain("═══ DeployInfra ═══");
         first.ExitCode.Should().Be(130, first.Output);
-        first.Output.Should().Contain("Stacks when the run was interrupted:").And.MatchRegex($@"{SharedStack}\s+in flight: CREATE_IN_PROGRESS");
+        // The proxy keeps the stack in progress only for the pipeline's DescribeStacks of that one stack; the table lists them all.
+        first.Output.Should().Contain("Stacks when the run was interrupted:")
+            .And.MatchRegex($@"{DeploymentNames.RegistryStack(environment)}\s+done: created")
+            .And.MatchRegex($@"{SharedStack}\s+(in flight: CREATE_IN_PROGRESS|stopped: CREATE_COMPLETE)")
+            .And.MatchRegex($@"{DeploymentNames.ServiceStack(environment, "mcp")}\s+untouched\s+does not exist");
     }
 
     async Task NoChangeSetOfThisRunIsLeftAsync()
@@ -171,7 +175,8 @@ public sealed class InterruptionTests(InterruptionTests.Copy copy) : IClassFixtu
     }
 
     string[] DeployArguments() =>
-        ["Deploy", "--profile", "dev", "--deploy-environment", environment, "--registry", Requires.LocalRegistry, "--skip", "BuildImages", "PushImages"];
+        // HealthCheck too: moto leaves a stack's outputs empty after a change set, so there is no API endpoint to call.
+        ["Deploy", "--profile", "dev", "--deploy-environment", environment, "--registry", Requires.LocalRegistry, "--skip", "BuildImages", "PushImages", "HealthCheck"];
 
     Dictionary<string, string> Environment() => new()
     {

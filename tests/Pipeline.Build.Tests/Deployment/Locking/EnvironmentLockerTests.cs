@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using AwesomeAssertions;
 using Pipeline.Build.Deployment.Locking;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Local;
 using Pipeline.Build.Tests.Images;
-using Pipeline.TestSupport;
 
 namespace Pipeline.Build.Tests.Deployment.Locking;
 
