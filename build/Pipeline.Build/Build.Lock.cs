@@ -50,7 +50,7 @@ public sealed partial class Build
             .AcquireAsync(holder, EffectiveLockTimeout, UnlockCommand, cancellation);
         try
         {
-            await PlatformSteps().BeginRunAsync(RecordedTarget, heldLock, Log, cancellation);
+            await PlatformSteps().BeginRunAsync(heldLock, Log, cancellation);
         }
         catch
         {
@@ -60,7 +60,7 @@ public sealed partial class Build
         return heldLock;
     }
 
-    /// <summary>The target whose run the deploy history records (from its start, as running), if any.</summary>
+    /// <summary>The target whose run the deploy history records, if any.</summary>
     string? RecordedTarget =>
         new[] { nameof(Rollback), nameof(Redeploy), nameof(Deploy) }.FirstOrDefault(t => InvokedTargets.Contains(t, StringComparer.OrdinalIgnoreCase));
 

@@ -81,8 +81,22 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
         _ => $"arn:{Connection.Partition}:iam::{await AccountAsync(cancellation)}:role/{DeploymentNames.ExecutionRole(Environment)}",
     };
 
-    /// <summary>This run's history record, written when it started (Deploy, Redeploy, Rollback); completed by the run's own record.</summary>
-    public History.RunningHistoryRecord? RunningRecord { get; set; }
+    /// <summary>This run's history record once it has started changing the environment (Deploy, Redeploy, Rollback); completed by the run's own record.</summary>
+    public History.RunningHistoryRecord? RunningRecord { get; private set; }
+
+    /// <summary>The environment lock this run holds (null on a dry run); the running record is renewed with its lease.</summary>
+    public Deployment.Locking.HeldEnvironmentLock? Lease { get; set; }
+
+    /// <summary>
+    /// Writes this run's history record as running, once, when the run is past its checks and about to change something:
+    /// a run refused before that leaves no record, one killed after it shows in History as abandoned.
+    /// </summary>
+    public async Task RecordRunStartAsync(string target, IStepLog log, CancellationToken cancellation)
+    {
+        if (RunningRecord is not null || settings.DryRun || Lease is null)
+            return;
+        RunningRecord = await new History.DeployHistoryRecorder(Connection, Http, settings).StartAsync(target, Lease.Holder.LeaseUntil, log, cancellation);
+    }
 
     /// <summary>The VPC's zones once this run has checked or chosen them (<see cref="ChooseZonesAsync"/>); null before.</summary>
     public ZoneChoice? Zones => zones;

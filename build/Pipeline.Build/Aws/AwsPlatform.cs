@@ -37,6 +37,8 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
             refusedBeforeStart = true;
             throw;
         }
+        // Past its checks, about to change something: from here on a killed run shows in History as abandoned.
+        await aws.RecordRunStartAsync(target, log, cancellation);
     }
 
     public Task<ImageDestination> ImageDestinationAsync(CancellationToken cancellation) => aws.ImageDestinationAsync(cancellation);
@@ -187,14 +189,11 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
         return endpoints;
     }
 
-    public async Task BeginRunAsync(string? recordedTarget, HeldEnvironmentLock held, IStepLog log, CancellationToken cancellation)
+    public async Task BeginRunAsync(HeldEnvironmentLock held, IStepLog log, CancellationToken cancellation)
     {
         await new OrphanedChangeSets(aws.CloudFormation, aws.Environment).RemoveAsync(log, cancellation);
-        if (recordedTarget is not { } target)
-            return;
-        var running = await new DeployHistoryRecorder(aws.Connection, aws.Http, Settings).StartAsync(target, held.Holder.LeaseUntil, log, cancellation);
-        aws.RunningRecord = running;
-        held.OnRenewed = ct => running.RenewAsync(held.Holder.LeaseUntil, log, ct);
+        aws.Lease = held;
+        held.OnRenewed = ct => aws.RunningRecord?.RenewAsync(held.Holder.LeaseUntil, log, ct) ?? Task.CompletedTask;
     }
 
     public async Task CompleteStartedRecordAsync(string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation)
@@ -214,8 +213,7 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
 
     public Task RecordAsync(string target, IReadOnlyList<ServiceImage> images, string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation)
     {
-        // A run refused before it started records nothing, unless its start was recorded already: then it ends as it ended.
-        if (Settings.DryRun || !aws.IsConnected || (refusedBeforeStart && aws.RunningRecord is null))
+        if (Settings.DryRun || !aws.IsConnected || refusedBeforeStart)
             return Task.CompletedTask;
         var stackNames = plans.Synthesized?.StackNames ?? [aws.RegistryStack, aws.SharedStack, .. Settings.Catalog.Names.Select(aws.ServiceStack)];
         return new DeployRunRecorder(aws, jobFacts).RecordAsync(target, images, outcome, duration, stackNames, log, cancellation);

@@ -45,11 +45,10 @@ public interface IDeploymentPlatform : IDisposable
 
     /// <summary>
     /// Runs once the environment's lock is held, before any target: settles what an earlier run killed on the way left (on
-    /// AWS, its unexecuted change sets), then records that <paramref name="recordedTarget"/> (Deploy, Redeploy, Rollback)
-    /// starts, so that a run killed from here on shows as abandoned; the record is renewed with <paramref name="held"/>'s lease.
+    /// AWS, its unexecuted change sets) and renews this run's history record, once written, with <paramref name="held"/>'s lease.
     /// Platforms with nothing to settle and no shared history keep this default.
     /// </summary>
-    Task BeginRunAsync(string? recordedTarget, Locking.HeldEnvironmentLock held, IStepLog log, CancellationToken cancellation) => Task.CompletedTask;
+    Task BeginRunAsync(Locking.HeldEnvironmentLock held, IStepLog log, CancellationToken cancellation) => Task.CompletedTask;
 
     /// <summary>Completes the started record with how the run ended, unless the target has written its own (<see cref="RecordAsync"/>).</summary>
     Task CompleteStartedRecordAsync(string outcome, TimeSpan duration, IStepLog log, CancellationToken cancellation) => Task.CompletedTask;

@@ -18,6 +18,7 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
 
     public Task<string?> TryCreateAsync(LockHolder holder, CancellationToken cancellation)
     {
+        RemoveLeftovers();
         var json = holder.ToJson();
         return Task.FromResult(OwnerOnlyFile.TryCreate(Path, json) ? VersionOf(json) : null);
     }
@@ -83,6 +84,19 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
             File.Delete(claimed);
         }
         return null;
+    }
+
+    /// <summary>
+    /// A claimed or half-written lock file lives for milliseconds; one older than a minute was left by a run killed in that
+    /// moment, and is removed.
+    /// </summary>
+    void RemoveLeftovers()
+    {
+        if (!Directory.Exists(environmentDirectory))
+            return;
+        foreach (var leftover in Directory.EnumerateFiles(environmentDirectory, System.IO.Path.GetFileName(Path) + ".*"))
+            if (File.GetLastWriteTimeUtc(leftover) < DateTime.UtcNow.AddMinutes(-1))
+                File.Delete(leftover);
     }
 
     static string VersionOf(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];

@@ -54,6 +54,7 @@ internal sealed class ServiceRollback(AwsContext aws, StackPlanner plans)
             return;
         }
 
+        await aws.RecordRunStartAsync("Rollback", log, ct);
         var outcome = Outcomes.Failed;
         try
         {

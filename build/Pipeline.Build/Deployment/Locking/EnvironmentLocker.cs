@@ -84,11 +84,15 @@ public sealed class EnvironmentLocker(IEnvironmentLockStore store, IStepLog log)
     async Task<LockAttempt> TryTakeAsync(LockHolder holder, CancellationToken cancellation)
     {
         var ours = holder with { LeaseUntil = Clock.GetUtcNow() + Lease };
-        if (await store.TryCreateAsync(ours, cancellation) is { } created)
-            return new LockAttempt(ours, created, null, null);
-        var current = await store.ReadAsync(cancellation);
+        LockRecord? current = null;
+        // Released between the create and the read, or a conflicting write that S3 answered 409 and that did not stay: try again.
+        for (var attempt = 0; attempt < 3 && current is null; attempt++)
+        {
+            if (await store.TryCreateAsync(ours, cancellation) is { } created)
+                return new LockAttempt(ours, created, null, null);
+            current = await store.ReadAsync(cancellation);
+        }
         if (current is null)
-            // Released between the two calls: the next try creates it.
             return new LockAttempt(null, null, null, null);
         if (current.Holder?.RunId == ours.RunId)
             // Our own create, answered as a conflict after a retry of a request that had succeeded.

@@ -207,6 +207,7 @@ public sealed partial class PipelineRolesTests(SynthesizedReferenceTemplates syn
         ["s3.GetObject"] = "s3:GetObject",
         ["s3.ListObjectsV2"] = "s3:ListBucket",
         ["s3.DeleteObjects"] = "s3:DeleteObject",
+        ["s3.DeleteObject"] = "s3:DeleteObject",
         ["s3.DeleteBucket"] = "s3:DeleteBucket",
         ["s3.PutBucket"] = "s3:CreateBucket",
         ["s3.PutPublicAccessBlock"] = "s3:PutBucketPublicAccessBlock",
