@@ -39,6 +39,7 @@ public sealed class LocalGatewayProcessesTests : IDisposable
         var unrecorded = StartLookalike(dll);
         var record = new LocalGatewayRecord(recordedProcess.Id, 8080, dll, "hash", "hash", repository, DateTimeOffset.UtcNow);
 
+        gateway.RunningProcesses().Should().BeEquivalentTo([recordedProcess.Id, unrecorded.Id]);
         var wouldStop = await gateway.StopUnrecordedAsync(record, dryRun: true, new RecordingStepLog(), CancellationToken.None);
         var stopped = await gateway.StopUnrecordedAsync(record, dryRun: false, new RecordingStepLog(), CancellationToken.None);
 
@@ -51,8 +52,9 @@ public sealed class LocalGatewayProcessesTests : IDisposable
     /// <summary>A process whose command line names <paramref name="dll"/> as the gateway's does (its start goes through setsid and sh with the same arguments).</summary>
     Process StartLookalike(string dll)
     {
-        var start = new ProcessStartInfo("python3") { UseShellExecute = false };
-        foreach (var argument in new[] { "-c", "import time; time.sleep(120)", dll, "--urls", "http://127.0.0.1:8080" })
+        // perl, not python3: a version manager's shim in front of python3 would add a second process with the same arguments.
+        var start = new ProcessStartInfo("perl") { UseShellExecute = false };
+        foreach (var argument in new[] { "-e", "sleep 120", dll, "--urls", "http://127.0.0.1:8080" })
             start.ArgumentList.Add(argument);
         var process = Process.Start(start)!;
         started.Add(process);
