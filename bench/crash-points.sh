@@ -12,9 +12,11 @@
 #   3. the same command runs again: "converged" means it exited 0;
 #   4. it runs once more: "clean no-op" means that run exited 0 and changed nothing. "Nothing" is judged on the
 #      environment's state, not on wording: locally the ids of the environment's containers and the gateway's PID are the
-#      same before and after; on moto each of the environment's stacks keeps its status and its number of stack events
-#      (every change set executed adds events), and each ECS service keeps its task definition. For Destroy the state is
-#      "no stack left", so a no-op Destroy is one that exits 0 with nothing to delete;
+#      same before and after; on moto each of the environment's stacks keeps its status, its parameter values and its
+#      number of stack events (every change set executed adds events), and each ECS service keeps its task definition and
+#      desired count. A Redeploy rolls its service again by design even when nothing changed, so for it the event count
+#      is left out (same image tag parameter, same task definition = nothing changed). After a Destroy the state is the
+#      registry stack alone (kept without --include-images), so a no-op Destroy exits 0 and deletes nothing;
 #   5. what is left is counted: change sets with ExecutionStatus AVAILABLE on the environment's stacks (aws cloudformation
 #      list-change-sets), containers of the environment besides the live ones (-next / -previous names, or any not
 #      running), processes beyond the one gateway a local environment runs (gateway processes of the environment, and any
@@ -25,7 +27,8 @@
 # moto runs on 127.0.0.1 with MOTO_ECS_SERVICE_RUNNING=2; the measured runs reach it through a proxy (python3 stdlib,
 # 127.0.0.1) that delays every call by 150-300 ms, so a run lasts long enough to be stopped in the middle. Setup runs
 # (first deploys, the deploys a Rollback needs, the Deploy that restores after a Destroy) go to moto directly.
-# On moto the runs use --profile dev --registry <registry> --skip HealthCheck, as bench/deploy.sh does.
+# On moto the runs use --profile dev --registry <registry> --skip HealthCheck, as bench/deploy.sh does; Rollback checks
+# health itself, so it gets --health-url pointing at the proxy, which answers with the version the Rollback goes to.
 #
 # Usage: bench/crash-points.sh [N] [--platform local|moto|both] [--targets Deploy,Redeploy,Rollback,Destroy] [--signals INT,KILL]
 #   N defaults to 5. Rollback and Destroy exist on moto only. Expected time on a 2-core machine: about 1 min per point
@@ -170,7 +173,7 @@ available_change_sets() {
 
 # The environment's state, to tell whether a run changed anything (see the header).
 state_of() {
-  local platform=$1
+  local platform=$1 target=$2
   if [[ $platform == local ]]; then
     docker ps -a --filter "label=apigw.platform=$local_env" --format '{{.Names}} {{.ID}} {{.State}}' | sort
     gateway_pids "$local_copy" "$local_env" | sort
@@ -178,8 +181,12 @@ state_of() {
   fi
   local stack cluster
   for stack in $(env_stacks | sort); do
-    echo "$stack $(moto_aws cloudformation describe-stacks --stack-name "$stack" --query 'Stacks[0].StackStatus' --output text)" \
-      "events=$(moto_aws cloudformation describe-stack-events --stack-name "$stack" --query 'length(StackEvents)' --output text)"
+    echo "$stack $(moto_aws cloudformation describe-stacks --stack-name "$stack" --output text \
+      --query 'Stacks[0].[StackStatus, join(`,`, Parameters[].ParameterValue || `[]`)]' | tr '\t' ' ')"
+    # A Redeploy rolls its service again by design, even with nothing changed: for it, the same parameters and task
+    # definitions are "nothing changed"; for every other target the stack must not even have run a change set.
+    [[ $target == Redeploy ]] ||
+      echo "  events=$(moto_aws cloudformation describe-stack-events --stack-name "$stack" --query 'length(StackEvents)' --output text)"
   done
   for cluster in $(moto_aws ecs list-clusters --query 'clusterArns' --output text | tr '\t' '\n' | grep -F -- "$moto_env"); do
     local services
@@ -278,6 +285,16 @@ class Delay(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
     def forward(self):
         data = self.body()
+        if self.path.startswith("/bench-health/"):
+            # moto runs no service: the health a Rollback checks is answered here, with the version it rolls back to.
+            version = open(sys.argv[3]).read().strip()
+            payload = ('{"status":"ok","service":"stand-in","version":"%s"}' % version).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
         time.sleep(random.uniform(0.15, 0.30))
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("transfer-encoding", "content-length", "connection", "expect")}
         headers["Content-Length"] = str(len(data))
@@ -298,7 +315,8 @@ class Delay(http.server.BaseHTTPRequestHandler):
 
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Delay).serve_forever()
 PY
-  python3 "$WORK/delay-proxy.py" "$proxy_port" "$moto_port" >"$WORK/proxy.log" 2>&1 &
+  touch "$WORK/health-version"
+  python3 "$WORK/delay-proxy.py" "$proxy_port" "$moto_port" "$WORK/health-version" >"$WORK/proxy.log" 2>&1 &
   proxy_pid=$!
   for _ in $(seq 1 150); do
     curl -fs "http://127.0.0.1:$moto_port/moto-api/" >/dev/null 2>&1 && curl -fs "http://127.0.0.1:$proxy_port/moto-api/" >/dev/null 2>&1 && return
@@ -320,7 +338,8 @@ import json, sys
 text = sys.stdin.read()
 records = json.loads(text[text.index("["):text.rindex("]") + 1])
 deploys = [r for r in records if r["outcome"] == "succeeded" and r["target"] == "Deploy"]
-print(deploys[1]["id"] if len(deploys) > 1 else "")'
+target = deploys[1] if len(deploys) > 1 else None
+print(target["id"] + " " + next(s["tag"] for s in target["services"] if s["service"] == "fastapi") if target else "")'
 }
 
 # --- one (platform, target, signal) row --------------------------------------------------------------------------------
@@ -338,7 +357,7 @@ command_of() {
   case $target in
     Deploy) echo "Deploy ${moto_args[*]}" ;;
     Redeploy) echo "Redeploy --service fastapi ${moto_args[*]}" ;;
-    Rollback) echo "Rollback --service fastapi --to $rollback_to --profile dev --deploy-environment $moto_env" ;;
+    Rollback) echo "Rollback --service fastapi --to $rollback_to --profile dev --deploy-environment $moto_env --registry $REGISTRY --health-url http://127.0.0.1:$proxy_port/bench-health" ;;
     Destroy) echo "Destroy --yes --profile dev --deploy-environment $moto_env" ;;
   esac
 }
@@ -354,11 +373,19 @@ prepare_point() {
   case $platform/$target in
     */Deploy | */Redeploy) change_fastapi "$copy" ;;
     moto/Rollback)
-      change_fastapi "$copy"
-      run_to_end "$copy" "$(moto_direct)" Deploy "${moto_args[@]}" >&2 || { echo "setup Deploy for Rollback failed; see $LOG" >&2; exit 1; }
-      previous_deploy_id ;;
+      # Two deploys with different images, and the Rollback goes to the first. Not to an image a Redeploy or a Rollback
+      # set last: moto compares a change set with the parameters of the stack's last parameter update through the
+      # rolling path, so it would report "no changes" for that image (a moto quirk, not CloudFormation's behaviour).
+      for _ in 1 2; do
+        change_fastapi "$copy"
+        run_to_end "$copy" "$(moto_direct)" Deploy "${moto_args[@]}" >&2 || { echo "setup Deploy for Rollback failed; see $LOG" >&2; exit 1; }
+      done
+      local target
+      target=$(previous_deploy_id)
+      echo "${target#* }" >"$WORK/health-version"
+      echo "${target%% *}" ;;
     moto/Destroy)
-      if [[ -z $(env_stacks) ]] || ! run_to_end "$copy" "$(moto_direct)" Deploy "${moto_args[@]}" --skip BuildImages PushImages >&2; then
+      if [[ -z $(env_stacks) ]] || ! run_to_end "$copy" "$(moto_direct)" Deploy "${moto_args[@]:0:6}" --skip HealthCheck BuildImages PushImages >&2; then
         run_to_end "$copy" "$(moto_direct)" Deploy "${moto_args[@]}" >&2 || { echo "setup Deploy for Destroy failed; see $LOG" >&2; exit 1; }
       fi ;;
   esac
@@ -402,10 +429,10 @@ run_row() {
     # shellcheck disable=SC2086
     if run_to_end "$copy" "$endpoint" $command; then
       ((converged += 1))
-      before=$(state_of "$platform")
+      before=$(state_of "$platform" "$target")
       # shellcheck disable=SC2086
       if run_to_end "$copy" "$endpoint" $command; then
-        after=$(state_of "$platform")
+        after=$(state_of "$platform" "$target")
         if [[ $before == "$after" ]]; then ((noop += 1)); else log "not a no-op: state before and after differ"$'\n'"$before"$'\n'"---"$'\n'"$after"; fi
       fi
     else
@@ -475,7 +502,7 @@ done
 {
   echo
   echo "Crash points: N=$points per row, stopped at i/(N+1) of a calibrated run; the same command run again, then once more."
-  echo "moto behind a proxy delaying every call 150-300 ms; HealthCheck skipped on moto. Total $(seconds_since "$bench_start") s."
+  echo "moto behind a proxy delaying every call 150-300 ms; HealthCheck skipped on moto (Rollback checks a stand-in). Total $(seconds_since "$bench_start") s."
   printf '%-9s %-6s %-8s %-10s %-14s %-16s %-15s %-16s %-10s %s\n' \
     target platform signal converged "clean no-op" "change sets left" "containers left" "processes left" "temp files" note
   printf '%s\n' "${results[@]}"
