@@ -21,8 +21,10 @@
 #      list-change-sets), containers of the environment besides the live ones (-next / -previous names, or any not
 #      running), processes beyond the one gateway a local environment runs (gateway processes of the environment, and any
 #      other process whose command line names the scratch copy), temporary files the pipeline writes (TMPDIR is private to
-#      the benchmark: tmp*.tmp, pipeline-blob-*; and *.tmp under artifacts/). Then the benchmark removes what it counted,
-#      so each point starts from the same clean state (that cleanup is the benchmark's, not part of "converged").
+#      the benchmark: tmp*.tmp, pipeline-blob-*, files under pipeline-scratch-*/; and *.tmp under artifacts/). The .NET
+#      runtime's own diagnostic pipes and sockets (clr-debug-pipe-*, dotnet-diagnostic-*), which every .NET process killed
+#      with -9 leaves in TMPDIR, are not counted. Then the benchmark removes what it counted, so each point starts from the
+#      same clean state (that cleanup is the benchmark's, not part of "converged").
 #
 # moto runs on 127.0.0.1 with MOTO_ECS_SERVICE_RUNNING=2; the measured runs reach it through a proxy (python3 stdlib,
 # 127.0.0.1) that delays every call by 150-300 ms, so a run lasts long enough to be stopped in the middle. Setup runs
@@ -50,7 +52,7 @@ while (($# > 0)); do
     --platform) [[ $2 == both ]] && platforms=(local moto) || platforms=("$2"); shift 2 ;;
     --targets) IFS=, read -r -a targets <<<"$2"; shift 2 ;;
     --signals) IFS=, read -r -a signals <<<"$2"; shift 2 ;;
-    -h | --help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     [0-9]*) points=$1; shift ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
