@@ -6,7 +6,9 @@
 #                                 processes left, temporary files left
 #
 # How a point goes:
-#   1. a one-line change in services/fastapi (Deploy, Redeploy, Rollback: a new image, so there is real work);
+#   1. a one-line change in services/fastapi (Deploy, Redeploy, Rollback: a new image, so there is real work); on moto
+#      the new image is built and pushed before the run (BuildImages PushImages), so the run's time, and the points it is
+#      stopped at, go to synthesis, change sets and the ECS rollout rather than to the image build;
 #   2. the command starts in a process group of its own; after (i / (N+1)) x the calibrated duration of an uninterrupted
 #      run of the same kind, SIGINT or SIGKILL goes to the whole group (a SIGINT run gets 90 s to exit, then SIGKILL);
 #   3. the same command runs again: "converged" means it exited 0;
@@ -373,7 +375,12 @@ prepare_point() {
   local platform=$1 target=$2 copy
   copy=$(copy_of "$platform")
   case $platform/$target in
-    */Deploy | */Redeploy) change_fastapi "$copy" ;;
+    local/Deploy | local/Redeploy) change_fastapi "$copy" ;;
+    moto/Deploy | moto/Redeploy)
+      # On moto the image build would take most of the run, and a stop there says nothing about CloudFormation: the new
+      # image is built and pushed first, so the stopped run spends its time on synthesis, change sets and the ECS rollout.
+      change_fastapi "$copy"
+      run_to_end "$copy" "$(moto_direct)" BuildImages PushImages "${moto_args[@]:0:6}" >&2 || { echo "setup build failed; see $LOG" >&2; exit 1; } ;;
     moto/Rollback)
       # Two deploys with different images, and the Rollback goes to the first. Not to an image a Redeploy or a Rollback
       # set last: moto compares a change set with the parameters of the stack's last parameter update through the
@@ -459,7 +466,7 @@ run_row() {
   done
   results+=("$(printf '%-9s %-6s %-8s %-10s %-14s %-16s %-15s %-16s %-10s %s' \
     "$target" "$platform" "SIG$signal" "$converged/$points" "$noop/$points" "$change_sets" "$containers" "$processes" "$temps" \
-    "$missed ended before the signal")")
+    "$([[ $missed == 0 ]] && echo - || echo "$missed ended before the signal")")")
 }
 
 # Measures one uninterrupted run of the target (after its usual preparation); prints its seconds.
