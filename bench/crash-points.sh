@@ -35,7 +35,8 @@
 # health itself, so it gets --health-url pointing at the proxy, which answers with the version the Rollback goes to.
 #
 # Usage: bench/crash-points.sh [N] [--platform local|moto|both] [--targets Deploy,Redeploy,Rollback,Destroy] [--signals INT,KILL]
-#   N defaults to 5. Rollback and Destroy exist on moto only. Expected time on a 2-core machine: about 1 min per point
+#   N defaults to 5. Rollback and Destroy exist on moto only. --targets Deploy+gateway (local, not in the default set)
+#   also changes a line of the gateway's code before each run, so the gateway is rebuilt and replaced too. Expected time on a 2-core machine: about 1 min per point
 #   locally and 1.5-2 min per point on moto (a point is three runs, plus a setup deploy for Rollback and Destroy), so
 #   N=3 for everything (36 points) takes about 60-70 min; --platform local with N=3 about 12 min.
 # Needs: Docker engine, a registry on 127.0.0.1:5000 with the base images (.ci/setup), python3 with moto[server], awscli, node.
@@ -353,7 +354,7 @@ command_of() {
   local platform=$1 target=$2 rollback_to=${3:-}
   if [[ $platform == local ]]; then
     case $target in
-      Deploy) echo "Deploy --deploy-environment $local_env --gateway-port $gateway_port" ;;
+      Deploy | Deploy+gateway) echo "Deploy --deploy-environment $local_env --gateway-port $gateway_port" ;;
       Redeploy) echo "Redeploy --service fastapi --deploy-environment $local_env --gateway-port $gateway_port" ;;
     esac
     return
@@ -376,6 +377,9 @@ prepare_point() {
   copy=$(copy_of "$platform")
   case $platform/$target in
     local/Deploy | local/Redeploy) change_fastapi "$copy" ;;
+    local/Deploy+gateway)
+      change_fastapi "$copy"
+      echo "// crash bench $RUN_ID $RANDOM$RANDOM" >>"$copy/build/Pipeline.Gateway/Program.cs" ;;
     moto/Deploy | moto/Redeploy)
       # On moto the image build would take most of the run, and a stop there says nothing about CloudFormation: the new
       # image is built and pushed first, so the stopped run spends its time on synthesis, change sets and the ECS rollout.
@@ -501,6 +505,7 @@ for platform in "${platforms[@]}"; do
   fi
   for target in "${targets[@]}"; do
     [[ $platform == local && ($target == Rollback || $target == Destroy) ]] && continue
+    [[ $platform == moto && $target == Deploy+gateway ]] && continue
     duration=$(calibrate "$platform" "$target")
     for signal in "${signals[@]}"; do
       run_row "$platform" "$target" "$signal" "$duration"
