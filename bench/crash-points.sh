@@ -167,13 +167,15 @@ env_stacks() {
     --query "StackSummaries[?StackStatus!='DELETE_COMPLETE'].StackName" | tr '\t' '\n' | grep -F -- "$moto_env" || true
 }
 
-# "stack change-set-name" of every change set left AVAILABLE on the environment's stacks.
+# "stack change-set-name" of every change set left AVAILABLE on the environment's stacks. Each summary names its stack:
+# moto answers ListChangeSets with the change sets of every stack, whatever --stack-name says, so they are filtered here.
 available_change_sets() {
-  local stack
-  for stack in $(env_stacks); do
-    moto_aws cloudformation list-change-sets --stack-name "$stack" --output text \
-      --query "Summaries[?ExecutionStatus=='AVAILABLE'].ChangeSetName" | tr '\t' '\n' | grep -v '^$' | sed "s|^|$stack |" || true
-  done
+  local stacks
+  stacks=$(env_stacks)
+  [[ -n $stacks ]] || return 0
+  moto_aws cloudformation list-change-sets --stack-name "$(head -1 <<<"$stacks")" --output text \
+    --query "Summaries[?ExecutionStatus=='AVAILABLE'].[StackName,ChangeSetName]" |
+    awk -v stacks="$stacks" 'BEGIN { split(stacks, list, "\n"); for (i in list) ours[list[i]] = 1 } ($1 in ours) { print $1, $2 }' | sort -u
 }
 
 # The environment's state, to tell whether a run changed anything (see the header).
@@ -465,6 +467,7 @@ run_row() {
     ((containers += extra)) || true
     ((processes += strays + (gateways > expected_gateways ? gateways - expected_gateways : 0))) || true
     ((temps += temps_now)) || true
+    [[ $platform == moto ]] && log "change sets left AVAILABLE: [$(available_change_sets | tr '\n' ';')]"
     log "point $i: stopped=[$stopped] change sets=$sets containers=$extra gateways=$gateways strays=$strays temp files=$temps_now"
     clear_leftovers "$platform"
   done
