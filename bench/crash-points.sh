@@ -36,9 +36,9 @@
 #
 # Usage: bench/crash-points.sh [N] [--platform local|moto|both] [--targets Deploy,Redeploy,Rollback,Destroy] [--signals INT,KILL]
 #   N defaults to 5. Rollback and Destroy exist on moto only. --targets Deploy+gateway (local, not in the default set)
-#   also changes a line of the gateway's code before each run, so the gateway is rebuilt and replaced too. Expected time on a 2-core machine: about 1 min per point
-#   locally and 1.5-2 min per point on moto (a point is three runs, plus a setup deploy for Rollback and Destroy), so
-#   N=3 for everything (36 points) takes about 60-70 min; --platform local with N=3 about 12 min.
+#   also changes a line of the gateway's code before each run, so the gateway is rebuilt and replaced too. Measured on a 2-core machine shared with other builds: N=3 for
+#   everything (36 points, a point is three runs plus the setup deploys of Rollback and Destroy) took 26 min;
+#   --platform local with N=3 about 6 min; --targets Deploy+gateway --platform local with N=4 about 7 min.
 # Needs: Docker engine, a registry on 127.0.0.1:5000 with the base images (.ci/setup), python3 with moto[server], awscli, node.
 set -euo pipefail
 
