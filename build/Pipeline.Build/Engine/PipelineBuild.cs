@@ -59,6 +59,8 @@ public abstract class PipelineBuild
     {
         var output = InstallMaskingConsole();
         using var interruption = new Interruption(output);
+        // Temporary files of runs that were killed; a run that ends normally deletes its own.
+        ScratchFiles.RemoveAbandoned();
         try
         {
             var build = new TBuild { Cancellation = interruption.Token, Interruption = interruption };

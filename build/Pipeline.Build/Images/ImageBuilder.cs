@@ -81,8 +81,7 @@ public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry)
         };
         WarnAboutUnprefixedBaseImages(service.DockerfilePath, options, log);
 
-        await using var context = new FileStream(
-            Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+        await using var context = ScratchFiles.CreateDeletedOnClose("build-context");
         await BuildContext.Load(service.Directory).WriteTarAsync(context, cancellationToken);
         context.Position = 0;
 

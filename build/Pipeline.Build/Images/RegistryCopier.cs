@@ -103,7 +103,7 @@ public sealed class RegistryCopier(RegistryClient registry)
                 continue;
             }
             // Through a file: a layer may be hundreds of megabytes, and an upload may have to start over once.
-            var file = Path.Combine(Path.GetTempPath(), $"pipeline-blob-{Guid.NewGuid():N}");
+            var file = ScratchFiles.NewPath("blob");
             try
             {
                 await using (var stream = File.Create(file))

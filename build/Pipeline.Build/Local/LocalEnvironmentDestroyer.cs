@@ -27,7 +27,7 @@ public sealed class LocalEnvironmentDestroyer(IDockerClient docker, LocalGateway
         var containers = (await teardown.ContainersAsync(ct)).Select(c => c.Names.FirstOrDefault()?.TrimStart('/') ?? c.ID[..12]).Order(StringComparer.Ordinal).ToList();
         var images = await teardown.ImagesAsync(DeploymentNames.RepositoryNamespace(environment), ct);
         var record = LocalGatewayRecord.Read(gateway.RecordPath);
-        var gatewayRuns = record?.IsProcessAlive() == true;
+        var gatewayRuns = record?.IsProcessAlive() == true || gateway.RunningProcesses().Count > 0;
         var issuerKey = File.Exists(gateway.IssuerFile);
         if (containers.Count == 0 && images.Count == 0 && !gatewayRuns && !issuerKey)
         {
@@ -40,7 +40,7 @@ public sealed class LocalEnvironmentDestroyer(IDockerClient docker, LocalGateway
         var verb = dryRun ? "would remove" : "removes";
         log.Info($"Destroy {verb} environment {environment} from the local platform:");
         log.Info($"  containers: {(containers.Count == 0 ? "none" : string.Join(", ", containers))}");
-        log.Info($"  gateway: {(gatewayRuns ? $"pid {record!.ProcessId} on {record.Url}" : "not running")}");
+        log.Info($"  gateway: {(gatewayRuns ? GatewayProcesses(record) : "not running")}");
         log.Info($"  images: {(images.Count == 0 ? "none" : string.Join(", ", images))}");
         log.Info($"  token issuer key: {(issuerKey ? gateway.IssuerFile : "none")}");
         log.Info("  Base images, build cache and images pushed to a registry (--registry) are not touched.");
@@ -65,6 +65,12 @@ public sealed class LocalEnvironmentDestroyer(IDockerClient docker, LocalGateway
         log.Info($"Environment {environment} is removed from the local platform: {containers.Count} container(s), " +
                  $"{(gatewayRuns ? "its gateway, " : "")}{images.Count} image reference(s).");
         return new LocalDestroyOutcome(containers, images, NothingExisted: false);
+    }
+
+    string GatewayProcesses(LocalGatewayRecord? record)
+    {
+        var pids = gateway.RunningProcesses().Union(record?.IsProcessAlive() == true ? [record.ProcessId] : []).Order().ToList();
+        return $"pid {string.Join(", ", pids)}" + (record is null ? "" : $" on {record.Url}");
     }
 }
 

@@ -130,6 +130,7 @@ public sealed class LocalGateway
         var url = new Uri($"http://127.0.0.1:{port}");
         var record = LocalGatewayRecord.Read(RecordPath);
         var running = record is not null && record.IsProcessAlive() ? record : null;
+        await StopUnrecordedAsync(running, dryRun, log, cancellationToken);
         var project = CurrentProject();
         var dllPath = Path.Combine(project.OutputDirectory, GatewayAssembly);
         var binaryCurrent = project.IsCurrent(GatewayAssembly);
@@ -147,6 +148,8 @@ public sealed class LocalGateway
             && await LocalHealthProbe.IsHealthyAsync(new Uri(url, HealthPath), TimeSpan.FromSeconds(3), cancellationToken))
         {
             log.Info($"gateway: unchanged at {url} (pid {running.ProcessId})");
+            if (!dryRun)
+                RemoveOtherBuilds(project.OutputDirectory);
             return url;
         }
 
@@ -194,6 +197,60 @@ public sealed class LocalGateway
         log.Info($"gateway: listening at {url} (pid {pid}, log {LogPath})");
         RemoveOtherBuilds(project.OutputDirectory);
         return url;
+    }
+
+    /// <summary>
+    /// Every process that runs a gateway of this environment (any build of it under <see cref="BinaryDirectory"/>), whether
+    /// gateway.json names it or not. Read from each process's command line, which names the DLL from the moment the
+    /// gateway is started (setsid and the shell it runs carry the same arguments), so no interruption can hide one.
+    /// </summary>
+    public IReadOnlyList<int> RunningProcesses()
+    {
+        if (!Directory.Exists("/proc"))
+            return [];
+        var builds = BinaryDirectory + Path.DirectorySeparatorChar;
+        var found = new List<int>();
+        foreach (var processDirectory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(processDirectory), out var pid) || pid == System.Environment.ProcessId)
+                continue;
+            string commandLine;
+            try
+            {
+                commandLine = File.ReadAllText(Path.Combine(processDirectory, "cmdline"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+            if (commandLine.Split('\0').Any(argument =>
+                    argument.StartsWith(builds, StringComparison.Ordinal) && argument.EndsWith(Path.DirectorySeparatorChar + GatewayAssembly, StringComparison.Ordinal))
+                && ProcessSignal.IsAlive(pid))
+                found.Add(pid);
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Stops every gateway process of this environment but <paramref name="recorded"/>: a run killed after starting a new
+    /// gateway and before recording it, or after recording it and before stopping the one it replaced, leaves one behind,
+    /// listening on the same port (SO_REUSEPORT) with routes no one can switch any more.
+    /// </summary>
+    /// <returns>The PIDs stopped (in a dry run, that would be).</returns>
+    public async Task<IReadOnlyList<int>> StopUnrecordedAsync(LocalGatewayRecord? recorded, bool dryRun, IStepLog log, CancellationToken cancellationToken)
+    {
+        var unrecorded = RunningProcesses().Where(pid => pid != recorded?.ProcessId).ToList();
+        foreach (var pid in unrecorded)
+        {
+            if (dryRun)
+            {
+                log.Info($"gateway: would stop pid {pid}, a gateway of environment {Environment} that {RecordPath} does not name (dry run)");
+                continue;
+            }
+            log.Info($"gateway: stopping pid {pid}, a gateway of environment {Environment} left by an interrupted run ({RecordPath} does not name it)");
+            await ProcessSignal.TerminateAsync(pid, StopGracePeriod, cancellationToken);
+        }
+        return unrecorded;
     }
 
     /// <summary>

@@ -84,6 +84,10 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
             throw new PipelineException(
                 $"The local gateway (pid {older.ProcessId} on {older.Url}) was started by an older pipeline: it neither checks tokens nor hosts " +
                 $"the token issuer the services now rely on. Run {DeployCommand} once (it replaces the gateway), then redeploy.");
+        // A gateway a killed Deploy started and never recorded shares the port with stale routes no one can switch:
+        // it would keep sending part of the traffic to a container this rollout removes.
+        var recorded = LocalGatewayRecord.Read(gateway.RecordPath);
+        await gateway.StopUnrecordedAsync(recorded is not null && recorded.IsProcessAlive() ? recorded : null, settings.DryRun, log, cancellation);
         var docker = await engine.ConnectAsync(cancellation);
         var secrets = ResolveSecrets(images.Select(i => i.Service), log);
         var results = await new LocalServiceRunner(docker, GatewayRoutes, naming, secrets: secrets)

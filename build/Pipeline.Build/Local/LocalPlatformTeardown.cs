@@ -6,7 +6,8 @@ namespace Pipeline.Build.Local;
 
 /// <summary>
 /// Stops and removes what the local platform started and nothing else: containers carrying its platform label,
-/// and the gateway process recorded in <c>gateway.json</c> if that PID still runs our gateway (Down); for Destroy, also
+/// and the gateway process recorded in <c>gateway.json</c> if that PID still runs our gateway, with any other process that
+/// runs this environment's gateway build (one an interrupted run started and never recorded) (Down); for Destroy, also
 /// the environment's images, found by their tags.
 /// </summary>
 public sealed class LocalPlatformTeardown(IDockerClient docker, LocalGateway gateway, LocalPlatformNaming? naming = null)
@@ -97,6 +98,7 @@ public sealed class LocalPlatformTeardown(IDockerClient docker, LocalGateway gat
     async Task StopGatewayAsync(bool dryRun, IStepLog log, CancellationToken cancellationToken)
     {
         var record = LocalGatewayRecord.Read(gateway.RecordPath);
+        await gateway.StopUnrecordedAsync(record is not null && record.IsProcessAlive() ? record : null, dryRun, log, cancellationToken);
         if (record is null)
         {
             log.Info("gateway: not started by this pipeline (no gateway.json)");

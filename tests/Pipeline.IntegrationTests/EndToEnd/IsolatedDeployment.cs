@@ -85,6 +85,45 @@ public sealed class IsolatedDeployment : IAsyncDisposable
         return run;
     }
 
+    /// <summary>
+    /// Runs <c>./build.sh</c> on this copy's local platform and kills its whole process group with SIGKILL once
+    /// <paramref name="killWhen"/> holds (see <see cref="BuildScript.RunAndKillAsync"/>).
+    /// </summary>
+    public async Task<BuildScriptRun> RunLocalAndKillAsync(Func<Task<bool>> killWhen, params string[] arguments)
+    {
+        var run = await BuildScript.RunAndKillAsync(Copy.Root, [.. arguments, "--deploy-environment", Environment, "--gateway-port", GatewayPort.ToString()],
+            new Dictionary<string, string> { ["BASE_IMAGE_REGISTRY"] = Requires.LocalRegistry }, killWhen, RunTimeout);
+        lock (runs) runs.Add(run);
+        return run;
+    }
+
+    /// <summary>
+    /// Every process running a gateway of this environment, recorded or not: any process whose command line names a gateway
+    /// DLL under the environment's artifacts (read from /proc, as <c>ps</c> would show it).
+    /// </summary>
+    public IReadOnlyList<int> GatewayProcessIds()
+    {
+        var builds = Path.Combine(Copy.Root, "artifacts", Environment, "gateway-bin") + "/";
+        var found = new List<int>();
+        foreach (var process in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(process), out var pid))
+                continue;
+            try
+            {
+                var arguments = File.ReadAllText(Path.Combine(process, "cmdline")).Split('\0');
+                var state = File.ReadAllText(Path.Combine(process, "stat")).Split(") ").Last();
+                if (!state.StartsWith('Z') && arguments.Any(a => a.StartsWith(builds, StringComparison.Ordinal) && a.EndsWith("/Pipeline.Gateway.dll", StringComparison.Ordinal)))
+                    found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while it was read.
+            }
+        }
+        return found.Order().ToList();
+    }
+
     /// <summary>Service name to container id, for every container labelled with this environment.</summary>
     public async Task<IReadOnlyDictionary<string, string>> ContainerIdsAsync()
     {
