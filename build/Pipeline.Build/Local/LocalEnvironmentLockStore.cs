@@ -1,13 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
 using Pipeline.Build.Deployment.Locking;
-using Pipeline.Manifests;
 
 namespace Pipeline.Build.Local;
 
 /// <summary>
-/// A local environment's lock: <c>artifacts/&lt;env&gt;/environment.lock</c>, the holder as JSON (mode 600). Created whole
-/// beside its place and moved there only if nothing is there (<see cref="OwnerOnlyFile.TryCreate"/>), so of two runs only one creates it. A takeover or a release first renames
+/// A local environment's lock: <c>artifacts/&lt;env&gt;/environment.lock</c>, the holder as JSON (mode 600). Created
+/// exclusively (O_EXCL), so of two runs only one creates it. A takeover or a release first renames
 /// the file to a name of its own, which only one process can do, then checks it still holds the version it read.
 /// </summary>
 public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEnvironmentLockStore
@@ -20,7 +19,30 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
     {
         RemoveLeftovers();
         var json = holder.ToJson();
-        return Task.FromResult(OwnerOnlyFile.TryCreate(Path, json) ? VersionOf(json) : null);
+        return Task.FromResult(TryCreateExclusive(json) ? VersionOf(json) : null);
+    }
+
+    /// <summary>
+    /// O_CREAT | O_EXCL: of two writers only one creates the file, on every local file system (a move that refuses to
+    /// overwrite let two racing creators through in a test).
+    /// A reader may see the file before its content; it reads as a lock that is not a holder record, which is never taken over.
+    /// </summary>
+    bool TryCreateExclusive(string json)
+    {
+        Directory.CreateDirectory(environmentDirectory);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using var file = new FileStream(Path, options);
+            file.Write(Encoding.UTF8.GetBytes(json));
+            return true;
+        }
+        catch (IOException) when (File.Exists(Path))
+        {
+            return false;
+        }
     }
 
     public async Task<LockRecord?> ReadAsync(CancellationToken cancellation)
@@ -36,21 +58,27 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
         }
     }
 
-    public async Task<string?> TryReplaceAsync(LockHolder holder, string version, CancellationToken cancellation)
+    public Task<string?> TryReplaceAsync(LockHolder holder, string version, CancellationToken cancellation) =>
+        Task.FromResult(TryReplace(holder, version));
+
+    // Synchronous and deaf to cancellation: between the claim and the new lock, stopping halfway would leave no lock at all.
+    string? TryReplace(LockHolder holder, string version)
     {
-        var claimed = await ClaimAsync(version, cancellation);
+        var claimed = Claim(version);
         if (claimed is null)
             return null;
         var json = holder.ToJson();
         // Only if no other run created a lock since the claim: it saw no file, so it holds the lock now.
-        var replaced = OwnerOnlyFile.TryCreate(Path, json);
+        var replaced = TryCreateExclusive(json);
         File.Delete(claimed);
         return replaced ? VersionOf(json) : null;
     }
 
-    public async Task<bool> TryDeleteAsync(string version, CancellationToken cancellation)
+    public Task<bool> TryDeleteAsync(string version, CancellationToken cancellation) => Task.FromResult(TryDelete(version));
+
+    bool TryDelete(string version)
     {
-        var claimed = await ClaimAsync(version, cancellation);
+        var claimed = Claim(version);
         if (claimed is null)
             // Gone already (Destroy removes the environment's folder): released all the same.
             return !File.Exists(Path);
@@ -62,7 +90,7 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
     /// Moves the lock to a file of this process's own if it is at <paramref name="version"/>; returns that file's path. When
     /// it was at another version, the lock is put back (unless a new one has been created meanwhile) and null returned.
     /// </summary>
-    async Task<string?> ClaimAsync(string version, CancellationToken cancellation)
+    string? Claim(string version)
     {
         var claimed = $"{Path}.{System.Environment.ProcessId}.{Guid.NewGuid():N}";
         try
@@ -73,7 +101,7 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
         {
             return null;
         }
-        if (VersionOf(await File.ReadAllTextAsync(claimed, cancellation)) == version)
+        if (VersionOf(File.ReadAllText(claimed)) == version)
             return claimed;
         try
         {

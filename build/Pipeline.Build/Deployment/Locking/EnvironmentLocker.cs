@@ -180,7 +180,11 @@ public sealed class HeldEnvironmentLock : IAsyncDisposable
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         try
         {
-            if (!await store.TryDeleteAsync(version, deadline.Token))
+            // A renewal stopped by the release may have been written without this run learning its version: the lock is
+            // still this run's if it names this run.
+            if (!await store.TryDeleteAsync(version, deadline.Token)
+                && !(await store.ReadAsync(deadline.Token) is { Holder.RunId: var runId } current && runId == Holder.RunId
+                     && await store.TryDeleteAsync(current.Version, deadline.Token)))
                 log.Warn($"environment lock of {Holder.Environment}: it had changed, so it was left as it is ({store.Location})");
         }
         catch (Exception e) when (e is PipelineException or HttpRequestException or IOException or OperationCanceledException or Amazon.Runtime.AmazonServiceException)
