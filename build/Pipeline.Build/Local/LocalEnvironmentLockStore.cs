@@ -30,12 +30,9 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
     bool TryCreateExclusive(string json)
     {
         Directory.CreateDirectory(environmentDirectory);
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         try
         {
-            using var file = new FileStream(Path, options);
+            using var file = new FileStream(Path, OwnerOnlyOptions());
             file.Write(Encoding.UTF8.GetBytes(json));
             return true;
         }
@@ -45,11 +42,13 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
         }
     }
 
-    public async Task<LockRecord?> ReadAsync(CancellationToken cancellation)
+    public Task<LockRecord?> ReadAsync(CancellationToken cancellation) => Task.FromResult(ReadRecord());
+
+    LockRecord? ReadRecord()
     {
         try
         {
-            var json = await File.ReadAllTextAsync(Path, cancellation);
+            var json = File.ReadAllText(Path);
             return new LockRecord(LockHolder.FromJson(json), VersionOf(json));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
@@ -64,10 +63,22 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
     // Synchronous and deaf to cancellation: between the claim and the new lock, stopping halfway would leave no lock at all.
     string? TryReplace(LockHolder holder, string version)
     {
+        var json = holder.ToJson();
+        if (ReadRecord() is { } current && current.Holder?.RunId == holder.RunId)
+        {
+            // A renewal of this run's own lock: replaced in one rename, so the lock never disappears, not even for a moment
+            // (no other run may take a lock whose lease runs and whose holder lives).
+            if (current.Version != version)
+                return null;
+            var renewed = $"{Path}.{System.Environment.ProcessId}.{Guid.NewGuid():N}";
+            using (var file = new FileStream(renewed, OwnerOnlyOptions()))
+                file.Write(Encoding.UTF8.GetBytes(json));
+            File.Move(renewed, Path, overwrite: true);
+            return VersionOf(json);
+        }
         var claimed = Claim(version);
         if (claimed is null)
             return null;
-        var json = holder.ToJson();
         // Only if no other run created a lock since the claim: it saw no file, so it holds the lock now.
         var replaced = TryCreateExclusive(json);
         File.Delete(claimed);
@@ -112,6 +123,15 @@ public sealed class LocalEnvironmentLockStore(string environmentDirectory) : IEn
             File.Delete(claimed);
         }
         return null;
+    }
+
+    /// <summary>A new file, readable and writable by its owner only.</summary>
+    static FileStreamOptions OwnerOnlyOptions()
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        return options;
     }
 
     /// <summary>

@@ -110,7 +110,7 @@ public sealed class EnvironmentLockerTests : IDisposable
         var held = await Locker(TimeSpan.FromMilliseconds(400)).AcquireAsync(Holder("alice"), TimeSpan.Zero, Unlock, default);
         var first = held.Holder.LeaseUntil;
 
-        await Eventually.UntilAsync("the lease to be renewed", async () => (await Store.ReadAsync(default))!.Holder!.LeaseUntil, lease => lease > first,
+        await Eventually.UntilAsync("the lease to be renewed", async () => (await Store.ReadAsync(default))?.Holder?.LeaseUntil, lease => lease > first,
             TimeSpan.FromSeconds(10));
         await held.DisposeAsync();
 
