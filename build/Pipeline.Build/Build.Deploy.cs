@@ -102,6 +102,9 @@ public sealed partial class Build
         AvailabilityZoneIds = AvailabilityZoneIds ?? [],
         AwsAccount = AwsAccount,
         Profile = Profile,
+        StrategyOverride = Strategy,
+        BakeTimeOverride = BakeTime,
+        LocalMinute = LocalMinute,
     };
 
     async Task BuildImagesAsync()

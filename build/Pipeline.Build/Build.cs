@@ -86,6 +86,17 @@ public sealed partial class Build : PipelineBuild
                "(deletion protection). Destroy refuses while it is on; set it false, Deploy, then Destroy. On in prod's profile")]
     public bool DeletionProtection { get; set; }
 
+    [Parameter("How new versions take over their traffic in this run, for every service it rolls: rolling, blue-green, canary or linear; " +
+               "unset: each manifest's deployment.strategy (services/<name>/service.json)")]
+    public string? Strategy { get; set; }
+
+    [Parameter("Minutes the previous version is kept after all traffic moved, to switch back to at once (0-1440); unset: each manifest's deployment.bakeTimeMinutes",
+               Minimum = 0, Maximum = 1440)]
+    public int? BakeTime { get; set; }
+
+    [Parameter("Local: how long one minute of a strategy's timings (canary, step and bake minutes) lasts on the local platform")]
+    public TimeSpan LocalMinute { get; set; } = DeploySettings.DefaultLocalMinute;
+
     [Parameter("Logs: keep streaming new lines")]
     public bool Follow { get; set; }
 
@@ -112,5 +123,10 @@ public sealed partial class Build : PipelineBuild
             .ToList();
 
     protected internal override IReadOnlyList<string>? ValidValuesOf(string parameterName) =>
-        parameterName == nameof(Service) ? [.. Catalog.Names, AllServices] : null;
+        parameterName switch
+        {
+            nameof(Service) => [.. Catalog.Names, AllServices],
+            nameof(Strategy) => RolloutStrategy.Names,
+            _ => null,
+        };
 }

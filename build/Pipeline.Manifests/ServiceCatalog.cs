@@ -162,6 +162,7 @@ public sealed partial class ServiceCatalog
                 problems.Add($"{m.Name}: secretsKmsKey '{key}' must be a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<id>); aliases cannot scope a policy.");
             if (m.SecretsKmsKey is not null && m.Secrets.Count == 0)
                 problems.Add($"{m.Name}: secretsKmsKey is set but the service declares no secrets; remove it.");
+            problems.AddRange(m.Deployment.Problems(m.Name));
             foreach (var used in m.Uses.Where(u => manifests.All(o => o.Name != u)))
                 problems.Add($"{m.Name}: uses unknown service '{used}'.");
         }

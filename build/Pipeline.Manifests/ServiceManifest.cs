@@ -87,6 +87,12 @@ public sealed record ServiceManifest
     public IReadOnlyList<SecretReference> SecretReferencesFor(string environment) =>
         SecretReferences.Select(s => s.For(environment)).ToList();
 
+    /// <summary>
+    /// How a new version takes over the traffic (<c>rolling</c>, <c>blue-green</c>, <c>canary</c>, <c>linear</c>) and its timings;
+    /// the same settings drive ECS on AWS and the local gateway. Default: <see cref="RolloutStrategy.Default"/>.
+    /// </summary>
+    public RolloutStrategy Deployment { get; init; } = RolloutStrategy.Default;
+
     /// <summary>Whether the container can run with a read-only root filesystem (it writes only to /tmp).</summary>
     public bool ReadOnlyRootFilesystem { get; init; } = true;
 

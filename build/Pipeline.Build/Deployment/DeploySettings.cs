@@ -54,6 +54,22 @@ public sealed record DeploySettings
     /// <summary>The profile of the run (<c>--profile</c>), for the commands messages print; null: the defaults.</summary>
     public string? Profile { get; init; }
 
+    /// <summary>This run's <c>--strategy</c>: replaces every rolled service's manifest strategy; null keeps them.</summary>
+    public string? StrategyOverride { get; init; }
+    /// <summary>This run's <c>--bake-time</c> in minutes; null keeps each manifest's.</summary>
+    public int? BakeTimeOverride { get; init; }
+
+    /// <summary>
+    /// How long a strategy's minute lasts locally. A local rollout keeps the manifest's shape (shares, steps, order) on a
+    /// shorter clock: nobody waits 8 minutes for a local Redeploy, and the local judge sees every request, not one-minute sums.
+    /// </summary>
+    public TimeSpan LocalMinute { get; init; } = DefaultLocalMinute;
+
+    public static readonly TimeSpan DefaultLocalMinute = TimeSpan.FromSeconds(1);
+
+    /// <summary>The strategy <paramref name="service"/> rolls out with in this run: its manifest's, with the run's overrides.</summary>
+    public RolloutStrategy RolloutFor(ServiceManifest service) => service.Deployment.With(StrategyOverride, BakeTimeOverride);
+
     /// <summary>Where a profile setting of this run goes, for messages: <c>.nuke/parameters.&lt;profile&gt;.json</c>.</summary>
     public string ParametersFile => Profile is null ? ".nuke/parameters.json" : $".nuke/parameters.{Profile}.json";
 
