@@ -28,6 +28,7 @@ public static class GatewayApp
                     $"./build.sh Deploy generates the file and starts the gateway with it.\n{GatewayOptions.Usage}"));
         var routes = GatewayRouteTable.From(catalog, options.UpstreamOverrides);
         var traffic = new UpstreamTraffic();
+        var split = new TrafficSplit(routes);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.WebHost.UseUrls(options.Urls);
@@ -62,6 +63,8 @@ public static class GatewayApp
             // First: a rejected request never counts as traffic to the service (it would delay a drain).
             proxy.Use(tokenCheck.CheckAsync);
             proxy.Use(limits.EnforceAsync);
+            // Before the count: the count goes to the version this request was sent to.
+            proxy.Use(split.RouteAsync);
             proxy.Use(traffic.TrackAsync);
             proxy.Use((context, next) => ProxyErrorResponses.WriteErrorBodyAsync(context, next, routes));
         });

@@ -19,15 +19,26 @@ public sealed class GatewayRouteSwitch(
     readonly IReadOnlyList<RouteConfig> routes = table.ToProxyRoutes();
 
     /// <returns>The upstream the service had before.</returns>
-    public async Task<Uri> SwitchAsync(string service, Uri upstream, CancellationToken cancellationToken)
+    public async Task<Uri> SwitchAsync(string service, Uri upstream, CancellationToken cancellationToken) =>
+        (await ApplyAsync(service, () => table.WithUpstream(service, upstream), cancellationToken)).Upstream;
+
+    /// <summary>Starts or changes <paramref name="service"/>'s traffic shift to <paramref name="upstream"/>; returns the route as it was.</summary>
+    public Task<GatewayRoute> ShiftAsync(string service, Uri upstream, double percent, CancellationToken cancellationToken) =>
+        ApplyAsync(service, () => table.WithShift(service, upstream, percent), cancellationToken);
+
+    /// <summary>Ends <paramref name="service"/>'s traffic shift; returns the route as it was (with the shift's judge).</summary>
+    public Task<GatewayRoute> EndShiftAsync(string service, CancellationToken cancellationToken) =>
+        ApplyAsync(service, () => table.WithoutShift(service), cancellationToken);
+
+    async Task<GatewayRoute> ApplyAsync(string service, Func<GatewayRoute> change, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var previous = table.WithUpstream(service, upstream);
+            var previous = change();
             config.Update(routes, table.ToProxyClusters(activityTimeout));
-            await WaitUntilAppliedAsync(service, upstream, cancellationToken);
-            return previous.Upstream;
+            await WaitUntilAppliedAsync(service, cancellationToken);
+            return previous;
         }
         finally
         {
@@ -35,19 +46,23 @@ public sealed class GatewayRouteSwitch(
         }
     }
 
-    async Task WaitUntilAppliedAsync(string service, Uri upstream, CancellationToken cancellationToken)
+    async Task WaitUntilAppliedAsync(string service, CancellationToken cancellationToken)
     {
-        var address = upstream.ToString();
+        var wanted = GatewayRouteTable.DestinationsOf(table.FindByService(service)!)
+            .ToDictionary(d => d.Key, d => d.Value.ToString());
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!IsApplied(service, address))
+        while (!IsApplied(service, wanted))
         {
             if (waited.Elapsed > ApplyTimeout)
-                throw new TimeoutException($"The proxy did not apply the new upstream {address} for '{service}' within {ApplyTimeout.TotalSeconds:0} s.");
+                throw new TimeoutException(
+                    $"The proxy did not apply the upstreams {string.Join(", ", wanted.Values)} for '{service}' within {ApplyTimeout.TotalSeconds:0} s.");
             await Task.Delay(5, cancellationToken);
         }
     }
 
-    bool IsApplied(string service, string address) =>
+    bool IsApplied(string service, IReadOnlyDictionary<string, string> wanted) =>
         state.TryGetCluster(service, out var cluster)
-        && cluster.DestinationsState.AvailableDestinations is [var only] && only.Model.Config.Address == address;
+        && cluster.DestinationsState.AvailableDestinations is var live
+        && live.Count == wanted.Count
+        && live.All(d => wanted.TryGetValue(d.DestinationId, out var address) && d.Model.Config.Address == address);
 }

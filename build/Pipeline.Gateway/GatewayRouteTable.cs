@@ -52,15 +52,31 @@ public sealed class GatewayRouteTable
 
     public static string InternalPrefixOf(string service) => $"{InternalPrefix}/{service}";
 
-    /// <summary>Points <paramref name="service"/> at <paramref name="upstream"/>; returns the route as it was before.</summary>
-    public GatewayRoute WithUpstream(string service, Uri upstream)
+    /// <summary>Points <paramref name="service"/> at <paramref name="upstream"/>, ending any shift; returns the route as it was before.</summary>
+    public GatewayRoute WithUpstream(string service, Uri upstream) => Change(service, route => route with { Upstream = upstream, Shift = null });
+
+    /// <summary>
+    /// Sends <paramref name="percent"/> of <paramref name="service"/>'s requests to <paramref name="upstream"/>. A shift to the same
+    /// upstream keeps its judge (and so its figures and verdict); a shift to another one starts a new judge.
+    /// </summary>
+    public GatewayRoute WithShift(string service, Uri upstream, double percent) => Change(service, route => route with
+    {
+        Shift = route.Shift is { } shift && shift.Upstream == upstream
+            ? shift with { Percent = percent }
+            : new TrafficShift(upstream, percent, new ShiftJudge()),
+    });
+
+    /// <summary>Ends <paramref name="service"/>'s shift: every request goes to its upstream again.</summary>
+    public GatewayRoute WithoutShift(string service) => Change(service, route => route with { Shift = null });
+
+    GatewayRoute Change(string service, Func<GatewayRoute, GatewayRoute> change)
     {
         lock (gate)
         {
             var current = routes;
             var previous = current.FirstOrDefault(r => r.Service == service)
                 ?? throw new KeyNotFoundException($"No route for service '{service}'. Routes: {string.Join(", ", current.Select(r => r.Service))}.");
-            Volatile.Write(ref routes, current.Select(r => r.Service == service ? r with { Upstream = upstream } : r).ToList());
+            Volatile.Write(ref routes, current.Select(r => r.Service == service ? change(r) : r).ToList());
             return previous;
         }
     }
@@ -123,12 +139,15 @@ public sealed class GatewayRouteTable
     public IReadOnlyList<ClusterConfig> ToProxyClusters(TimeSpan activityTimeout) => Routes.Select(route => new ClusterConfig
     {
         ClusterId = route.Service,
-        Destinations = new Dictionary<string, DestinationConfig>
-        {
-            [route.Service] = new() { Address = route.Upstream.ToString() },
-        },
+        Destinations = DestinationsOf(route).ToDictionary(d => d.Key, d => new DestinationConfig { Address = d.Value.ToString() }),
         HttpRequest = new ForwarderRequestConfig { ActivityTimeout = activityTimeout },
     }).ToList();
+
+    /// <summary>The route's destinations by id: the serving version under the service's name, a shifted-to one under <see cref="TrafficSplit.NewVersionDestination"/>.</summary>
+    public static IReadOnlyDictionary<string, Uri> DestinationsOf(GatewayRoute route) =>
+        route.Shift is { } shift
+            ? new Dictionary<string, Uri> { [route.Service] = route.Upstream, [TrafficSplit.NewVersionDestination] = shift.Upstream }
+            : new Dictionary<string, Uri> { [route.Service] = route.Upstream };
 
     public GatewayRoute? FindByService(string service) => Routes.FirstOrDefault(r => r.Service == service);
 

@@ -111,6 +111,50 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
         return new Uri(JsonDocument.Parse(text).RootElement.GetProperty("previous").GetString()!);
     }
 
+    /// <summary>Sends <paramref name="percent"/> of <paramref name="service"/>'s requests to <paramref name="upstream"/> (the new version).</summary>
+    public async Task<ShiftState> ShiftAsync(string service, Uri upstream, double percent, CancellationToken cancellationToken)
+    {
+        var body = await SendAdminAsync(HttpMethod.Put, ShiftPath(service), new { upstream = upstream.ToString(), percent }, $"shift {percent} % of '{service}' to {upstream}", cancellationToken);
+        return ShiftState.From(body.GetProperty("shift"));
+    }
+
+    /// <summary>The shift of <paramref name="service"/> as the gateway judges it now, or null when there is none (or no gateway).</summary>
+    public async Task<ShiftState?> ReadShiftAsync(string service, CancellationToken cancellationToken)
+    {
+        if (await ReadAdminAsync(cancellationToken) is not { } routes)
+            return null;
+        foreach (var route in routes.GetProperty("routes").EnumerateArray())
+            if (route.GetProperty("service").GetString() == service)
+                return route.TryGetProperty("shift", out var shift) && shift.ValueKind == JsonValueKind.Object ? ShiftState.From(shift) : null;
+        return null;
+    }
+
+    /// <summary>Ends <paramref name="service"/>'s shift (all traffic on its upstream again); returns its last figures, or null when there was none.</summary>
+    public async Task<ShiftState?> EndShiftAsync(string service, CancellationToken cancellationToken)
+    {
+        if (WithAdmin() is null)
+            return null;
+        var body = await SendAdminAsync(HttpMethod.Delete, ShiftPath(service), null, $"end the traffic shift of '{service}'", cancellationToken);
+        return body.TryGetProperty("ended", out var ended) && ended.ValueKind == JsonValueKind.Object ? ShiftState.From(ended) : null;
+    }
+
+    static string ShiftPath(string service) => $"{AdminRoutesPath}/{Uri.EscapeDataString(service)}/shift";
+
+    async Task<JsonElement> SendAdminAsync(HttpMethod method, string path, object? content, string what, CancellationToken cancellationToken)
+    {
+        if (Switchable() is not { } record)
+            throw new PipelineException($"No local gateway runs on port {port}, so nothing can {what}. Run ./build.sh Deploy first.");
+        using var request = Request(method, record, path);
+        if (content is not null)
+            request.Content = JsonContent.Create(content);
+        using var response = await Client.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new PipelineException(
+                $"The local gateway refused to {what} ({(int)response.StatusCode}: {SecretMasker.Apply(text)}). See its log: {gateway.LogPath}.");
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
     async Task<JsonElement?> ReadAdminAsync(CancellationToken cancellationToken)
     {
         if (WithAdmin() is not { } record)
@@ -130,6 +174,26 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", record.AdminToken);
         return request;
     }
+}
+
+/// <summary>
+/// A traffic shift as the gateway reports it: the new version's share, its requests and 5xx, its p95 latency, the previous
+/// version's requests and 5xx over the same time, and the judge's verdict (null while the new version passes).
+/// </summary>
+public sealed record ShiftState(Uri Upstream, double Percent, long Requests, long Failures, double P95Milliseconds,
+    long PreviousRequests, long PreviousFailures, string? Verdict)
+{
+    public static ShiftState From(JsonElement shift) => new(
+        new Uri(shift.GetProperty("upstream").GetString()!),
+        shift.GetProperty("percent").GetDouble(),
+        shift.GetProperty("requests").GetInt64(),
+        shift.GetProperty("failures").GetInt64(),
+        shift.GetProperty("p95Milliseconds").GetDouble(),
+        shift.GetProperty("previousRequests").GetInt64(),
+        shift.GetProperty("previousFailures").GetInt64(),
+        shift.TryGetProperty("verdict", out var verdict) && verdict.ValueKind == JsonValueKind.String ? verdict.GetString() : null);
+
+    public long AllRequests => Requests + PreviousRequests;
 }
 
 /// <summary>Requests the gateway has in flight to one upstream, and how long since it last started or finished one.</summary>

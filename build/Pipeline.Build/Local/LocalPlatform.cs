@@ -90,7 +90,7 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
         await gateway.StopUnrecordedAsync(recorded is not null && recorded.IsProcessAlive() ? recorded : null, settings.DryRun, log, cancellation);
         var docker = await engine.ConnectAsync(cancellation);
         var secrets = ResolveSecrets(images.Select(i => i.Service), log);
-        var results = await new LocalServiceRunner(docker, GatewayRoutes, naming, secrets: secrets)
+        var results = await new LocalServiceRunner(docker, GatewayRoutes, naming, secrets: secrets, rollout: settings.RolloutFor, localMinute: settings.LocalMinute)
             .EnsureRunningAsync(images, settings.Catalog, settings.DryRun, log, cancellation);
         foreach (var result in results.Where(r => r.Outcome == LocalServiceOutcome.Unchanged && explicitRollout))
             log.Info($"{result.Service}: already running {result.ImageReference}; the same image was not restarted");

@@ -20,7 +20,8 @@ namespace Pipeline.Build.Local;
 /// </para>
 /// </summary>
 public sealed class LocalServiceRunner(
-    IDockerClient docker, LocalGatewayRoutes gateway, LocalPlatformNaming? naming = null, TimeSpan? healthTimeout = null, LocalSecretValues? secrets = null)
+    IDockerClient docker, LocalGatewayRoutes gateway, LocalPlatformNaming? naming = null, TimeSpan? healthTimeout = null, LocalSecretValues? secrets = null,
+    Func<ServiceManifest, RolloutStrategy>? rollout = null, TimeSpan? localMinute = null)
 {
     const int FailureLogLines = 20;
     static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(10);
@@ -35,6 +36,8 @@ public sealed class LocalServiceRunner(
     readonly LocalPlatformNaming naming = naming ?? LocalPlatformNaming.Default;
     readonly TimeSpan healthTimeout = healthTimeout ?? TimeSpan.FromSeconds(90);
     readonly LocalSecretValues secrets = secrets ?? LocalSecretValues.None;
+    readonly Func<ServiceManifest, RolloutStrategy> rollout = rollout ?? (_ => new RolloutStrategy { Strategy = "rolling" });
+    readonly TimeSpan localMinute = localMinute ?? DeploySettings.DefaultLocalMinute;
 
     /// <summary>
     /// Brings every service in <paramref name="images"/> to its image, callees before callers
@@ -145,6 +148,11 @@ public sealed class LocalServiceRunner(
         }
         log.Info($"{service}: healthy at {next.HealthUrl}");
 
+        // Canary, linear and blue/green: the new version earns its traffic step by step under the gateway's judge, while the
+        // names stay as they are: until it has passed, the container called spec.Name is still the one that should serve.
+        if (rollout(spec.Service) is { ShiftsTraffic: true } strategy && routed)
+            await ShiftTrafficAsync(spec, next, id, current.ID, strategy, log, cancellationToken);
+
         // The names first, then the route: whatever interrupts this, the container called spec.Name is the one that should serve.
         await RenameAsync(current.ID, naming.PreviousContainerName(service), cancellationToken);
         try
@@ -166,6 +174,51 @@ public sealed class LocalServiceRunner(
         log.Info($"{service}: healthy at {next.HealthUrl}" +
                  (routed ? "; unavailable for 0.0 s (the previous container served until the gateway switched)" : ""));
         return new LocalServiceResult(service, LocalServiceOutcome.Replaced, spec.Name, id, spec.ImageReference, next.BaseUrl, unavailable, false);
+    }
+
+    /// <summary>
+    /// Runs the strategy's traffic shift to the new container. When the gateway's judge stops it, or the run is interrupted,
+    /// or the gateway fails, the shift ends (all requests back on the previous container, which never stopped serving) and the
+    /// new container goes, with its last log lines in the error when it was judged.
+    /// </summary>
+    async Task ShiftTrafficAsync(LocalContainerSpec spec, LocalContainerSpec next, string newId, string previousId, RolloutStrategy strategy,
+        IStepLog log, CancellationToken cancellationToken)
+    {
+        var service = spec.Service.Name;
+        try
+        {
+            await new LocalTrafficShift(gateway, localMinute, log).RunAsync(service, Upstream(next.Port), strategy, cancellationToken);
+        }
+        catch (RolloutRejectedException rejected)
+        {
+            var lines = await ContainerLogTail.ReadAsync(docker, newId, FailureLogLines, CancellationToken.None);
+            await AbandonShiftAsync(service, next.Name, log);
+            var logText = lines.Count == 0 ? "  (no log output)" : string.Join("\n", lines.Select(l => "  | " + l));
+            throw new PipelineException(
+                $"{rejected.Message} The previous container {previousId[..12]} kept serving and takes all requests again; the new one " +
+                $"({spec.ImageTag}) was removed. Requests during the rollout: {LocalTrafficShift.Figures(rejected.State)}. " +
+                $"Last {lines.Count} log lines of the new version:\n{logText}\n" +
+                $"Fix the service and run the deploy again; ./build.sh Logs --service {service} shows the version that serves.");
+        }
+        catch (Exception e) when (e is OperationCanceledException or PipelineException or HttpRequestException or DockerApiException)
+        {
+            await AbandonShiftAsync(service, next.Name, log);
+            throw;
+        }
+    }
+
+    async Task AbandonShiftAsync(string service, string newContainer, IStepLog log)
+    {
+        try
+        {
+            await gateway.EndShiftAsync(service, CancellationToken.None);
+        }
+        catch (Exception e) when (e is PipelineException or HttpRequestException)
+        {
+            log.Warn($"{service}: could not end the traffic shift at the gateway ({e.Message}); the next deploy ends it");
+        }
+        await RemoveQuietlyAsync(newContainer);
+        log.Warn($"{service}: traffic shift ended: the previous version takes all requests; {newContainer} removed");
     }
 
     /// <summary>Points the gateway's route for <paramref name="service"/> at <paramref name="port"/> unless it points there already.</summary>
@@ -209,8 +262,8 @@ public sealed class LocalServiceRunner(
     }
 
     /// <summary>
-    /// Puts things straight after a replacement that was interrupted: a <c>-next</c> container never served (it is renamed before
-    /// any route points at it), so it goes; a <c>-previous</c> one may still get traffic, so the route moves to the live container
+    /// Puts things straight after a replacement that was interrupted: a <c>-next</c> container has not passed its rollout (it is
+    /// renamed before the route points at it alone), so its traffic shift, if any, ends and it goes; a <c>-previous</c> one may still get traffic, so the route moves to the live container
     /// first and the previous one drains; if there is no live container, the previous one becomes it again.
     /// </summary>
     async Task SettleInterruptedReplacementAsync(LocalContainerSpec spec, IStepLog log, CancellationToken cancellationToken)
@@ -218,6 +271,9 @@ public sealed class LocalServiceRunner(
         var service = spec.Service.Name;
         if (await OwnedOrNullAsync(naming.NextContainerName(service), cancellationToken) is { } next)
         {
+            // A killed canary may have left the gateway sending part of the traffic to it: that ends first.
+            if (await gateway.EndShiftAsync(service, cancellationToken) is { } shift)
+                log.Detail($"{service}: ended a traffic shift left by an interrupted deploy ({LocalTrafficShift.Figures(shift)})");
             log.Detail($"{service}: removing {naming.NextContainerName(service)} left by an interrupted deploy");
             await docker.Containers.RemoveContainerAsync(next.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken);
         }
