@@ -29,11 +29,21 @@ public static class LocalTestImage
         """;
 
     const string Server = """
-        import functools, http.server, os
+        import functools, http.server, itertools, os
+
+        # FAIL_EVERY=n: every n-th request to a path other than the health path answers 500, as a release with a bug would.
+        fail_every = int(os.environ.get("FAIL_EVERY") or "0")
+        calls = itertools.count(1)
 
         class Handler(http.server.SimpleHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True
+
+            def do_GET(self):
+                if fail_every and self.path != "/health" and next(calls) % fail_every == 0:
+                    self.send_error(500, "injected failure")
+                    return
+                super().do_GET()
 
         class Server(http.server.ThreadingHTTPServer):
             request_queue_size = 1024

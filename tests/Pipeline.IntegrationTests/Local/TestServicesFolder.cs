@@ -31,11 +31,14 @@ public sealed class TestServicesFolder : IDisposable
     public ServiceCatalog Catalog { get; private set; }
 
     /// <summary>Declares secrets in one service's manifest (<c>"secrets": {"API_KEY": "ssm:/apigw/{env}/api-key"}</c>) and reads the catalog again.</summary>
-    public TestServicesFolder WithSecrets(string service, Dictionary<string, string> secrets)
+    public TestServicesFolder WithSecrets(string service, Dictionary<string, string> secrets) => With(service, "secrets", secrets);
+
+    /// <summary>Sets one manifest property of one service (<c>"publicPaths": ["/env"]</c>, <c>"deployment": {...}</c>) and reads the catalog again.</summary>
+    public TestServicesFolder With(string service, string property, object value)
     {
         var path = System.IO.Path.Combine(Path, service, "service.json");
         var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        manifest["secrets"] = JsonSerializer.SerializeToNode(secrets);
+        manifest[property] = JsonSerializer.SerializeToNode(value);
         File.WriteAllText(path, manifest.ToJsonString());
         Catalog = ServiceCatalog.Load(Path);
         return this;
