@@ -22,9 +22,11 @@ public sealed class LocalPlatformStatus(IDockerClient docker, LocalGateway gatew
             record?.ProcessId, gatewayRunning ? gatewayUrl : null, gatewayRunning,
             gatewayRunning && await LocalHealthProbe.IsHealthyAsync(new Uri(gatewayUrl, LocalGateway.HealthPath), TimeSpan.FromSeconds(3), cancellationToken));
 
+        var routes = gatewayRunning && !string.IsNullOrEmpty(record!.AdminToken) ? new LocalGatewayRoutes(gateway, gatewayUrl.Port) : null;
         var services = new List<LocalServiceStatus>();
         foreach (var service in catalog.Services)
         {
+            var shift = routes is null ? null : await routes.ReadShiftAsync(service.Name, cancellationToken);
             var name = naming.ContainerName(service.Name);
             var viaGateway = new Uri(gatewayUrl, service.RoutePrefix + "/");
             var transient = new List<string>();
@@ -35,14 +37,14 @@ public sealed class LocalPlatformStatus(IDockerClient docker, LocalGateway gatew
             var live = await InspectOrNullAsync(name, cancellationToken);
             if (live is null)
             {
-                services.Add(new LocalServiceStatus(service.Name, name, null, null, "absent", false, viaGateway, new Uri($"http://127.0.0.1:{service.Port}"), transient));
+                services.Add(new LocalServiceStatus(service.Name, name, null, null, "absent", false, viaGateway, new Uri($"http://127.0.0.1:{service.Port}"), transient, shift));
                 continue;
             }
             var direct = new Uri($"http://127.0.0.1:{LocalContainerSpec.PortOf(live, service)}");
             var running = live.State?.Running == true;
             var healthy = running && await LocalHealthProbe.IsHealthyAsync(new Uri(direct, service.HealthPath), TimeSpan.FromSeconds(3), cancellationToken);
             var tag = live.Config?.Labels is { } labels && labels.TryGetValue(LocalPlatformNaming.ImageTagLabel, out var t) ? t : live.Config?.Image;
-            services.Add(new LocalServiceStatus(service.Name, name, live.ID, tag, live.State?.Status ?? "unknown", healthy, viaGateway, direct, transient));
+            services.Add(new LocalServiceStatus(service.Name, name, live.ID, tag, live.State?.Status ?? "unknown", healthy, viaGateway, direct, transient, shift));
         }
         return new LocalPlatformSnapshot(services, gatewayStatus);
     }
@@ -74,6 +76,10 @@ public sealed record LocalPlatformSnapshot(IReadOnlyList<LocalServiceStatus> Ser
         [
             .. table.ToLines(indent: ""),
             .. Services.SelectMany(s => s.Replacing.Select(other => $"{s.Service}: also {other}: a replacement in progress or interrupted (the next deploy settles it)")),
+            .. Services.Where(s => s.Shift is not null).Select(s => s.Shift!.Verdict is { } verdict
+                ? $"{s.Service}: the new version at {s.Shift.Upstream.Authority} was stopped ({verdict}); the previous version takes all requests"
+                : $"{s.Service}: the new version at {s.Shift.Upstream.Authority} takes {LocalTrafficShift.Percent(s.Shift.Percent)} of requests " +
+                  $"(a rollout in progress): {LocalTrafficShift.Figures(s.Shift)}"),
             Gateway.Running
                 ? $"gateway: {Gateway.Url} (pid {Gateway.ProcessId}, {(Gateway.Healthy ? "healthy" : "not answering")})"
                 : "gateway: not running (./build.sh Deploy starts it)",
@@ -83,7 +89,8 @@ public sealed record LocalPlatformSnapshot(IReadOnlyList<LocalServiceStatus> Ser
 
 /// <summary>
 /// One service as it runs locally. <see cref="State"/> is Docker's (running, exited, …) or "absent"; <see cref="DirectUrl"/>
-/// the live container's own address; <see cref="Replacing"/> the service's other containers (starting or draining), if any.
+/// the live container's own address; <see cref="Replacing"/> the service's other containers (starting or draining), if any;
+/// <see cref="Shift"/> the share of its traffic a new version takes during a canary, linear or blue/green rollout.
 /// </summary>
 public sealed record LocalServiceStatus(
     string Service,
@@ -94,4 +101,5 @@ public sealed record LocalServiceStatus(
     bool Healthy,
     Uri GatewayUrl,
     Uri DirectUrl,
-    IReadOnlyList<string> Replacing);
+    IReadOnlyList<string> Replacing,
+    ShiftState? Shift = null);

@@ -49,7 +49,10 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
         await loop.WaitForSuccessesAsync(50);
 
         var linear = new RolloutStrategy { Strategy = "linear", LinearStepPercent = 25, LinearStepBakeTimeMinutes = 2, BakeTimeMinutes = 2 };
-        var result = await Runner(gatewayPort, linear).EnsureRunningAsync(Image(services, services.Catalog["web"], fixture.SecondTag), services.Catalog, false, log, default);
+        var rollout = Runner(gatewayPort, linear).EnsureRunningAsync(Image(services, services.Catalog["web"], fixture.SecondTag), services.Catalog, false, log, default);
+        await Eventually.UntilAsync("the second linear step", () => log.Lines.Any(l => l.Contains("linear step 2/4")), found => found, TimeSpan.FromSeconds(60));
+        var during = await fixture.Status.ReadAsync(services.Catalog, default);
+        var result = await rollout;
         await loop.WaitForSuccessesAsync(50);
         var requests = await loop.StopAsync();
         output.WriteLine(requests.ToString());
@@ -57,6 +60,8 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
 
         requests.Failures.Should().Be(0, requests.ToString());
         result.Single().Outcome.Should().Be(LocalServiceOutcome.Replaced);
+        during.Services.Single().Shift!.Percent.Should().BeGreaterThanOrEqualTo(50);
+        during.ToLines().Should().Contain(l => l.StartsWith("web: the new version at 127.0.0.1:") && l.Contains("of requests (a rollout in progress)"));
         log.Lines.Should().ContainInOrder(
             log.Lines.First(l => l.Contains("linear step 1/4: 25 % of requests")),
             log.Lines.First(l => l.Contains("linear step 2/4: 50 %")),
