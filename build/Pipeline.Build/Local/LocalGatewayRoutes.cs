@@ -100,21 +100,18 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
     {
         if (Switchable() is not { } record)
             return null;
-        using var request = Request(HttpMethod.Put, record, $"{AdminRoutesPath}/{Uri.EscapeDataString(service)}");
-        request.Content = JsonContent.Create(new { upstream = upstream.ToString() });
-        using var response = await Client.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new PipelineException(
-                $"The local gateway refused to route '{service}' to {upstream} ({(int)response.StatusCode}: {SecretMasker.Apply(text)}). " +
-                $"See its log: {gateway.LogPath}.");
-        return new Uri(JsonDocument.Parse(text).RootElement.GetProperty("previous").GetString()!);
+        var body = await SendAdminAsync(record, HttpMethod.Put, $"{AdminRoutesPath}/{Uri.EscapeDataString(service)}", new { upstream = upstream.ToString() },
+            $"route '{service}' to {upstream}", cancellationToken);
+        return new Uri(body.GetProperty("previous").GetString()!);
     }
 
     /// <summary>Sends <paramref name="percent"/> of <paramref name="service"/>'s requests to <paramref name="upstream"/> (the new version).</summary>
     public async Task<ShiftState> ShiftAsync(string service, Uri upstream, double percent, CancellationToken cancellationToken)
     {
-        var body = await SendAdminAsync(HttpMethod.Put, ShiftPath(service), new { upstream = upstream.ToString(), percent }, $"shift {percent} % of '{service}' to {upstream}", cancellationToken);
+        var record = Switchable() ?? throw new PipelineException(
+            $"No local gateway runs on port {port}, so nothing can send {percent} % of '{service}' to {upstream}. Run ./build.sh Deploy first.");
+        var body = await SendAdminAsync(record, HttpMethod.Put, ShiftPath(service), new { upstream = upstream.ToString(), percent },
+            $"shift {percent} % of '{service}' to {upstream}", cancellationToken);
         return ShiftState.From(body.GetProperty("shift"));
     }
 
@@ -132,18 +129,17 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
     /// <summary>Ends <paramref name="service"/>'s shift (all traffic on its upstream again); returns its last figures, or null when there was none.</summary>
     public async Task<ShiftState?> EndShiftAsync(string service, CancellationToken cancellationToken)
     {
-        if (WithAdmin() is null)
+        // An older gateway without an admin endpoint can have no shift either.
+        if (WithAdmin() is not { } record)
             return null;
-        var body = await SendAdminAsync(HttpMethod.Delete, ShiftPath(service), null, $"end the traffic shift of '{service}'", cancellationToken);
+        var body = await SendAdminAsync(record, HttpMethod.Delete, ShiftPath(service), null, $"end the traffic shift of '{service}'", cancellationToken);
         return body.TryGetProperty("ended", out var ended) && ended.ValueKind == JsonValueKind.Object ? ShiftState.From(ended) : null;
     }
 
     static string ShiftPath(string service) => $"{AdminRoutesPath}/{Uri.EscapeDataString(service)}/shift";
 
-    async Task<JsonElement> SendAdminAsync(HttpMethod method, string path, object? content, string what, CancellationToken cancellationToken)
+    async Task<JsonElement> SendAdminAsync(LocalGatewayRecord record, HttpMethod method, string path, object? content, string what, CancellationToken cancellationToken)
     {
-        if (Switchable() is not { } record)
-            throw new PipelineException($"No local gateway runs on port {port}, so nothing can {what}. Run ./build.sh Deploy first.");
         using var request = Request(method, record, path);
         if (content is not null)
             request.Content = JsonContent.Create(content);
@@ -155,18 +151,8 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
         return JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    async Task<JsonElement?> ReadAdminAsync(CancellationToken cancellationToken)
-    {
-        if (WithAdmin() is not { } record)
-            return null;
-        using var request = Request(HttpMethod.Get, record, AdminRoutesPath);
-        using var response = await Client.SendAsync(request, cancellationToken);
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new PipelineException(
-                $"The local gateway did not list its routes ({(int)response.StatusCode}: {SecretMasker.Apply(text)}). See its log: {gateway.LogPath}.");
-        return JsonDocument.Parse(text).RootElement.Clone();
-    }
+    async Task<JsonElement?> ReadAdminAsync(CancellationToken cancellationToken) =>
+        WithAdmin() is { } record ? await SendAdminAsync(record, HttpMethod.Get, AdminRoutesPath, null, "list its routes", cancellationToken) : null;
 
     static HttpRequestMessage Request(HttpMethod method, LocalGatewayRecord record, string path)
     {
