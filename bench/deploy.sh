@@ -20,8 +20,8 @@ readonly SECRET="bench-fake-secret-$RUN_ID"
 moto_pid=""
 aws_copy="$WORK/aws"
 local_copy="$WORK/local"
-local_env="benchl$RUN_ID"
-aws_env="bencha$RUN_ID"
+local_env="bl${RUN_ID: -12}"   # environment names are at most 16 characters
+aws_env="ba${RUN_ID: -12}"
 gateway_port=""
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 readonly WORK=$(mktemp -d "${TMPDIR:-/tmp}/interrupt-bench-XXXXXX")
 readonly RUN_ID=$(date +%s)$$
-readonly ENV_NAME="intr$RUN_ID"
+readonly ENV_NAME="intr${RUN_ID: -10}"   # environment names are at most 16 characters
 delays=("$@")
 ((${#delays[@]} > 0)) || delays=(3 6)
 copy=$WORK/copy

@@ -5,6 +5,10 @@
 #      /api/<svc>/health through the gateway; after fastapi's, an MCP tool call that needs fastapi (mcp -> fastapi),
 #      with a token from ./build.sh Token (the health routes need none)
 #   3. a one-line change to the gateway's code, then ./build.sh Deploy (gateway rebuilt and replaced) under the same load
+#   4. a fastapi version that fails one request in five on its info route, redeployed under load with a token on that route:
+#      the canary (the manifest's strategy) must roll it back, and the failures must stay within the canary's share of the
+#      requests made while the command ran
+# The Redeploys use each manifest's deployment strategy (fastapi canary, mcp linear); the log keeps the rollout's steps.
 # For each: requests, failures, the longest stretch without a successful answer (overall, and while the command ran),
 # and stale keep-alive retries (a request that found its kept-alive connection closed before it was sent, retried once on a
 # new connection, as curl and HttpClient do; counted apart and never as a success of the closed connection).
@@ -20,7 +24,7 @@ readonly WORK=$(mktemp -d "${TMPDIR:-/tmp}/local-rollout-XXXXXX")
 readonly COPY=$WORK/repo
 readonly LOG=$WORK/bench.log
 readonly LOOP=$WORK/loop.py
-readonly ENVIRONMENT="rollout$RUN_ID"
+readonly ENVIRONMENT="roll${RUN_ID: -10}"   # environment names are at most 16 characters
 readonly CLIENTS=4 MAX_REQUESTS=100000 MAX_SECONDS=600
 gateway_port=""
 token=""
@@ -63,12 +67,14 @@ cat >"$LOOP" <<'PY'
 import http.client, subprocess, sys, threading, time
 from urllib.parse import urlsplit
 
+import os
 label, url, clients, max_requests, max_seconds, log_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+headers = {"Authorization": "Bearer " + os.environ["LOOP_TOKEN"]} if os.environ.get("LOOP_TOKEN") else {}
 command = sys.argv[sys.argv.index("--") + 1:]
 parts = urlsplit(url)
 assert parts.hostname == "127.0.0.1", "the loop only calls 127.0.0.1"
 lock = threading.Lock()
-successes, failures, samples = [], 0, []
+successes, failures, samples, failure_times = [], 0, [], []
 requests = retries = 0
 stop = threading.Event()
 started = time.monotonic()
@@ -87,7 +93,7 @@ def client():
             if connection is None:
                 connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
             try:
-                connection.request("GET", parts.path)
+                connection.request("GET", parts.path, headers=headers)
                 response = connection.getresponse()
                 body = response.read()
                 if response.getheader("connection", "").lower() == "close":
@@ -112,6 +118,7 @@ def client():
                 successes.append(now)
             else:
                 failures += 1
+                failure_times.append(now)
                 if len(samples) < 5: samples.append(f"{now:.3f} s: {error}")
 
 threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
@@ -138,31 +145,37 @@ def longest_gap(start, stop_at):
     return longest
 
 first = min(successes) if successes else 0.0
+during = sum(1 for t in successes + failure_times if command_start <= t <= command_end)
+failed_during = sum(1 for t in failure_times if command_start <= t <= command_end)
 print(f"{label:<36} {requests:>7} requests, {failures} failed, longest gap without a successful answer {longest_gap(first, end):.3f} s "
       f"({longest_gap(command_start, command_end):.3f} s while the command ran, {command_end - command_start:.1f} s), "
-      f"stale keep-alive retries {retries}" + ("" if not samples else "\n      first failures: " + "; ".join(samples)))
+      f"stale keep-alive retries {retries}; while the command ran {during} requests, {failed_during} failed"
+      + ("" if not samples else "\n      first failures: " + "; ".join(samples)))
 sys.exit(exit_code)
 PY
 
 results=()
-measure() { # label, path, command... : the loop around the command, its figures kept for the summary
-  local label=$1 path=$2 out
+measure() { # [--rejected] label, path, command... : the loop around the command, its figures kept for the summary
+  local expect_success=1
+  [[ $1 == --rejected ]] && { expect_success=0; shift; }
+  local label=$1 path=$2 out code=0
   shift 2
   echo "-- $label (4 clients on $path)" >&2
   echo "== $label: $*" >>"$LOG"
-  if ! out=$(cd "$COPY" && env BASE_IMAGE_REGISTRY="$REGISTRY" python3 "$LOOP" "$label" "http://127.0.0.1:$gateway_port$path" \
-      "$CLIENTS" "$MAX_REQUESTS" "$MAX_SECONDS" "$LOG" -- "$@"); then
+  out=$(cd "$COPY" && env BASE_IMAGE_REGISTRY="$REGISTRY" LOOP_TOKEN="${loop_token:-}" python3 "$LOOP" "$label" "http://127.0.0.1:$gateway_port$path" \
+    "$CLIENTS" "$MAX_REQUESTS" "$MAX_SECONDS" "$LOG" -- "$@") || code=$?
+  if (( expect_success && code != 0 )) || (( !expect_success && code == 0 )); then
     echo "$out" >&2
     tail -n 40 "$LOG" >&2
-    echo "'$label' failed; full output in $LOG" >&2
+    echo "'$label' exited $code, which it should $( ((expect_success)) || echo "not ")have; full output in $LOG" >&2
     exit 1
   fi
   results+=("$out")
-  # What the pipeline said about the switch (or the gateway's replacement).
+  # What the pipeline said about the rollout's steps and the switch (or the gateway's replacement).
   local said
   mapfile -t said < <(sed -n "/^== $label:/,\$p" "$LOG" \
-    | grep -E "gateway (switched|refused)|drained in|unavailable for|gateway: (building|replaced|stopping)" \
-    | sed -E 's/\x1b\[[0-9;]*m//g; s/^ */      /')
+    | grep -E "gateway (switched|refused)|drained in|unavailable for|gateway: (building|replaced|stopping)|% of requests to the new version|bake: all requests|the new version passed|rolled back during" \
+    | sed -E 's/\x1b\[[0-9;]*m//g; s/^ */      /; s/(Last [0-9]+ log lines of the new version).*/\1 (in the log)/')
   results+=("${said[@]}")
 }
 
@@ -201,7 +214,9 @@ token=$(cd "$COPY" && ./build.sh Token "${local_args[@]}" | tail -1)
 mcp_reaches_fastapi "after Deploy"
 
 echo "# bench $RUN_ID $RANDOM" >>"$COPY/services/fastapi/app/main.py"
-measure "Redeploy --service fastapi" /api/fastapi/health ./build.sh Redeploy --service fastapi "${local_args[@]}"
+loop_token=$token
+measure "Redeploy --service fastapi" /api/fastapi/ ./build.sh Redeploy --service fastapi "${local_args[@]}"
+loop_token=
 mcp_reaches_fastapi "after fastapi moved"
 
 echo "// bench $RUN_ID $RANDOM" >>"$COPY/services/mcp/Program.cs"
@@ -210,6 +225,23 @@ mcp_reaches_fastapi "after mcp moved"
 
 echo "// bench $RUN_ID $RANDOM" >>"$COPY/build/Pipeline.Gateway/Program.cs"
 measure "Deploy with a changed gateway" /api/fastapi/health ./build.sh Deploy "${local_args[@]}"
+
+# A release with a bug on the route the clients call: every fifth call of fastapi's info route fails (the image's own
+# tests call it fewer times than that, so the build passes, as a real bug's would).
+python3 - "$COPY/services/fastapi/app/main.py" <<'PY'
+import pathlib, sys
+path = pathlib.Path(sys.argv[1])
+source = path.read_text()
+marker = "    def info(request: Request) -> dict[str, object]:\n"
+assert marker in source, "fastapi's info route moved; update the bench"
+path.write_text(source.replace(marker, marker + "        _calls.append(1)\n        if len(_calls) % 5 == 0:\n"
+                                        "            raise RuntimeError('a bug that fails one request in five')\n", 1)
+                + "\n_calls: list[int] = []\n")
+PY
+loop_token=$token
+measure --rejected "Redeploy --service fastapi (a version that fails 1 request in 5)" /api/fastapi/ ./build.sh Redeploy --service fastapi "${local_args[@]}"
+loop_token=
+mcp_reaches_fastapi "after the bad version was rolled back"
 
 echo
 echo "local rollout ($CLIENTS clients through the gateway on 127.0.0.1, each loop bounded by $MAX_REQUESTS requests and $MAX_SECONDS s):"

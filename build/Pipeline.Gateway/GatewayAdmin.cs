@@ -127,7 +127,7 @@ public static class GatewayAdmin
             if (table.FindByService(service)!.Shift is not { } shift)
                 return Problem(StatusCodes.Status409Conflict, $"'{service}' has no traffic shift in progress: its upstream takes all of its requests already.");
             var reason = (await ReadAsync(context))?.Reason;
-            shift.Judge.Stop(string.IsNullOrWhiteSpace(reason) ? "stopped on request" : reason);
+            shift.Judge.Stop(string.IsNullOrWhiteSpace(reason) ? "was stopped on request" : reason);
             return Results.Json(new { service, shift = Describe(shift) });
         });
     }

@@ -30,7 +30,7 @@ public sealed class ShiftJudge
     long requests, failures, previousRequests, previousFailures;
     string? verdict;
 
-    /// <summary>Why the shift was stopped, or null while the new version passes.</summary>
+    /// <summary>Why the shift was stopped, said of the new version (<c>had 3 of its 15 requests fail with 5xx …</c>), or null while it passes.</summary>
     public string? Verdict => Volatile.Read(ref verdict);
 
     public void Record(bool toNewVersion, int status, TimeSpan duration)
@@ -64,9 +64,9 @@ public sealed class ShiftJudge
     {
         var rate = 100.0 * failures / requests;
         if (failures >= RolloutThresholds.MinimumFailures && rate > RolloutThresholds.ErrorRatePercent)
-            return $"{failures} of its {requests} requests failed with 5xx ({rate:0.#} % > {RolloutThresholds.ErrorRatePercent} %)";
+            return $"had {failures} of its {requests} requests fail with 5xx ({rate:0.#} % > {RolloutThresholds.ErrorRatePercent} %)";
         if (latencies.Count >= RolloutThresholds.MinimumLatencySamples && P95() is var p95 && p95 > RolloutThresholds.P95LatencySeconds)
-            return $"its p95 latency was {p95:0.###} s over {latencies.Count} requests (> {RolloutThresholds.P95LatencySeconds} s)";
+            return $"had a p95 latency of {p95:0.###} s over {latencies.Count} requests (> {RolloutThresholds.P95LatencySeconds} s)";
         return null;
     }
 

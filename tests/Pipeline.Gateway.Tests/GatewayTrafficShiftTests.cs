@@ -109,7 +109,7 @@ public sealed class GatewayTrafficShiftTests : IAsyncLifetime
         await CallAsync(200);
 
         var state = (await ShiftStateAsync("alpha"))!.Value;
-        state.GetProperty("verdict").GetString().Should().Contain("failed with 5xx");
+        state.GetProperty("verdict").GetString().Should().Contain("fail with 5xx");
         state.GetProperty("effectivePercent").GetDouble().Should().Be(0);
         var failures = state.GetProperty("failures").GetInt64();
         failures.Should().BeInRange(RolloutThresholds.MinimumFailures, RolloutThresholds.MinimumFailures, "the judge stops at the first failure that crosses the threshold");
@@ -122,11 +122,11 @@ public sealed class GatewayTrafficShiftTests : IAsyncLifetime
     public async Task A_stop_on_request_sends_everything_back_at_once()
     {
         await ShiftAsync("alpha", green.BaseAddress, 100);
-        using var stop = await admin.PostAsJsonAsync(ShiftPath("alpha") + "/stop", new { reason = "rolled back on request" });
+        using var stop = await admin.PostAsJsonAsync(ShiftPath("alpha") + "/stop", new { reason = "was rolled back on request" });
         stop.StatusCode.Should().Be(HttpStatusCode.OK);
 
         (await CallAsync(20)).Should().BeEquivalentTo(new Dictionary<string, int> { ["blue"] = 20 });
-        (await ShiftStateAsync("alpha"))!.Value.GetProperty("verdict").GetString().Should().Be("rolled back on request");
+        (await ShiftStateAsync("alpha"))!.Value.GetProperty("verdict").GetString().Should().Be("was rolled back on request");
     }
 
     [Fact]
@@ -189,7 +189,7 @@ public sealed class ShiftJudgeTests
         for (var i = 0; i < 20; i++)
             judge.Record(true, i % 7 == 0 ? 500 : 200, TimeSpan.FromMilliseconds(5));
 
-        judge.Verdict.Should().Be("3 of its 15 requests failed with 5xx (20 % > 5 %)");
+        judge.Verdict.Should().Be("had 3 of its 15 requests fail with 5xx (20 % > 5 %)");
     }
 
     [Fact]
@@ -214,7 +214,7 @@ public sealed class ShiftJudgeTests
 
         judge.Record(true, 200, TimeSpan.FromSeconds(3));
 
-        judge.Verdict.Should().Contain("p95 latency was 3 s");
+        judge.Verdict.Should().Contain("had a p95 latency of 3 s");
     }
 
     [Fact]

@@ -97,7 +97,7 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
         output.WriteLine(failure.Message);
         output.WriteLine($"{requests}; {during} requests during the rollout");
 
-        failure.Message.Should().Contain("rolled back during the canary").And.Contain("failed with 5xx").And.Contain("injected failure");
+        failure.Message.Should().Contain("rolled back during the canary").And.Contain("fail with 5xx").And.Contain("injected failure");
         log.Lines.Should().NotContain(l => l.Contains("after the canary"), "the canary never reached its second step");
         requests.Failures.Should().BeGreaterThanOrEqualTo(RolloutThresholds.MinimumFailures);
         requests.Failures.Should().BeLessThanOrEqualTo((int)Math.Ceiling(during * Canary.CanaryPercent / 100), "only the canary's share ever reached the bad version");
