@@ -169,7 +169,7 @@ internal sealed class ServiceRollback(AwsContext aws, StackPlanner plans)
         {
             var stacks = await CloudFormation.DescribeAllStacksAsync(finishing.Token);
             await new DeployHistoryRecorder(aws.Connection, aws.Http, Settings).RecordAsync(
-                new DeployHistoryRecorder.Run("Rollback", images, outcome, duration, stacks, destination) { RollbackTo = targetId, Running = aws.RunningRecord }, log, finishing.Token);
+                new DeployHistoryRecorder.Run("Rollback", images, outcome, duration, stacks, destination) { RollbackTo = targetId, Running = aws.RunningRecord, Rollouts = aws.Rollouts }, log, finishing.Token);
         }
         catch (Exception e) when (e is PipelineException or OperationCanceledException or HttpRequestException)
         {
