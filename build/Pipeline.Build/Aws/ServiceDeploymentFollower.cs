@@ -27,7 +27,14 @@ public sealed class ServiceDeploymentFollower(EcsClient ecs, TimeSpan? pollInter
         {
             return ServiceDeploymentLookup.NotOffered;
         }
+        catch (AwsServiceException e) when (IsAccessDenied(e))
+        {
+            // Following is an observation: a role without the permission still deploys, as it did before.
+            return ServiceDeploymentLookup.NotPermitted;
+        }
     }
+
+    static bool IsAccessDenied(AwsServiceException e) => e.ErrorCode is "AccessDeniedException" or "AccessDenied";
 
     /// <summary>
     /// The deployments of <paramref name="ecsServiceName"/> that are under way and still keep the previous version beside the
@@ -43,7 +50,7 @@ public sealed class ServiceDeploymentFollower(EcsClient ecs, TimeSpan? pollInter
             var deployments = await ecs.DescribeServiceDeploymentsAsync(briefs.Select(b => b.Arn).ToList(), ct);
             return deployments.Where(d => d.Status == ServiceDeploymentStatus.InProgress && KeepsThePreviousVersion(d.LifecycleStage)).ToList();
         }
-        catch (AwsServiceException e) when (e.IsUnknownOperation)
+        catch (AwsServiceException e) when (e.IsUnknownOperation || IsAccessDenied(e))
         {
             return [];
         }
@@ -184,12 +191,17 @@ public sealed class ServiceDeploymentFollower(EcsClient ecs, TimeSpan? pollInter
 /// <summary>One service a rollout follows: its name in the manifests, the strategy it rolls with and the command that switches it back.</summary>
 public sealed record FollowedService(string Name, RolloutStrategy Strategy, string RollbackCommand);
 
-/// <summary>Whether a service's deployment was found: its ARN, none since the time asked, or an endpoint without the API (moto).</summary>
+/// <summary>
+/// Whether a service's deployment was found: its ARN, none since the time asked, an endpoint without the API (moto), or
+/// credentials that may not list deployments.
+/// </summary>
 public sealed record ServiceDeploymentLookup(ServiceDeploymentLookupKind Kind, string Arn)
 {
     public static readonly ServiceDeploymentLookup NoneSince = new(ServiceDeploymentLookupKind.NoneSince, "");
 
     public static readonly ServiceDeploymentLookup NotOffered = new(ServiceDeploymentLookupKind.NotOffered, "");
+
+    public static readonly ServiceDeploymentLookup NotPermitted = new(ServiceDeploymentLookupKind.NotPermitted, "");
 
     public static ServiceDeploymentLookup Found(string arn) => new(ServiceDeploymentLookupKind.Found, arn);
 }
@@ -199,6 +211,7 @@ public enum ServiceDeploymentLookupKind
     Found,
     NoneSince,
     NotOffered,
+    NotPermitted,
 }
 
 public enum ServiceDeploymentEnding

@@ -128,6 +128,13 @@ public sealed class ServiceUpdater(EcsClient ecs, TimeSpan? pollInterval = null)
                     log.Detail($"{service.Name}: ECS lists no deployment of {name} started since {since.UtcDateTime:HH:mm:ss}Z; waiting for steady state instead.");
                     unfollowed.Add(name);
                     break;
+                case ServiceDeploymentLookupKind.NotPermitted:
+                    // Said once: the credentials are the same for every service.
+                    var denied = serviceNames.SkipWhile(n => n != name).ToList();
+                    log.Warn($"these credentials may not call ecs:ListServiceDeployments, so the deployment stages of {string.Join(", ", denied)} are not followed; " +
+                             "waiting for steady state instead. Allow ecs:ListServiceDeployments and ecs:DescribeServiceDeployments to see traffic shifts and the bake.");
+                    unfollowed.AddRange(denied);
+                    return await FollowAllAsync();
                 default:
                     // Said once: the endpoint answers the same for every service.
                     var rest = serviceNames.SkipWhile(n => n != name).ToList();

@@ -190,6 +190,22 @@ public sealed class ServiceDeploymentFollowingTests(MotoServer moto) : MotoTests
     }
 
     [Fact]
+    public async Task Credentials_that_may_not_list_deployments_still_roll_the_service_and_are_told_what_to_allow()
+    {
+        Proxy.When("ListServiceDeployments", _ => Task.FromResult<MotoProxyReply?>(
+            MotoFaultProxy.JsonError(400, "AccessDeniedException", "User is not authorized to perform: ecs:ListServiceDeployments")));
+        var endings = new RolloutEndings();
+        var log = new RecordingStepLog();
+
+        await Updater(Proxy.Endpoint).UpdateAsync(cluster, ["web"], true, TimeSpan.FromSeconds(30), false, log, default, Following(endings));
+
+        log.Lines.Should().ContainSingle(l => l.StartsWith("warning: these credentials may not call ecs:ListServiceDeployments", StringComparison.Ordinal))
+            .Which.Should().Contain("Allow ecs:ListServiceDeployments and ecs:DescribeServiceDeployments");
+        log.Text.Should().Contain("web: steady");
+        endings.Of("fastapi")!.Ending.Should().Be("completed");
+    }
+
+    [Fact]
     public async Task Only_a_deployment_that_shifts_traffic_or_bakes_is_one_a_rollback_can_switch_back()
     {
         var scaling = Deployment("IN_PROGRESS", "SCALE_UP", 0, 100);
