@@ -29,10 +29,28 @@ public sealed partial class Build
             [.. SelectedServices.Select(s => s.Name)], Service != AllServices, Limit, Format, Console.Out, Log, Cancellation));
 
     Target Rollback => _ => _
-        .Description("Return --service (default all) to the images of an earlier successful deploy (--to <history id>), roll them and check their health")
+        .Description("Switch --service (default all) back to the previous version while its deployment shifts traffic or bakes; otherwise return it to the images " +
+                     "of an earlier successful deploy (--to <history id>), roll them and check their health")
         .Requires(AwsEnvironment(ReadsTheHistory))
-        .HoldsForTheRun(EnvironmentLock)
-        .Executes(() => new ServiceRollback(AwsContext, StackPlanner).RunAsync(SelectedServices, To, Log, Cancellation));
+        .HoldsForTheRun(EnvironmentLock.Unless(RollbackOnlySwitchesBackAsync))
+        .Executes(() => new ServiceRollback(AwsContext, StackPlanner).RunAsync(SelectedServices, To, deploymentsToSwitchBack, Log, Cancellation));
+
+    /// <summary>The deployments under way the Rollback switches back, looked up before the lock would be taken (null on a dry run: the step looks).</summary>
+    IReadOnlyList<DeploymentUnderWay>? deploymentsToSwitchBack;
+
+    /// <summary>
+    /// Whether this Rollback only switches deployments under way back. Then it takes no lock: the Deploy or Redeploy following
+    /// that deployment holds it, the switch changes no stack, and ECS serializes the stop with the deployment itself. Waiting
+    /// for the lock would mean waiting for the very bake the user wants to cut short.
+    /// </summary>
+    async Task<bool> RollbackOnlySwitchesBackAsync(CancellationToken cancellation)
+    {
+        deploymentsToSwitchBack = await ServiceRollback.DeploymentsUnderWayAsync(AwsContext, SelectedServices, To, cancellation);
+        if (deploymentsToSwitchBack.Count > 0)
+            Log.Info($"the environment lock is not taken: this rollback only switches back {string.Join(", ", deploymentsToSwitchBack.Select(d => d.Service.Name))}, " +
+                     "whose deployment is under way (the run following it holds the lock)");
+        return deploymentsToSwitchBack.Count > 0;
+    }
 
     /// <summary>Called from <see cref="ValidateInvocation"/>: combinations the day-two history targets cannot run with.</summary>
     void ValidateHistoryInvocation(IReadOnlyCollection<string> invokedTargets)

@@ -84,6 +84,9 @@ public sealed class AwsContext(DeploySettings settings) : IDisposable
     /// <summary>This run's history record once it has started changing the environment (Deploy, Redeploy, Rollback); completed by the run's own record.</summary>
     public History.RunningHistoryRecord? RunningRecord { get; private set; }
 
+    /// <summary>How each service this run rolled ended (strategy and end), for its history record.</summary>
+    public RolloutEndings Rollouts { get; } = new();
+
     /// <summary>The environment lock this run holds (null on a dry run); the running record is renewed with its lease.</summary>
     public Deployment.Locking.HeldEnvironmentLock? Lease { get; set; }
 

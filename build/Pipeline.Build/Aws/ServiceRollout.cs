@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
@@ -84,11 +86,39 @@ public sealed class ServiceRollout(AwsContext aws, StackPlanner plans)
         foreach (var image in rolled)
             services.Add(await environment.ServiceAsync(image.Service, cancellation));
         var updater = new ServiceUpdater(new EcsClient(aws.Connection, aws.Http));
+        var following = Following(services);
         var forced = services.Where(s => forceNewDeployment.Contains(s.Manifest.Name)).Select(s => s.EcsServiceName).ToList();
         var waited = services.Where(s => !forceNewDeployment.Contains(s.Manifest.Name)).Select(s => s.EcsServiceName).ToList();
         if (forced.Count > 0)
-            await updater.UpdateAsync(cluster, forced, forceNewDeployment: true, Settings.RolloutTimeout, Settings.DryRun, log, cancellation);
+            await updater.UpdateAsync(cluster, forced, forceNewDeployment: true, Settings.RolloutTimeout, Settings.DryRun, log, cancellation, following);
         if (waited.Count > 0)
-            await updater.UpdateAsync(cluster, waited, forceNewDeployment: false, Settings.RolloutTimeout, Settings.DryRun, log, cancellation);
+            await updater.UpdateAsync(cluster, waited, forceNewDeployment: false, Settings.RolloutTimeout, Settings.DryRun, log, cancellation, following);
     }
+
+    /// <summary>
+    /// Each rolled service with the strategy it rolls with and the command that switches it back during the bake; the
+    /// deployments to follow started no earlier than this run (its stack updates started those of a Deploy).
+    /// </summary>
+    RolloutFollowing Following(IReadOnlyList<DeployedService> services) => new(
+        // Keyed by the short name DescribeServices answers with, whether the stack's output is a name or an ARN.
+        services.ToDictionary(s => s.EcsServiceName[(s.EcsServiceName.LastIndexOf('/') + 1)..], s => new FollowedService(s.Manifest.Name, Settings.RolloutFor(s.Manifest),
+            $"./build.sh Rollback{Settings.ProfileArgument} --service {s.Manifest.Name}")),
+        aws.RunningRecord?.Started.Started ?? new DateTimeOffset(Process.GetCurrentProcess().StartTime.ToUniversalTime()),
+        aws.Rollouts);
 }
+
+/// <summary>
+/// How each service a run rolled ended, for the run's history record: the strategy it rolled with
+/// (<see cref="RolloutStrategy.Describe"/>) and its end (<c>completed</c>, <c>rolled back by alarm ...</c>).
+/// </summary>
+public sealed class RolloutEndings
+{
+    readonly ConcurrentDictionary<string, RolloutEnding> endings = new(StringComparer.Ordinal);
+
+    public void Record(string service, RolloutStrategy strategy, string ending) => endings[service] = new RolloutEnding(strategy.Describe(), ending);
+
+    public RolloutEnding? Of(string service) => endings.GetValueOrDefault(service);
+}
+
+/// <summary>One service's rollout in a run: the strategy it rolled with and how it ended.</summary>
+public sealed record RolloutEnding(string Strategy, string Ending);

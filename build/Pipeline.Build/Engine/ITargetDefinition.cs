@@ -61,4 +61,22 @@ public sealed record Precondition(Func<bool> IsMet, Func<string, string> Explain
 /// <paramref name="AcquireAsync"/> waits or throws a <see cref="PipelineException"/> that names who holds it; disposing the
 /// result releases it.
 /// </summary>
-public sealed record RunGuard(string Name, Func<CancellationToken, Task<IAsyncDisposable>> AcquireAsync);
+public sealed record RunGuard(string Name, Func<CancellationToken, Task<IAsyncDisposable>> AcquireAsync)
+{
+    /// <summary>
+    /// This guard, except when <paramref name="notNeeded"/>, asked just before the guard would be taken, says the run will
+    /// not touch what it protects: then nothing is taken, so the run neither waits for nor blocks another holder.
+    /// </summary>
+    public RunGuard Unless(Func<CancellationToken, Task<bool>> notNeeded)
+    {
+        var acquire = AcquireAsync;
+        return this with { AcquireAsync = async ct => await notNeeded(ct) ? NothingHeld.Instance : await acquire(ct) };
+    }
+
+    sealed class NothingHeld : IAsyncDisposable
+    {
+        public static readonly NothingHeld Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+}

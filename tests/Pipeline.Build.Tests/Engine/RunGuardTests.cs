@@ -10,6 +10,9 @@ public sealed class RunGuardTests
         public List<string> Events { get; } = [];
         public bool Refuse { get; init; }
 
+        /// <summary>Rollback's question before the lock: does this run only switch a deployment under way back?</summary>
+        public bool OnlySwitchesBack { get; init; }
+
         RunGuard Lock => new("the lock", _ =>
         {
             if (Refuse)
@@ -22,6 +25,7 @@ public sealed class RunGuardTests
         Target Deploy => _ => _.DependsOn(Build).HoldsForTheRun(Lock).Executes(() => Events.Add("Deploy"));
         Target Promote => _ => _.DependsOn(Deploy).HoldsForTheRun(Lock).Executes(() => Events.Add("Promote"));
         Target Status => _ => _.Executes(() => Events.Add("Status"));
+        Target Rollback => _ => _.HoldsForTheRun(Lock.Unless(_ => Task.FromResult(OnlySwitchesBack))).Executes(() => Events.Add("Rollback"));
 
         protected internal override Task OnFinishedAsync(string outcome, TimeSpan duration, CancellationToken cancellation)
         {
@@ -80,5 +84,46 @@ public sealed class RunGuardTests
 
         status.Events.Should().Equal("Status", "finished succeeded");
         dryRun.Events.Should().NotContain("acquired");
+    }
+
+    [Fact]
+    public async Task A_guard_not_needed_is_not_taken_so_the_run_goes_ahead_while_another_run_holds_it()
+    {
+        var build = new GuardedBuild { Refuse = true, OnlySwitchesBack = true };
+
+        var (code, output) = await RunAsync(build, "Rollback");
+
+        code.Should().Be(0, output);
+        build.Events.Should().Equal("Rollback", "finished succeeded");
+    }
+
+    [Fact]
+    public async Task A_guard_that_is_needed_after_all_is_taken_as_always()
+    {
+        var free = new GuardedBuild();
+        var held = new GuardedBuild { Refuse = true };
+
+        await RunAsync(free, "Rollback");
+        var (code, output) = await RunAsync(held, "Rollback");
+
+        free.Events.Should().Equal("acquired", "Rollback", "finished succeeded", "released");
+        code.Should().Be(2);
+        output.Should().Contain("error: Environment dev is locked by Deploy by alice");
+    }
+
+    [Fact]
+    public async Task Whether_a_guard_is_needed_is_asked_before_it_would_be_taken_and_never_waits_for_it()
+    {
+        var lockAsked = false;
+        var neverReleased = new RunGuard("the lock", _ =>
+        {
+            lockAsked = true;
+            return new TaskCompletionSource<IAsyncDisposable>().Task;
+        });
+
+        var acquire = neverReleased.Unless(_ => Task.FromResult(true)).AcquireAsync(default);
+
+        (await Task.WhenAny(acquire, Task.Delay(TimeSpan.FromSeconds(5)))).Should().BeSameAs(acquire);
+        lockAsked.Should().BeFalse();
     }
 }

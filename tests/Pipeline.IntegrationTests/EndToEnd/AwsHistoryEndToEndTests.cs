@@ -77,8 +77,9 @@ public sealed partial class AwsHistoryEndToEndTests(AwsDeploymentFixture fixture
         history.ExitCode.Should().Be(0, history.Describe());
         var rows = Rows(history);
         rows.Select(r => r.Id).Should().Equal(scenario.V2Record, scenario.V1Record, scenario.V0Record);
-        rows[0].Line.Should().MatchRegex($@"Deploy\s+succeeded\s+\S+\s+unknown\s+{scenario.V2[FastApi]}\s+{scenario.V2[Mcp]}$");
-        rows[1].Line.Should().MatchRegex($@"Deploy\s+succeeded\s+\S+\s+unknown\s+{scenario.V1[FastApi]}\s+{scenario.V1[Mcp]}$");
+        // Only mcp rolled in v1 and v2: the Rollout column says how, and that its rollout completed.
+        rows[0].Line.Should().MatchRegex($@"Deploy\s+succeeded\s+\S+\s+unknown\s+{scenario.V2[FastApi]}\s+{scenario.V2[Mcp]}\s+{Mcp} completed \(.+\)$");
+        rows[1].Line.Should().MatchRegex($@"Deploy\s+succeeded\s+\S+\s+unknown\s+{scenario.V1[FastApi]}\s+{scenario.V1[Mcp]}\s+{Mcp} completed \(.+\)$");
 
         var mcpOnly = await fixture.RunOnAwsAsync("History", "--service", Mcp, "--limit", "1", "--format", "json");
         mcpOnly.ExitCode.Should().Be(0, mcpOnly.Describe());
@@ -125,7 +126,7 @@ public sealed partial class AwsHistoryEndToEndTests(AwsDeploymentFixture fixture
         var history = await fixture.RunOnAwsAsync("History");
         var rows = Rows(history);
         rows.Select(r => r.Id).Should().Equal(scenario.RollbackRecord, scenario.V2Record, scenario.V1Record, scenario.V0Record);
-        rows[0].Line.Should().MatchRegex($@"Rollback to {scenario.V1Record}\s+succeeded\s+\S+\s+unknown\s+-\s+{scenario.V1[Mcp]}$");
+        rows[0].Line.Should().MatchRegex($@"Rollback to {scenario.V1Record}\s+succeeded\s+\S+\s+unknown\s+-\s+{scenario.V1[Mcp]}\s+{Mcp} completed \(.+\)$");
     }
 
     [EndToEndFact(NeedsMoto = true)]

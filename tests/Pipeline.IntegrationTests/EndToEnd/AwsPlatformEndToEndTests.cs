@@ -35,6 +35,9 @@ public sealed class AwsPlatformEndToEndTests(AwsDeploymentFixture fixture) : ICl
             deploy.Output.Should().Contain($"{Requires.LocalRegistry}/{DeploymentNames.Repository(Deployment.Environment, service)}:{served}");
         }
         deploy.Output.Should().Contain($"Deployed environment {Deployment.Environment}");
+        // moto has no service-deployments API: the rollout is followed to its end by the steady-state wait, said once.
+        deploy.Output.Split('\n').Where(l => l.Contains("does not offer ListServiceDeployments", StringComparison.Ordinal))
+            .Should().ContainSingle(deploy.Describe()).Which.Should().Contain("could not be followed; waiting for steady state instead");
         // The dev profile subscribes nobody to the alarm topic: one warning line says so.
         deploy.Output.Split('\n').Where(l => l.Contains($"warning: alarms of {Deployment.Environment} notify nobody", StringComparison.Ordinal))
             .Should().ContainSingle(deploy.Describe()).Which.Should().Contain("set AlarmEmail");
@@ -82,6 +85,8 @@ public sealed class AwsPlatformEndToEndTests(AwsDeploymentFixture fixture) : ICl
         redeploy.Output.Should().NotContain($"stack {fixture.ServiceStack(FastApi)}");
         redeploy.Summary.Should().NotMatchRegex(@"(?m)^\s+fastapi: ", "only --service mcp is built, pushed and checked");
         redeploy.Output.Should().Contain($"mcp: healthy, version {newMcpTag}");
+        redeploy.Output.Split('\n').Where(l => l.Contains("does not offer ListServiceDeployments", StringComparison.Ordinal)).Should().ContainSingle(redeploy.Describe());
+        redeploy.Output.Should().MatchRegex(@"(?m)steady \(\d+/\d+ running", "the rollout is followed to its end by the steady-state wait");
     }
 
     [EndToEndFact(NeedsMoto = true)]

@@ -17,6 +17,12 @@ static class AwsJsonReading
             ? value.GetInt32()
             : 0;
 
+    /// <summary>A number that may be fractional or absent (null), e.g. a traffic weight.</summary>
+    public static double? Fraction(this JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number
+            ? value.GetDouble()
+            : null;
+
     public static DateTimeOffset? Time(this JsonElement element, string name)
     {
         if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(name, out var value))

@@ -111,9 +111,10 @@ sealed class AwsRequestSender
                 return bytes;
             var status = (int)response.StatusCode;
             var (code, text) = parseError(bytes);
-            if (string.IsNullOrEmpty(code))
+            var fromService = !string.IsNullOrEmpty(code);
+            if (!fromService)
                 code = response.StatusCode == HttpStatusCode.TooManyRequests ? "TooManyRequestsException" : response.ReasonPhrase ?? "Error";
-            throw new AwsServiceException(service.SigningName, operation, status, code, text);
+            throw new AwsServiceException(service.SigningName, operation, status, code, text) { CarriesServiceErrorCode = fromService };
         }
     }
 

@@ -24,7 +24,22 @@ public sealed class AwsServiceException(string service, string operation, int st
 
     public string ErrorMessage { get; } = errorMessage;
 
+    /// <summary>
+    /// Whether the answer carried the service's own error code (a JSON <c>__type</c> or an XML <c>Code</c>); false for an
+    /// HTML page or an empty body, which come from something in front of the API or from an emulator, never from AWS itself.
+    /// </summary>
+    public bool CarriesServiceErrorCode { get; init; } = true;
+
     public bool IsThrottling => ThrottlingCodes.Contains(ErrorCode) || StatusCode == 429;
 
-    public bool IsRetryable => IsThrottling || StatusCode >= 500;
+    /// <summary>
+    /// The endpoint does not know <see cref="Operation"/>: AWS answers UnknownOperationException (an API newer than the
+    /// endpoint), emulators answer 501, or (moto) a bare 500 page. Asking again gives the same answer.
+    /// </summary>
+    public bool IsUnknownOperation =>
+        ErrorCode is "UnknownOperationException" or "InvalidAction" or "NotImplemented" or "NotImplementedException"
+        || StatusCode == 501
+        || (StatusCode == 500 && !CarriesServiceErrorCode);
+
+    public bool IsRetryable => !IsUnknownOperation && (IsThrottling || StatusCode >= 500);
 }

@@ -140,6 +140,12 @@ public sealed record HistorySource(string Commit, bool? Dirty)
 public sealed record HistoryImage(string Service, string Repository, string Tag, string? Digest)
 {
     public string? ProtectedTag { get; init; }
+
+    /// <summary>The strategy the service rolled with (<c>canary 10 % for 3 min, bake 5 min</c>); absent in records written before strategies, and when the run did not roll it.</summary>
+    public string? Strategy { get; init; }
+
+    /// <summary>How its rollout ended: <c>completed</c>, <c>rolled back by alarm &lt;name&gt;</c>, <c>rolled back by circuit breaker</c>, <c>rolled back by request</c>; absent when unknown.</summary>
+    public string? Rollout { get; init; }
 }
 
 /// <summary>History ids: the UTC time a run started (to the second) and four random hex digits, so they sort by time.</summary>

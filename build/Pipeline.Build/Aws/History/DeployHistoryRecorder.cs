@@ -29,6 +29,9 @@ internal sealed class DeployHistoryRecorder(AwsConnection aws, HttpClient http, 
 
         /// <summary>The record written when the run started, which this one completes (same id).</summary>
         public RunningHistoryRecord? Running { get; init; }
+
+        /// <summary>How each rolled service's rollout ended, and with which strategy.</summary>
+        public RolloutEndings? Rollouts { get; init; }
     }
 
     /// <summary>
@@ -73,6 +76,9 @@ internal sealed class DeployHistoryRecorder(AwsConnection aws, HttpClient http, 
         var recorded = run.Outcome == Outcomes.Succeeded
             ? await images.ProtectAsync(run.Images, id, log, ct)
             : await images.DescribeAsync(run.Images, ct);
+        recorded = recorded.Select(image => run.Rollouts?.Of(image.Service) is { } rollout
+            ? image with { Strategy = rollout.Strategy, Rollout = rollout.Ending }
+            : image).ToList();
         var record = new DeployHistoryRecord
         {
             Id = id,

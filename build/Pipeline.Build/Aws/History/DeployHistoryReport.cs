@@ -67,11 +67,18 @@ public static class DeployHistoryReport
 
     static readonly string[] Columns = ["Id", "Time (UTC)", "Target", "Outcome", "Who", "Commit"];
 
+    const string RolloutColumn = "Rollout";
+
+    /// <summary>The columns after the services': how each rollout ended, when a record shown says (older records do not).</summary>
+    static string[] Trailing(IReadOnlyList<DeployHistoryRecord> records, IReadOnlyList<string> services) =>
+        records.Any(r => Rollouts(r, services).Length > 0) ? [RolloutColumn] : [];
+
     public static string ToText(IReadOnlyList<DeployHistoryRecord> newestFirst, IReadOnlyList<string> services)
     {
-        var table = new TextTable([.. Columns, .. services]);
+        var trailing = Trailing(newestFirst, services);
+        var table = new TextTable([.. Columns, .. services, .. trailing]);
         foreach (var record in newestFirst)
-            table.Add(Cells(record, services));
+            table.Add(Cells(record, services, trailing));
         var text = new StringWriter { NewLine = "\n" };
         table.WriteTo(text);
         return text.ToString();
@@ -79,15 +86,21 @@ public static class DeployHistoryReport
 
     public static string ToMarkdown(IReadOnlyList<DeployHistoryRecord> newestFirst, IReadOnlyList<string> services)
     {
+        var trailing = Trailing(newestFirst, services);
         var md = new StringBuilder();
-        md.Append("| ").Append(string.Join(" | ", Columns.Concat(services))).Append(" |\n");
-        md.Append(string.Concat(Enumerable.Repeat("|---", Columns.Length + services.Count))).Append("|\n");
+        md.Append("| ").Append(string.Join(" | ", Columns.Concat(services).Concat(trailing))).Append(" |\n");
+        md.Append(string.Concat(Enumerable.Repeat("|---", Columns.Length + services.Count + trailing.Length))).Append("|\n");
         foreach (var record in newestFirst)
-            md.Append("| ").Append(string.Join(" | ", Cells(record, services).Select(c => c.Replace("|", "\\|", StringComparison.Ordinal)))).Append(" |\n");
+            md.Append("| ").Append(string.Join(" | ", Cells(record, services, trailing).Select(c => c.Replace("|", "\\|", StringComparison.Ordinal)))).Append(" |\n");
         return md.ToString();
     }
 
-    static string[] Cells(DeployHistoryRecord record, IReadOnlyList<string> services) =>
+    /// <summary><c>fastapi rolled back by alarm apigw-dev-fastapi-5xx (canary 10 % for 3 min, bake 5 min)</c>, one per rolled service, <c>; </c> between.</summary>
+    static string Rollouts(DeployHistoryRecord record, IReadOnlyList<string> services) => string.Join("; ",
+        services.Select(record.ImageOf).OfType<HistoryImage>().Where(i => i.Rollout is not null || i.Strategy is not null)
+            .Select(i => $"{i.Service} {i.Rollout ?? "ended unknown"}" + (i.Strategy is null ? "" : $" ({i.Strategy})")));
+
+    static string[] Cells(DeployHistoryRecord record, IReadOnlyList<string> services, string[] trailing) =>
     [
         record.Id,
         record.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
@@ -96,5 +109,6 @@ public static class DeployHistoryReport
         record.Caller.Short(),
         record.Git.Short(),
         .. services.Select(s => record.ImageOf(s)?.Tag ?? "-"),
+        .. trailing.Select(_ => Rollouts(record, services) is { Length: > 0 } rollouts ? rollouts : "-"),
     ];
 }

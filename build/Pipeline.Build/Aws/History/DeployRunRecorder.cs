@@ -52,6 +52,7 @@ public sealed class DeployRunRecorder(AwsContext aws, DeployJobFacts jobFacts)
                 {
                     PromotedFrom = jobFacts.PromotedFrom,
                     Running = aws.RunningRecord,
+                    Rollouts = aws.Rollouts,
                 },
                 log, cancellation);
         }

@@ -8,10 +8,13 @@ using Pipeline.Manifests;
 namespace Pipeline.Build.Aws.History;
 
 /// <summary>
-/// The Rollback step: returns the selected services to the images of an earlier successful deploy from the history.
-/// Every image is checked to be in the registry before anything changes; then each service stack gets that image tag as a
-/// parameter change on its current template (as Redeploy does), the rollout is waited for, the served version is checked
-/// through the API, and the run is recorded in the history (target Rollback). A dry run shows the same plan and changes nothing.
+/// The Rollback step. While a selected service's ECS deployment is under way and still keeps the previous version beside
+/// the new one (shifting traffic or baking), the rollback is a switch back: ECS is asked to roll that deployment back
+/// (StopServiceDeployment), which puts the previous revision back on all traffic with no new deployment and no stack change.
+/// Otherwise it returns the selected services to the images of an earlier successful deploy from the history: every image
+/// is checked to be in the registry before anything changes; then each service stack gets that image tag as a parameter
+/// change on its current template (as Redeploy does), the rollout is waited for, the served version is checked through the
+/// API, and the run is recorded in the history (target Rollback). A dry run shows the same plan and changes nothing.
 /// </summary>
 /// <remarks>A rollback restores images, not templates: a service stack keeps the template it runs now.</remarks>
 internal sealed class ServiceRollback(AwsContext aws, StackPlanner plans)
@@ -22,8 +25,18 @@ internal sealed class ServiceRollback(AwsContext aws, StackPlanner plans)
 
     CloudFormationClient CloudFormation => aws.CloudFormation;
 
-    public async Task RunAsync(IReadOnlyList<ServiceManifest> services, string? to, IStepLog log, CancellationToken ct)
+    /// <summary>How often a deployment being switched back is looked at (ECS's default pace unless a test sets it).</summary>
+    internal TimeSpan? PollInterval { get; init; }
+
+    /// <param name="underWay">The deployments to switch back, when already looked up (before the lock was or was not taken); null looks them up.</param>
+    public async Task RunAsync(IReadOnlyList<ServiceManifest> services, string? to, IReadOnlyList<DeploymentUnderWay>? underWay, IStepLog log, CancellationToken ct)
     {
+        underWay ??= await DeploymentsUnderWayAsync(aws, services, to, ct);
+        if (underWay.Count > 0)
+        {
+            await SwitchBackAsync(underWay, services, log, ct);
+            return;
+        }
         var clock = Stopwatch.StartNew();
         var running = await RunningTagsAsync(services, ct);
 
@@ -75,6 +88,71 @@ internal sealed class ServiceRollback(AwsContext aws, StackPlanner plans)
         {
             await RecordAsync(images, outcome, clock.Elapsed, destination, plan.Target.Id, log);
         }
+    }
+
+    /// <summary>
+    /// The selected services' ECS deployments that are under way and still keep the previous version (shifting traffic or
+    /// baking): what a Rollback without <c>--to</c> switches back. None when <paramref name="to"/> names a record (that record
+    /// is what was asked for), when the environment has no stacks yet, or when ECS cannot list deployments (an emulator).
+    /// </summary>
+    public static async Task<IReadOnlyList<DeploymentUnderWay>> DeploymentsUnderWayAsync(
+        AwsContext aws, IReadOnlyList<ServiceManifest> services, string? to, CancellationToken ct)
+    {
+        if (to is not null)
+            return [];
+        var stacks = await aws.CloudFormation.DescribeAllStacksAsync(ct);
+        if (!stacks.ContainsKey(aws.SharedStack))
+            return [];
+        var environment = aws.Deployed(stacks);
+        var cluster = await environment.ClusterAsync(ct);
+        var follower = new ServiceDeploymentFollower(new EcsClient(aws.Connection, aws.Http));
+        var found = new List<DeploymentUnderWay>();
+        foreach (var service in services.Where(s => stacks.ContainsKey(aws.ServiceStack(s.Name))))
+        {
+            var deployed = await environment.ServiceAsync(service, ct);
+            found.AddRange((await follower.UnderWayWithThePreviousVersionAsync(cluster, deployed.EcsServiceName, ct))
+                .Select(deployment => new DeploymentUnderWay(service, deployment)));
+        }
+        return found;
+    }
+
+    /// <summary>
+    /// Rolls each deployment under way back (StopServiceDeployment, ROLLBACK) and follows it until the previous revision
+    /// serves again. No stack changes and no new deployment starts; the run that follows the deployment ends as rolled back
+    /// by request, and its record says so.
+    /// </summary>
+    async Task SwitchBackAsync(IReadOnlyList<DeploymentUnderWay> underWay, IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken ct)
+    {
+        foreach (var (service, deployment) in underWay)
+            log.Info($"{service.Name}: deployment {deployment.Id} is in {deployment.LifecycleStage} with the previous version still running beside it: " +
+                     "the rollback switches the traffic back to it, with no new deployment.");
+        foreach (var left in services.Where(s => underWay.All(u => u.Service.Name != s.Name)))
+            log.Info($"{left.Name}: no deployment under way to switch back; left as it runs. Once the others' deployments have ended, " +
+                     $"./build.sh Rollback{Settings.ProfileArgument} --service {left.Name} returns it to a recorded deploy.");
+        if (Settings.DryRun)
+        {
+            log.Info($"Dry run: nothing stopped. Rollback would ask ECS to roll back {string.Join(", ", underWay.Select(u => u.Deployment.Arn))} " +
+                     "(StopServiceDeployment, ROLLBACK) and follow each until the previous version serves again.");
+            return;
+        }
+        var ecs = new EcsClient(aws.Connection, aws.Http);
+        var follower = new ServiceDeploymentFollower(ecs, PollInterval);
+        var ends = await PerService.RunAllAsync(underWay.Select(async u =>
+        {
+            await ecs.StopServiceDeploymentAsync(u.Deployment.Arn, ct);
+            log.Info($"{u.Service.Name}: ECS rolls deployment {u.Deployment.Id} back (StopServiceDeployment, ROLLBACK).");
+            var followed = new FollowedService(u.Service.Name, Settings.RolloutFor(u.Service), $"./build.sh Rollback{Settings.ProfileArgument} --service {u.Service.Name}");
+            return (u.Service, End: await follower.FollowAsync(followed, u.Deployment.Arn, Settings.RolloutTimeout, log, ct, seen: u.Deployment));
+        }).ToList(), ct);
+        var notBack = ends.Where(e => e.End.Ending != ServiceDeploymentEnding.RolledBack).ToList();
+        if (notBack.Count > 0)
+            throw new PipelineException(string.Join(" ", notBack.Select(e =>
+                $"{e.Service.Name}: deployment {e.End.Deployment.Id} ended {e.End.Deployment.Status} ({e.End.Describe()}) instead of rolling back" +
+                (e.End.Deployment.StatusReason is { Length: > 0 } reason ? $": {reason.TrimEnd('.')}." : "."))) +
+                " Check which version serves (./build.sh Status) and the service's deployments (aws ecs list-service-deployments), " +
+                "then run ./build.sh Rollback again to return to a recorded deploy.");
+        log.Info($"Switched {string.Join(", ", ends.Select(e => e.Service.Name))} back: the previous revision serves again, with no new deployment. " +
+                 "The run that followed the deployment ends as rolled back by request; redeploy when the new version is ready.");
     }
 
     /// <summary>The image tag each selected service's stack runs now; a service without a stack has nothing to roll back.</summary>
@@ -169,7 +247,7 @@ internal sealed class ServiceRollback(AwsContext aws, StackPlanner plans)
         {
             var stacks = await CloudFormation.DescribeAllStacksAsync(finishing.Token);
             await new DeployHistoryRecorder(aws.Connection, aws.Http, Settings).RecordAsync(
-                new DeployHistoryRecorder.Run("Rollback", images, outcome, duration, stacks, destination) { RollbackTo = targetId, Running = aws.RunningRecord }, log, finishing.Token);
+                new DeployHistoryRecorder.Run("Rollback", images, outcome, duration, stacks, destination) { RollbackTo = targetId, Running = aws.RunningRecord, Rollouts = aws.Rollouts }, log, finishing.Token);
         }
         catch (Exception e) when (e is PipelineException or OperationCanceledException or HttpRequestException)
         {
@@ -177,3 +255,6 @@ internal sealed class ServiceRollback(AwsContext aws, StackPlanner plans)
         }
     }
 }
+
+/// <summary>A service's ECS deployment under way that a Rollback can switch back (it shifts traffic or bakes).</summary>
+public sealed record DeploymentUnderWay(ServiceManifest Service, ServiceDeployment Deployment);

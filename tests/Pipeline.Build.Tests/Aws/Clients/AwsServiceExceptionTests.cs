@@ -17,6 +17,27 @@ public sealed class AwsServiceExceptionTests
         new AwsServiceException("ecs", "DescribeServices", status, code, "text").IsRetryable.Should().Be(retryable);
     }
 
+    [Theory]
+    [InlineData(400, "UnknownOperationException", true)]
+    [InlineData(501, "Not Implemented", false)]
+    [InlineData(500, "INTERNAL SERVER ERROR", false)]
+    public void An_operation_the_endpoint_does_not_know_is_recognised_and_not_retried(int status, string code, bool carriesServiceErrorCode)
+    {
+        var unknown = new AwsServiceException("ecs", "ListServiceDeployments", status, code, "") { CarriesServiceErrorCode = carriesServiceErrorCode };
+
+        unknown.IsUnknownOperation.Should().BeTrue();
+        unknown.IsRetryable.Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_server_error_in_the_services_own_words_is_an_error_to_retry_not_an_unknown_operation()
+    {
+        var failure = new AwsServiceException("ecs", "ListServiceDeployments", 500, "ServerException", "try again");
+
+        failure.IsUnknownOperation.Should().BeFalse();
+        failure.IsRetryable.Should().BeTrue();
+    }
+
     [Fact]
     public void The_message_names_service_operation_code_and_text()
     {

@@ -63,6 +63,51 @@ public sealed class DeployHistoryReportTests
         lines[3].Should().MatchRegex(@"20261201T153012Z-3f2a\s+2026-12-01 15:30:12\s+Deploy\s+succeeded\s+assumed-role/GitHubDeploy/run-42\s+3f2a9c1d0b7e\+dirty\s+9a166037bc09ddbb\s+1b2c3d4e5f607182");
     }
 
+    static readonly DeployHistoryRecord Canary = Deploy with
+    {
+        Id = "20261203T100000Z-1c2d",
+        Time = new DateTimeOffset(2026, 12, 3, 10, 0, 0, TimeSpan.Zero),
+        Target = "Redeploy",
+        Outcome = "failed",
+        Services = [Deploy.Services[0] with { Tag = "77aa88bb99cc00dd", Strategy = "canary 10 % for 3 min, bake 5 min", Rollout = "rolled back by alarm apigw-dev-fastapi-5xx" }],
+    };
+
+    [Fact]
+    public void A_record_keeps_the_strategy_each_service_rolled_with_and_how_it_ended()
+    {
+        using var document = JsonDocument.Parse(Canary.ToJson());
+
+        var fastapi = document.RootElement.GetProperty("services")[0];
+        fastapi.GetProperty("strategy").GetString().Should().Be("canary 10 % for 3 min, bake 5 min");
+        fastapi.GetProperty("rollout").GetString().Should().Be("rolled back by alarm apigw-dev-fastapi-5xx");
+        DeployHistoryRecord.FromJson(Canary.ToJson()).Should().BeEquivalentTo(Canary);
+    }
+
+    [Fact]
+    public void A_record_written_before_strategies_reads_with_neither()
+    {
+        var old = """
+            {"schema":1,"id":"20261101T080000Z-aaaa","environment":"dev","target":"Deploy","time":"2026-11-01T08:00:00+00:00","outcome":"succeeded",
+             "services":[{"service":"fastapi","repository":"r/fastapi","tag":"0123456789abcdef","digest":"sha256:aa"}]}
+            """;
+
+        var image = DeployHistoryRecord.FromJson(old).ImageOf("fastapi")!;
+
+        image.Strategy.Should().BeNull();
+        image.Rollout.Should().BeNull();
+        DeployHistoryReport.Render([DeployHistoryRecord.FromJson(old)], ["fastapi"], ReportFormat.Text).Should().NotContain("Rollout");
+    }
+
+    [Fact]
+    public void The_table_shows_how_each_rollout_ended_when_a_record_says()
+    {
+        var lines = DeployHistoryReport.Render([Canary, Deploy], ["fastapi", "mcp"], ReportFormat.Text).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        lines[0].Should().MatchRegex(@"Commit\s+fastapi\s+mcp\s+Rollout$");
+        lines[2].Should().EndWith("fastapi rolled back by alarm apigw-dev-fastapi-5xx (canary 10 % for 3 min, bake 5 min)");
+        lines[3].Should().MatchRegex(@"1b2c3d4e5f607182\s+-$", "an older record says nothing of its rollouts");
+    }
+
     [Fact]
     public void Json_is_the_same_records_and_service_filter_keeps_only_that_services_image()
     {
