@@ -1,5 +1,7 @@
 using Pipeline.Build.Aws.History;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Local;
 using Pipeline.Build.Reports;
 
 namespace Pipeline.Build;
@@ -29,11 +31,18 @@ public sealed partial class Build
             [.. SelectedServices.Select(s => s.Name)], Service != AllServices, Limit, Format, Console.Out, Log, Cancellation));
 
     Target Rollback => _ => _
-        .Description("Switch --service (default all) back to the previous version while its deployment shifts traffic or bakes; otherwise return it to the images " +
-                     "of an earlier successful deploy (--to <history id>), roll them and check their health")
-        .Requires(AwsEnvironment(ReadsTheHistory))
+        .Description("Switch --service (default all) back to the previous version while its deployment shifts traffic or bakes (AWS and local); otherwise " +
+                     "return it to the images of an earlier successful deploy (--to <history id>, AWS), roll them and check their health")
+        .Requires(AwsEnvironmentUnlessSwitchingBack)
         .HoldsForTheRun(EnvironmentLock.Unless(RollbackOnlySwitchesBackAsync))
-        .Executes(() => new ServiceRollback(AwsContext, StackPlanner).RunAsync(SelectedServices, To, deploymentsToSwitchBack, Log, Cancellation));
+        .Executes(() => Platform == PlatformKind.Aws
+            ? new ServiceRollback(AwsContext, StackPlanner).RunAsync(SelectedServices, To, deploymentsToSwitchBack, Log, Cancellation)
+            : ((LocalPlatform)PlatformSteps()).SwitchBackAsync(SelectedServices, Log, Cancellation));
+
+    /// <summary>Locally a Rollback can only switch a rollout under way back: a record to return to (<c>--to</c>) is in an AWS account's history.</summary>
+    Precondition AwsEnvironmentUnlessSwitchingBack =>
+        new(() => Platform == PlatformKind.Aws || To is null,
+            target => AwsProfileNeeded($"{target} --to {To}", ReadsTheHistory, profile => $"./build.sh {target} --to {To} --profile {profile}"));
 
     /// <summary>The deployments under way the Rollback switches back, looked up before the lock would be taken (null on a dry run: the step looks).</summary>
     IReadOnlyList<DeploymentUnderWay>? deploymentsToSwitchBack;
@@ -45,6 +54,15 @@ public sealed partial class Build
     /// </summary>
     async Task<bool> RollbackOnlySwitchesBackAsync(CancellationToken cancellation)
     {
+        if (Platform != PlatformKind.Aws)
+        {
+            // Locally a Rollback does nothing else: with no rollout under way it fails without having touched anything.
+            var underWay = await ((LocalPlatform)PlatformSteps()).RolloutsUnderWayAsync(SelectedServices, cancellation);
+            if (underWay.Count > 0)
+                Log.Info($"the environment lock is not taken: this rollback only switches back {string.Join(", ", underWay.Select(s => s.Name))}, " +
+                         "whose rollout is under way (the run doing it holds the lock)");
+            return true;
+        }
         deploymentsToSwitchBack = await ServiceRollback.DeploymentsUnderWayAsync(AwsContext, SelectedServices, To, cancellation);
         if (deploymentsToSwitchBack.Count > 0)
             Log.Info($"the environment lock is not taken: this rollback only switches back {string.Join(", ", deploymentsToSwitchBack.Select(d => d.Service.Name))}, " +

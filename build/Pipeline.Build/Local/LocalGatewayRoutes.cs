@@ -136,6 +136,14 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
         return body.TryGetProperty("ended", out var ended) && ended.ValueKind == JsonValueKind.Object ? ShiftState.From(ended) : null;
     }
 
+    /// <summary>Stops <paramref name="service"/>'s shift as the gateway's judge would: the new version gets no more requests. Returns its figures.</summary>
+    public async Task<ShiftState> StopShiftAsync(string service, string reason, CancellationToken cancellationToken)
+    {
+        var record = Switchable() ?? throw new PipelineException($"No local gateway runs on port {port}, so no rollout of '{service}' is under way to stop.");
+        var body = await SendAdminAsync(record, HttpMethod.Post, ShiftPath(service) + "/stop", new { reason }, $"stop the traffic shift of '{service}'", cancellationToken);
+        return ShiftState.From(body.GetProperty("shift"));
+    }
+
     static string ShiftPath(string service) => $"{AdminRoutesPath}/{Uri.EscapeDataString(service)}/shift";
 
     async Task<JsonElement> SendAdminAsync(LocalGatewayRecord record, HttpMethod method, string path, object? content, string what, CancellationToken cancellationToken)

@@ -111,6 +111,44 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
         return secrets;
     }
 
+    /// <summary>The services among <paramref name="services"/> whose rollout through the gateway is under way (a traffic shift not yet judged).</summary>
+    public async Task<IReadOnlyList<ServiceManifest>> RolloutsUnderWayAsync(IEnumerable<ServiceManifest> services, CancellationToken cancellation)
+    {
+        var underWay = new List<ServiceManifest>();
+        foreach (var service in services)
+            if (await GatewayRoutes.ReadShiftAsync(service.Name, cancellation) is { Verdict: null })
+                underWay.Add(service);
+        return underWay;
+    }
+
+    /// <summary>
+    /// Rollback on the local platform: stops the rollouts under way of <paramref name="services"/> at the gateway, which sends
+    /// their new versions nothing more at once; the Deploy or Redeploy running each rollout then removes the new container and
+    /// fails. The local platform keeps no deploy history, so there is nothing else to go back to.
+    /// </summary>
+    public async Task SwitchBackAsync(IReadOnlyList<ServiceManifest> services, IStepLog log, CancellationToken cancellation)
+    {
+        var underWay = await RolloutsUnderWayAsync(services, cancellation);
+        if (underWay.Count == 0)
+            throw new PipelineException(
+                $"No rollout of {string.Join(", ", services.Select(s => s.Name))} is under way on the local platform{EnvironmentArguments}, so there is nothing to switch " +
+                "back, and the local platform keeps no deploy history to return to (History and Rollback --to read the one an AWS account keeps). " +
+                "To go back to an earlier version locally, check it out and run ./build.sh Redeploy --service <name>.");
+        foreach (var service in underWay)
+        {
+            if (settings.DryRun)
+            {
+                log.Info($"{service.Name}: would stop its rollout at the gateway; the previous version would take all requests again (dry run)");
+                continue;
+            }
+            var state = await GatewayRoutes.StopShiftAsync(service.Name, $"{RolloutRejectedException.StoppedOnRequest} (./build.sh Rollback)", cancellation);
+            log.Info($"{service.Name}: switched back: the previous version takes all requests again ({LocalTrafficShift.Figures(state)}); " +
+                     "the run that was rolling it out removes the new version and fails");
+        }
+        foreach (var service in services.Except(underWay))
+            log.Info($"{service.Name}: no rollout under way; left as it runs");
+    }
+
     public Task<Uri> HealthBaseUrlAsync(CancellationToken cancellation) => Task.FromResult(settings.HealthUrl ?? GatewayUrl);
 
     public async Task SummarizeAsync(IStepLog log, CancellationToken cancellation)

@@ -198,7 +198,9 @@ public sealed class LocalServiceRunner(
                 $"{rejected.Message} The previous container {previousId[..12]} kept serving and takes all requests again; the new one " +
                 $"({spec.ImageTag}) was removed. Requests during the rollout: {LocalTrafficShift.Figures(rejected.State)}. " +
                 $"Last {lines.Count} log lines of the new version:\n{logText}\n" +
-                $"Fix the service and run the deploy again; ./build.sh Logs --service {service} shows the version that serves.");
+                (rejected.ByRequest
+                    ? $"Run the deploy again when the new version should go out; ./build.sh Logs --service {service} shows the version that serves."
+                    : $"Fix the service and run the deploy again; ./build.sh Logs --service {service} shows the version that serves."));
         }
         catch (Exception e) when (e is OperationCanceledException or PipelineException or HttpRequestException or DockerApiException)
         {

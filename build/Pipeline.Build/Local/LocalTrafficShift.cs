@@ -113,4 +113,10 @@ public sealed class RolloutRejectedException(string service, string phase, strin
     public string Phase => phase;
     public string Verdict => verdict;
     public ShiftState State => state;
+
+    /// <summary>Whether someone stopped it (<c>./build.sh Rollback</c>) rather than the judge.</summary>
+    public bool ByRequest => verdict.StartsWith(StoppedOnRequest, StringComparison.Ordinal);
+
+    /// <summary>How a verdict asked for by a Rollback begins (the gateway keeps the reason it is given).</summary>
+    public const string StoppedOnRequest = "was stopped on request";
 }

@@ -134,6 +134,35 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
         status.Services.Single().Replacing.Should().BeEmpty();
     }
 
+    [LocalDockerFact]
+    public async Task A_rollback_during_the_bake_sends_everything_back_at_once_and_the_rollout_removes_the_new_version()
+    {
+        using var services = Web();
+        var gatewayPort = await DeployWebAsync(services);
+        var serving = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
+        var loop = Loop(gatewayPort);
+        await loop.WaitForSuccessesAsync(50);
+        var longBake = new RolloutStrategy { Strategy = "blue-green", BakeTimeMinutes = 60 };
+
+        var rollout = Runner(gatewayPort, longBake).EnsureRunningAsync(Image(services, services.Catalog["web"], fixture.SecondTag), services.Catalog, false, log, default);
+        await Eventually.UntilAsync("the bake", () => log.Lines.Any(l => l.Contains("bake: all requests on the new version")), found => found, TimeSpan.FromSeconds(60));
+        var stopped = await fixture.Routes(gatewayPort).StopShiftAsync("web", "was stopped on request (./build.sh Rollback)", default);
+
+        var failure = (await ((Func<Task>)(() => rollout)).Should().ThrowAsync<PipelineException>()).Which;
+        await loop.WaitForSuccessesAsync(50);
+        var requests = await loop.StopAsync();
+        output.WriteLine(failure.Message);
+        output.WriteLine(requests.ToString());
+
+        failure.Message.Should().StartWith("web: rolled back during the bake: the new version was stopped on request (./build.sh Rollback).");
+        stopped.Requests.Should().BeGreaterThan(0, "the new version had all requests during the bake");
+        requests.Failures.Should().Be(0, requests.ToString());
+        (await fixture.Routes(gatewayPort).ReadShiftAsync("web", default)).Should().BeNull();
+        var status = await fixture.Status.ReadAsync(services.Catalog, default);
+        status.Services.Single().ContainerId.Should().Be(serving.ID);
+        status.Services.Single().Replacing.Should().BeEmpty();
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync() => fixture.DownAsync();
