@@ -77,7 +77,17 @@ public sealed class ServiceDeploymentStrategy : Construct
         // The service's one load balancer (its container on the primary target group); CDK renders LoadBalancers lazily,
         // and the override is merged into that first entry.
         service.AddPropertyOverride("LoadBalancers.0.AdvancedConfiguration", advanced);
+        // CDK makes a service depend on every listener rule that forwards to its target group; the rules named here are
+        // already ordered before the service by these references, which cfn-lint reports as a redundant DependsOn (W3005).
+        // Harmless, and the DependsOn is CDK's own; the check is silenced on this one resource rather than for every template.
+        service.AddMetadata("cfn-lint", new Dictionary<string, object>
+        {
+            ["config"] = new Dictionary<string, object> { ["ignore_checks"] = new object[] { RedundantDependsOnCheck } },
+        });
     }
+
+    /// <summary>cfn-lint's "dependency already enforced by a Ref" warning.</summary>
+    public const string RedundantDependsOnCheck = "W3005";
 
     /// <summary>The strategy written onto the service.</summary>
     public RolloutStrategy Rollout { get; }
