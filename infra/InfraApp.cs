@@ -59,7 +59,14 @@ public sealed class InfraApp
         return new InfraApp(app, registry, shared, services);
     }
 
-    public static App CreateApp(string? outDirectory) => new(new AppProps
+    public static App CreateApp(string? outDirectory)
+    {
+        // Before the first construct starts the jsii runtime: node inherits this process's environment.
+        JsiiEnvironment.ApplyToThisProcess();
+        return NewApp(outDirectory);
+    }
+
+    static App NewApp(string? outDirectory) => new(new AppProps
     {
         Outdir = outDirectory,
         AnalyticsReporting = false,

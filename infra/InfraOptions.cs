@@ -112,6 +112,25 @@ public sealed partial record InfraOptions
     public string ImageTagFor(string service) =>
         ImageTags.TryGetValue(service, out var tag) ? tag : UnsetImageTag;
 
+    /// <summary>
+    /// This synth's deployment strategy per service (the pipeline's <c>--strategy</c>), replacing the manifest's; the key
+    /// <see cref="EveryService"/> applies to every service without an entry of its own. Empty: every manifest's own.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> StrategyOverrides { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>This synth's bake time in minutes per service (the pipeline's <c>--bake-time</c>), keyed like <see cref="StrategyOverrides"/>.</summary>
+    public IReadOnlyDictionary<string, int> BakeTimeOverrides { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The key of <see cref="StrategyOverrides"/> and <see cref="BakeTimeOverrides"/> for every service: <c>--strategy canary</c>.</summary>
+    public const string EveryService = "*";
+
+    /// <summary>How <paramref name="service"/> rolls out in the templates: its manifest's strategy with this synth's overrides applied.</summary>
+    public RolloutStrategy RolloutFor(ServiceManifest service) =>
+        service.Deployment.With(
+            StrategyOverrides.TryGetValue(service.Name, out var own) ? own : StrategyOverrides.GetValueOrDefault(EveryService),
+            BakeTimeOverrides.TryGetValue(service.Name, out var minutes) ? minutes :
+            BakeTimeOverrides.TryGetValue(EveryService, out var everyMinutes) ? everyMinutes : null);
+
     public static InfraOptions Parse(IReadOnlyList<string> args, Func<string, string?> context)
     {
         var environment = context("environment");
@@ -132,6 +151,10 @@ public sealed partial record InfraOptions
         // `cdk synth -c mcpCallbackUrls=a,b` carries the same list as repeated --mcp-callback-url options.
         var callbackUrls = (context("mcpCallbackUrls") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
         var callbackUrlsFromArguments = new List<string>();
+        // `cdk synth -c strategy=rolling` (every service) or `-c strategy=fastapi=rolling,mcp=canary` (per service), likewise
+        // bakeTime: the same values as repeated --strategy / --bake-time options.
+        var strategies = new List<string>(List(context("strategy")));
+        var bakeTimes = new List<string>(List(context("bakeTime")));
         var images = new Dictionary<string, string>(StringComparer.Ordinal);
         // `cdk synth -c images=fastapi=abc,mcp=def` carries the same pairs as repeated --image options.
         foreach (var pair in (context("images") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -160,11 +183,14 @@ public sealed partial record InfraOptions
                 case "--mcp-callback-url": callbackUrlsFromArguments.Add(Value().Trim()); break;
                 case "--deletion-protection": deletionProtection = Value(); break;
                 case "--availability-zone-id": zoneIdsFromArguments.Add(Value().Trim()); break;
+                case "--strategy": strategies.Add(Value().Trim()); break;
+                case "--bake-time": bakeTimes.Add(Value().Trim()); break;
                 default:
                     throw new InfraOptionsException(
                         $"Unknown option '{name}'. Options: --out, --environment, --nat-gateways, --region, --stack registry|shared|services|all, " +
                         "--image <service>=<tag>, --services-dir, --keep-deployed-images <count>, --jwt-issuer <url>, --jwt-audience <audience>, " +
-                        "--alarm-email <address>, --alarm-https-endpoint <url>, --mcp-callback-url <url> (repeatable), --deletion-protection true|false, --availability-zone-id <zone id> (twice).");
+                        "--alarm-email <address>, --alarm-https-endpoint <url>, --mcp-callback-url <url> (repeatable), --deletion-protection true|false, --availability-zone-id <zone id> (twice), " +
+                        "--strategy [<service>=]rolling|blue-green|canary|linear, --bake-time [<service>=]<minutes>.");
             }
         }
 
@@ -223,6 +249,26 @@ public sealed partial record InfraOptions
             if (!TagPattern().IsMatch(tag))
                 throw new InfraOptionsException($"Image tag '{tag}' for {service} is not a valid Docker tag (letters, digits, '_', '.', '-'; at most 128).");
 
+        var strategyOverrides = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in strategies)
+        {
+            var (service, strategy) = PerService(entry);
+            if (RolloutStrategy.TryParseKind(strategy) is not { } kind)
+                throw new InfraOptionsException(RolloutStrategy.UnknownStrategy(strategy, $"--strategy {entry}"));
+            strategyOverrides[service] = RolloutStrategy.NameOf(kind);
+        }
+        var bakeTimeOverrides = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in bakeTimes)
+        {
+            var (service, text) = PerService(entry);
+            if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var minutes) ||
+                minutes > RolloutStrategy.MaxMinutes)
+                throw new InfraOptionsException(
+                    $"--bake-time {entry}: '{text}' is not a whole number of minutes from 0 to {RolloutStrategy.MaxMinutes} (ECS's BakeTimeInMinutes). " +
+                    "Write --bake-time 10 for every service or --bake-time fastapi=10 for one.");
+            bakeTimeOverrides[service] = minutes;
+        }
+
         return new InfraOptions
         {
             Environment = environment,
@@ -240,7 +286,19 @@ public sealed partial record InfraOptions
             McpCallbackUrls = mcpCallbackUrls,
             DeletionProtection = protect,
             AvailabilityZoneIds = zoneIds,
+            StrategyOverrides = strategyOverrides,
+            BakeTimeOverrides = bakeTimeOverrides,
         };
+    }
+
+    static IEnumerable<string> List(string? value) =>
+        (value ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary><c>fastapi=rolling</c> → (fastapi, rolling); <c>rolling</c> → (<see cref="EveryService"/>, rolling).</summary>
+    static (string Service, string Value) PerService(string entry)
+    {
+        var eq = entry.IndexOf('=');
+        return eq < 0 ? (EveryService, entry) : (entry[..eq].Trim(), entry[(eq + 1)..].Trim());
     }
 
     /// <summary>What is wrong with a list of zone IDs for the VPC, as a whole message; null when it is empty or fine.</summary>

@@ -22,6 +22,11 @@ public static class InfraProgram
             var catalog = ServiceCatalog.Load(options.ServicesDirectory ?? ServiceCatalog.FindServicesDirectory());
             foreach (var unknown in options.ImageTags.Keys.Where(n => catalog.Find(n) is null))
                 throw new InfraOptionsException($"--image names '{unknown}', which is not a service. Services: {string.Join(", ", catalog.Names)}.");
+            foreach (var unknown in options.StrategyOverrides.Keys.Concat(options.BakeTimeOverrides.Keys)
+                         .Where(n => n != InfraOptions.EveryService && catalog.Find(n) is null).Distinct())
+                throw new InfraOptionsException(
+                    $"--strategy or --bake-time names '{unknown}', which is not a service. Services: {string.Join(", ", catalog.Names)}; " +
+                    "leave the name out (--strategy rolling) to apply it to every service.");
             if (options.Stacks.HasFlag(StackSelection.Services))
                 foreach (var missing in catalog.Names.Where(n => !options.ImageTags.ContainsKey(n)))
                     errors.WriteLine($"note: no --image {missing}=<tag>: the template's {DeploymentNames.ImageTagParameter(missing)} parameter defaults to '{InfraOptions.UnsetImageTag}'; " +

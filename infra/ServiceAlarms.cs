@@ -10,9 +10,12 @@ namespace Pipeline.Infra;
 
 /// <summary>
 /// The signals that say a service is hurting: its targets' 5xx, unhealthy targets, the ALB's own 5xx, latency and CPU.
-/// The first two are the service's deployment alarms: they have fixed names (<see cref="DeploymentNames.FiveXxAlarm"/>,
-/// <see cref="DeploymentNames.UnhealthyHostsAlarm"/>) that the ECS service lists in its deployment configuration, so
-/// ECS rolls back a deployment during which either goes off. Every alarm notifies the environment's alarm topic.
+/// The deployment alarms have fixed names that the ECS service lists in its deployment configuration, so ECS rolls back a
+/// deployment during which one goes off: for a rolling service its targets' 5xx and unhealthy targets
+/// (<see cref="DeploymentNames.FiveXxAlarm"/>, <see cref="DeploymentNames.UnhealthyHostsAlarm"/>); for a service that shifts
+/// traffic, per target group, an error rate, a p95 latency and unhealthy targets (<see cref="DeploymentNames.TargetGroupAlarms"/>),
+/// so the target group that holds the new version is judged on its own requests. Every alarm notifies the environment's
+/// alarm topic.
 /// </summary>
 public sealed class ServiceAlarms : Construct
 {
@@ -27,35 +30,16 @@ public sealed class ServiceAlarms : Construct
         var name = loadBalancer.Service.Name;
         var oneMinute = Duration.Minutes(1);
 
-        // What the service's own routes answer: a release whose health endpoint passes but whose routes fail shows here,
-        // not in the ALB's 5xx (those are the ALB's own 502/503/504).
-        TargetFiveXx = loadBalancer.TargetGroup.Metrics.HttpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, new MetricOptions { Period = oneMinute, Statistic = "Sum" })
-            .CreateAlarm(this, "Target5xx", new CreateAlarmOptions
-            {
-                AlarmName = DeploymentNames.FiveXxAlarm(environment, name),
-                AlarmDescription = $"{name}: its tasks answered 5xx more than {FiveXxPerMinute} times a minute; rolls back a deployment in progress",
-                Threshold = FiveXxPerMinute,
-                EvaluationPeriods = 3,
-                DatapointsToAlarm = 2,
-                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-                TreatMissingData = TreatMissingData.NOT_BREACHING,
-            });
-        UnhealthyHosts = loadBalancer.TargetGroup.Metrics.UnhealthyHostCount(new MetricOptions { Period = oneMinute, Statistic = "Maximum" })
-            .CreateAlarm(this, "UnhealthyHosts", new CreateAlarmOptions
-            {
-                AlarmName = DeploymentNames.UnhealthyHostsAlarm(environment, name),
-                AlarmDescription = $"{name}: at least one target failed its health check; rolls back a deployment in progress",
-                Threshold = 1,
-                EvaluationPeriods = 3,
-                DatapointsToAlarm = 2,
-                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                TreatMissingData = TreatMissingData.NOT_BREACHING,
-            });
+        DeploymentAlarms = loadBalancer.Shifting is { } shifting
+            ?
+            [
+                .. TargetGroupAlarms(environment, name, TrafficTargetGroup.Primary, loadBalancer.TargetGroup),
+                .. TargetGroupAlarms(environment, name, TrafficTargetGroup.Alternate, shifting.AlternateTargetGroup),
+            ]
+            : WholeTargetGroupAlarms(environment, name, loadBalancer.TargetGroup);
 
-        var alarms = new List<Alarm>
+        var alarms = new List<Alarm>(DeploymentAlarms)
         {
-            TargetFiveXx,
-            UnhealthyHosts,
             loadBalancer.LoadBalancer.Metrics.HttpCodeElb(HttpCodeElb.ELB_5XX_COUNT, new MetricOptions { Period = oneMinute, Statistic = "Sum" })
                 .CreateAlarm(this, "Elb5xx", new CreateAlarmOptions
                 {
@@ -93,12 +77,98 @@ public sealed class ServiceAlarms : Construct
             alarm.AddAlarmAction(new SnsAction(topic));
     }
 
-    /// <summary>Deployment alarm: the targets' 5xx (<c>HTTPCode_Target_5XX_Count</c>).</summary>
-    public Alarm TargetFiveXx { get; }
+    /// <summary>
+    /// The alarms the ECS service rolls a deployment back on, in the order of <see cref="DeploymentNames.DeploymentAlarms"/>.
+    /// </summary>
+    public IReadOnlyList<Alarm> DeploymentAlarms { get; }
 
-    /// <summary>Deployment alarm: targets failing the ALB health check (<c>UnHealthyHostCount</c>).</summary>
-    public Alarm UnhealthyHosts { get; }
+    /// <summary>Rolling: the target group's 5xx count and unhealthy targets, old and new tasks together.</summary>
+    List<Alarm> WholeTargetGroupAlarms(string environment, string name, ApplicationTargetGroup targetGroup)
+    {
+        var oneMinute = Duration.Minutes(1);
+        // What the service's own routes answer: a release whose health endpoint passes but whose routes fail shows here,
+        // not in the ALB's 5xx (those are the ALB's own 502/503/504).
+        var fiveXx = targetGroup.Metrics.HttpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, new MetricOptions { Period = oneMinute, Statistic = "Sum" })
+            .CreateAlarm(this, "Target5xx", new CreateAlarmOptions
+            {
+                AlarmName = DeploymentNames.FiveXxAlarm(environment, name),
+                AlarmDescription = $"{name}: its tasks answered 5xx more than {FiveXxPerMinute} times a minute; rolls back a deployment in progress",
+                Threshold = FiveXxPerMinute,
+                EvaluationPeriods = 3,
+                DatapointsToAlarm = 2,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            });
+        var unhealthy = targetGroup.Metrics.UnhealthyHostCount(new MetricOptions { Period = oneMinute, Statistic = "Maximum" })
+            .CreateAlarm(this, "UnhealthyHosts", new CreateAlarmOptions
+            {
+                AlarmName = DeploymentNames.UnhealthyHostsAlarm(environment, name),
+                AlarmDescription = $"{name}: at least one target failed its health check; rolls back a deployment in progress",
+                Threshold = 1,
+                EvaluationPeriods = 3,
+                DatapointsToAlarm = 2,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            });
+        return [fiveXx, unhealthy];
+    }
 
-    /// <summary>The alarms the ECS service rolls a deployment back on, in the order of <see cref="DeploymentNames.DeploymentAlarms"/>.</summary>
-    public IReadOnlyList<Alarm> DeploymentAlarms => [TargetFiveXx, UnhealthyHosts];
+    /// <summary>
+    /// Traffic-shifting: one target group's error rate (<c>100 × HTTPCode_Target_5XX_Count / RequestCount</c>), p95
+    /// <c>TargetResponseTime</c> and unhealthy targets, with the thresholds the local gateway's judge applies
+    /// (<see cref="RolloutThresholds"/>). The metrics carry the target group's and the load balancer's dimensions, so each
+    /// alarm sees only the version that target group holds.
+    /// </summary>
+    List<Alarm> TargetGroupAlarms(string environment, string name, TrafficTargetGroup group, ApplicationTargetGroup targetGroup)
+    {
+        var oneMinute = Duration.Minutes(1);
+        var slot = group.ToString();
+        var which = group == TrafficTargetGroup.Primary ? "primary" : "alternate";
+        // FILL: a minute without a 5xx has no HTTPCode_Target_5XX_Count datapoint at all, and is 0 %. A minute without
+        // requests has no RequestCount either: no value, which counts as not breaching.
+        var errorRate = new MathExpression(new MathExpressionProps
+        {
+            Expression = "100 * FILL(errors, 0) / requests",
+            UsingMetrics = new Dictionary<string, IMetric>
+            {
+                ["errors"] = targetGroup.Metrics.HttpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, new MetricOptions { Period = oneMinute, Statistic = "Sum" }),
+                ["requests"] = targetGroup.Metrics.RequestCount(new MetricOptions { Period = oneMinute, Statistic = "Sum" }),
+            },
+            Label = $"{name} {which} target group: 5xx per 100 requests",
+            Period = oneMinute,
+        }).CreateAlarm(this, slot + "ErrorRate", new CreateAlarmOptions
+        {
+            AlarmName = DeploymentNames.TargetGroupErrorRateAlarm(environment, name, group),
+            AlarmDescription = $"{name}: more than {RolloutThresholds.ErrorRatePercent} % of the requests to its {which} target group answered 5xx; " +
+                               "rolls back a deployment in progress",
+            Threshold = RolloutThresholds.ErrorRatePercent,
+            EvaluationPeriods = 3,
+            DatapointsToAlarm = 2,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+        var latency = targetGroup.Metrics.TargetResponseTime(new MetricOptions { Period = oneMinute, Statistic = "p95" })
+            .CreateAlarm(this, slot + "Latency", new CreateAlarmOptions
+            {
+                AlarmName = DeploymentNames.TargetGroupLatencyAlarm(environment, name, group),
+                AlarmDescription = $"{name}: p95 latency of its {which} target group above {RolloutThresholds.P95LatencySeconds} s; rolls back a deployment in progress",
+                Threshold = RolloutThresholds.P95LatencySeconds,
+                EvaluationPeriods = 3,
+                DatapointsToAlarm = 2,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            });
+        var unhealthy = targetGroup.Metrics.UnhealthyHostCount(new MetricOptions { Period = oneMinute, Statistic = "Maximum" })
+            .CreateAlarm(this, slot + "UnhealthyHosts", new CreateAlarmOptions
+            {
+                AlarmName = DeploymentNames.TargetGroupUnhealthyHostsAlarm(environment, name, group),
+                AlarmDescription = $"{name}: at least one target of its {which} target group failed its health check; rolls back a deployment in progress",
+                Threshold = 1,
+                EvaluationPeriods = 3,
+                DatapointsToAlarm = 2,
+                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                TreatMissingData = TreatMissingData.NOT_BREACHING,
+            });
+        return [errorRate, latency, unhealthy];
+    }
 }

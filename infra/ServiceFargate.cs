@@ -11,7 +11,8 @@ namespace Pipeline.Infra;
 
 /// <summary>
 /// A service's Fargate tasks: the container as the manifest describes it, the ECS service that rolls it
-/// out safely behind its ALB (circuit breaker and deployment alarms, both rolling back), CPU autoscaling and its log group.
+/// out safely behind its ALB with the manifest's strategy (<see cref="ServiceDeploymentStrategy"/>; deployment alarms that
+/// roll back, and for rolling the circuit breaker too), CPU autoscaling and its log group.
 /// </summary>
 public sealed class ServiceFargate : Construct
 {
@@ -48,6 +49,7 @@ public sealed class ServiceFargate : Construct
         RemovalPolicy logRemoval) : base(scope, id)
     {
         var service = loadBalancer.Service;
+        var rollout = loadBalancer.Rollout;
 
         LogGroup = new LogGroup(this, "Logs", new LogGroupProps
         {
@@ -118,16 +120,20 @@ public sealed class ServiceFargate : Construct
             DesiredCount = desiredCount,
             MinHealthyPercent = 100,
             MaxHealthyPercent = 200,
-            CircuitBreaker = new DeploymentCircuitBreaker { Enable = true, Rollback = true },
-            // ECS watches the 5xx and unhealthy-host alarms (ServiceAlarms, named by DeploymentNames) during a deployment
-            // and rolls it back when one goes off: this catches a release whose health check passes but whose routes fail.
-            // Limitation: both alarms watch the whole target group, old tasks included. With a rolling deployment ECS cannot
-            // isolate the new tasks, so the old tasks' traffic dilutes a bad release's 5xx, and an old task that fails can roll
-            // back a good one. Watching only the new tasks needs blue/green with an alternate target group (a later issue);
-            // it is not built here.
+            // ECS's own controller: the one its rolling, blue/green, canary and linear strategies all run under.
+            DeploymentController = new DeploymentController { Type = DeploymentControllerType.ECS },
+            // The circuit breaker (tasks that never get healthy) is a rolling update's; ECS documents it for that strategy
+            // only. A traffic-shifting deployment is judged by its alarms and keeps the old version for the bake time instead.
+            CircuitBreaker = rollout.ShiftsTraffic ? null : new DeploymentCircuitBreaker { Enable = true, Rollback = true },
+            // ECS watches the deployment alarms (ServiceAlarms, named by DeploymentNames) during a deployment and rolls it
+            // back when one goes off: this catches a release whose health check passes but whose routes fail. Rolling: the
+            // two alarms watch the whole target group, old tasks included, so the old tasks' traffic dilutes a bad release's
+            // 5xx and an old task that fails can roll back a good one. Every other strategy puts the new version in a target
+            // group of its own (TrafficShifting), and each target group has its own error-rate, p95-latency and
+            // unhealthy-host alarms, so the new version is judged on its own requests.
             DeploymentAlarms = new DeploymentAlarmConfig
             {
-                AlarmNames = [.. DeploymentNames.DeploymentAlarms(environment, service.Name)],
+                AlarmNames = [.. DeploymentNames.DeploymentAlarms(environment, service.Name, rollout)],
                 Behavior = AlarmBehavior.ROLLBACK_ON_ALARM,
             },
             HealthCheckGracePeriod = Duration.Seconds(RolloutTimings.HealthCheckGracePeriodSeconds),
@@ -138,6 +144,8 @@ public sealed class ServiceFargate : Construct
         });
         // Registers the tasks and lets the ALB (and only the ALB) reach them on the service port.
         loadBalancer.TargetGroup.AddTarget(FargateService);
+        DeploymentStrategy = new ServiceDeploymentStrategy(this, "DeploymentStrategy", (CfnService)FargateService.Node.DefaultChild!,
+            new ServiceDeploymentStrategyProps { Rollout = rollout, AlternateTarget = loadBalancer.Shifting?.AlternateTarget });
 
         var scaling = FargateService.AutoScaleTaskCount(new Amazon.CDK.AWS.ApplicationAutoScaling.EnableScalingProps
         {
@@ -157,6 +165,8 @@ public sealed class ServiceFargate : Construct
     public SecurityGroup SecurityGroup { get; }
 
     public FargateService FargateService { get; }
+
+    public ServiceDeploymentStrategy DeploymentStrategy { get; }
 
     static Dictionary<string, string> ContainerEnvironment(ServiceManifest service, IReadOnlyDictionary<string, string> calledServiceUrls, ApiAccess api)
     {

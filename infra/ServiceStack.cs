@@ -29,7 +29,8 @@ public sealed class ServiceStack : Stack
 
         // Construct ids keep the service prefix: logical ids stay those of the single-stack layout, and the pipeline
         // finds a service's resources by that prefix.
-        LoadBalancer = new ServiceLoadBalancer(this, pascal + "Alb", service, shared.Vpc, shared.PrivateSubnets, options.DeletionProtection);
+        LoadBalancer = new ServiceLoadBalancer(this, pascal + "Alb", environment, service, options.RolloutFor(service), shared.Vpc, shared.PrivateSubnets,
+            options.DeletionProtection);
 
         var used = service.Uses.Select(name => catalog[name]).ToList();
         var calledUrls = used.ToDictionary(

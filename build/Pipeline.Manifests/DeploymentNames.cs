@@ -131,9 +131,56 @@ public static partial class DeploymentNames
     /// </summary>
     public static string UnhealthyHostsAlarm(string environment, string service) => $"{ServiceStack(environment, service)}-unhealthy-hosts";
 
-    /// <summary>The alarms ECS watches during a deployment of a service, rolling it back when one goes off.</summary>
-    public static IReadOnlyList<string> DeploymentAlarms(string environment, string service) =>
-        [FiveXxAlarm(environment, service), UnhealthyHostsAlarm(environment, service)];
+    /// <summary>
+    /// The alarms ECS watches during a deployment of a service, rolling it back when one goes off. Rolling (or no strategy
+    /// given): the two that watch the whole target group. A strategy that shifts traffic between two target groups: an error
+    /// rate, a p95 latency and an unhealthy-hosts alarm per target group, so the new version is judged on its own requests.
+    /// </summary>
+    public static IReadOnlyList<string> DeploymentAlarms(string environment, string service, RolloutStrategy? rollout = null) =>
+        rollout?.ShiftsTraffic == true
+            ? [.. Enum.GetValues<TrafficTargetGroup>().SelectMany(group => TargetGroupAlarms(environment, service, group))]
+            : [FiveXxAlarm(environment, service), UnhealthyHostsAlarm(environment, service)];
+
+    /// <summary>
+    /// A traffic-shifting service's alarms on one of its two target groups, in this order: error rate
+    /// (<c>100 × HTTPCode_Target_5XX_Count / RequestCount</c>), p95 <c>TargetResponseTime</c>, unhealthy hosts; e.g.
+    /// <c>apigw-dev-fastapi-alternate-error-rate</c>.
+    /// </summary>
+    public static IReadOnlyList<string> TargetGroupAlarms(string environment, string service, TrafficTargetGroup group) =>
+        [TargetGroupErrorRateAlarm(environment, service, group), TargetGroupLatencyAlarm(environment, service, group), TargetGroupUnhealthyHostsAlarm(environment, service, group)];
+
+    public static string TargetGroupErrorRateAlarm(string environment, string service, TrafficTargetGroup group) =>
+        $"{ServiceStack(environment, service)}-{Slot(group)}-error-rate";
+
+    public static string TargetGroupLatencyAlarm(string environment, string service, TrafficTargetGroup group) =>
+        $"{ServiceStack(environment, service)}-{Slot(group)}-p95-latency";
+
+    public static string TargetGroupUnhealthyHostsAlarm(string environment, string service, TrafficTargetGroup group) =>
+        $"{ServiceStack(environment, service)}-{Slot(group)}-unhealthy-hosts";
+
+    static string Slot(TrafficTargetGroup group) => group.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// The role ECS assumes to move a traffic-shifting service's traffic between its two target groups (the ELB
+    /// infrastructure role of ECS blue/green deployments), e.g. <c>apigw-dev-fastapi-traffic</c>: at most 62 characters with
+    /// the longest environment and service names (IAM allows 64). Named, so the execution role can pass exactly these roles,
+    /// and only to ECS.
+    /// </summary>
+    public static string TrafficShiftRole(string environment, string service) => ServiceStack(environment, service) + TrafficShiftRoleSuffix;
+
+    /// <summary>How every <see cref="TrafficShiftRole"/> ends: <c>apigw-&lt;env&gt;-*-traffic</c> matches them and no other stack role.</summary>
+    public const string TrafficShiftRoleSuffix = "-traffic";
+
+    /// <summary>
+    /// The header that sends a request to the version being deployed before it gets production traffic: the test listener
+    /// rule of a traffic-shifting service forwards requests carrying <c>X-Deployment-Test: green</c> the way ECS points the
+    /// test route (to the new version during a deployment). It reaches the ALB only through the HTTP API, so such a request
+    /// still needs a valid token; the header chooses the version, not who may call.
+    /// </summary>
+    public const string TestTrafficHeader = "X-Deployment-Test";
+
+    /// <summary>The value of <see cref="TestTrafficHeader"/> that selects the version being deployed.</summary>
+    public const string TestTrafficHeaderValue = "green";
 
     /// <summary>
     /// The value of <see cref="SharedValue.UserPoolId"/>, <see cref="SharedValue.TokenClientId"/>,
@@ -225,6 +272,16 @@ public enum SharedValue
     /// <c>none</c> without a user pool. Cognito has no dynamic client registration, so a person configures this id in the client.
     /// </summary>
     InteractiveClientId,
+}
+
+/// <summary>
+/// The two target groups of a service whose strategy shifts traffic: the one its ECS service is created with, and the
+/// alternate one ECS registers the next version's tasks in. ECS swaps their roles at every deployment, so neither is "blue".
+/// </summary>
+public enum TrafficTargetGroup
+{
+    Primary,
+    Alternate,
 }
 
 /// <summary>

@@ -50,6 +50,8 @@ public sealed class StackPlanner(AwsContext aws)
                 AlarmEmail = Settings.AlarmEmail,
                 AlarmHttpsEndpoint = Settings.AlarmHttpsEndpoint,
                 DeletionProtection = Settings.DeletionProtection,
+                Strategy = Settings.StrategyOverride,
+                BakeTimeMinutes = Settings.BakeTimeOverride,
             },
             // Synthesis writes only under artifacts/, so a dry run synthesizes too: the change sets need the templates.
             dryRun: false, log, cancellation);

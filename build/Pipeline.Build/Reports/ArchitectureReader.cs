@@ -137,6 +137,16 @@ public static class ArchitectureReader
             owned.Add(targetGroup.LogicalId);
             listener = stack.Where(r => r.Type == "AWS::ElasticLoadBalancingV2::Listener")
                 .FirstOrDefault(l => ReferencedIds(l.Property("DefaultActions")).Contains(targetGroup.LogicalId));
+            // A traffic-shifting service's listener forwards nothing itself: its rules forward to both target groups.
+            var rules = stack.Where(r => r.Type == "AWS::ElasticLoadBalancingV2::ListenerRule" &&
+                                         ReferencedIds(r.Property("Actions")).Contains(targetGroup.LogicalId)).ToList();
+            foreach (var rule in rules)
+            {
+                owned.Add(rule.LogicalId);
+                foreach (var other in ReferencedIds(rule.Property("Actions")))
+                    owned.Add(other);
+            }
+            listener ??= rules.Select(r => Resolve(ReferencedId(r.Property("ListenerArn")), byId)).FirstOrDefault(l => l is not null);
             if (listener is not null)
             {
                 owned.Add(listener.LogicalId);

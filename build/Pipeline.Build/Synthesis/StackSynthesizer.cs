@@ -17,7 +17,7 @@ public sealed class StackSynthesizer
     public const string StampFileName = ".synth-stamp";
     const string InfraAppAssembly = "Pipeline.Infra.dll";
     // Bump when the synth command line or stamp layout changes, so old stamps stop matching.
-    const string StampFormat = "synth-v4";
+    const string StampFormat = "synth-v5";
 
     readonly string repositoryRoot;
     readonly OwnProject app;
@@ -131,6 +131,8 @@ public sealed class StackSynthesizer
         Add("deletion-protection=" + (request.DeletionProtection ? "true" : "false"));
         foreach (var zone in request.AvailabilityZoneIds)
             Add("availability-zone-id=" + zone);
+        Add("strategy=" + (request.Strategy ?? ""));
+        Add("bake-time=" + (request.BakeTimeMinutes?.ToString(CultureInfo.InvariantCulture) ?? ""));
         foreach (var (service, tag) in request.ImageTags.OrderBy(p => p.Key, StringComparer.Ordinal))
             Add($"image {service}={tag}");
         return Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
@@ -185,13 +187,19 @@ public sealed class StackSynthesizer
         // In subnet order: the first ID is the first zone's.
         foreach (var zone in request.AvailabilityZoneIds)
             arguments.AddRange(["--availability-zone-id", zone]);
+        // This run's --strategy and --bake-time, for every service; without them each manifest's deployment stands.
+        if (request.Strategy is not null)
+            arguments.AddRange(["--strategy", request.Strategy]);
+        if (request.BakeTimeMinutes is { } bakeTime)
+            arguments.AddRange(["--bake-time", bakeTime.ToString(CultureInfo.InvariantCulture)]);
 
         log.Info($"Synthesizing the stacks of {request.Environment}");
         var output = await ChildProcess.RunAsync(
             OwnProject.DotnetHost(),
             arguments,
             repositoryRoot,
-            null,
+            // The CDK app sets these for itself too; passed here so the synth is quiet however the app is built.
+            JsiiEnvironment.Variables,
             (line, _) =>
             {
                 if (line.StartsWith("warning:", StringComparison.Ordinal)) log.Warn(line["warning:".Length..].Trim());
@@ -285,6 +293,12 @@ public sealed record SynthRequest(
     /// region's first zones (<c>Fn::GetAZs</c>), as a SynthInfra without credentials and without the setting does.
     /// </summary>
     public IReadOnlyList<string> AvailabilityZoneIds { get; init; } = [];
+
+    /// <summary>This run's <c>--strategy</c> for every service (<c>DeploySettings.StrategyOverride</c>); null: each manifest's <c>deployment.strategy</c>.</summary>
+    public string? Strategy { get; init; }
+
+    /// <summary>This run's <c>--bake-time</c> in minutes for every service (<c>DeploySettings.BakeTimeOverride</c>); null: each manifest's.</summary>
+    public int? BakeTimeMinutes { get; init; }
 }
 
 /// <summary>Where the templates are and whether this run produced them.</summary>

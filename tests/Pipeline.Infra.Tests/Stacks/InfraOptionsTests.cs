@@ -26,6 +26,32 @@ public sealed class InfraOptionsTests
         Parse("--stack", value).Stacks.Should().Be(expected);
 
     [Fact]
+    public void A_strategy_and_bake_time_apply_to_every_service_or_to_the_one_they_name_and_otherwise_the_manifest_decides()
+    {
+        var manifest = new Pipeline.Manifests.ServiceManifest
+        {
+            Name = "fastapi", Port = 8000, RoutePrefix = "/api/fastapi",
+            Deployment = new Pipeline.Manifests.RolloutStrategy { Strategy = "canary", BakeTimeMinutes = 5 },
+        };
+        var other = manifest with { Name = "mcp" };
+
+        Parse().RolloutFor(manifest).Should().Be(manifest.Deployment, "no override keeps the manifest's");
+        Parse("--strategy", "rolling", "--bake-time", "0").RolloutFor(other).Should().Be(manifest.Deployment with { Strategy = "rolling", BakeTimeMinutes = 0 });
+        var one = InfraOptions.Parse([], key => key switch { "strategy" => "fastapi=blue-green", "bakeTime" => "fastapi=12", _ => null });
+        one.RolloutFor(manifest).Should().Be(manifest.Deployment with { Strategy = "blue-green", BakeTimeMinutes = 12 });
+        one.RolloutFor(other).Should().Be(manifest.Deployment, "the context named fastapi only");
+        // A service's own entry wins over the one for every service, whichever comes first.
+        Parse("--strategy", "fastapi=linear", "--strategy", "rolling").RolloutFor(manifest).Kind.Should().Be(Pipeline.Manifests.RolloutKind.Linear);
+    }
+
+    [Theory]
+    [InlineData("--strategy", "big-bang", "--strategy big-bang: unknown deployment strategy 'big-bang'. Use one of: rolling, blue-green, canary, linear.")]
+    [InlineData("--bake-time", "fastapi=forever", "--bake-time fastapi=forever: 'forever' is not a whole number of minutes from 0 to 1440*")]
+    [InlineData("--bake-time", "1441", "--bake-time 1441: '1441' is not a whole number of minutes from 0 to 1440*")]
+    public void A_strategy_or_bake_time_ECS_would_refuse_is_an_error_that_says_what_it_takes(string option, string value, string message) =>
+        FluentActions.Invoking(() => Parse(option, value)).Should().Throw<InfraOptionsException>().WithMessage(message);
+
+    [Fact]
     public void Every_stack_is_synthesized_by_default() =>
         Parse().Stacks.Should().Be(StackSelection.All).And.HaveFlag(StackSelection.Registry).And.HaveFlag(StackSelection.Shared).And.HaveFlag(StackSelection.Services);
 

@@ -84,15 +84,45 @@ public sealed class InfraProgramTests : IDisposable
         run.Errors.Should().NotContain(l => l.StartsWith("note:", StringComparison.Ordinal));
     }
 
+    [ToolFact("node")]
+    public void A_synth_prints_no_node_version_banner_even_when_its_caller_set_nothing()
+    {
+        Requirements.RequireTools("node");
+
+        // The pipeline passes JsiiEnvironment.Variables; a caller that does not (cdk synth, a test) gets them from the app itself.
+        var run = Run(["--out", Out, "--stack", "registry", "--services-dir", ServiceCatalog.FindServicesDirectory()],
+            (JsiiEnvironment.SilenceDeprecatedNode, null), (JsiiEnvironment.SilenceEndOfLifeNode, null));
+
+        run.ExitCode.Should().Be(0, run.Raw);
+        run.Raw.Should().NotContain("!!").And.NotContain("end-of-life").And.NotContain("node version");
+    }
+
+    [ToolFact("node")]
+    public void An_unknown_strategy_or_a_strategy_for_no_service_fails_with_one_error_line_that_names_the_choices()
+    {
+        Requirements.RequireTools("node");
+
+        var unknown = Run(["--out", Out, "--strategy", "fastapi=big-bang", "--services-dir", ServiceCatalog.FindServicesDirectory()]);
+        var nobody = Run(["--out", Out, "--strategy", "orders=canary", "--services-dir", ServiceCatalog.FindServicesDirectory()]);
+
+        unknown.ExitCode.Should().Be(2, unknown.All);
+        unknown.Errors.Should().ContainSingle(l => l.StartsWith("error: ", StringComparison.Ordinal)).Which
+            .Should().Contain("big-bang").And.Contain("rolling, blue-green, canary, linear");
+        nobody.ExitCode.Should().Be(2, nobody.All);
+        nobody.Errors.Should().ContainSingle(l => l.StartsWith("error: ", StringComparison.Ordinal)).Which
+            .Should().Contain("'orders', which is not a service").And.Contain("fastapi");
+    }
+
     IEnumerable<string> Templates() =>
         Directory.GetFiles(Out, "*.template.json").Select(f => Path.GetFileName(f)[..^".template.json".Length]);
 
-    sealed record AppRun(int ExitCode, IReadOnlyList<string> Output, IReadOnlyList<string> Errors)
+    sealed record AppRun(int ExitCode, IReadOnlyList<string> Output, IReadOnlyList<string> Errors, string Raw)
     {
         public string All => string.Join("\n", Output.Concat(Errors));
     }
 
-    static AppRun Run(IReadOnlyList<string> args, params (string Name, string Value)[] environment)
+    /// <param name="environment">Variables to set; a null value removes the variable this test process would pass on.</param>
+    static AppRun Run(IReadOnlyList<string> args, params (string Name, string? Value)[] environment)
     {
         var host = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
         var start = new ProcessStartInfo(host)
@@ -106,15 +136,19 @@ public sealed class InfraProgramTests : IDisposable
         start.Environment.Remove("CDK_OUTDIR");
         start.Environment.Remove("CDK_CONTEXT_JSON");
         foreach (var (name, value) in environment)
-            start.Environment[name] = value;
+            if (value is null)
+                start.Environment.Remove(name);
+            else
+                start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit(TimeSpan.FromMinutes(3)).Should().BeTrue("the CDK app should finish in minutes");
-        // Node prints its own end-of-life banner ("!!" lines) on some machines; it is not ours.
+        // jsii's node-version banner ("!!" lines) is silenced for the node these machines run (JsiiEnvironment); another
+        // node may still print one, which is not the app's output.
         static List<string> Lines(string text) => text.ReplaceLineEndings("\n").Split('\n')
             .Where(l => l.Length > 0 && !l.StartsWith("!!", StringComparison.Ordinal)).ToList();
-        return new AppRun(process.ExitCode, Lines(stdout.Result), Lines(stderr.Result));
+        return new AppRun(process.ExitCode, Lines(stdout.Result), Lines(stderr.Result), stdout.Result + stderr.Result);
     }
 
     public void Dispose() => _scratch.Delete(recursive: true);

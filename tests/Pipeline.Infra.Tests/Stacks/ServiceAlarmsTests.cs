@@ -9,14 +9,14 @@ namespace Pipeline.Infra.Tests.Stacks;
 public sealed class ServiceAlarmsTests(SynthesizedInfra infra)
 {
     [ToolFact("node")]
-    public void Each_service_has_alarms_on_target_5xx_alb_5xx_unhealthy_hosts_latency_and_cpu()
+    public void Each_rolling_service_has_alarms_on_target_5xx_alb_5xx_unhealthy_hosts_latency_and_cpu()
     {
-        foreach (var service in infra.Dev.Services)
+        foreach (var service in infra.Rolling.Services)
         {
-            var template = infra.Dev.ServiceJson(service);
+            var template = infra.Rolling.ServiceJson(service);
             var alarms = template.OfType("AWS::CloudWatch::Alarm").Select(a => a.Properties).ToList();
-            var loadBalancer = infra.Dev.LoadBalancerOf(service);
-            var ecsService = infra.Dev.EcsServiceOf(service);
+            var loadBalancer = infra.Rolling.LoadBalancerOf(service);
+            var ecsService = infra.Rolling.EcsServiceOf(service);
             var targetGroup = template.OfType("AWS::ElasticLoadBalancingV2::TargetGroup")
                 .Single(t => t.Properties.GetProperty("Port").GetInt32() == service.Port).Id;
             var mine = alarms.Where(a => a.GetProperty("Dimensions").GetRawText() is var d &&
@@ -33,9 +33,9 @@ public sealed class ServiceAlarmsTests(SynthesizedInfra infra)
     }
 
     [ToolFact("node")]
-    public void Five_xx_alarm_is_named_for_the_service_and_counts_what_its_targets_answer()
+    public void A_rolling_services_5xx_alarm_is_named_for_the_service_and_counts_what_its_targets_answer()
     {
-        foreach (var environment in new[] { infra.Dev, infra.Prod })
+        foreach (var environment in new[] { infra.Rolling })
             foreach (var service in environment.Services)
             {
                 var alarm = AlarmNamed(environment, service, DeploymentNames.FiveXxAlarm(environment.Environment, service.Name));
@@ -61,9 +61,9 @@ public sealed class ServiceAlarmsTests(SynthesizedInfra infra)
     }
 
     [ToolFact("node")]
-    public void Unhealthy_host_alarm_is_named_for_the_service_and_watches_its_target_group()
+    public void A_rolling_services_unhealthy_host_alarm_is_named_for_the_service_and_watches_its_target_group()
     {
-        foreach (var environment in new[] { infra.Dev, infra.Prod })
+        foreach (var environment in new[] { infra.Rolling })
             foreach (var service in environment.Services)
             {
                 var alarm = AlarmNamed(environment, service, DeploymentNames.UnhealthyHostsAlarm(environment.Environment, service.Name));
@@ -96,23 +96,29 @@ public sealed class ServiceAlarmsTests(SynthesizedInfra infra)
     [ToolFact("node")]
     public void Deployment_alarm_names_are_unique_across_every_stack_and_environment()
     {
-        var names = new[] { infra.Dev, infra.Prod }
+        var environments = new[] { infra.Dev, infra.Prod };
+        var names = environments
             .SelectMany(e => e.Services.SelectMany(s => e.ServiceJson(s).OfType("AWS::CloudWatch::Alarm")))
             .Where(a => a.Properties.TryGetProperty("AlarmName", out _))
             .Select(a => a.Properties.GetProperty("AlarmName").GetString())
             .ToList();
-        names.Should().HaveCount(2 * 2 * infra.Catalog.Services.Count).And.OnlyHaveUniqueItems("alarm names are unique per account and region");
+        // Canary and linear services: three alarms on each of their two target groups.
+        names.Should().HaveCount(environments.Length * 6 * infra.Catalog.Services.Count).And.OnlyHaveUniqueItems("alarm names are unique per account and region");
+        names.Should().BeEquivalentTo(environments.SelectMany(e => e.Services.SelectMany(s => DeploymentNames.DeploymentAlarms(e.Environment, s.Name, e.Options.RolloutFor(s)))));
+        DeploymentNames.DeploymentAlarms("dev", "fastapi", RolloutStrategy.Default with { Strategy = "rolling" })
+            .Should().Equal(DeploymentNames.FiveXxAlarm("dev", "fastapi"), DeploymentNames.UnhealthyHostsAlarm("dev", "fastapi"));
     }
 
     [ToolFact("node")]
     public void Every_alarm_notifies_the_environments_topic_read_from_ssm()
     {
-        foreach (var environment in new[] { infra.Dev, infra.Prod })
+        foreach (var environment in new[] { infra.Dev, infra.Prod, infra.Rolling })
             foreach (var service in environment.Services)
             {
                 var template = environment.ServiceJson(service);
                 var alarms = template.OfType("AWS::CloudWatch::Alarm").ToList();
-                alarms.Should().HaveCount(5, service.Name);
+                // The deployment alarms, then the ALB's 5xx, its latency and the CPU (notify only).
+                alarms.Should().HaveCount(DeploymentNames.DeploymentAlarms(environment.Environment, service.Name, environment.Options.RolloutFor(service)).Count + 3, service.Name);
                 foreach (var (id, alarm) in alarms)
                     alarm.GetProperty("AlarmActions").EnumerateArray().Select(template.ParameterPathOf)
                         .Should().Equal([DeploymentNames.SharedParameter(environment.Environment, SharedValue.AlarmTopicArn)], $"{service.Name}/{id}");

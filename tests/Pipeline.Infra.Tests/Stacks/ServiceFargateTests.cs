@@ -47,20 +47,22 @@ public sealed class ServiceFargateTests(SynthesizedInfra infra)
     }
 
     [ToolFact("node")]
-    public void Deployment_rolls_back_on_circuit_breaker_and_never_drops_below_full_capacity()
+    public void A_rolling_deployment_rolls_back_on_circuit_breaker_and_never_drops_below_full_capacity()
     {
-        foreach (var service in infra.Dev.Services)
+        foreach (var service in infra.Rolling.Services)
         {
-            infra.Dev.ServiceStack(service).ResourceCountIs("AWS::ECS::Service", 1);
-            infra.Dev.ServiceStack(service).AllResourcesProperties("AWS::ECS::Service", new Dictionary<string, object>
+            infra.Rolling.ServiceStack(service).ResourceCountIs("AWS::ECS::Service", 1);
+            infra.Rolling.ServiceStack(service).AllResourcesProperties("AWS::ECS::Service", new Dictionary<string, object>
             {
                 ["LaunchType"] = "FARGATE",
+                ["DeploymentController"] = new Dictionary<string, object> { ["Type"] = "ECS" },
                 ["DeploymentConfiguration"] = new Dictionary<string, object>
                 {
                     ["DeploymentCircuitBreaker"] = new Dictionary<string, object> { ["Enable"] = true, ["Rollback"] = true },
                     ["Alarms"] = Match.ObjectLike(new Dictionary<string, object> { ["Enable"] = true, ["Rollback"] = true }),
                     ["MinimumHealthyPercent"] = 100,
                     ["MaximumPercent"] = 200,
+                    ["Strategy"] = "ROLLING",
                 },
             });
         }
@@ -108,9 +110,9 @@ public sealed class ServiceFargateTests(SynthesizedInfra infra)
     }
 
     [ToolFact("node")]
-    public void Deployment_rolls_back_when_the_5xx_or_the_unhealthy_host_alarm_goes_off()
+    public void A_rolling_deployment_rolls_back_when_the_5xx_or_the_unhealthy_host_alarm_goes_off()
     {
-        foreach (var environment in new[] { infra.Dev, infra.Prod, infra.ThreeServices })
+        foreach (var environment in new[] { infra.Rolling })
             foreach (var service in environment.Services)
             {
                 var expected = new[]

@@ -37,6 +37,15 @@ public sealed class SynthesizedInfra : IDisposable
     readonly Lazy<SynthesizedEnvironment> _manyServices;
     readonly Lazy<SynthesizedEnvironment> _externalIssuer;
     readonly Lazy<SynthesizedEnvironment> _withSecrets;
+    readonly Lazy<SynthesizedEnvironment> _rolling;
+    readonly Lazy<SynthesizedEnvironment> _overridden;
+
+    /// <summary>The context of <see cref="Overridden"/>: one service's strategy and bake time, as <c>cdk synth -c</c> would pass them.</summary>
+    public static readonly IReadOnlyDictionary<string, string> OverrideContext = new Dictionary<string, string>
+    {
+        ["strategy"] = "fastapi=blue-green",
+        ["bakeTime"] = "fastapi=12",
+    };
 
     public SynthesizedInfra()
     {
@@ -60,6 +69,8 @@ public sealed class SynthesizedInfra : IDisposable
         _manyServices = new(() => Synthesize("many", DevOptions with { ImageTags = new Dictionary<string, string>() }, ManyServiceCatalog()));
         _externalIssuer = new(() => Synthesize("external-issuer", DevOptions with { JwtIssuer = JwtIssuer, JwtAudience = JwtAudience }, Catalog));
         _withSecrets = new(() => Synthesize("secrets", DevOptions with { ImageTags = new Dictionary<string, string>() }, SecretServiceCatalog()));
+        _rolling = new(() => Synthesize("rolling", DevOptions with { StrategyOverrides = new Dictionary<string, string> { [InfraOptions.EveryService] = "rolling" } }, Catalog));
+        _overridden = new(() => Synthesize("overridden", InfraOptions.Parse([], key => OverrideContext.GetValueOrDefault(key)) with { ImageTags = ImageTags }, Catalog));
     }
 
     public string ServicesDirectory { get; }
@@ -92,6 +103,12 @@ public sealed class SynthesizedInfra : IDisposable
 
     /// <summary>The real services plus <see cref="SecretService"/>, which declares two secrets, a KMS key and a public subtree.</summary>
     public SynthesizedEnvironment WithSecrets => _withSecrets.Value;
+
+    /// <summary>Dev with <c>--strategy rolling</c> for every service: the templates as they were before services declared a strategy, but for <c>Strategy: ROLLING</c>.</summary>
+    public SynthesizedEnvironment Rolling => _rolling.Value;
+
+    /// <summary>Dev with the context <see cref="OverrideContext"/>: fastapi blue/green with 12 minutes of bake, mcp as its manifest says.</summary>
+    public SynthesizedEnvironment Overridden => _overridden.Value;
 
     SynthesizedEnvironment Synthesize(string folder, InfraOptions options, ServiceCatalog catalog)
     {

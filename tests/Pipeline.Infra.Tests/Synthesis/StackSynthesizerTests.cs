@@ -35,6 +35,9 @@ public sealed class StackSynthesizerTests : IDisposable
         synthesizer.InputHash(request with { AlarmHttpsEndpoint = "https://hooks.example.com/x" }).Should().NotBe(baseline);
         // So are the interactive Cognito client's callback URLs.
         synthesizer.InputHash(request with { McpCallbackUrls = ["https://mcp-clients.example.com/cb"] }).Should().NotBe(baseline);
+        // And this run's --strategy and --bake-time are in every service stack's.
+        synthesizer.InputHash(request with { Strategy = "rolling" }).Should().NotBe(baseline);
+        synthesizer.InputHash(request with { BakeTimeMinutes = 0 }).Should().NotBe(baseline);
 
         File.WriteAllText(Path.Combine(root, "infra", "README.md"), "docs do not change templates");
         Directory.CreateDirectory(Path.Combine(root, "infra", "bin"));
@@ -102,6 +105,21 @@ public sealed class StackSynthesizerTests : IDisposable
         var third = await synthesizer.SynthesizeAsync(Request(outDirectory, "dddddddddddd"), dryRun: false, new RecordingStepLog(), CancellationToken.None);
         third.Outcome.Should().Be(SynthOutcome.Synthesized);
         File.ReadAllText(third.ServiceTemplatePath("fastapi")).Should().Contain("\"Default\": \"dddddddddddd\"");
+
+        // The run's --strategy and --bake-time reach every service stack (DeploySettings.StrategyOverride, BakeTimeOverride).
+        var fourthLog = new RecordingStepLog();
+        var fourth = await synthesizer.SynthesizeAsync(Request(outDirectory) with { Strategy = "blue-green", BakeTimeMinutes = 9 }, dryRun: false, fourthLog,
+            CancellationToken.None);
+        fourth.Outcome.Should().Be(SynthOutcome.Synthesized);
+        foreach (var service in fourth.Services)
+        {
+            var configuration = new TemplateJson(File.ReadAllText(fourth.ServiceTemplatePath(service))).OfType("AWS::ECS::Service").Single()
+                .Properties.GetProperty("DeploymentConfiguration");
+            configuration.GetProperty("Strategy").GetString().Should().Be("BLUE_GREEN", service);
+            configuration.GetProperty("BakeTimeInMinutes").GetInt32().Should().Be(9, service);
+        }
+        // ...and jsii's node banner does not reach the log.
+        firstLog.Lines.Concat(fourthLog.Lines).Should().NotContain(l => l.Contains("!!", StringComparison.Ordinal) || l.Contains("end-of-life", StringComparison.Ordinal));
     }
 
     [Fact]

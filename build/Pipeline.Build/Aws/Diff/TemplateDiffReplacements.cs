@@ -26,6 +26,8 @@ public static class TemplateDiffReplacements
         ["AWS::ElasticLoadBalancingV2::LoadBalancer"] = ["Name", "Scheme", "Type"],
         ["AWS::ElasticLoadBalancingV2::TargetGroup"] = ["Name", "Port", "Protocol", "ProtocolVersion", "TargetType", "VpcId", "IpAddressType"],
         ["AWS::ElasticLoadBalancingV2::Listener"] = ["LoadBalancerArn"],
+        // createOnlyProperties of its resource schema.
+        ["AWS::ElasticLoadBalancingV2::ListenerRule"] = ["ListenerArn"],
         ["AWS::EC2::SecurityGroup"] = ["GroupDescription", "GroupName", "VpcId"],
         // A rule resource is one rule: any change but its description is a new rule.
         ["AWS::EC2::SecurityGroupIngress"] = [AnyProperty, "Description"],

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build.Aws.Roles;
 
@@ -129,8 +130,9 @@ public static class CloudFormationResourceActions
         ["AWS::CloudWatch::Alarm"] = new(Schema("AWS::CloudWatch::Alarm"),
             "cloudwatch:DeleteAlarms cloudwatch:DescribeAlarms cloudwatch:ListTagsForResource cloudwatch:PutMetricAlarm cloudwatch:TagResource cloudwatch:UntagResource")
         {
+            // Metrics: a metric-math alarm (a traffic-shifting service's error rate); PutMetricAlarm takes it like a single metric.
             Covers = Words("AlarmActions AlarmDescription AlarmName ComparisonOperator DatapointsToAlarm Dimensions EvaluationPeriods ExtendedStatistic " +
-                           "MetricName Namespace Period Statistic Threshold TreatMissingData"),
+                           "MetricName Metrics Namespace Period Statistic Threshold TreatMissingData"),
             Features = [TagsFrom("AWS::CloudWatch::Alarm", "cloudwatch:ListTagsForResource cloudwatch:TagResource cloudwatch:UntagResource")],
         },
         ["AWS::Cognito::ManagedLoginBranding"] = new(Schema("AWS::Cognito::ManagedLoginBranding"),
@@ -319,10 +321,27 @@ public static class CloudFormationResourceActions
         {
             Covers = Words("Cluster DeploymentConfiguration DeploymentController DesiredCount EnableECSManagedTags EnableExecuteCommand HealthCheckGracePeriodSeconds " +
                            "LaunchType LoadBalancers NetworkConfiguration TaskDefinition"),
-            Features = [TagsFrom("AWS::ECS::Service", "ecs:ListTagsForResource ecs:TagResource ecs:UntagResource")],
+            Features =
+            [
+                TagsFrom("AWS::ECS::Service", "ecs:ListTagsForResource ecs:TagResource ecs:UntagResource"),
+                // A traffic-shifting deployment names the role ECS moves traffic with; only those roles, by name, and only to ECS.
+                new("LoadBalancers", [],
+                [
+                    Schema("AWS::ECS::Service", "create and update list iam:PassRole"),
+                    Docs("https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-advancedconfiguration.html",
+                        "RoleArn: the role that grants Amazon ECS permission to call the Elastic Load Balancing APIs for you"),
+                    Docs("https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html",
+                        "the infrastructure role for load balancers, trusted by ecs.amazonaws.com"),
+                ])
+                {
+                    Within = "AdvancedConfiguration.RoleArn",
+                    PassesNamedRoles = [new NamedRolePass(DeploymentNames.TrafficShiftRoleSuffix, "ecs.amazonaws.com")],
+                },
+            ],
             NotGranted = new Dictionary<string, string>
             {
-                ["iam:PassRole"] = "create passes Role (the load balancer role of services outside awsvpc), which these services do not set",
+                ["iam:PassRole"] = "create passes Role (the load balancer role of services outside awsvpc), which these services do not set; " +
+                                   "the traffic-shifting role of LoadBalancers[].AdvancedConfiguration is a feature, passed by name",
             },
         },
         ["AWS::ECS::TaskDefinition"] = new(Schema("AWS::ECS::TaskDefinition"),
@@ -344,6 +363,13 @@ public static class CloudFormationResourceActions
         {
             Covers = Words("DefaultActions LoadBalancerArn Port Protocol"),
             Features = [TagsFrom("AWS::ElasticLoadBalancingV2::Listener", "elasticloadbalancing:AddTags elasticloadbalancing:DescribeTags elasticloadbalancing:RemoveTags")],
+        },
+        ["AWS::ElasticLoadBalancingV2::ListenerRule"] = new(Schema("AWS::ElasticLoadBalancingV2::ListenerRule"),
+            "cognito-idp:DescribeUserPoolClient elasticloadbalancing:CreateRule elasticloadbalancing:DeleteRule elasticloadbalancing:DescribeRules " +
+            "elasticloadbalancing:ModifyRule elasticloadbalancing:SetRulePriorities")
+        {
+            // Not taggable (the schema's tagging section): stack tags do not reach it.
+            Covers = Words("Actions Conditions ListenerArn Priority"),
         },
         ["AWS::ElasticLoadBalancingV2::LoadBalancer"] = new(Schema("AWS::ElasticLoadBalancingV2::LoadBalancer"),
             "ec2:DescribeIpamPools elasticloadbalancing:AddTags elasticloadbalancing:CreateLoadBalancer elasticloadbalancing:DeleteLoadBalancer " +
@@ -447,6 +473,7 @@ public static class CloudFormationResourceActions
         var unknownTypes = new SortedSet<string>(StringComparer.Ordinal);
         var unknownProperties = new SortedSet<string>(StringComparer.Ordinal);
         var parts = new List<(IReadOnlyList<string> Actions, IReadOnlyList<string> PassesRolesTo, IReadOnlyList<string> ServiceLinkedRoles)>();
+        var namedRolePasses = new List<NamedRolePass>();
         var turnedOn = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var template in templates)
         {
@@ -467,6 +494,7 @@ public static class CloudFormationResourceActions
                 foreach (var feature in entry.Features.Where(f => f.IsOn(properties, stackTags)))
                 {
                     parts.Add((feature.Actions, feature.PassesRolesTo, feature.ServiceLinkedRoles));
+                    namedRolePasses.AddRange(feature.PassesNamedRoles);
                     turnedOn.Add($"{type} {feature.Name}");
                 }
                 if (properties.ValueKind == JsonValueKind.Object)
@@ -474,7 +502,7 @@ public static class CloudFormationResourceActions
                         unknownProperties.Add($"{type} {property.Name}");
             }
         }
-        return Combine(types, parts, turnedOn, unknownTypes, unknownProperties);
+        return Combine(types, parts, turnedOn, unknownTypes, unknownProperties) with { NamedRolePasses = [.. namedRolePasses.Distinct()] };
     }
 
     /// <summary>
@@ -489,7 +517,10 @@ public static class CloudFormationResourceActions
             .Concat(known.SelectMany(k => k.Entry.Features.Select(f => (f.Actions, f.PassesRolesTo, f.ServiceLinkedRoles))))
             .ToList();
         var features = known.SelectMany(k => k.Entry.Features.Select(f => $"{k.Type} {f.Name}"));
-        return Combine(all, parts, features, all.Where(t => !ByType.ContainsKey(t)), []);
+        return Combine(all, parts, features, all.Where(t => !ByType.ContainsKey(t)), []) with
+        {
+            NamedRolePasses = [.. known.SelectMany(k => k.Entry.Features.SelectMany(f => f.PassesNamedRoles)).Distinct()],
+        };
     }
 
     static TemplateActions Combine(
@@ -583,7 +614,16 @@ public sealed record ResourceFeature(string Property, IReadOnlyList<string> Acti
 
     public IReadOnlyList<string> ServiceLinkedRoles { get; init; } = [];
 
-    public string Name => WhenEquals is null ? Property : $"{Property}={WhenEquals}";
+    /// <summary>Roles the stacks create under a fixed name that this feature passes to one service: only those, only there.</summary>
+    public IReadOnlyList<NamedRolePass> PassesNamedRoles { get; init; } = [];
+
+    /// <summary>
+    /// A path inside <see cref="Property"/> (<c>AdvancedConfiguration.RoleArn</c>) that must be set for the feature to be on;
+    /// where the property is a list, in any of its items. Null: the property itself.
+    /// </summary>
+    public string? Within { get; init; }
+
+    public string Name => (Within is null ? Property : $"{Property}.{Within}") + (WhenEquals is null ? "" : $"={WhenEquals}");
 
     /// <param name="properties">The resource's <c>Properties</c> (default when it has none).</param>
     public bool IsOn(JsonElement properties, bool stackTags)
@@ -592,9 +632,29 @@ public sealed record ResourceFeature(string Property, IReadOnlyList<string> Acti
             return true;
         if (properties.ValueKind != JsonValueKind.Object || !properties.TryGetProperty(Property, out var value) || value.ValueKind == JsonValueKind.Null)
             return false;
+        if (Within is not null)
+            return Items(value).Any(item => Nested(item, Within.Split('.')) is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined });
         return WhenEquals is null || (value.ValueKind == JsonValueKind.String && string.Equals(value.GetString(), WhenEquals, StringComparison.OrdinalIgnoreCase));
     }
+
+    static IEnumerable<JsonElement> Items(JsonElement value) => value.ValueKind == JsonValueKind.Array ? value.EnumerateArray() : [value];
+
+    static JsonElement? Nested(JsonElement value, IEnumerable<string> path)
+    {
+        foreach (var name in path)
+        {
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty(name, out value))
+                return null;
+        }
+        return value;
+    }
 }
+
+/// <summary>
+/// The stacks' roles whose names end with <paramref name="NameSuffix"/> (<c>apigw-&lt;env&gt;-*&lt;suffix&gt;</c>) are passed
+/// to <paramref name="Service"/> (<c>iam:PassedToService</c>), and no other stack role is.
+/// </summary>
+public sealed record NamedRolePass(string NameSuffix, string Service);
 
 /// <summary>
 /// What a set of templates needs through CloudFormation: the types they hold, the actions of those types and of the features
@@ -608,4 +668,8 @@ public sealed record TemplateActions(
     IReadOnlyList<string> ServiceLinkedRoles,
     IReadOnlyList<string> Features,
     IReadOnlyList<string> UnknownTypes,
-    IReadOnlyList<string> UnknownFeatures);
+    IReadOnlyList<string> UnknownFeatures)
+{
+    /// <summary>Stack roles passed by name to one service each (<see cref="ResourceFeature.PassesNamedRoles"/>).</summary>
+    public IReadOnlyList<NamedRolePass> NamedRolePasses { get; init; } = [];
+}

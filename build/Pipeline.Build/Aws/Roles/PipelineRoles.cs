@@ -248,6 +248,11 @@ public static class PipelineRoles
         if (scope.PassesRolesTo.Count > 0)
             statements.Add(new IamStatement("PassStackRoles", ["iam:PassRole"], [scope.StackRoleArn])
                 .When("StringEquals", "iam:PassedToService", scope.PassesRolesTo));
+        // A role meant for one service only (ECS's traffic-shifting role) is passed by its name, to that service alone.
+        foreach (var pass in scope.NamedRolePasses)
+            statements.Add(new IamStatement($"PassRoles{Pascal(pass.NameSuffix.Trim('-'))}To{Pascal(pass.Service[..pass.Service.IndexOf('.')])}", ["iam:PassRole"],
+                    [scope.StackRoleArnEndingWith(pass.NameSuffix)])
+                .When("StringEquals", "iam:PassedToService", pass.Service));
         if (scope.ServiceLinkedRoles.Count > 0)
             statements.Add(new IamStatement("ServiceLinkedRoles", ["iam:CreateServiceLinkedRole"], [$"arn:{scope.Partition}:iam::{scope.Account}:role/aws-service-role/*"])
                 .When("StringEquals", "iam:AWSServiceName", scope.ServiceLinkedRoles));
@@ -363,6 +368,9 @@ public sealed record RoleScope(string Environment, string Account, string Region
     public string EcsTaskArn => $"arn:{Partition}:ecs:{Region}:{Account}:task/{DeploymentNames.ServiceStack(Environment, "*")}";
     public string StackRoleArn => $"arn:{Partition}:iam::{Account}:role/{DeploymentNames.ServiceStack(Environment, "*")}";
 
+    /// <summary>The stack roles whose names end with <paramref name="suffix"/>: <c>role/apigw-&lt;env&gt;-*&lt;suffix&gt;</c>.</summary>
+    public string StackRoleArnEndingWith(string suffix) => StackRoleArn + suffix;
+
     /// <summary>
     /// What the templates need through CloudFormation, features included (<see cref="CloudFormationResourceActions.For"/>);
     /// without it, everything the table may grant for <see cref="ResourceTypes"/>.
@@ -377,6 +385,9 @@ public sealed record RoleScope(string Environment, string Account, string Region
     public IReadOnlyList<string> PassesRolesTo => Required.PassesRolesTo;
 
     public IReadOnlyList<string> ServiceLinkedRoles => Required.ServiceLinkedRoles;
+
+    /// <summary>Stack roles passed by name to one service only (ECS's traffic-shifting roles, to <c>ecs.amazonaws.com</c>).</summary>
+    public IReadOnlyList<NamedRolePass> NamedRolePasses => Required.NamedRolePasses;
 
     /// <summary>The templates' resource types the table does not know; the policies cannot be written while there are any.</summary>
     public IReadOnlyList<string> UnknownResourceTypes => Required.UnknownTypes;

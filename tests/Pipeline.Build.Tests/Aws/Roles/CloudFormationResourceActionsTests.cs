@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Pipeline.Build.Aws.Roles;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build.Tests.Aws.Roles;
 
@@ -49,11 +50,13 @@ public sealed partial class CloudFormationResourceActionsTests(SynthesizedProfil
             if (entry.ServiceLinkedRoles.Count > 0)
                 entry.ServiceLinkedRoleSource.Should().NotBeNull($"{type} says where its service-linked role's service name comes from");
             entry.Covers.Should().OnlyHaveUniqueItems(type)
-                .And.NotIntersectWith(entry.Features.Where(f => f.WhenEquals is null).Select(f => f.Property), $"{type}: a property is covered or a feature (or covered but for one value)");
+                .And.NotIntersectWith(entry.Features.Where(f => f.WhenEquals is null && f.Within is null).Select(f => f.Property),
+                    $"{type}: a property is covered or a feature (or covered but for one value, or for one thing inside it)");
             foreach (var feature in entry.Features)
             {
                 feature.Sources.Should().NotBeEmpty($"{type} {feature.Name}").And.AllSatisfy(s => IsSource(s).Should().BeTrue($"{type} {feature.Name}: '{s}'"));
-                (feature.Actions.Count + feature.PassesRolesTo.Count + feature.ServiceLinkedRoles.Count).Should().BePositive($"{type} {feature.Name} grants something");
+                (feature.Actions.Count + feature.PassesRolesTo.Count + feature.ServiceLinkedRoles.Count + feature.PassesNamedRoles.Count)
+                    .Should().BePositive($"{type} {feature.Name} grants something");
                 feature.Actions.Should().AllSatisfy(a => a.Should().MatchRegex(ActionPattern().ToString(), $"{type} {feature.Name}"));
             }
         }
@@ -97,6 +100,28 @@ public sealed partial class CloudFormationResourceActionsTests(SynthesizedProfil
             .ServiceLinkedRoles.Should().Equal("ecs.application-autoscaling.amazonaws.com");
         For(("AWS::ApplicationAutoScaling::ScalableTarget", """{ "ServiceNamespace": "lambda", "ResourceId": "function:f:1", "ScalableDimension": "lambda:function:ProvisionedConcurrency", "MinCapacity": 1, "MaxCapacity": 2 }"""))
             .Actions.Should().Contain("lambda:PutProvisionedConcurrencyConfig").And.NotContain("ecs.application-autoscaling.amazonaws.com");
+    }
+
+    [Fact]
+    public void A_traffic_shifting_service_passes_its_traffic_role_by_name_to_ECS_only_and_its_rules_and_math_alarms_are_known()
+    {
+        const string Rolling = """{ "LoadBalancers": [{ "ContainerName": "c", "ContainerPort": 80, "TargetGroupArn": "arn:tg" }] }""";
+        const string Shifting = """
+            { "LoadBalancers": [{ "ContainerName": "c", "ContainerPort": 80, "TargetGroupArn": "arn:tg",
+              "AdvancedConfiguration": { "AlternateTargetGroupArn": "arn:tg2", "ProductionListenerRule": "arn:rule", "RoleArn": "arn:role" } }] }
+            """;
+
+        var shifting = For(("AWS::ECS::Service", Shifting), ("AWS::ElasticLoadBalancingV2::ListenerRule", """{ "ListenerArn": "l", "Priority": 1, "Actions": [], "Conditions": [] }"""),
+            ("AWS::CloudWatch::Alarm", """{ "Metrics": [{ "Id": "e", "Expression": "1" }], "Threshold": 5 }"""));
+
+        shifting.NamedRolePasses.Should().Equal(new NamedRolePass(DeploymentNames.TrafficShiftRoleSuffix, "ecs.amazonaws.com"));
+        shifting.PassesRolesTo.Should().BeEmpty("no other stack role may be passed to ECS itself");
+        shifting.Features.Should().Contain("AWS::ECS::Service LoadBalancers.AdvancedConfiguration.RoleArn");
+        shifting.Actions.Should().Contain(["elasticloadbalancing:CreateRule", "elasticloadbalancing:ModifyRule", "elasticloadbalancing:DeleteRule",
+            "elasticloadbalancing:SetRulePriorities", "cloudwatch:PutMetricAlarm"]);
+        shifting.UnknownFeatures.Should().BeEmpty();
+        shifting.UnknownTypes.Should().BeEmpty();
+        For(("AWS::ECS::Service", Rolling)).NamedRolePasses.Should().BeEmpty();
     }
 
     [Fact]

@@ -128,6 +128,11 @@ public sealed partial class PipelineRolesTests(SynthesizedReferenceTemplates syn
             }
         allows.Single(s => s.Sid == "PassStackRoles").Conditions["StringEquals"]["iam:PassedToService"]
             .Should().BeEquivalentTo("ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com");
+        // ECS's traffic-shifting roles, and only they, go to ECS itself.
+        var traffic = allows.Single(s => s.Sid == "PassRolesTrafficToEcs");
+        traffic.Actions.Should().Equal("iam:PassRole");
+        traffic.Resources.Should().Equal("arn:aws:iam::123456789012:role/apigw-dev-*-traffic");
+        traffic.Conditions["StringEquals"]["iam:PassedToService"].Should().Equal("ecs.amazonaws.com");
         allows.Single(s => s.Sid == "StackRolesOnlyWithTheBoundary").Conditions["StringEquals"]["iam:PermissionsBoundary"]
             .Should().Equal("arn:aws:iam::123456789012:policy/pipeline-apigw-dev-boundary");
     }
