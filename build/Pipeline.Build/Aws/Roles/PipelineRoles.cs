@@ -187,6 +187,10 @@ public static class PipelineRoles
             // DescribeImages and BatchDeleteImage: the protected deployed-<id> tags (BatchDeleteImage by tag only removes a tag).
             new("EnvironmentRepositories", [.. RegistryPushAndPull, "ecr:BatchDeleteImage", "ecr:DescribeImages"], [scope.RepositoryArn]),
             new("Rollouts", ["ecs:DescribeServices", "ecs:UpdateService"], [scope.EcsServiceArn]),
+            // UpdateServices follows a canary, linear or blue/green deployment stage by stage, and Rollback stops one during its
+            // bake (StopServiceDeployment is authorized on both the service and the deployment).
+            new("RolloutDeployments", ["ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment"],
+                [scope.EcsServiceArn, scope.EcsServiceDeploymentArn]),
             new("RolloutTasks", ["ecs:DescribeTasks"], [scope.EcsTaskArn]),
             // ListTasks is authorized on the cluster's container instances, which Fargate does not have: only "*" matches.
             new("RolloutTaskList", ["ecs:ListTasks"], ["*"]),
@@ -364,6 +368,9 @@ public sealed record RoleScope(string Environment, string Account, string Region
 
     /// <summary>CloudFormation names what it creates <c>&lt;stack&gt;-&lt;logical id&gt;-&lt;suffix&gt;</c>: the cluster and services start with the stack's name.</summary>
     public string EcsServiceArn => $"arn:{Partition}:ecs:{Region}:{Account}:service/{DeploymentNames.ServiceStack(Environment, "*")}";
+
+    /// <summary>A service deployment: <c>service-deployment/&lt;cluster&gt;/&lt;service&gt;/&lt;id&gt;</c>, both names starting with the stack's.</summary>
+    public string EcsServiceDeploymentArn => $"arn:{Partition}:ecs:{Region}:{Account}:service-deployment/{DeploymentNames.ServiceStack(Environment, "*")}";
 
     public string EcsTaskArn => $"arn:{Partition}:ecs:{Region}:{Account}:task/{DeploymentNames.ServiceStack(Environment, "*")}";
     public string StackRoleArn => $"arn:{Partition}:iam::{Account}:role/{DeploymentNames.ServiceStack(Environment, "*")}";

@@ -26,6 +26,8 @@ public sealed class RoleSimulationTests(SynthesizedReferenceTemplates synthesize
     static readonly string ExecutionRole = $"arn:aws:iam::{Account}:role/pipeline-apigw-dev-cfn-exec";
     static readonly string ProdSecurityGroup = $"arn:aws:ec2:{Region}:{Account}:security-group/sg-0123456789abcdef0";
     static readonly string ProdLoadBalancer = $"arn:aws:elasticloadbalancing:{Region}:{Account}:loadbalancer/app/apigw-prod-fastapi/50dc6c495c0c9188";
+    static readonly string DevDeployment = $"arn:aws:ecs:{Region}:{Account}:service-deployment/apigw-dev-fastapi-Cluster-abc/apigw-dev-fastapi-Service-def/r9i43YFjvgF";
+    static readonly string ProdDeployment = $"arn:aws:ecs:{Region}:{Account}:service-deployment/apigw-prod-fastapi-Cluster-abc/apigw-prod-fastapi-Service-def/r9i43YFjvgF";
     static readonly string ProdService = $"arn:aws:ecs:{Region}:{Account}:service/apigw-prod-fastapi-Cluster-abc/apigw-prod-fastapi-Service-def";
     static readonly string DevService = $"arn:aws:ecs:{Region}:{Account}:service/apigw-dev-fastapi-Cluster-abc/apigw-dev-fastapi-Service-def";
     static readonly string ProdStack = $"arn:aws:cloudformation:{Region}:{Account}:stack/apigw-prod-shared/1a2b3c4d";
@@ -58,6 +60,9 @@ public sealed class RoleSimulationTests(SynthesizedReferenceTemplates synthesize
             new("runs a change set of prod's stack", "cloudformation:ExecuteChangeSet", ProdStack, InRegion(), Denied),
             new("rolls dev's service", "ecs:UpdateService", DevService, InRegion(), Allowed),
             new("rolls prod's service", "ecs:UpdateService", ProdService, InRegion(TaggedFor("prod")), Denied),
+            new("follows dev's service deployment", "ecs:DescribeServiceDeployments", DevDeployment, InRegion(), Allowed),
+            new("stops dev's service deployment during its bake", "ecs:StopServiceDeployment", DevDeployment, InRegion(), Allowed),
+            new("stops prod's service deployment", "ecs:StopServiceDeployment", ProdDeployment, InRegion(TaggedFor("prod")), Denied),
             new("opens prod's security group", "ec2:AuthorizeSecurityGroupIngress", ProdSecurityGroup, InRegion(TaggedFor("prod")), Denied),
             new("deletes prod's load balancer", "elasticloadbalancing:DeleteLoadBalancer", ProdLoadBalancer, InRegion(TaggedFor("prod")), Denied),
         ]);
