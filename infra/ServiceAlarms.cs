@@ -41,15 +41,7 @@ public sealed class ServiceAlarms : Construct
         var alarms = new List<Alarm>(DeploymentAlarms)
         {
             loadBalancer.LoadBalancer.Metrics.HttpCodeElb(HttpCodeElb.ELB_5XX_COUNT, new MetricOptions { Period = oneMinute, Statistic = "Sum" })
-                .CreateAlarm(this, "Elb5xx", new CreateAlarmOptions
-                {
-                    AlarmDescription = $"{name}: the ALB answered 5xx more than {FiveXxPerMinute} times a minute",
-                    Threshold = FiveXxPerMinute,
-                    EvaluationPeriods = 3,
-                    DatapointsToAlarm = 2,
-                    ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    TreatMissingData = TreatMissingData.NOT_BREACHING,
-                }),
+                .CreateAlarm(this, "Elb5xx", TwoOfThreeMinutes(null, $"{name}: the ALB answered 5xx more than {FiveXxPerMinute} times a minute", FiveXxPerMinute)),
             loadBalancer.LoadBalancer.Metrics.TargetResponseTime(new MetricOptions { Period = oneMinute, Statistic = "p95" })
                 .CreateAlarm(this, "Latency", new CreateAlarmOptions
                 {
@@ -78,6 +70,22 @@ public sealed class ServiceAlarms : Construct
     }
 
     /// <summary>
+    /// An alarm that goes off when two of three one-minute periods breach <paramref name="threshold"/>, and takes a minute without
+    /// data for a good one: the judgement of every alarm that may roll a deployment back (and of the ALB's own 5xx).
+    /// </summary>
+    static CreateAlarmOptions TwoOfThreeMinutes(string? name, string description, double threshold,
+        ComparisonOperator comparison = ComparisonOperator.GREATER_THAN_THRESHOLD) => new()
+        {
+            AlarmName = name,
+            AlarmDescription = description,
+            Threshold = threshold,
+            EvaluationPeriods = 3,
+            DatapointsToAlarm = 2,
+            ComparisonOperator = comparison,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        };
+
+    /// <summary>
     /// The alarms the ECS service rolls a deployment back on, in the order of <see cref="DeploymentNames.DeploymentAlarms"/>.
     /// </summary>
     public IReadOnlyList<Alarm> DeploymentAlarms { get; }
@@ -89,27 +97,11 @@ public sealed class ServiceAlarms : Construct
         // What the service's own routes answer: a release whose health endpoint passes but whose routes fail shows here,
         // not in the ALB's 5xx (those are the ALB's own 502/503/504).
         var fiveXx = targetGroup.Metrics.HttpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, new MetricOptions { Period = oneMinute, Statistic = "Sum" })
-            .CreateAlarm(this, "Target5xx", new CreateAlarmOptions
-            {
-                AlarmName = DeploymentNames.FiveXxAlarm(environment, name),
-                AlarmDescription = $"{name}: its tasks answered 5xx more than {FiveXxPerMinute} times a minute; rolls back a deployment in progress",
-                Threshold = FiveXxPerMinute,
-                EvaluationPeriods = 3,
-                DatapointsToAlarm = 2,
-                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-                TreatMissingData = TreatMissingData.NOT_BREACHING,
-            });
+            .CreateAlarm(this, "Target5xx", TwoOfThreeMinutes(DeploymentNames.FiveXxAlarm(environment, name),
+                $"{name}: its tasks answered 5xx more than {FiveXxPerMinute} times a minute; rolls back a deployment in progress", FiveXxPerMinute));
         var unhealthy = targetGroup.Metrics.UnhealthyHostCount(new MetricOptions { Period = oneMinute, Statistic = "Maximum" })
-            .CreateAlarm(this, "UnhealthyHosts", new CreateAlarmOptions
-            {
-                AlarmName = DeploymentNames.UnhealthyHostsAlarm(environment, name),
-                AlarmDescription = $"{name}: at least one target failed its health check; rolls back a deployment in progress",
-                Threshold = 1,
-                EvaluationPeriods = 3,
-                DatapointsToAlarm = 2,
-                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                TreatMissingData = TreatMissingData.NOT_BREACHING,
-            });
+            .CreateAlarm(this, "UnhealthyHosts", TwoOfThreeMinutes(DeploymentNames.UnhealthyHostsAlarm(environment, name),
+                $"{name}: at least one target failed its health check; rolls back a deployment in progress", 1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD));
         return [fiveXx, unhealthy];
     }
 
@@ -136,39 +128,17 @@ public sealed class ServiceAlarms : Construct
             },
             Label = $"{name} {which} target group: 5xx per 100 requests",
             Period = oneMinute,
-        }).CreateAlarm(this, slot + "ErrorRate", new CreateAlarmOptions
-        {
-            AlarmName = DeploymentNames.TargetGroupErrorRateAlarm(environment, name, group),
-            AlarmDescription = $"{name}: more than {RolloutThresholds.ErrorRatePercent} % of the requests to its {which} target group answered 5xx; " +
-                               "rolls back a deployment in progress",
-            Threshold = RolloutThresholds.ErrorRatePercent,
-            EvaluationPeriods = 3,
-            DatapointsToAlarm = 2,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
-        });
+        }).CreateAlarm(this, slot + "ErrorRate", TwoOfThreeMinutes(DeploymentNames.TargetGroupErrorRateAlarm(environment, name, group),
+            $"{name}: more than {RolloutThresholds.ErrorRatePercent} % of the requests to its {which} target group answered 5xx; rolls back a deployment in progress",
+            RolloutThresholds.ErrorRatePercent));
         var latency = targetGroup.Metrics.TargetResponseTime(new MetricOptions { Period = oneMinute, Statistic = "p95" })
-            .CreateAlarm(this, slot + "Latency", new CreateAlarmOptions
-            {
-                AlarmName = DeploymentNames.TargetGroupLatencyAlarm(environment, name, group),
-                AlarmDescription = $"{name}: p95 latency of its {which} target group above {RolloutThresholds.P95LatencySeconds} s; rolls back a deployment in progress",
-                Threshold = RolloutThresholds.P95LatencySeconds,
-                EvaluationPeriods = 3,
-                DatapointsToAlarm = 2,
-                ComparisonOperator = ComparisonOperator.GREATER_THAN_THRESHOLD,
-                TreatMissingData = TreatMissingData.NOT_BREACHING,
-            });
+            .CreateAlarm(this, slot + "Latency", TwoOfThreeMinutes(DeploymentNames.TargetGroupLatencyAlarm(environment, name, group),
+                $"{name}: p95 latency of its {which} target group above {RolloutThresholds.P95LatencySeconds} s; rolls back a deployment in progress",
+                RolloutThresholds.P95LatencySeconds));
         var unhealthy = targetGroup.Metrics.UnhealthyHostCount(new MetricOptions { Period = oneMinute, Statistic = "Maximum" })
-            .CreateAlarm(this, slot + "UnhealthyHosts", new CreateAlarmOptions
-            {
-                AlarmName = DeploymentNames.TargetGroupUnhealthyHostsAlarm(environment, name, group),
-                AlarmDescription = $"{name}: at least one target of its {which} target group failed its health check; rolls back a deployment in progress",
-                Threshold = 1,
-                EvaluationPeriods = 3,
-                DatapointsToAlarm = 2,
-                ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                TreatMissingData = TreatMissingData.NOT_BREACHING,
-            });
+            .CreateAlarm(this, slot + "UnhealthyHosts", TwoOfThreeMinutes(DeploymentNames.TargetGroupUnhealthyHostsAlarm(environment, name, group),
+                $"{name}: at least one target of its {which} target group failed its health check; rolls back a deployment in progress",
+                1, ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD));
         return [errorRate, latency, unhealthy];
     }
 }

@@ -37,16 +37,21 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
     IReadOnlyList<ServiceImage> Image(TestServicesFolder services, ServiceManifest web, string? tag = null) =>
         [new ServiceImage(web, LocalTestImage.Repository, tag ?? fixture.FirstTag)];
 
-    static RequestLoop Loop(int gatewayPort) =>
-        RequestLoop.Start(new Uri($"http://127.0.0.1:{gatewayPort}/api/web/env"), maxDuration: TimeSpan.FromSeconds(40));
+    /// <summary>The first version deployed behind a gateway, the id of its container, and a request loop it already answers.</summary>
+    async Task<(int GatewayPort, string ServingId, RequestLoop Loop)> ServeUnderLoadAsync(TestServicesFolder services)
+    {
+        var gatewayPort = await DeployWebAsync(services);
+        var serving = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
+        var loop = RequestLoop.Start(new Uri($"http://127.0.0.1:{gatewayPort}/api/web/env"), maxDuration: TimeSpan.FromSeconds(40));
+        await loop.WaitForSuccessesAsync(50);
+        return (gatewayPort, serving.ID, loop);
+    }
 
     [LocalDockerFact]
     public async Task A_good_version_takes_the_traffic_step_by_step_and_no_request_fails()
     {
         using var services = Web();
-        var gatewayPort = await DeployWebAsync(services);
-        var loop = Loop(gatewayPort);
-        await loop.WaitForSuccessesAsync(50);
+        var (gatewayPort, _, loop) = await ServeUnderLoadAsync(services);
 
         var linear = new RolloutStrategy { Strategy = "linear", LinearStepPercent = 25, LinearStepBakeTimeMinutes = 2, BakeTimeMinutes = 2 };
         var rollout = Runner(gatewayPort, linear).EnsureRunningAsync(Image(services, services.Catalog["web"], fixture.SecondTag), services.Catalog, false, log, default);
@@ -79,11 +84,8 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
     public async Task A_version_that_fails_one_request_in_five_is_rolled_back_during_the_canary_and_its_failures_stay_within_the_canary_share()
     {
         using var services = Web();
-        var gatewayPort = await DeployWebAsync(services);
-        var serving = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
+        var (gatewayPort, serving, loop) = await ServeUnderLoadAsync(services);
         var routesBefore = await fixture.Routes(gatewayPort).ReadRoutesAsync(default);
-        var loop = Loop(gatewayPort);
-        await loop.WaitForSuccessesAsync(50);
 
         var bad = services.Catalog["web"] with { Environment = new Dictionary<string, string> { ["FAIL_EVERY"] = "5" } };
         var started = loop.Elapsed;
@@ -104,7 +106,7 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
         (await fixture.Routes(gatewayPort).ReadRoutesAsync(default)).Should().BeEquivalentTo(routesBefore);
         (await fixture.Routes(gatewayPort).ReadShiftAsync("web", default)).Should().BeNull();
         var status = await fixture.Status.ReadAsync(services.Catalog, default);
-        status.Services.Single().ContainerId.Should().Be(serving.ID);
+        status.Services.Single().ContainerId.Should().Be(serving);
         status.Services.Single().Replacing.Should().BeEmpty();
     }
 
@@ -112,10 +114,7 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
     public async Task A_canary_interrupted_by_the_user_sends_everything_back_and_removes_the_new_container()
     {
         using var services = Web();
-        var gatewayPort = await DeployWebAsync(services);
-        var serving = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
-        var loop = Loop(gatewayPort);
-        await loop.WaitForSuccessesAsync(50);
+        var (gatewayPort, serving, loop) = await ServeUnderLoadAsync(services);
         using var interrupt = new CancellationTokenSource();
 
         var deploy = Runner(gatewayPort, Canary).EnsureRunningAsync(Image(services, services.Catalog["web"], fixture.SecondTag), services.Catalog, false, log, interrupt.Token);
@@ -130,7 +129,7 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
         requests.Failures.Should().Be(0, requests.ToString());
         (await fixture.Routes(gatewayPort).ReadShiftAsync("web", default)).Should().BeNull();
         var status = await fixture.Status.ReadAsync(services.Catalog, default);
-        status.Services.Single().ContainerId.Should().Be(serving.ID);
+        status.Services.Single().ContainerId.Should().Be(serving);
         status.Services.Single().Replacing.Should().BeEmpty();
     }
 
@@ -138,10 +137,7 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
     public async Task A_rollback_during_the_bake_sends_everything_back_at_once_and_the_rollout_removes_the_new_version()
     {
         using var services = Web();
-        var gatewayPort = await DeployWebAsync(services);
-        var serving = await fixture.Docker.Containers.InspectContainerAsync(fixture.Naming.ContainerName("web"));
-        var loop = Loop(gatewayPort);
-        await loop.WaitForSuccessesAsync(50);
+        var (gatewayPort, serving, loop) = await ServeUnderLoadAsync(services);
         var longBake = new RolloutStrategy { Strategy = "blue-green", BakeTimeMinutes = 60 };
 
         var rollout = Runner(gatewayPort, longBake).EnsureRunningAsync(Image(services, services.Catalog["web"], fixture.SecondTag), services.Catalog, false, log, default);
@@ -159,7 +155,7 @@ public sealed class LocalProgressiveRolloutTests(LocalPlatformFixture fixture, X
         requests.Failures.Should().Be(0, requests.ToString());
         (await fixture.Routes(gatewayPort).ReadShiftAsync("web", default)).Should().BeNull();
         var status = await fixture.Status.ReadAsync(services.Catalog, default);
-        status.Services.Single().ContainerId.Should().Be(serving.ID);
+        status.Services.Single().ContainerId.Should().Be(serving);
         status.Services.Single().Replacing.Should().BeEmpty();
     }
 
