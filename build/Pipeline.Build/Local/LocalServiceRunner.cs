@@ -192,7 +192,7 @@ public sealed class LocalServiceRunner(
         catch (RolloutRejectedException rejected)
         {
             var lines = await ContainerLogTail.ReadAsync(docker, newId, FailureLogLines, CancellationToken.None);
-            await AbandonShiftAsync(service, next.Name, log);
+            await AbandonShiftAsync(service, next, log);
             var logText = lines.Count == 0 ? "  (no log output)" : string.Join("\n", lines.Select(l => "  | " + l));
             throw new PipelineException(
                 $"{rejected.Message} The previous container {previousId[..12]} kept serving and takes all requests again; the new one " +
@@ -204,23 +204,28 @@ public sealed class LocalServiceRunner(
         }
         catch (Exception e) when (e is OperationCanceledException or PipelineException or HttpRequestException or DockerApiException)
         {
-            await AbandonShiftAsync(service, next.Name, log);
+            await AbandonShiftAsync(service, next, log);
             throw;
         }
     }
 
-    async Task AbandonShiftAsync(string service, string newContainer, IStepLog log)
+    /// <summary>
+    /// Ends the shift (the previous version takes every new request), lets the requests the new version still has finish, as a
+    /// replaced container drains, and removes it: an interrupted or rejected rollout cuts no request short.
+    /// </summary>
+    async Task AbandonShiftAsync(string service, LocalContainerSpec next, IStepLog log)
     {
         try
         {
             await gateway.EndShiftAsync(service, CancellationToken.None);
+            await DrainAsync(service, Upstream(next.Port), log, CancellationToken.None);
         }
         catch (Exception e) when (e is PipelineException or HttpRequestException)
         {
             log.Warn($"{service}: could not end the traffic shift at the gateway ({e.Message}); the next deploy ends it");
         }
-        await RemoveQuietlyAsync(newContainer);
-        log.Warn($"{service}: traffic shift ended: the previous version takes all requests; {newContainer} removed");
+        await RemoveQuietlyAsync(next.Name);
+        log.Warn($"{service}: traffic shift ended: the previous version takes all requests; {next.Name} drained and removed");
     }
 
     /// <summary>Points the gateway's route for <paramref name="service"/> at <paramref name="port"/> unless it points there already.</summary>
@@ -275,7 +280,10 @@ public sealed class LocalServiceRunner(
         {
             // A killed canary may have left the gateway sending part of the traffic to it: that ends first.
             if (await gateway.EndShiftAsync(service, cancellationToken) is { } shift)
+            {
                 log.Detail($"{service}: ended a traffic shift left by an interrupted deploy ({LocalTrafficShift.Figures(shift)})");
+                await DrainAsync(service, shift.Upstream, log, cancellationToken);
+            }
             log.Detail($"{service}: removing {naming.NextContainerName(service)} left by an interrupted deploy");
             await docker.Containers.RemoveContainerAsync(next.ID, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, cancellationToken);
         }

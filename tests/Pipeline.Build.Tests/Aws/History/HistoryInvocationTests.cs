@@ -16,13 +16,25 @@ public sealed class HistoryInvocationTests
 
     [Theory]
     [InlineData("History")]
-    [InlineData("Rollback")]
-    public async Task On_the_local_platform_they_name_the_AWS_profiles(string target)
+    [InlineData("Rollback", "--to", "20261206T120000Z")]
+    public async Task On_the_local_platform_they_name_the_AWS_profiles(string target, params string[] more)
     {
-        var (code, output) = await Run(target);
+        var (code, output) = await Run([target, .. more]);
 
+        var command = string.Join(' ', [target, .. more]);
         code.Should().Be(2);
-        output.Should().Contain($"{target} reads the deploy history an AWS account keeps").And.Contain($"./build.sh {target} --profile dev");
+        output.Should().Contain($"{command} reads the deploy history an AWS account keeps").And.Contain($"./build.sh {command} --profile dev");
+    }
+
+    [Fact]
+    public async Task A_local_Rollback_with_no_rollout_under_way_says_there_is_no_local_history_and_changes_nothing()
+    {
+        var (code, output) = await Run("Rollback", "--deploy-environment", "nohistory", "--gateway-port", "1");
+
+        code.Should().Be(1);
+        output.Should().Contain("No rollout of fastapi, mcp is under way on the local platform")
+            .And.Contain("the local platform keeps no deploy history to return to")
+            .And.Contain("./build.sh Redeploy --service <name>");
     }
 
     [Fact]
