@@ -173,23 +173,22 @@ public sealed class GatewayTrafficShiftTests : IAsyncLifetime
 public sealed class ShiftJudgeTests
 {
     [Fact]
-    public void Two_failures_are_not_enough_however_few_the_requests()
+    public void One_failure_is_not_enough_however_few_the_requests()
     {
         var judge = new ShiftJudge();
-        judge.Record(true, 500, TimeSpan.FromMilliseconds(5));
         judge.Record(true, 502, TimeSpan.FromMilliseconds(5));
 
         judge.Verdict.Should().BeNull();
     }
 
     [Fact]
-    public void The_third_failure_above_five_percent_stops_the_shift()
+    public void The_second_failure_above_five_percent_stops_the_shift()
     {
         var judge = new ShiftJudge();
         for (var i = 0; i < 20; i++)
             judge.Record(true, i % 7 == 0 ? 500 : 200, TimeSpan.FromMilliseconds(5));
 
-        judge.Verdict.Should().Be("had 3 of its 15 requests fail with 5xx (20 % > 5 %)");
+        judge.Verdict.Should().Be("had 2 of its 8 requests fail with 5xx (25 % > 5 %)");
     }
 
     [Fact]

@@ -110,9 +110,19 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
     {
         var record = Switchable() ?? throw new PipelineException(
             $"No local gateway runs on port {port}, so nothing can send {percent} % of '{service}' to {upstream}. Run ./build.sh Deploy first.");
-        var body = await SendAdminAsync(record, HttpMethod.Put, ShiftPath(service), new { upstream = upstream.ToString(), percent },
-            $"shift {percent} % of '{service}' to {upstream}", cancellationToken);
-        return ShiftState.From(body.GetProperty("shift"));
+        try
+        {
+            var body = await SendAdminAsync(record, HttpMethod.Put, ShiftPath(service), new { upstream = upstream.ToString(), percent },
+                $"shift {percent} % of '{service}' to {upstream}", cancellationToken);
+            return ShiftState.From(body.GetProperty("shift"));
+        }
+        catch (PipelineException refused) when (refused.Message.Contains("(404: ", StringComparison.Ordinal) && refused.Message.Contains("no route", StringComparison.Ordinal))
+        {
+            throw new PipelineException(
+                $"The local gateway (pid {record.ProcessId} on {record.Url}) was started by an older pipeline and cannot split a service's traffic " +
+                $"between two versions. Run ./build.sh Deploy once (it replaces the gateway without dropping a request), then redeploy; " +
+                $"or redeploy with --strategy rolling.");
+        }
     }
 
     /// <summary>The shift of <paramref name="service"/> as the gateway judges it now, or null when there is none (or no gateway).</summary>

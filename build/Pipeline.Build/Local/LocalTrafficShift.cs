@@ -13,13 +13,13 @@ namespace Pipeline.Build.Local;
 /// class follows that judgement and reports it.
 /// <para>
 /// Time: a strategy's minute lasts <c>--local-minute</c> here (1 s by default). A step that ends before the new version got
-/// <see cref="RolloutThresholds.MinimumLatencySamples"/> requests is held longer, up to <see cref="MaxHoldFactor"/> times its
+/// <see cref="RolloutThresholds.MinimumJudgedRequests"/> requests is held longer, up to <see cref="MaxHoldFactor"/> times its
 /// time, while the service has traffic: a short local step must not wave a release through on three requests.
 /// </para>
 /// </summary>
 public sealed class LocalTrafficShift(LocalGatewayRoutes gateway, TimeSpan localMinute, IStepLog log)
 {
-    public const int MaxHoldFactor = 5;
+    public const int MaxHoldFactor = 10;
     static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
     static readonly TimeSpan ProgressInterval = TimeSpan.FromSeconds(5);
 
@@ -72,12 +72,12 @@ public sealed class LocalTrafficShift(LocalGatewayRoutes gateway, TimeSpan local
             {
                 var judged = state.Requests - (atStart?.Requests ?? 0);
                 var traffic = state.AllRequests - (atStart?.AllRequests ?? 0);
-                if (!needsJudgement || judged >= RolloutThresholds.MinimumLatencySamples || traffic == 0 || elapsed >= hold * MaxHoldFactor)
+                if (!needsJudgement || judged >= RolloutThresholds.MinimumJudgedRequests || traffic == 0 || elapsed >= hold * MaxHoldFactor)
                     return state;
                 if (!extended)
                 {
                     extended = true;
-                    log.Info($"{service}: {phase}: the new version has had {judged} requests, fewer than the {RolloutThresholds.MinimumLatencySamples} " +
+                    log.Info($"{service}: {phase}: the new version has had {judged} requests, fewer than the {RolloutThresholds.MinimumJudgedRequests} " +
                              $"a judgement needs; holding up to {Poll.Format(hold * MaxHoldFactor)}");
                 }
             }
