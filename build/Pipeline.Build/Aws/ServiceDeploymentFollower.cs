@@ -182,8 +182,10 @@ public sealed class ServiceDeploymentFollower(EcsClient ecs, TimeSpan? pollInter
         return (target ?? 100 - sources.Sum(), sources.Count > 0 ? sources.Sum() : 100 - target);
     }
 
-    static string Reason(ServiceDeployment d) =>
-        (d.Rollback?.Reason is { Length: > 0 } rollback ? rollback : d.StatusReason) is { Length: > 0 } reason ? $": {reason.TrimEnd('.')}" : "";
+    static string Reason(ServiceDeployment d) => ReasonOf(d) is { Length: > 0 } reason ? $": {reason}" : "";
+
+    /// <summary>What ECS says of a deployment's end: the rollback's reason, else the status reason, without a closing full stop.</summary>
+    internal static string ReasonOf(ServiceDeployment d) => (d.Rollback?.Reason is { Length: > 0 } rollback ? rollback : d.StatusReason).TrimEnd('.');
 
     internal static string Percent(double value) => value.ToString("0.#", CultureInfo.InvariantCulture) + " %";
 }
@@ -241,7 +243,7 @@ public sealed record ServiceDeploymentEnd(ServiceDeploymentEnding Ending, string
     public string FailureMessage(string service)
     {
         var where = Stage.Length > 0 ? $" during {Stage}" : "";
-        var reason = (Deployment.Rollback?.Reason is { Length: > 0 } r ? r : Deployment.StatusReason).TrimEnd('.');
+        var reason = ServiceDeploymentFollower.ReasonOf(Deployment);
         var what = $"ECS deployment {Deployment.Id} of {service} was {Describe()}{where}" + (reason.Length > 0 ? $" ({reason})." : ".");
         var next = Ending switch
         {

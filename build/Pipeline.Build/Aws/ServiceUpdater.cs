@@ -128,18 +128,15 @@ public sealed class ServiceUpdater(EcsClient ecs, TimeSpan? pollInterval = null)
                     log.Detail($"{service.Name}: ECS lists no deployment of {name} started since {since.UtcDateTime:HH:mm:ss}Z; waiting for steady state instead.");
                     unfollowed.Add(name);
                     break;
-                case ServiceDeploymentLookupKind.NotPermitted:
-                    // Said once: the credentials are the same for every service.
-                    var denied = serviceNames.SkipWhile(n => n != name).ToList();
-                    log.Warn($"these credentials may not call ecs:ListServiceDeployments, so the deployment stages of {string.Join(", ", denied)} are not followed; " +
-                             "waiting for steady state instead. Allow ecs:ListServiceDeployments and ecs:DescribeServiceDeployments to see traffic shifts and the bake.");
-                    unfollowed.AddRange(denied);
-                    return await FollowAllAsync();
                 default:
-                    // Said once: the endpoint answers the same for every service.
+                    // Said once, for this service and the rest: the credentials and the endpoint are the same for every service.
                     var rest = serviceNames.SkipWhile(n => n != name).ToList();
-                    log.Detail($"ECS at {ecs.Endpoint.GetLeftPart(UriPartial.Authority)} does not offer ListServiceDeployments: the deployment stages of " +
-                               $"{string.Join(", ", rest)} could not be followed; waiting for steady state instead.");
+                    if (lookup.Kind == ServiceDeploymentLookupKind.NotPermitted)
+                        log.Warn($"these credentials may not call ecs:ListServiceDeployments, so the deployment stages of {string.Join(", ", rest)} are not followed; " +
+                                 "waiting for steady state instead. Allow ecs:ListServiceDeployments and ecs:DescribeServiceDeployments to see traffic shifts and the bake.");
+                    else
+                        log.Detail($"ECS at {ecs.Endpoint.GetLeftPart(UriPartial.Authority)} does not offer ListServiceDeployments: the deployment stages of " +
+                                   $"{string.Join(", ", rest)} could not be followed; waiting for steady state instead.");
                     unfollowed.AddRange(rest);
                     return await FollowAllAsync();
             }

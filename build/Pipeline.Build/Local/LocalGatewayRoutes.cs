@@ -126,14 +126,19 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
     }
 
     /// <summary>The shift of <paramref name="service"/> as the gateway judges it now, or null when there is none (or no gateway).</summary>
-    public async Task<ShiftState?> ReadShiftAsync(string service, CancellationToken cancellationToken)
+    public async Task<ShiftState?> ReadShiftAsync(string service, CancellationToken cancellationToken) =>
+        (await ReadShiftsAsync(cancellationToken)).GetValueOrDefault(service);
+
+    /// <summary>Every service's shift as the gateway judges it now, by service, from one request; empty when none runs (or no gateway).</summary>
+    public async Task<IReadOnlyDictionary<string, ShiftState>> ReadShiftsAsync(CancellationToken cancellationToken)
     {
+        var shifts = new Dictionary<string, ShiftState>();
         if (await ReadAdminAsync(cancellationToken) is not { } routes)
-            return null;
+            return shifts;
         foreach (var route in routes.GetProperty("routes").EnumerateArray())
-            if (route.GetProperty("service").GetString() == service)
-                return route.TryGetProperty("shift", out var shift) && shift.ValueKind == JsonValueKind.Object ? ShiftState.From(shift) : null;
-        return null;
+            if (route.TryGetProperty("shift", out var shift) && shift.ValueKind == JsonValueKind.Object)
+                shifts[route.GetProperty("service").GetString()!] = ShiftState.From(shift);
+        return shifts;
     }
 
     /// <summary>Ends <paramref name="service"/>'s shift (all traffic on its upstream again); returns its last figures, or null when there was none.</summary>

@@ -114,11 +114,8 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     /// <summary>The services among <paramref name="services"/> whose rollout through the gateway is under way (a traffic shift not yet judged).</summary>
     public async Task<IReadOnlyList<ServiceManifest>> RolloutsUnderWayAsync(IEnumerable<ServiceManifest> services, CancellationToken cancellation)
     {
-        var underWay = new List<ServiceManifest>();
-        foreach (var service in services)
-            if (await GatewayRoutes.ReadShiftAsync(service.Name, cancellation) is { Verdict: null })
-                underWay.Add(service);
-        return underWay;
+        var shifts = await GatewayRoutes.ReadShiftsAsync(cancellation);
+        return services.Where(s => shifts.GetValueOrDefault(s.Name) is { Verdict: null }).ToList();
     }
 
     /// <summary>

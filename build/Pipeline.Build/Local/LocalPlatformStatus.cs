@@ -22,11 +22,13 @@ public sealed class LocalPlatformStatus(IDockerClient docker, LocalGateway gatew
             record?.ProcessId, gatewayRunning ? gatewayUrl : null, gatewayRunning,
             gatewayRunning && await LocalHealthProbe.IsHealthyAsync(new Uri(gatewayUrl, LocalGateway.HealthPath), TimeSpan.FromSeconds(3), cancellationToken));
 
-        var routes = gatewayRunning && !string.IsNullOrEmpty(record!.AdminToken) ? new LocalGatewayRoutes(gateway, gatewayUrl.Port) : null;
+        var shifts = gatewayRunning && !string.IsNullOrEmpty(record!.AdminToken)
+            ? await new LocalGatewayRoutes(gateway, gatewayUrl.Port).ReadShiftsAsync(cancellationToken)
+            : new Dictionary<string, ShiftState>();
         var services = new List<LocalServiceStatus>();
         foreach (var service in catalog.Services)
         {
-            var shift = routes is null ? null : await routes.ReadShiftAsync(service.Name, cancellationToken);
+            var shift = shifts.GetValueOrDefault(service.Name);
             var name = naming.ContainerName(service.Name);
             var viaGateway = new Uri(gatewayUrl, service.RoutePrefix + "/");
             var transient = new List<string>();
