@@ -62,6 +62,9 @@ public sealed partial class Build
     IDeploymentPlatform? platform;
     List<ServiceImage>? builtImages;
 
+    /// <summary>The compiler and MSBuild servers the run's host publishes share; the ones the run started end with it.</summary>
+    readonly DotnetBuildServers buildServers = new();
+
     /// <summary>Redeploy rolls its service even when the image is unchanged; Deploy rolls only what changed.</summary>
     bool IsRedeploy => InvokedTargets.Contains(nameof(Redeploy), StringComparer.OrdinalIgnoreCase);
 
@@ -114,7 +117,7 @@ public sealed partial class Build
         Log.Info($"images go to {destination.Describe()}");
         using var engine = new DockerEngine();
         using var registry = new RegistryClient();
-        var results = await new ImageBuilder(engine, registry).BuildAsync(await ImagesAsync(), new ImageBuildOptions
+        var results = await new ImageBuilder(engine, registry, buildServers).BuildAsync(await ImagesAsync(), new ImageBuildOptions
         {
             BaseImageRegistry = BaseImageRegistry,
             DryRun = DryRun,
@@ -142,7 +145,7 @@ public sealed partial class Build
         var destination = await PlatformSteps().ImageDestinationAsync(Cancellation);
         using var engine = new DockerEngine();
         return builtImages = [.. await ImageTagger.ImagesForAsync(SelectedServices, destination.RepositoryRoot,
-            new ImageBuildOptions { BaseImageRegistry = BaseImageRegistry, DryRun = DryRun, Pull = Pull }, engine, Log, Cancellation)];
+            new ImageBuildOptions { BaseImageRegistry = BaseImageRegistry, DryRun = DryRun, Pull = Pull, ImageBuild = ImageBuild }, engine, Log, Cancellation)];
     }
 
     bool checkedBeforeDeploy;
@@ -166,6 +169,19 @@ public sealed partial class Build
     /// wrote (running) is completed.
     /// </summary>
     protected internal override async Task OnFinishedAsync(string outcome, TimeSpan duration, CancellationToken cancellation)
+    {
+        try
+        {
+            await RecordOutcomeAsync(outcome, duration, cancellation);
+        }
+        finally
+        {
+            // However the recording went: no compiler or MSBuild server this run started outlives it.
+            await buildServers.ShutDownStartedAsync(Log, cancellation);
+        }
+    }
+
+    async Task RecordOutcomeAsync(string outcome, TimeSpan duration, CancellationToken cancellation)
     {
         if (platform is null) return;
         if (outcome == Aws.History.Outcomes.Cancelled && RecordedTarget is { } interrupted)

@@ -1,5 +1,6 @@
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Images;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build;
@@ -23,6 +24,11 @@ public sealed partial class Build : PipelineBuild
 
     [Parameter("Pull every base image again before tagging, so a patched base image under the same tag is rebuilt")]
     public bool Pull { get; set; }
+
+    [Parameter("How .NET services' images are made: auto publishes on the host when a .NET SDK of the Dockerfile's major version is there " +
+               "(incremental, one thin layer on the Dockerfile's runtime-base stage), else builds in the Dockerfile; host requires the host SDK; " +
+               "dockerfile always builds in the Dockerfile")]
+    public ImageBuildMode ImageBuild { get; set; } = ImageBuildMode.Auto;
 
     [Parameter("Push images here instead of the platform's registry (ECR on AWS), e.g. 127.0.0.1:5000")]
     public string? Registry { get; set; }

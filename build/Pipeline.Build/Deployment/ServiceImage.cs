@@ -13,4 +13,7 @@ public sealed record ServiceImage(ServiceManifest Service, string Repository, st
 
     /// <summary>Registry digest (<c>sha256:…</c>) once pushed or found in the registry.</summary>
     public string? Digest { get; init; }
+
+    /// <summary>Set when the image is made by publishing on the host (its tag says so too); null: from the Dockerfile alone.</summary>
+    public Images.HostPublish? HostPublish { get; init; }
 }

@@ -13,13 +13,18 @@ public static class ChildProcess
             .SelectMany(dir => new[] { Path.Combine(dir, program), Path.Combine(dir, program + ".exe") })
             .FirstOrDefault(File.Exists);
 
+    /// <summary>
+    /// Runs <paramref name="fileName"/> with this process's environment, minus <paramref name="removedVariables"/>, plus
+    /// <paramref name="environment"/>.
+    /// </summary>
     public static async Task<ProcessOutput> RunAsync(
         string fileName,
         IEnumerable<string> arguments,
         string workingDirectory,
         IReadOnlyDictionary<string, string>? environment,
         Action<string, bool> onLine,
-        CancellationToken ct)
+        CancellationToken ct,
+        IEnumerable<string>? removedVariables = null)
     {
         var start = new ProcessStartInfo(fileName)
         {
@@ -30,6 +35,8 @@ public static class ChildProcess
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
+        foreach (var name in removedVariables ?? [])
+            start.Environment.Remove(name);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             start.Environment[name] = value;
 

@@ -21,13 +21,8 @@ public static partial class DockerfileBaseImages
             var keyword = parts[0].ToUpperInvariant();
             if (keyword == "ARG" && !seenFrom)
             {
-                foreach (var declaration in parts.Skip(1))
-                {
-                    var equals = declaration.IndexOf('=');
-                    var name = equals < 0 ? declaration : declaration[..equals];
-                    var value = equals < 0 ? "" : Unquote(declaration[(equals + 1)..]);
+                foreach (var (name, value) in Declarations(parts.Skip(1)))
                     globalArgs[name] = buildArgs.TryGetValue(name, out var given) ? given : value;
-                }
             }
             else if (keyword == "FROM")
             {
@@ -45,7 +40,18 @@ public static partial class DockerfileBaseImages
         return baseImages;
     }
 
-    static IEnumerable<string> Instructions(string text)
+    /// <summary>The names and default values an ARG instruction declares (its operands, e.g. <c>NAME=value</c>).</summary>
+    internal static IEnumerable<(string Name, string Value)> Declarations(IEnumerable<string> operands)
+    {
+        foreach (var declaration in operands)
+        {
+            var equals = declaration.IndexOf('=');
+            yield return equals < 0 ? (declaration, "") : (declaration[..equals], Unquote(declaration[(equals + 1)..]));
+        }
+    }
+
+    /// <summary>The instructions of a Dockerfile, continuation lines joined, comments and blank lines left out.</summary>
+    internal static IEnumerable<string> Instructions(string text)
     {
         var current = "";
         foreach (var rawLine in text.Replace("\r\n", "\n").Split('\n'))
@@ -68,7 +74,7 @@ public static partial class DockerfileBaseImages
             yield return current.Trim();
     }
 
-    static string Substitute(string value, IReadOnlyDictionary<string, string> args) =>
+    internal static string Substitute(string value, IReadOnlyDictionary<string, string> args) =>
         VariableReference().Replace(value, match =>
         {
             var name = match.Groups["braced"].Success ? match.Groups["braced"].Value : match.Groups["plain"].Value;

@@ -3,14 +3,18 @@ using Docker.DotNet;
 using Docker.DotNet.Models;
 using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
+using Pipeline.Manifests;
 
 namespace Pipeline.Build.Images;
 
 /// <summary>
-/// Builds each service's image from its own Dockerfile through the Docker Engine API, all services at once.
-/// A tag that already exists (in the target registry, or in the local engine) is not rebuilt.
+/// Builds each service's image from its own Dockerfile through the Docker Engine API, all services at once, or for a
+/// .NET service tagged for the host image path (<see cref="ServiceImage.HostPublish"/>) from a publish on the host and
+/// its Dockerfile's runtime-base stage. A tag that already exists (in the target registry, or in the local engine) is
+/// not rebuilt. Host publishes use <paramref name="buildServers"/>' compiler and MSBuild servers when given (the owner
+/// shuts down the ones its run started), and none otherwise.
 /// </summary>
-public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry)
+public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry, DotnetBuildServers? buildServers = null)
 {
     /// <summary>Label naming the service an image belongs to.</summary>
     public const string ServiceLabel = "pipeline.service";
@@ -33,13 +37,17 @@ public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry)
             return existing with { Duration = clock.Elapsed };
         if (options.DryRun)
         {
-            log.Info($"would build {image.Reference} from {image.Service.DockerfilePath}");
+            log.Info(image.HostPublish is null
+                ? $"would build {image.Reference} from {image.Service.DockerfilePath}"
+                : $"would publish {Path.GetFileName(image.HostPublish.ProjectPath)} on the host and build {image.Reference} on the runtime-base stage of {image.Service.DockerfilePath}");
             return new ImageBuildResult(image, ImageBuildOutcome.WouldBuild, clock.Elapsed);
         }
 
         var docker = await engine.ConnectAsync(cancellationToken);
         log.Info($"building {image.Reference}");
-        var imageId = await RunBuildAsync(docker, image, options, log, cancellationToken);
+        var imageId = image.HostPublish is { } hostPublish
+            ? await RunHostBuildAsync(docker, image, hostPublish, options, log, cancellationToken)
+            : await RunBuildAsync(docker, image, options, log, cancellationToken);
         log.Info($"built {image.Reference} ({ShortId(imageId)}) in {clock.Elapsed.TotalSeconds:0.0} s");
         return new ImageBuildResult(image, ImageBuildOutcome.Built, clock.Elapsed, imageId);
     }
@@ -75,34 +83,86 @@ public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry)
         DockerClient docker, ServiceImage image, ImageBuildOptions options, IStepLog log, CancellationToken cancellationToken)
     {
         var service = image.Service;
-        var buildArgs = new Dictionary<string, string>(ImageTagger.ContentBuildArgs(options.BaseImageRegistry))
-        {
-            [ImageTagger.VersionArgument] = image.Tag,
-        };
         WarnAboutUnprefixedBaseImages(service.DockerfilePath, options, log);
-
-        await using var context = ScratchFiles.CreateDeletedOnClose("build-context");
-        await BuildContext.Load(service.Directory).WriteTarAsync(context, cancellationToken);
-        context.Position = 0;
-
-        var parameters = new ImageBuildParameters
-        {
-            Dockerfile = "Dockerfile",
-            Tags = [image.Reference],
-            BuildArgs = buildArgs,
-            Labels = new Dictionary<string, string>
-            {
-                [ServiceLabel] = service.Name,
-                ["org.opencontainers.image.version"] = image.Tag,
-                ["org.opencontainers.image.revision"] = image.Tag,
-            },
-            NetworkMode = "host",
-            Platform = ImageTagger.Platform,
-            Remove = true,
-            ForceRemove = true,
-            NoCache = options.NoCache,
-        };
         await BaseImagePuller.EnsurePresentAsync(docker, service.DockerfilePath, options.BaseImageRegistry, log, cancellationToken);
+        var parameters = BuildParameters(options, image.Reference, ImageLabels(image));
+        parameters.BuildArgs = BuildArguments(image, options);
+        await RunEngineBuildAsync(docker, service, service.Directory, parameters, $"Fix {service.DockerfilePath} or the service's sources", log, cancellationToken);
+        return await InspectBuiltAsync(docker, image.Reference, service, cancellationToken);
+    }
+
+    /// <summary>
+    /// The host image path: the publish and the runtime-base stage at once (the stage is cached and cheap, and it is
+    /// where the Dockerfile path builds on too), then one thin build adds the published folder with the same labels.
+    /// </summary>
+    async Task<string> RunHostBuildAsync(
+        DockerClient docker, ServiceImage image, HostPublish hostPublish, ImageBuildOptions options, IStepLog log, CancellationToken cancellationToken)
+    {
+        var service = image.Service;
+        WarnAboutUnprefixedBaseImages(service.DockerfilePath, options, log);
+        await BaseImagePuller.EnsurePresentAsync(docker, service.DockerfilePath, options.BaseImageRegistry, log, cancellationToken);
+        var context = ScratchFiles.NewPath($"host-image-{service.Name}");
+        Directory.CreateDirectory(context);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            var publish = Task.Run(async () =>
+            {
+                await hostPublish.PublishAsync(service, Path.Combine(context, HostPublish.PublishedFolder), buildServers, log, cancellationToken);
+                log.Info($"published on the host in {clock.Elapsed.TotalSeconds:0.0} s");
+            }, cancellationToken);
+            var runtimeBaseParameters = BuildParameters(options, reference: null, labels: []);
+            runtimeBaseParameters.BuildArgs = BuildArguments(image, options);
+            runtimeBaseParameters.Target = HostPublish.RuntimeBaseStage;
+            var runtimeBase = RunEngineBuildAsync(docker, service, service.Directory, runtimeBaseParameters,
+                $"Fix the {HostPublish.RuntimeBaseStage} stage of {service.DockerfilePath}", log, cancellationToken);
+            await Task.WhenAll(publish, runtimeBase);
+
+            var runtimeBaseId = await runtimeBase ?? throw new PipelineException(
+                $"{service.Name}: the engine built the {HostPublish.RuntimeBaseStage} stage without reporting its image ID (an engine older than API 1.30?). " +
+                "Build with --image-build dockerfile, or update the Docker engine.");
+            await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), HostPublish.ThinDockerfile(runtimeBaseId, ImageLabels(image)), cancellationToken);
+            await RunEngineBuildAsync(docker, service, context, BuildParameters(options, image.Reference, labels: []),
+                "Rerun with --image-build dockerfile to build it in the Dockerfile instead", log, cancellationToken);
+            return await InspectBuiltAsync(docker, image.Reference, service, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(context, recursive: true);
+        }
+    }
+
+    static ImageBuildParameters BuildParameters(ImageBuildOptions options, string? reference, Dictionary<string, string> labels) => new()
+    {
+        Dockerfile = "Dockerfile",
+        Tags = reference is null ? [] : [reference],
+        Labels = labels,
+        NetworkMode = "host",
+        Platform = ImageTagger.Platform,
+        Remove = true,
+        ForceRemove = true,
+        NoCache = options.NoCache,
+    };
+
+    static Dictionary<string, string> BuildArguments(ServiceImage image, ImageBuildOptions options) =>
+        new(ImageTagger.ContentBuildArgs(options.BaseImageRegistry)) { [ImageTagger.VersionArgument] = image.Tag };
+
+    static Dictionary<string, string> ImageLabels(ServiceImage image) => new()
+    {
+        [ServiceLabel] = image.Service.Name,
+        ["org.opencontainers.image.version"] = image.Tag,
+        ["org.opencontainers.image.revision"] = image.Tag,
+    };
+
+    /// <summary>Builds <paramref name="contextDirectory"/> with <paramref name="parameters"/>; returns the image ID the engine reports, if it does.</summary>
+    static async Task<string?> RunEngineBuildAsync(
+        DockerClient docker, ServiceManifest service, string contextDirectory, ImageBuildParameters parameters, string nextStep, IStepLog log,
+        CancellationToken cancellationToken)
+    {
+        var what = parameters.Tags is { Count: > 0 } ? parameters.Tags[0] : $"the {parameters.Target} stage";
+        await using var context = ScratchFiles.CreateDeletedOnClose("build-context");
+        await BuildContext.Load(contextDirectory).WriteTarAsync(context, cancellationToken);
+        context.Position = 0;
         var output = new BuildOutput(log);
         try
         {
@@ -116,18 +176,22 @@ public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry)
         output.Flush();
         if (output.Error is not null)
             throw new PipelineException(
-                $"{service.Name}: building {image.Reference} failed: {output.Error.Trim()}\n" +
+                $"{service.Name}: building {what} failed: {output.Error.Trim()}\n" +
                 $"Last lines of the build output:\n    {string.Join("\n    ", output.Tail)}\n" +
-                $"Fix {service.DockerfilePath} or the service's sources, then rerun.");
+                $"{nextStep}, then rerun.");
+        return output.ImageId;
+    }
+
+    static async Task<string> InspectBuiltAsync(DockerClient docker, string reference, ServiceManifest service, CancellationToken cancellationToken)
+    {
         try
         {
-            return (await docker.Images.InspectImageAsync(image.Reference, cancellationToken)).ID;
+            return (await docker.Images.InspectImageAsync(reference, cancellationToken)).ID;
         }
         catch (DockerImageNotFoundException)
         {
             throw new PipelineException(
-                $"{service.Name}: the engine reported no error but has no image {image.Reference} afterwards. " +
-                $"Last lines of the build output:\n    {string.Join("\n    ", output.Tail)}\nRerun; if it persists, check the engine's log.");
+                $"{service.Name}: the engine reported no error but has no image {reference} afterwards. Rerun; if it persists, check the engine's log.");
         }
     }
 
@@ -177,6 +241,13 @@ public sealed record ImageBuildOptions
 
     /// <summary>Login for the target registry, used to look up existing tags. Default: none (anonymous).</summary>
     public RegistryCredentials? RegistryCredentials { get; init; }
+
+    /// <summary>
+    /// Whether .NET services are published on the host (<see cref="HostPublish"/>); applies where the tags are computed,
+    /// since the tag says how the image is made. Default: <see cref="ImageBuildMode.Dockerfile"/>, every image from its
+    /// Dockerfile alone; the pipeline's <c>--image-build</c> defaults to <see cref="ImageBuildMode.Auto"/>.
+    /// </summary>
+    public ImageBuildMode ImageBuild { get; init; } = ImageBuildMode.Dockerfile;
 }
 
 public enum ImageBuildOutcome

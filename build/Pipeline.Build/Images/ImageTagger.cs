@@ -44,13 +44,15 @@ public static class ImageTagger
     /// <summary>The tag of <paramref name="service"/> with its base images as <paramref name="resolver"/> identifies them.</summary>
     public static async Task<string> ComputeTagAsync(
         ServiceManifest service, string? baseImageRegistry, IBaseImageResolver resolver, CancellationToken cancellationToken = default) =>
-        (await TagAsync(service, baseImageRegistry, resolver, cancellationToken)).Tag;
+        (await TagAsync(service, baseImageRegistry, resolver, null, cancellationToken)).Tag;
 
     /// <summary>
     /// The tag from the content and the given identities of the base images, one per FROM image in order (as
     /// <see cref="BaseImagesOf"/> lists them).
     /// </summary>
-    public static string ComputeTag(ServiceManifest service, string? baseImageRegistry, IReadOnlyList<BaseImageIdentity> baseImages)
+    /// <param name="hostPublish">Set when the image is published on the host: its SDK and settings count too (<see cref="HostPublish.TagInput"/>).</param>
+    public static string ComputeTag(
+        ServiceManifest service, string? baseImageRegistry, IReadOnlyList<BaseImageIdentity> baseImages, HostPublish? hostPublish = null)
     {
         var dockerfile = RequireDockerfile(service);
         var context = BuildContext.Load(service.Directory);
@@ -78,6 +80,8 @@ public static class ImageTagger
         foreach (var (name, value) in buildArgs.OrderBy(a => a.Key, StringComparer.Ordinal))
             Append(hash, $"arg\0{name}={value}\0");
         Append(hash, "platform\0" + Platform);
+        if (hostPublish is not null)
+            Append(hash, "\0" + hostPublish.TagInput);
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..TagLength];
     }
 
@@ -96,29 +100,36 @@ public static class ImageTagger
     public static Task<IReadOnlyList<ServiceImage>> ImagesForAsync(
         IEnumerable<ServiceManifest> services, string repositoryRoot, ImageBuildOptions options, DockerEngine engine, IStepLog log,
         CancellationToken cancellationToken = default) =>
-        ImagesForAsync(services, repositoryRoot, options.BaseImageRegistry, new EngineBaseImageResolver(engine, options, log), log, cancellationToken);
+        ImagesForAsync(services, repositoryRoot, options.BaseImageRegistry, new EngineBaseImageResolver(engine, options, log), log, options.ImageBuild,
+            cancellationToken);
 
     /// <summary>
     /// The images of <paramref name="services"/>, tagged by content with base images as <paramref name="resolver"/>
     /// identifies them. Logs each service's base images once ("fastapi: base python:3.13.9-slim-trixie = sha256:77a34efb3c86… (…)"),
-    /// and warns once when some went by name only, since the real run may then compute other tags.
+    /// and warns once when some went by name only, since the real run may then compute other tags. <paramref name="imageBuild"/>
+    /// decides which .NET services are published on the host (<see cref="HostPublish.ForAsync"/>), which their tags include.
     /// </summary>
     public static async Task<IReadOnlyList<ServiceImage>> ImagesForAsync(
         IEnumerable<ServiceManifest> services, string repositoryRoot, string? baseImageRegistry, IBaseImageResolver resolver, IStepLog log,
-        CancellationToken cancellationToken = default)
+        ImageBuildMode imageBuild = ImageBuildMode.Dockerfile, CancellationToken cancellationToken = default)
     {
         var selected = services.ToList();
         // Every Dockerfile is checked before the engine is asked anything.
         foreach (var service in selected)
             RequireDockerfile(service);
         var tagged = await PerService.RunAllAsync(
-            selected.Select(service => TagAsync(service, baseImageRegistry, resolver, cancellationToken)).ToList(), cancellationToken);
-        foreach (var (service, tag, baseImages) in tagged)
+            selected.Select(async service =>
+            {
+                var hostPublish = await HostPublish.ForAsync(service, imageBuild, baseImageRegistry, new PrefixedStepLog(log, service.Name), cancellationToken);
+                return (Tagged: await TagAsync(service, baseImageRegistry, resolver, hostPublish, cancellationToken), HostPublish: hostPublish);
+            }).ToList(), cancellationToken);
+        foreach (var ((service, tag, baseImages), _) in tagged)
             new PrefixedStepLog(log, service.Name).Info(
                 "base " + string.Join(", ", baseImages.Distinct().Select(b => b.ToString())));
-        if (NameOnlyWarningFor(tagged.SelectMany(t => t.BaseImages)) is { } warning)
+        if (NameOnlyWarningFor(tagged.SelectMany(t => t.Tagged.BaseImages)) is { } warning)
             log.Warn(warning);
-        return tagged.Select(t => new ServiceImage(t.Service, RepositoryOf(t.Service, repositoryRoot), t.Tag)).ToList();
+        return tagged.Select(t => new ServiceImage(t.Tagged.Service, RepositoryOf(t.Tagged.Service, repositoryRoot), t.Tagged.Tag) { HostPublish = t.HostPublish })
+            .ToList();
     }
 
     /// <summary>The base images the FROM lines of <paramref name="service"/>'s Dockerfile resolve to, in order.</summary>
@@ -126,12 +137,12 @@ public static class ImageTagger
         DockerfileBaseImages.Resolve(File.ReadAllText(RequireDockerfile(service)), ContentBuildArgs(baseImageRegistry));
 
     static async Task<(ServiceManifest Service, string Tag, IReadOnlyList<BaseImageIdentity> BaseImages)> TagAsync(
-        ServiceManifest service, string? baseImageRegistry, IBaseImageResolver resolver, CancellationToken cancellationToken)
+        ServiceManifest service, string? baseImageRegistry, IBaseImageResolver resolver, HostPublish? hostPublish, CancellationToken cancellationToken)
     {
         var baseImages = new List<BaseImageIdentity>();
         foreach (var reference in BaseImagesOf(service, baseImageRegistry))
             baseImages.Add(await resolver.ResolveAsync(reference, service.DockerfilePath, cancellationToken));
-        return (service, ComputeTag(service, baseImageRegistry, baseImages), baseImages);
+        return (service, ComputeTag(service, baseImageRegistry, baseImages, hostPublish), baseImages);
     }
 
     static string? NameOnlyWarningFor(IEnumerable<BaseImageIdentity> baseImages)
