@@ -31,8 +31,12 @@ public sealed class BuildContext
         return new BuildContext(root, entries);
     }
 
-    /// <summary>Writes the context as the uncompressed tar the Engine API's build endpoint takes.</summary>
-    public async Task WriteTarAsync(Stream destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the context as the uncompressed tar the Engine API's build endpoint takes. Modes are 0755 for folders and
+    /// executables and 0644 for the rest, so a checkout's umask does not matter; with <paramref name="keepFileModes"/> (on
+    /// Unix) they are the files' own, as a <c>COPY --from</c> of a build stage keeps them.
+    /// </summary>
+    public async Task WriteTarAsync(Stream destination, CancellationToken cancellationToken, bool keepFileModes = false)
     {
         await using var writer = new TarWriter(destination, TarEntryFormat.Pax, leaveOpen: true);
         foreach (var entry in Entries)
@@ -46,9 +50,11 @@ public sealed class BuildContext
                 },
                 _ => new PaxTarEntry(TarEntryType.RegularFile, entry.RelativePath),
             };
-            tarEntry.Mode = entry.Kind == BuildContextEntryKind.Directory || entry.IsExecutable
-                ? (UnixFileMode)0b111_101_101
-                : (UnixFileMode)0b110_100_100;
+            tarEntry.Mode = keepFileModes && !OperatingSystem.IsWindows() && entry.Kind != BuildContextEntryKind.SymbolicLink
+                ? File.GetUnixFileMode(entry.FullPath(Directory))
+                : entry.Kind == BuildContextEntryKind.Directory || entry.IsExecutable
+                    ? (UnixFileMode)0b111_101_101
+                    : (UnixFileMode)0b110_100_100;
             tarEntry.ModificationTime = FixedTimestamp;
             tarEntry.Uid = 0;
             tarEntry.Gid = 0;

@@ -123,7 +123,8 @@ public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry, D
                 "Build with --image-build dockerfile, or update the Docker engine.");
             await File.WriteAllTextAsync(Path.Combine(context, "Dockerfile"), HostPublish.ThinDockerfile(runtimeBaseId, ImageLabels(image)), cancellationToken);
             await RunEngineBuildAsync(docker, service, context, BuildParameters(options, image.Reference, labels: []),
-                "Rerun with --image-build dockerfile to build it in the Dockerfile instead", log, cancellationToken);
+                "Rerun with --image-build dockerfile to build it in the Dockerfile instead", log, cancellationToken,
+                keepFileModes: true); // as the Dockerfile's COPY --from=build keeps what the publish wrote
             return await InspectBuiltAsync(docker, image.Reference, service, cancellationToken);
         }
         finally
@@ -157,11 +158,11 @@ public sealed class ImageBuilder(DockerEngine engine, RegistryClient registry, D
     /// <summary>Builds <paramref name="contextDirectory"/> with <paramref name="parameters"/>; returns the image ID the engine reports, if it does.</summary>
     static async Task<string?> RunEngineBuildAsync(
         DockerClient docker, ServiceManifest service, string contextDirectory, ImageBuildParameters parameters, string nextStep, IStepLog log,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool keepFileModes = false)
     {
         var what = parameters.Tags is { Count: > 0 } ? parameters.Tags[0] : $"the {parameters.Target} stage";
         await using var context = ScratchFiles.CreateDeletedOnClose("build-context");
-        await BuildContext.Load(contextDirectory).WriteTarAsync(context, cancellationToken);
+        await BuildContext.Load(contextDirectory).WriteTarAsync(context, cancellationToken, keepFileModes);
         context.Position = 0;
         var output = new BuildOutput(log);
         try
