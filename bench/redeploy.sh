@@ -37,8 +37,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The compiler and MSBuild servers of any SDK that run now, as "pid command" lines.
-build_servers() { ps -eo pid=,args= | grep -E 'VBCSCompiler .*-pipename|MSBuild.* /nodemode:(8|1 .*/nodeReuse:true)' | grep -v grep || true; }
+# The compiler and MSBuild servers of the SDK on PATH that run now, as "pid command" lines (another installation's are not
+# the ones the pipeline's publishes use).
+readonly SDK_FOLDER="$(dirname "$(readlink -f "$(command -v dotnet)")")/sdk/"
+build_servers() {
+  ps -eo pid=,args= | grep -F "$SDK_FOLDER" | grep -E 'VBCSCompiler .*-pipename|MSBuild.* /nodemode:(8|1 .*/nodeReuse:true)' | grep -v grep || true
+}
 
 # Runs a command with moto's endpoint and fake credentials, appending its output to the log; prints its wall time in seconds.
 timed() {
@@ -125,5 +129,5 @@ echo "  (b) ./build.sh Redeploy --service mcp --image-build dockerfile: ${b} s  
 echo "  (s) shell pipeline (docker build + push + aws ecs update-service + wait): ${s} s   runs: ${shell[*]}"
 echo "  a/s = $(ratio "$a" "$s") (target <= 0.5)    b/s = $(ratio "$b" "$s")    a/b = $(ratio "$a" "$b")"
 echo "  image build alone: host path $(median "${host_build[@]}") s (runs: ${host_build[*]}), Dockerfile $(median "${dockerfile_build[@]}") s (runs: ${dockerfile_build[*]})"
-echo "  compiler/MSBuild servers running before the bench: $( [[ -n $servers_before ]] && echo "yes (the runs used them warm)" || echo "none (each run started its own and shut them down)")"
+echo "  compiler/MSBuild servers of $SDK_FOLDER running before the bench: $( [[ -n $servers_before ]] && echo "yes (the runs used them warm)" || echo "none (each run started its own and shut them down)")"
 echo "  servers left after the host-path runs: $( [[ "$servers_after" == "$servers_before" ]] && echo "the same as before" || printf 'changed:\n%s' "$servers_after")"

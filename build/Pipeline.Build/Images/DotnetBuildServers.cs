@@ -57,7 +57,7 @@ public sealed class DotnetBuildServers
             {
                 sdk = publishingSdk;
                 workingDirectory = directory;
-                runningBefore = KindsRunning(commandLines(), publishingSdk.Version);
+                runningBefore = KindsRunning(commandLines(), publishingSdk.SdkDirectory);
             }
             // One SDK per run keeps the note of what ran before true; another SDK's publish runs without servers.
             return publishingSdk == sdk ? WithServers : WithoutServers;
@@ -70,7 +70,7 @@ public sealed class DotnetBuildServers
         lock (gate)
             return runningBefore is null || sdk is null || commandLines is null
                 ? new HashSet<Kind>()
-                : KindsRunning(commandLines(), sdk.Version).Except(runningBefore).ToHashSet();
+                : KindsRunning(commandLines(), sdk.SdkDirectory).Except(runningBefore).ToHashSet();
     }
 
     /// <summary>Shuts down the kinds of server this run started (<c>dotnet build-server shutdown</c>), leaving the others.</summary>
@@ -94,14 +94,14 @@ public sealed class DotnetBuildServers
                      $"{string.Join(" ", result.StandardError.Concat(result.StandardOutput)).Trim()}. `dotnet build-server shutdown` stops them.");
     }
 
-    /// <summary>Which kinds of build server of SDK <paramref name="sdkVersion"/> the given process command lines show.</summary>
-    public static IReadOnlySet<Kind> KindsRunning(IEnumerable<string> commandLines, string sdkVersion)
+    /// <summary>Which kinds of build server of the SDK in <paramref name="sdkDirectory"/> the given process command lines show.</summary>
+    public static IReadOnlySet<Kind> KindsRunning(IEnumerable<string> commandLines, string sdkDirectory)
     {
         var kinds = new HashSet<Kind>();
+        var sdkFolder = sdkDirectory.Replace('\\', '/').TrimEnd('/') + "/";
         foreach (var line in commandLines)
         {
-            var inSdk = line.Replace('\\', '/').Contains($"/sdk/{sdkVersion}/", StringComparison.OrdinalIgnoreCase);
-            if (!inSdk)
+            if (!line.Replace('\\', '/').Contains(sdkFolder, StringComparison.OrdinalIgnoreCase))
                 continue;
             if (line.Contains("VBCSCompiler", StringComparison.OrdinalIgnoreCase) && line.Contains("-pipename:", StringComparison.OrdinalIgnoreCase))
                 kinds.Add(Kind.Compiler);

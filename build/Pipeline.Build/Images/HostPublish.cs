@@ -103,7 +103,7 @@ public sealed partial record HostPublish(string ProjectPath, HostDotnetSdk Sdk)
                     : null;
         if (problem is null)
         {
-            log.Info($"published on the host with .NET SDK {sdk!.Version}, then its runtime-base stage plus one layer (--image-build dockerfile builds it in the Dockerfile)");
+            log.Info($"image path: host, a publish with .NET SDK {sdk!.Version} plus the Dockerfile's runtime-base stage (--image-build dockerfile builds it in the Dockerfile)");
             return new HostPublish(project!, sdk);
         }
         if (mode == ImageBuildMode.Host)
@@ -188,6 +188,20 @@ public sealed record HostDotnetSdk(string Version, string DotnetPath)
     static readonly Dictionary<string, Task<HostDotnetSdk?>> Found = new(StringComparer.Ordinal);
 
     public int Major => int.Parse(Version.Split('.')[0]);
+
+    /// <summary>
+    /// The SDK's folder (<c>…/dotnet/sdk/10.0.401</c>), links resolved: its build servers run from there, and two
+    /// installations of one version are told apart by it.
+    /// </summary>
+    public string SdkDirectory
+    {
+        get
+        {
+            var dotnet = new FileInfo(DotnetPath);
+            var real = dotnet.LinkTarget is null ? dotnet.FullName : dotnet.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? dotnet.FullName;
+            return Path.Combine(Path.GetDirectoryName(real)!, "sdk", Version);
+        }
+    }
 
     /// <summary>The SDK for <paramref name="directory"/> (asked once per folder and process), or null when none answers.</summary>
     public static Task<HostDotnetSdk?> FindAsync(string directory, CancellationToken cancellationToken)

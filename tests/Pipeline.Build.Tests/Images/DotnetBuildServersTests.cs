@@ -5,20 +5,21 @@ namespace Pipeline.Build.Tests.Images;
 
 public class DotnetBuildServersTests
 {
-    const string Compiler = "/usr/share/dotnet/sdk/10.0.401/Roslyn/bincore/VBCSCompiler -pipename:Dv7Ncqi9qKQkh3yKPOwD2FTvfOFQ2XBZe9M9woRRVXY";
-    const string MSBuildServer = "/usr/share/dotnet/sdk/10.0.401/MSBuild /nologo /nodemode:8";
-    const string ReusedNode = "/usr/share/dotnet/sdk/10.0.401/MSBuild /noautoresponse /nologo /nodemode:1 /nodeReuse:true /low:false";
-    const string OneOffNode = "/usr/share/dotnet/dotnet /usr/share/dotnet/sdk/10.0.401/MSBuild.dll /noautoresponse /nologo /nodemode:1 /nodeReuse:false /low:false";
-    static readonly HostDotnetSdk Sdk = new("10.0.401", "/usr/share/dotnet/dotnet");
+    const string Compiler = "/opt/dotnet-under-test/sdk/10.0.401/Roslyn/bincore/VBCSCompiler -pipename:Dv7Ncqi9qKQkh3yKPOwD2FTvfOFQ2XBZe9M9woRRVXY";
+    const string MSBuildServer = "/opt/dotnet-under-test/sdk/10.0.401/MSBuild /nologo /nodemode:8";
+    const string ReusedNode = "/opt/dotnet-under-test/sdk/10.0.401/MSBuild /noautoresponse /nologo /nodemode:1 /nodeReuse:true /low:false";
+    const string OneOffNode = "/opt/dotnet-under-test/dotnet /opt/dotnet-under-test/sdk/10.0.401/MSBuild.dll /noautoresponse /nologo /nodemode:1 /nodeReuse:false /low:false";
+    static readonly HostDotnetSdk Sdk = new("10.0.401", "/opt/dotnet-under-test/dotnet");
 
     [Fact]
     public void The_servers_of_the_sdk_are_told_from_their_command_lines()
     {
-        DotnetBuildServers.KindsRunning([Compiler, MSBuildServer, "/usr/bin/python3 -m moto.server"], "10.0.401")
+        DotnetBuildServers.KindsRunning([Compiler, MSBuildServer, "/usr/bin/python3 -m moto.server"], Sdk.SdkDirectory)
             .Should().BeEquivalentTo([Kind.Compiler, Kind.MSBuild]);
-        DotnetBuildServers.KindsRunning([ReusedNode], "10.0.401").Should().BeEquivalentTo([Kind.MSBuild], "a node kept for reuse outlives the build too");
-        DotnetBuildServers.KindsRunning([OneOffNode], "10.0.401").Should().BeEmpty("a node that is not reused ends with its build");
-        DotnetBuildServers.KindsRunning([Compiler, MSBuildServer], "9.0.300").Should().BeEmpty("another SDK's servers are not the ones a publish uses");
+        DotnetBuildServers.KindsRunning([ReusedNode], Sdk.SdkDirectory).Should().BeEquivalentTo([Kind.MSBuild], "a node kept for reuse outlives the build too");
+        DotnetBuildServers.KindsRunning([OneOffNode], Sdk.SdkDirectory).Should().BeEmpty("a node that is not reused ends with its build");
+        DotnetBuildServers.KindsRunning([Compiler, MSBuildServer], "/opt/dotnet-under-test/sdk/9.0.300").Should().BeEmpty("another SDK's servers are not the ones a publish uses");
+        DotnetBuildServers.KindsRunning([Compiler, MSBuildServer], "/usr/share/dotnet/sdk/10.0.401").Should().BeEmpty("nor are those of another installation of the same version");
     }
 
     [Fact]

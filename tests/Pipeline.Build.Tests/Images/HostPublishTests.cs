@@ -35,7 +35,7 @@ public class HostPublishTests
 
         publish.Should().NotBeNull();
         publish!.ProjectPath.Should().Be(Path.Combine(folder.Directory, "Svc.csproj"));
-        log.Lines.Should().ContainSingle(l => l.StartsWith("info: published on the host with .NET SDK 10.0.401"));
+        log.Lines.Should().ContainSingle(l => l.StartsWith("info: image path: host, a publish with .NET SDK 10.0.401"));
     }
 
     [Fact]

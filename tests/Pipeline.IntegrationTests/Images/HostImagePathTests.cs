@@ -27,7 +27,7 @@ public sealed class HostImagePathTests(BuiltServicesFixture fixture)
         outcome.Should().Be(ImageBuildOutcome.Built, string.Join("\n", log.Lines.TakeLast(40)));
         fromHost.HostPublish.Should().NotBeNull();
         fromHost.Tag.Should().NotBe(fromDockerfile.Tag, "the host's SDK compiles it, so its bytes can differ from the Dockerfile's");
-        log.Lines.Should().Contain(l => l.Contains("published on the host"));
+        log.Lines.Should().Contain(l => l.Contains("published on the host in"));
 
         var docker = await fixture.Engine.ConnectAsync();
         var host = (await docker.Images.InspectImageAsync(fromHost.Reference)).Config!;
