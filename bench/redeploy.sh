@@ -8,8 +8,10 @@
 # and prints the ratios a/s (target <= 0.5) and a/b, and the image build alone in (a) and (b) (the pipeline's own
 # "built ... in N s" line). The environment is deployed once first (not measured), so every Redeploy has its service.
 # On moto there is no endpoint that serves the services, so the runs skip HealthCheck (--skip HealthCheck), as bench/deploy.sh does.
-# Compiler and MSBuild servers a run starts are shut down at its end; servers that already ran (an IDE's, your own builds')
-# are used and left running, so the script says which it found.
+# A host publish uses the compiler and MSBuild servers of its SDK that already run (an IDE's, your own builds') and starts
+# none, so the figure of (a) is warm or cold depending on them: the script says which it found. To measure cold on a machine
+# whose servers run, put a hard-linked copy of the SDK first on PATH (cp -al /usr/share/dotnet DIR; PATH=DIR:$PATH):
+# servers belong to one installation's folder.
 # Needs: Docker engine, a registry on 127.0.0.1:5000 with the base images (.ci/setup), python3 with moto[server], the aws CLI, node.
 set -euo pipefail
 
@@ -129,5 +131,5 @@ echo "  (b) ./build.sh Redeploy --service mcp --image-build dockerfile: ${b} s  
 echo "  (s) shell pipeline (docker build + push + aws ecs update-service + wait): ${s} s   runs: ${shell[*]}"
 echo "  a/s = $(ratio "$a" "$s") (target <= 0.5)    b/s = $(ratio "$b" "$s")    a/b = $(ratio "$a" "$b")"
 echo "  image build alone: host path $(median "${host_build[@]}") s (runs: ${host_build[*]}), Dockerfile $(median "${dockerfile_build[@]}") s (runs: ${dockerfile_build[*]})"
-echo "  compiler/MSBuild servers of $SDK_FOLDER running before the bench: $( [[ -n $servers_before ]] && echo "yes (the runs used them warm)" || echo "none (each run started its own and shut them down)")"
+echo "  compiler/MSBuild servers of $SDK_FOLDER running before the bench: $( [[ -n $servers_before ]] && echo "yes (the host-path runs used them warm)" || echo "none (the host-path runs compiled cold)")"
 echo "  servers left after the host-path runs: $( [[ "$servers_after" == "$servers_before" ]] && echo "the same as before" || printf 'changed:\n%s' "$servers_after")"

@@ -3,11 +3,13 @@ using Pipeline.Build.Engine;
 namespace Pipeline.Build.Images;
 
 /// <summary>
-/// The compiler server (VBCSCompiler) and MSBuild server that host publishes run with: a publish while they are warm
-/// compiles a one-line change in about a second instead of four. Servers are shared by everything one user builds with
-/// one SDK, so a developer's own (an IDE's, their builds') are used and left running; the kinds this run started are
-/// shut down when it ends (<see cref="ShutDownStartedAsync"/>), so nothing of the run outlives it. Telling the two apart
-/// needs the processes' command lines, which Linux gives (/proc); elsewhere publishes run without servers.
+/// The compiler server (VBCSCompiler) and MSBuild server a host publish may use. Warm, they compile a one-line change of
+/// mcp in about a second, against about five without them; but a server started cold costs more than it saves for the one
+/// publish a run makes (measured: about 6 s, plus most of a second to shut it down, against 5 s without). So a publish
+/// uses the kinds that already run for its SDK (an IDE's, the developer's own builds'), leaves them running, and starts
+/// none: it turns the others off. Should one start anyway (a server that ended between the look and the publish is
+/// started again by it), <see cref="ShutDownStartedAsync"/> stops it when the run ends, so nothing of the run outlives it.
+/// Telling them apart needs the processes' command lines, which Linux gives (/proc); elsewhere publishes run without servers.
 /// </summary>
 public sealed class DotnetBuildServers
 {
@@ -18,17 +20,8 @@ public sealed class DotnetBuildServers
         Razor,
     }
 
-    /// <summary>How a publish runs without servers: the servers off, whatever the caller's environment says.</summary>
-    public static PublishSettings WithoutServers { get; } = new(
-        ["-p:UseSharedCompilation=false", "-nodeReuse:false"],
-        new Dictionary<string, string> { ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0" },
-        []);
-
-    // A machine may turn the servers off for every build (as CI machines do); the pipeline's own publishes turn them on.
-    static readonly PublishSettings WithServers = new(
-        ["-p:UseSharedCompilation=true"],
-        new Dictionary<string, string> { ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "1" },
-        ["UseSharedCompilation", "MSBUILDDISABLENODEREUSE"]);
+    /// <summary>How a publish runs without servers: both off, whatever the caller's environment says.</summary>
+    public static PublishSettings WithoutServers { get; } = SettingsWith(new HashSet<Kind>());
 
     readonly Func<IEnumerable<string>>? commandLines;
     readonly Lock gate = new();
@@ -44,8 +37,8 @@ public sealed class DotnetBuildServers
     internal DotnetBuildServers(Func<IEnumerable<string>>? commandLines) => this.commandLines = commandLines;
 
     /// <summary>
-    /// How a publish with <paramref name="publishingSdk"/> runs: with the servers where this run can tell which it
-    /// started. The first call notes which servers run already.
+    /// How a publish with <paramref name="publishingSdk"/> runs: with the kinds of server that ran before the run's first
+    /// publish, which the first call notes, and without the others.
     /// </summary>
     public PublishSettings SettingsFor(HostDotnetSdk publishingSdk, string directory)
     {
@@ -60,8 +53,19 @@ public sealed class DotnetBuildServers
                 runningBefore = KindsRunning(commandLines(), publishingSdk.SdkDirectory);
             }
             // One SDK per run keeps the note of what ran before true; another SDK's publish runs without servers.
-            return publishingSdk == sdk ? WithServers : WithoutServers;
+            return publishingSdk == sdk ? SettingsWith(runningBefore) : WithoutServers;
         }
+    }
+
+    // A machine may turn the servers off for every build (as CI machines do); a publish turns on the ones that run.
+    static PublishSettings SettingsWith(IReadOnlySet<Kind> running)
+    {
+        var compiler = running.Contains(Kind.Compiler);
+        var msbuild = running.Contains(Kind.MSBuild);
+        return new PublishSettings(
+            [$"-p:UseSharedCompilation={(compiler ? "true" : "false")}", .. msbuild ? Array.Empty<string>() : ["-nodeReuse:false"]],
+            new Dictionary<string, string> { ["DOTNET_CLI_USE_MSBUILD_SERVER"] = msbuild ? "1" : "0" },
+            msbuild ? ["UseSharedCompilation", "MSBUILDDISABLENODEREUSE"] : ["UseSharedCompilation"]);
     }
 
     /// <summary>The kinds of server this run started: running now and not before its first publish.</summary>

@@ -44,13 +44,24 @@ public class DotnetBuildServersTests
     }
 
     [Fact]
-    public void A_publish_runs_with_the_servers_turned_on_even_where_the_machine_turns_them_off()
+    public void A_publish_uses_the_servers_that_run_already_even_where_the_machine_turns_them_off()
     {
-        var settings = new DotnetBuildServers(() => []).SettingsFor(Sdk, "/src");
+        var settings = new DotnetBuildServers(() => [Compiler, MSBuildServer]).SettingsFor(Sdk, "/src");
 
-        settings.Arguments.Should().Contain("-p:UseSharedCompilation=true");
+        settings.Arguments.Should().Equal("-p:UseSharedCompilation=true");
         settings.Environment.Should().Contain("DOTNET_CLI_USE_MSBUILD_SERVER", "1");
         settings.RemovedVariables.Should().BeEquivalentTo("UseSharedCompilation", "MSBUILDDISABLENODEREUSE");
+    }
+
+    [Fact]
+    public void A_publish_starts_no_server_a_cold_one_costs_more_than_it_saves_for_one_publish()
+    {
+        new DotnetBuildServers(() => []).SettingsFor(Sdk, "/src").Should().BeEquivalentTo(DotnetBuildServers.WithoutServers);
+
+        var compilerOnly = new DotnetBuildServers(() => [Compiler]).SettingsFor(Sdk, "/src");
+
+        compilerOnly.Arguments.Should().Equal("-p:UseSharedCompilation=true", "-nodeReuse:false");
+        compilerOnly.Environment.Should().Contain("DOTNET_CLI_USE_MSBUILD_SERVER", "0");
     }
 
     [Fact]
