@@ -146,8 +146,8 @@ public sealed class BaseImageDigestTests(BuiltServicesFixture fixture) : IAsyncL
         lines.Should().ContainSingle(l => l.StartsWith("fastapi: base ")).Which.Should()
             .MatchRegex(@"^fastapi: base 127\.0\.0\.1:5000/python:3\.13\.9-slim-trixie = sha256:[0-9a-f]{12}… \(registry digest\)$");
         lines.Should().ContainSingle(l => l.StartsWith("mcp: base ")).Which.Should()
-            .MatchRegex(@"^mcp: base 127\.0\.0\.1:5000/mcr\.microsoft\.com/dotnet/sdk:10\.0\.100 = sha256:[0-9a-f]{12}… \(registry digest\), " +
-                        @"127\.0\.0\.1:5000/mcr\.microsoft\.com/dotnet/aspnet:10\.0\.0 = sha256:[0-9a-f]{12}… \(registry digest\)$");
+            .MatchRegex(@"^mcp: base 127\.0\.0\.1:5000/mcr\.microsoft\.com/dotnet/aspnet:10\.0\.0 = sha256:[0-9a-f]{12}… \(registry digest\), " +
+                        @"127\.0\.0\.1:5000/mcr\.microsoft\.com/dotnet/sdk:10\.0\.100 = sha256:[0-9a-f]{12}… \(registry digest\)$");
         lines.Should().NotContain(l => l.Contains(ImageTagger.NameOnlyWarning));
     }
 
