@@ -41,7 +41,7 @@ build() { (cd "$COPY" && env BASE_IMAGE_REGISTRY="$REGISTRY" ./build.sh "$@" --d
 
 cleanup() {
   set +e
-  if [[ -n $dev_pid ]] && kill -0 "$dev_pid" 2>/dev/null; then kill -INT -- "-$dev_pid"; wait "$dev_pid"; fi
+  if [[ -n $dev_pid ]] && kill -0 "$dev_pid" 2>/dev/null; then kill -TERM -- "-$dev_pid"; wait "$dev_pid"; fi
   build Down >>"$LOG" 2>&1
   docker images --format '{{.Repository}}:{{.Tag}}' | grep -E "(^|/)apigw-$ENV_NAME/" | xargs -r docker rmi >/dev/null 2>&1
   rm -rf "$COPY"
@@ -109,7 +109,8 @@ for service in fastapi mcp; do
   done
   after[$service]=$(median "${times[@]}")
 done
-kill -INT -- "-$dev_pid"; wait "$dev_pid" || true; dev_pid=""
+# SIGTERM, which Dev handles as Ctrl-C: a script's background job ignores SIGINT.
+kill -TERM -- "-$dev_pid"; wait "$dev_pid" || true; dev_pid=""
 
 echo
 printf '%-8s  %-28s  %-24s  %s\n' service "before: Redeploy (median of $REDEPLOYS)" "after: Dev (median of $CHANGES)" goal

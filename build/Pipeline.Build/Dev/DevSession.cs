@@ -87,6 +87,12 @@ public sealed class DevSession(
                 service.Failure = "failed";
                 log.Warn($"{service.Name}: the Docker engine refused a step ({e.StatusCode}: {e.ResponseBody?.Trim()}); {service.ServingDescription} keeps serving. Save again to retry.");
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+            {
+                // A file that went while it was copied (an editor's temporary file), or a gateway that did not answer the switch.
+                service.Failure = "failed";
+                log.Warn($"{service.Name}: {e.Message}; {service.ServingDescription} keeps serving. Save again to retry.");
+            }
             PrintStatus();
         }
     }
