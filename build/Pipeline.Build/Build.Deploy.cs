@@ -202,6 +202,7 @@ public sealed partial class Build
         ValidateDiffInvocation(invokedTargets);
         ValidatePromotionInvocation(invokedTargets);
         ValidateLocalSecrets(invokedTargets);
+        ValidateDevInvocation(invokedTargets);
         // SynthInfra is skipped on other platforms as a step of Deploy; asked for by name, it needs an AWS profile.
         if (Platform != PlatformKind.Aws && invokedTargets.Contains(nameof(SynthInfra), StringComparer.OrdinalIgnoreCase))
             throw new PipelineException(AwsProfileNeeded(nameof(SynthInfra),

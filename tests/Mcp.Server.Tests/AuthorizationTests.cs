@@ -12,6 +12,8 @@ namespace Mcp.Server.Tests;
 /// The MCP endpoint as an OAuth protected resource: it publishes its metadata, challenges callers without a valid token
 /// of its issuer and audience with a pointer to that metadata, and says in JSON what was wrong.
 /// </summary>
+// Starts the server in this process for each test: CI runs it, not the inner loop (./build.sh Dev) after every save.
+[Trait("Category", "Integration")]
 public sealed partial class AuthorizationTests : IAsyncLifetime
 {
     private const string InitializeRequest =

@@ -4,6 +4,8 @@ using ModelContextProtocol.Protocol;
 
 namespace Mcp.Server.Tests;
 
+// Starts the server in this process for each test: CI runs it, not the inner loop (./build.sh Dev) after every save.
+[Trait("Category", "Integration")]
 public sealed class FastApiUnavailableTests
 {
     [Fact]

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Configuration;
 
 namespace Mcp.Server.Tests;
 
+// Starts the server in this process for each test: CI runs it, not the inner loop (./build.sh Dev) after every save.
+[Trait("Category", "Integration")]
 public sealed class HttpEndpointTests : IAsyncLifetime
 {
     private const string InitializeRequest =

@@ -7,6 +7,8 @@ using Microsoft.Extensions.Configuration;
 namespace Mcp.Server.Tests;
 
 /// <summary>The running server (in this process, and as its own process) listens where the precedence says, on 127.0.0.1 only.</summary>
+// Starts the server as a process of its own: CI runs it, not the inner loop (./build.sh Dev) after every save.
+[Trait("Category", "Integration")]
 public sealed class ListeningServerTests
 {
     [Fact]

@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 namespace Mcp.Server.Tests;
 
 /// <summary>The official TypeScript MCP client, given a token, lists and calls every tool of the running server.</summary>
+// Drives a Node MCP client against the server: CI runs it, not the inner loop (./build.sh Dev) after every save.
+[Trait("Category", "Integration")]
 public sealed class McpClientCheckTests : IAsyncLifetime
 {
     private static readonly string[] Tools = ["compute_statistics", "analyze_text", "hash_text", "convert_temperature"];

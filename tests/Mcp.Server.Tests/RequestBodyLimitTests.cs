@@ -10,6 +10,8 @@ namespace Mcp.Server.Tests;
 /// The request body limit (1 MB unless MAX_REQUEST_BODY_BYTES says otherwise): a larger body gets 413 with a JSON reason
 /// before the server reads it, whether its length is declared or it comes chunked.
 /// </summary>
+// Starts the server in this process for each test: CI runs it, not the inner loop (./build.sh Dev) after every save.
+[Trait("Category", "Integration")]
 public sealed class RequestBodyLimitTests : IAsyncLifetime
 {
     private const int OneMegabyte = 1024 * 1024;

@@ -12,6 +12,8 @@ namespace Mcp.Server.Tests;
 /// read-only root filesystem with a /tmp tmpfs, version from the build argument, mcp calling fastapi.
 /// Base images come from <c>BASE_IMAGE_PREFIX</c> (default: the local mirror at 127.0.0.1:5000/).
 /// </summary>
+// Builds and runs the image: CI runs it, not the inner loop (./build.sh Dev) after every save.
+[Trait("Category", "Integration")]
 public sealed class ServiceContainerTests : IAsyncLifetime
 {
     private const string Version = "container-test";

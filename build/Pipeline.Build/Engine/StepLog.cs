@@ -47,3 +47,17 @@ public sealed class ConsoleStepLog(string? prefix = null) : IStepLog
         lock (Gate) writer.WriteLine(line);
     }
 }
+
+/// <summary>Passes on warnings only (to <paramref name="inner"/>, if any): for steps whose progress a line of their caller already says.</summary>
+public sealed class QuietStepLog(IStepLog? inner = null) : IStepLog
+{
+    public void Info(string message)
+    {
+    }
+
+    public void Warn(string message) => inner?.Warn(message);
+
+    public void Detail(string message)
+    {
+    }
+}

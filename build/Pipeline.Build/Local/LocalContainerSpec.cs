@@ -36,6 +36,9 @@ public sealed record LocalContainerSpec(
     /// <summary>The variables of <see cref="Environment"/> that hold secret values: never printed, never in a label.</summary>
     public IReadOnlyList<string> SecretVariables { get; init; } = [];
 
+    /// <summary>Read-only bind mounts over the image's own files: the inner loop (<c>Dev</c>) serves saved sources this way.</summary>
+    public IReadOnlyList<Mount> SourceMounts { get; init; } = [];
+
     /// <summary>The service's container under its usual name, on its manifest port.</summary>
     /// <param name="environment">The environment (<see cref="LocalGateway.Environment"/>): its tokens' audience and the service's scope.</param>
     /// <param name="secrets">The values of the service's declared secrets (<see cref="LocalSecretStore"/>).</param>
@@ -125,8 +128,9 @@ public sealed record LocalContainerSpec(
                         Target = ServiceContainer.ScratchPath,
                         VolumeOptions = new VolumeOptions { NoCopy = !imageDeclaresScratchVolume },
                     },
+                    .. SourceMounts,
                 ]
-                : null,
+                : SourceMounts.Count > 0 ? SourceMounts.ToList() : null,
             RestartPolicy = new RestartPolicy { Name = RestartPolicyKind.UnlessStopped },
             // A server running as PID 1 gets no default SIGTERM handling; docker's init forwards the stop signal,
             // so a replacement waits for a clean shutdown instead of the full grace period.

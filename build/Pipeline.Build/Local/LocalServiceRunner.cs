@@ -25,7 +25,6 @@ public sealed class LocalServiceRunner(
 {
     const int FailureLogLines = 20;
     static readonly TimeSpan StopGracePeriod = TimeSpan.FromSeconds(10);
-    static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
 
     /// <summary>A replaced container is stopped once the gateway has sent it nothing for this long...</summary>
     public static readonly TimeSpan DrainQuietPeriod = TimeSpan.FromSeconds(1);
@@ -38,6 +37,9 @@ public sealed class LocalServiceRunner(
     readonly LocalSecretValues secrets = secrets ?? LocalSecretValues.None;
     readonly Func<ServiceManifest, RolloutStrategy> rollout = rollout ?? (_ => new RolloutStrategy { Strategy = "rolling" });
     readonly TimeSpan localMinute = localMinute ?? DeploySettings.DefaultLocalMinute;
+
+    /// <summary>How often a starting container's health is asked; the inner loop asks more often, its every 100 ms count.</summary>
+    public TimeSpan HealthPollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
     /// Brings every service in <paramref name="images"/> to its image, callees before callers
@@ -229,7 +231,7 @@ public sealed class LocalServiceRunner(
     }
 
     /// <summary>Points the gateway's route for <paramref name="service"/> at <paramref name="port"/> unless it points there already.</summary>
-    async Task RouteToAsync(string service, int port, IStepLog log, CancellationToken cancellationToken)
+    internal async Task RouteToAsync(string service, int port, IStepLog log, CancellationToken cancellationToken)
     {
         var routes = await gateway.ReadRoutesAsync(cancellationToken);
         if (routes is null)
@@ -245,7 +247,7 @@ public sealed class LocalServiceRunner(
     }
 
     /// <summary>Waits until the gateway has had nothing in flight to <paramref name="upstream"/> for the quiet period, at most <see cref="DrainLimit"/>.</summary>
-    async Task<TimeSpan> DrainAsync(string service, Uri upstream, IStepLog log, CancellationToken cancellationToken)
+    internal async Task<TimeSpan> DrainAsync(string service, Uri upstream, IStepLog log, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var drain = new Poll($"The previous container of '{service}' ({upstream.Authority})", DrainLimit, TimeSpan.FromMilliseconds(100))
@@ -334,7 +336,7 @@ public sealed class LocalServiceRunner(
         && await LocalHealthProbe.IsHealthyAsync(spec.On(LocalContainerSpec.PortOf(current, spec.Service), spec.Name).HealthUrl, TimeSpan.FromSeconds(3), cancellationToken);
 
     /// <summary>The manifest port when nothing listens there, otherwise one the OS picks on 127.0.0.1.</summary>
-    static int ReplacementPort(LocalContainerSpec spec)
+    internal static int ReplacementPort(LocalContainerSpec spec)
     {
         if (ListeningPortHolder.Find(spec.Service.Port) is null)
             return spec.Service.Port;
@@ -343,9 +345,10 @@ public sealed class LocalServiceRunner(
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    static Uri Upstream(int port) => new($"http://127.0.0.1:{port}/");
+    internal static Uri Upstream(int port) => new($"http://127.0.0.1:{port}/");
 
-    async Task<string> StartNewAsync(LocalContainerSpec spec, CancellationToken cancellationToken)
+    /// <summary>Creates and starts the container and waits for its health check; one that does not come up is removed, its log in the error.</summary>
+    internal async Task<string> StartNewAsync(LocalContainerSpec spec, CancellationToken cancellationToken)
     {
         var image = await docker.Images.InspectImageAsync(spec.ImageReference, cancellationToken);
         var created = await docker.Containers.CreateContainerAsync(spec.ToCreateParameters(LocalContainerSpec.DeclaresScratchVolume(image)), cancellationToken);
@@ -356,7 +359,7 @@ public sealed class LocalServiceRunner(
 
     async Task WaitUntilHealthyAsync(string id, LocalContainerSpec spec, CancellationToken cancellationToken)
     {
-        var startup = new Poll($"Service '{spec.Service.Name}' ({spec.ImageReference})", healthTimeout, PollInterval)
+        var startup = new Poll($"Service '{spec.Service.Name}' ({spec.ImageReference})", healthTimeout, HealthPollInterval)
         {
             Continues = "its container has been removed",
             Command = ForegroundRunCommand(spec),
@@ -440,7 +443,7 @@ public sealed class LocalServiceRunner(
         await docker.Containers.RemoveContainerAsync(id, new ContainerRemoveParameters { Force = true, RemoveVolumes = true }, CancellationToken.None);
     }
 
-    async Task RemoveQuietlyAsync(string nameOrId)
+    internal async Task RemoveQuietlyAsync(string nameOrId)
     {
         try
         {

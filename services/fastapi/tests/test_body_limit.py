@@ -165,6 +165,7 @@ def test_a_chunked_body_within_the_limit_passes_untouched() -> None:
     assert sent[1]["body"] == b"1024"
 
 
+@pytest.mark.integration
 def test_the_server_process_answers_a_chunked_body_over_the_limit_with_413(server) -> None:  # noqa: F811
     _, port = server
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -180,6 +181,7 @@ def test_the_server_process_answers_a_chunked_body_over_the_limit_with_413(serve
     connection.close()
 
 
+@pytest.mark.integration
 def test_the_server_process_answers_a_client_waiting_for_100_continue_with_413_before_it_sends_the_body(server) -> None:  # noqa: F811
     _, port = server
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -196,6 +198,7 @@ def test_the_server_process_answers_a_client_waiting_for_100_continue_with_413_b
     connection.close()
 
 
+@pytest.mark.integration
 def test_the_server_process_answers_two_declared_megabytes_with_413_and_no_reset(server) -> None:  # noqa: F811
     _, port = server
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.integration
+
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 HEALTHCHECK = SERVICE_DIR / "healthcheck"
 # uvicorn re-raises SIGTERM after its graceful shutdown; as a container's PID 1 that re-raise is

@@ -69,7 +69,7 @@ public static class BuildScript
         }
     }
 
-    static ProcessStartInfo StartInfo(string repositoryRoot, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
+    internal static ProcessStartInfo StartInfo(string repositoryRoot, string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(fileName)
         {
