@@ -8,8 +8,8 @@ using Pipeline.Manifests;
 namespace Pipeline.Build.Dev;
 
 /// <summary>
-/// A .NET service (a folder with a <c>*.csproj</c>): each save is built on this machine by the incremental compiler, with a
-/// compiler server of the session's own kept warm (about 2 s a build instead of 4.5 s here), and the build output, copied to a snapshot, is mounted read-only over the image's <c>/app</c>. The unit tests are the
+/// A .NET service (a folder with a <c>*.csproj</c>): each save is built on this machine by the incremental compiler, with
+/// build servers of the session's own kept warm, and the build output, copied to a snapshot, is mounted read-only over the image's <c>/app</c>. The unit tests are the
 /// service's test project (the one under tests/ that references it) without its <c>Category=Integration</c> tests, run
 /// from the same build.
 /// </summary>
@@ -18,20 +18,24 @@ public sealed partial class DotnetReload(ServiceManifest service, string project
     const string Configuration = "Debug";
     const string UnitTestFilter = "Category!=Integration";
 
-    static readonly IReadOnlyDictionary<string, string> BuildEnvironment = new Dictionary<string, string>
-    {
-        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-        ["DOTNET_NOLOGO"] = "1",
-    };
-
     readonly string? testProject = FindTestProject(context.RootDirectory, project);
 
     /// <summary>
-    /// The session's compiler server is its own (a pipe of its own name), not the one every build of this user shares: the
-    /// session ends it by its process id, and no other build (an IDE's, a parallel Deploy's) loses its server then. MSBuild's
-    /// own server and reused nodes are shared by name, so they stay off.
+    /// The session's build servers are its own. MSBuild's server and reused nodes answer only builds with the same handshake
+    /// salt, and the compiler server only its pipe name: no other build (an IDE's, a parallel Deploy's) reaches them, and the
+    /// session ends them by process id without taking anyone else's away. Warm, a build after a save takes about 1.6 s here
+    /// instead of 3.7 s with the compiler server alone, or 4.5 s with none.
     /// </summary>
-    readonly string compilerServerPipe = $"apigw-dev-{Environment.ProcessId}-{service.Name}";
+    readonly string sessionId = $"apigw-dev-{Environment.ProcessId}-{service.Name}";
+
+    IReadOnlyDictionary<string, string> BuildEnvironment => new Dictionary<string, string>
+    {
+        ["MSBUILDNODEHANDSHAKESALT"] = sessionId,
+        ["MSBUILDDISABLENODEREUSE"] = "0",
+        ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "1",
+        ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        ["DOTNET_NOLOGO"] = "1",
+    };
 
     public ServiceManifest Service => service;
 
@@ -86,8 +90,8 @@ public sealed partial class DotnetReload(ServiceManifest service, string project
 
     async Task BuildAsync(bool restore, CancellationToken cancellationToken)
     {
-        string[] arguments = ["build", BuiltProject, "-c", Configuration, "-nologo", "-v", "quiet", "-clp:NoSummary", "-nodeReuse:false",
-            "-p:UseSharedCompilation=true", $"-p:SharedCompilationId={compilerServerPipe}"];
+        string[] arguments = ["build", BuiltProject, "-c", Configuration, "-nologo", "-v", "quiet", "-clp:NoSummary",
+            "-p:UseSharedCompilation=true", $"-p:SharedCompilationId={sessionId}"];
         var result = await ChildProcess.RunAsync("dotnet", restore ? arguments : [.. arguments, "--no-restore"],
             context.RootDirectory, BuildEnvironment, (_, _) => { }, cancellationToken);
         if (result.ExitCode != 0)
@@ -128,24 +132,20 @@ public sealed partial class DotnetReload(ServiceManifest service, string project
     [GeneratedRegex(@"(Passed|Failed)!\s+-\s+Failed:\s+\d+,\s+Passed:\s+\d+,\s+Skipped:\s+\d+,\s+Total:\s+\d+")]
     private static partial Regex TestSummary();
 
-    /// <summary>Ends the session's compiler server (by its process id: the one whose command line names the session's pipe).</summary>
+    /// <summary>Ends the session's build servers: the processes whose environment carries its handshake salt or whose command line its compiler pipe.</summary>
     public ValueTask DisposeAsync()
     {
-        // Elsewhere than Linux the server ends by itself once idle (10 minutes).
-        if (!Directory.Exists("/proc"))
-            return ValueTask.CompletedTask;
-        foreach (var process in Directory.EnumerateDirectories("/proc"))
+        // Elsewhere than Linux the servers end by themselves once idle (10 to 15 minutes).
+        foreach (var process in ProcessTable.Read().Where(p =>
+                     p.Arguments.Contains($"-pipename:{sessionId}") || p.Environment().Contains($"MSBUILDNODEHANDSHAKESALT={sessionId}")))
         {
-            if (!int.TryParse(Path.GetFileName(process), out var pid))
-                continue;
             try
             {
-                if (File.ReadAllText(Path.Combine(process, "cmdline")).Split('\0').Contains($"-pipename:{compilerServerPipe}"))
-                    System.Diagnostics.Process.GetProcessById(pid).Kill();
+                System.Diagnostics.Process.GetProcessById(process.Id).Kill();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
-                // It ended while it was read.
+                // It ended by itself meanwhile.
             }
         }
         return ValueTask.CompletedTask;

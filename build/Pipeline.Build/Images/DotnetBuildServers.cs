@@ -29,7 +29,7 @@ public sealed class DotnetBuildServers
     string? workingDirectory;
     IReadOnlySet<Kind>? runningBefore;
 
-    public DotnetBuildServers() : this(OperatingSystem.IsLinux() && Directory.Exists("/proc") ? ProcessCommandLines : null)
+    public DotnetBuildServers() : this(ProcessTable.IsReadable ? ProcessCommandLines : null)
     {
     }
 
@@ -120,26 +120,7 @@ public sealed class DotnetBuildServers
         return kinds;
     }
 
-    static IEnumerable<string> ProcessCommandLines()
-    {
-        foreach (var folder in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(folder), out _))
-                continue;
-            string text;
-            try
-            {
-                text = File.ReadAllText(Path.Combine(folder, "cmdline"));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone since the listing, or not ours to read.
-                continue;
-            }
-            if (text.Length > 0)
-                yield return text.Replace('\0', ' ');
-        }
-    }
+    static IEnumerable<string> ProcessCommandLines() => ProcessTable.Read().Select(p => p.CommandLine);
 }
 
 /// <summary>What a publish adds to its command line and environment, and which variables it removes from the environment.</summary>

@@ -206,29 +206,14 @@ public sealed class LocalGateway
     /// </summary>
     public IReadOnlyList<int> RunningProcesses()
     {
-        if (!Directory.Exists("/proc"))
-            return [];
         var builds = BinaryDirectory + Path.DirectorySeparatorChar;
-        var found = new List<int>();
-        foreach (var processDirectory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(processDirectory), out var pid) || pid == System.Environment.ProcessId)
-                continue;
-            string commandLine;
-            try
-            {
-                commandLine = File.ReadAllText(Path.Combine(processDirectory, "cmdline"));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-            if (commandLine.Split('\0').Any(argument =>
-                    argument.StartsWith(builds, StringComparison.Ordinal) && argument.EndsWith(Path.DirectorySeparatorChar + GatewayAssembly, StringComparison.Ordinal))
-                && ProcessSignal.IsAlive(pid))
-                found.Add(pid);
-        }
-        return found;
+        return ProcessTable.Read()
+            .Where(p => p.Id != System.Environment.ProcessId
+                        && p.Arguments.Any(argument => argument.StartsWith(builds, StringComparison.Ordinal)
+                                                       && argument.EndsWith(Path.DirectorySeparatorChar + GatewayAssembly, StringComparison.Ordinal))
+                        && ProcessSignal.IsAlive(p.Id))
+            .Select(p => p.Id)
+            .ToList();
     }
 
     /// <summary>
