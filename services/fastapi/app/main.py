@@ -70,9 +70,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "docs": f"{prefix}/docs",
             "openapi": f"{prefix}/openapi.json",
             "health": f"{prefix}/health",
-            "dev": "v3",
-            "dev": "v2",
-            "dev": "v1",
             "endpoints": ["GET /inspect", "POST /inspect", "POST /compute/statistics", "POST /text/analyze"],
         }
 
