@@ -82,7 +82,7 @@ moto_port=""
 proxy_port=""
 results=()
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+source bench/lib.sh
 log() { echo "$*" >>"$LOG"; }
 say() { echo "-- $*" >&2; log "== $*"; }
 

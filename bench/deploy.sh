@@ -24,7 +24,7 @@ local_env="bl${RUN_ID: -12}"   # environment names are at most 16 characters
 aws_env="ba${RUN_ID: -12}"
 gateway_port=""
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+source bench/lib.sh
 
 # A copy of the tracked files, each service on a free port, each service's sources with a unique line.
 make_copy() {
@@ -82,13 +82,7 @@ timed() {
 echo "-- preparing copies and moto in $WORK" >&2
 make_copy "$aws_copy"
 make_copy "$local_copy"
-moto_port=$(free_port)
-MOTO_ECS_SERVICE_RUNNING=2 python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$WORK/moto.log" 2>&1 &
-moto_pid=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$moto_port/moto-api/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+start_moto "$WORK/moto.log"
 # The pipeline compiles itself on its first run in a copy; that is not part of any measurement.
 (cd "$aws_copy" && ./build.sh --help >/dev/null)
 (cd "$local_copy" && ./build.sh --help >/dev/null)

@@ -17,7 +17,7 @@ readonly WORK=$(mktemp -d "${TMPDIR:-/tmp}/dev-bench-XXXXXX")
 readonly LOG=$WORK/bench.log
 readonly COPY=$WORK/repo
 readonly ENV_NAME="dv${RUN_ID: -12}"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+source bench/lib.sh
 readonly GATEWAY_PORT=$(free_port)
 dev_pid=""
 

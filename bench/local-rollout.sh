@@ -30,7 +30,7 @@ gateway_port=""
 token=""
 status=1
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+source bench/lib.sh
 
 cleanup() {
   set +e

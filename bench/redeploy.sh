@@ -26,7 +26,7 @@ readonly COPY=$WORK/repo
 readonly ENVIRONMENT="br${RUN_ID: -12}"   # environment names are at most 16 characters
 moto_pid=""
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+source bench/lib.sh
 
 change_mcp() { echo "// bench $RUN_ID $RANDOM$RANDOM" >>"$COPY/services/mcp/Program.cs"; }
 
@@ -75,13 +75,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 echo "-- preparing a copy of the repository and moto in $WORK" >&2
 mkdir -p "$COPY"
 git ls-files -z | xargs -0 cp --parents -t "$COPY"
-moto_port=$(free_port)
-MOTO_ECS_SERVICE_RUNNING=2 python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$WORK/moto.log" 2>&1 &
-moto_pid=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$moto_port/moto-api/" >/dev/null 2>&1 && break
-  sleep 0.2
-done
+start_moto "$WORK/moto.log"
 servers_before=$(build_servers)
 # The pipeline compiles itself on its first run in a copy, and the environment must exist: neither is measured.
 (cd "$COPY" && ./build.sh --help >/dev/null)
