@@ -44,7 +44,7 @@ internal sealed class ParameterBinder(
         {
             sources.TryAdd(parameter.Name, ParameterSource.Default);
             if (parameter.IsSecret && parameter.GetValue(build) is string secret)
-                SecretMasker.Register(secret);
+                SecretMasker.Register(secret, parameter.CliName);
         }
     }
 
@@ -55,7 +55,7 @@ internal sealed class ParameterBinder(
         parameter.SetValue(build, value);
         sources[parameter.Name] = source;
         if (parameter.IsSecret && value is string secret)
-            SecretMasker.Register(secret);
+            SecretMasker.Register(secret, parameter.CliName);
     }
 
     static void RequireInRange(ParameterDescriptor parameter, object? value, ParameterSource source)

@@ -108,6 +108,8 @@ public abstract class PipelineBuild
             var parameters = ParameterDescriptor.Discover(build.GetType());
             var binder = new ParameterBinder(parameters, build.ValidValuesOf);
             binder.Bind(build, arguments.Parameters, environment, ReadParameterFiles(arguments.Profile));
+            foreach (var warning in SecretMasker.TakeWarnings())
+                output.WriteLine($"warning: {warning}.");
 
             if (arguments.Help || arguments.Targets.Count == 0)
             {

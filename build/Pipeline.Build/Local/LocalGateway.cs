@@ -272,7 +272,7 @@ public sealed class LocalGateway
     int StartDetached(string dllPath, string servicesDirectory, Uri url, IReadOnlyDictionary<string, Uri> upstreams, string token)
     {
         Directory.CreateDirectory(ArtifactsDirectory);
-        File.AppendAllText(LogPath, $"--- gateway starting at {DateTimeOffset.UtcNow:O} on {url}\n");
+        AppendOwnerOnly(LogPath, $"--- gateway starting at {DateTimeOffset.UtcNow:O} on {url}\n");
         // setsid gives the gateway its own session, so the end of the pipeline (or a Ctrl-C in its terminal) does not end it;
         // exec keeps the PID that setsid had, which is the PID we record.
         var start = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = ArtifactsDirectory };
@@ -284,6 +284,11 @@ public sealed class LocalGateway
                      "--issuer-file", IssuerFile,
                  }.Concat(upstreams.OrderBy(u => u.Key, StringComparer.Ordinal).SelectMany(u => new[] { "--upstream", $"{u.Key}={u.Value}" })))
             start.ArgumentList.Add(arg);
+        // The gateway gets what a .NET process needs and its own settings, not the pipeline's environment: no AWS keys, no
+        // secret values (APIGW_SECRET_*), no tokens of the CI job.
+        start.Environment.Clear();
+        foreach (var (name, value) in InheritedEnvironment(System.Environment.GetEnvironmentVariables()))
+            start.Environment[name] = value;
         start.Environment["GATEWAY_LOG"] = LogPath;
         // By environment, not argument: a process's environment is readable only by its user, its command line by everyone.
         start.Environment["GATEWAY_ADMIN_TOKEN"] = token;
@@ -292,6 +297,32 @@ public sealed class LocalGateway
         using var process = Process.Start(start)
             ?? throw new PipelineException("Could not start the local gateway process (setsid). Check that util-linux is installed.");
         return process.Id;
+    }
+
+    /// <summary>The variables the detached gateway inherits: where the system and .NET are, locale and time zone, certificates.</summary>
+    internal static IEnumerable<(string Name, string Value)> InheritedEnvironment(System.Collections.IDictionary environment)
+    {
+        string[] names = ["PATH", "HOME", "USER", "LANG", "LC_ALL", "TZ", "TMPDIR", "SSL_CERT_FILE", "SSL_CERT_DIR"];
+        foreach (System.Collections.DictionaryEntry entry in environment)
+            if (entry.Key is string name && entry.Value is string value
+                && (names.Contains(name) || name.StartsWith("DOTNET_", StringComparison.Ordinal)))
+                yield return (name, value);
+    }
+
+    /// <summary>Appends to the gateway's log, which only this user may read: it holds request lines and the gateway's errors.</summary>
+    static void AppendOwnerOnly(string path, string text)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            File.AppendAllText(path, text);
+            return;
+        }
+        var ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, UnixCreateMode = ownerOnly }))
+        using (var writer = new StreamWriter(stream))
+            writer.Write(text);
+        // A log an older pipeline created readable by everyone becomes owner-only too.
+        File.SetUnixFileMode(path, ownerOnly);
     }
 
     async Task WaitUntilHealthyAsync(int pid, Uri url, LocalGatewayRecord? previous, CancellationToken cancellationToken)

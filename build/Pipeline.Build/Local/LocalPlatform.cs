@@ -126,6 +126,8 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
         var credentials = gateway.ReadIssuerCredentials() ?? (settings.DryRun ? null : gateway.EnsureIssuerCredentials(log));
         var key = credentials is null ? new byte[32] : LocalSecretStore.FingerprintKeyFrom(credentials);
         var secrets = SecretStore(settings).Resolve(declaring, key);
+        foreach (var warning in SecretMasker.TakeWarnings())
+            log.Warn(warning);
         foreach (var service in declaring)
             log.Info($"{service.Name}: secrets {string.Join(", ", secrets.For(service.Name).Select(s => $"{s.Variable} (from {s.Source})"))}");
         return secrets;

@@ -50,7 +50,7 @@ public sealed class LocalSecretStore(string rootDirectory, string environment, F
                     missing.Add((service, secret, value is null ? "no value" : $"an empty value in {source}"));
                     continue;
                 }
-                SecretMasker.Register(value);
+                SecretMasker.Register(value, $"{secret.Variable} of service {service.Name} ({secret.Reference})");
                 values.Add(new LocalSecretValue(service.Name, secret.Variable, secret.Reference, value, source, Fingerprint(fingerprintKey, secret, value)));
             }
         if (missing.Count > 0)

@@ -34,4 +34,48 @@ public sealed class MaskingTests
         SecretMasker.Register("dev");
         SecretMasker.Apply("deploy dev").Should().Be("deploy dev");
     }
+
+    [Fact]
+    public void A_short_secret_is_not_masked_and_says_so_once_by_name_never_by_value()
+    {
+        SecretMasker.Register("pw12", "API_KEY of service fastapi");
+        SecretMasker.Register("pw12", "API_KEY of service fastapi");
+
+        var warnings = SecretMasker.TakeWarnings().Where(w => w.Contains("API_KEY of service fastapi")).ToList();
+
+        warnings.Should().ContainSingle().Which.Should().Contain("shorter than 6 characters").And.NotContain("pw12");
+    }
+
+    [Theory]
+    [InlineData("base64", "czNjcmV0K3Bhc3MvJnZhbHVlIndpdGgicXVvdGU=")]
+    [InlineData("base64 without padding", "czNjcmV0K3Bhc3MvJnZhbHVlIndpdGgicXVvdGU")]
+    [InlineData("URL-safe base64", "czNjcmV0K3Bhc3MvJnZhbHVlIndpdGgicXVvdGU")]
+    [InlineData("URL-encoded", "s3cret%2Bpass%2F%26value%22with%22quote")]
+    public void A_secret_is_masked_in_the_forms_it_travels_in(string form, string written)
+    {
+        SecretMasker.Register("s3cret+pass/&value\"with\"quote");
+
+        SecretMasker.Apply($"before {written} after").Should().Be("before **** after", form);
+    }
+
+    [Fact]
+    public void A_secret_is_masked_inside_json_as_either_encoder_escapes_it()
+    {
+        const string secret = "s3cret+pass/&value\"with\"quote";
+        SecretMasker.Register(secret);
+
+        SecretMasker.Apply(System.Text.Json.JsonSerializer.Serialize(new { key = secret })).Should().Be("{\"key\":\"****\"}");
+        SecretMasker.Apply(System.Text.Json.JsonSerializer.Serialize(new { key = secret },
+            new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            .Should().Be("{\"key\":\"****\"}");
+    }
+
+    [Fact]
+    public void Each_line_of_a_multi_line_secret_is_masked_on_its_own()
+    {
+        SecretMasker.Register("-----BEGIN KEY-----\nMIIBfirstlineofkey\nsecondlineofkey9\n-----END KEY-----");
+
+        SecretMasker.Apply("line: MIIBfirstlineofkey").Should().Be("line: ****");
+        SecretMasker.Apply("line: secondlineofkey9").Should().Be("line: ****");
+    }
 }
