@@ -22,7 +22,7 @@ sizes=("$@")
 moto_pid=""
 results=()
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+source bench/lib.sh
 
 cleanup() {
   set +e
@@ -58,17 +58,10 @@ for manifest in sorted(services.glob("*/service.json")):
 PY
 }
 
-start_moto() {
+# A fresh moto for each measurement: the previous one is stopped first.
+restart_moto() {
   [[ -n $moto_pid ]] && kill "$moto_pid" 2>/dev/null && wait "$moto_pid" 2>/dev/null || true
-  moto_port=$(free_port)
-  MOTO_ECS_SERVICE_RUNNING=2 python3 -m moto.server -H 127.0.0.1 -p "$moto_port" >"$WORK/moto-$1.log" 2>&1 &
-  moto_pid=$!
-  for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$moto_port/moto-api/" >/dev/null 2>&1 && return
-    sleep 0.2
-  done
-  echo "moto did not start (log: $WORK/moto-$1.log)" >&2
-  exit 1
+  start_moto "$WORK/moto-$1.log"
 }
 
 # Runs ./build.sh in a copy against moto; prints its wall time in seconds. On failure shows the end of its output.
@@ -97,7 +90,7 @@ for n in "${sizes[@]}"; do
   env_name="s${n}x${RUN_ID: -8}"
   echo "-- N = $n: preparing $copy" >&2
   make_copy "$copy" "$n"
-  start_moto "$n"
+  restart_moto "$n"
   args=(--profile dev --deploy-environment "$env_name" --registry "$REGISTRY" --skip HealthCheck)
   # Compile the pipeline and build the CDK app outside the measurements.
   (cd "$copy" && ./build.sh --help >/dev/null && ./build.sh SynthInfra --profile dev --deploy-environment warmup >/dev/null)
@@ -127,9 +120,9 @@ PY
   parallel="-" serial="-"
   if [[ $n == 10 ]]; then
     # Images are in the registry by now, so both runs deploy the same stacks to a fresh moto and build nothing.
-    start_moto "$n-parallel"
+    restart_moto "$n-parallel"
     parallel=$(timed "N=$n full Deploy, images present, default --max-parallel" "$copy" Deploy "${args[@]}")
-    start_moto "$n-serial"
+    restart_moto "$n-serial"
     serial=$(timed "N=$n full Deploy, images present, --max-parallel 1" "$copy" Deploy "${args[@]}" --max-parallel 1)
   fi
   results+=("$n|$synth|$largest|$lint_errors|$full|$one|$one_updated|$parallel|$serial")
