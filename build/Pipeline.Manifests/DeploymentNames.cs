@@ -203,6 +203,24 @@ public static partial class DeploymentNames
     /// </summary>
     public const string InteractiveClientIdOutput = "InteractiveClientId";
 
+    /// <summary>Output of the shared stack: the log group of the HTTP API's access log, which <c>Logs --request-id</c> queries with the services' groups.</summary>
+    public const string AccessLogGroupOutput = "AccessLogGroup";
+
+    /// <summary>Output of the shared stack: the name of the environment's CloudWatch dashboard, whose URL Deploy prints.</summary>
+    public const string DashboardNameOutput = "DashboardName";
+
+    /// <summary>The environment's CloudWatch dashboard (names may hold letters, digits, <c>-</c> and <c>_</c>).</summary>
+    public static string Dashboard(string environment) => $"apigw-{environment}";
+
+    /// <summary>
+    /// The header every integration sets from the gateway's request id (<c>overwrite:header.x-request-id</c> =
+    /// <c>$context.requestId</c> on AWS; the local gateway does the same), which the services log, echo and forward.
+    /// </summary>
+    public const string RequestIdHeader = "X-Request-Id";
+
+    /// <summary>The header API Gateway's HTTP APIs answer every request with, holding <c>$context.requestId</c>; the local gateway does too.</summary>
+    public const string GatewayRequestIdResponseHeader = "apigw-requestid";
+
     public static string RepositoryUriOutput(string service) => "RepositoryUri" + Pascal(service);
 
     public static string ServiceNameOutput(string service) => "ServiceName" + Pascal(service);
