@@ -4,6 +4,7 @@ using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Images;
 using Pipeline.Build.Local;
+using Pipeline.Build.Reports;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build;
@@ -208,8 +209,12 @@ public sealed partial class Build
             throw new PipelineException(AwsProfileNeeded(nameof(SynthInfra),
                 "writes the AWS CloudFormation templates (the local platform's gateway routes come from the service manifests)",
                 profile => $"./build.sh SynthInfra --profile {profile}"));
-        if (Service == AllServices && invokedTargets.Contains(nameof(Logs), StringComparer.OrdinalIgnoreCase))
-            throw new PipelineException($"Logs shows one service's logs: ./build.sh Logs --service <{string.Join("|", Catalog.Names)}>");
+        if (Format == ReportFormat.Markdown && invokedTargets.Contains(nameof(Logs), StringComparer.OrdinalIgnoreCase))
+            throw new PipelineException("Logs prints --format text or --format json (one object per line); markdown is for Cost and History.");
+        if (RequestId is not null && !RequestIds.IsWellFormed(RequestId))
+            throw new PipelineException(
+                $"--request-id '{RequestId}' is not a request id: one is 1 to {RequestIds.MaxLength} characters of letters, digits and + / = _ . -, " +
+                $"like JKJaXmPLvHcESHA=. Copy it from the apigw-requestid (or X-Request-Id) header of the response.");
         // An unknown profile must stop the run here: the SDK would otherwise fall back to the default credentials.
         if (AwsProfile is not null)
             AwsConnection.RequireProfile(AwsProfile);

@@ -1,4 +1,6 @@
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
+using Pipeline.Build.Reports;
 
 namespace Pipeline.Build;
 
@@ -10,8 +12,10 @@ public sealed partial class Build
         .Executes(async () => await PlatformSteps().StatusAsync(Console.Out, Cancellation));
 
     Target Logs => _ => _
-        .Description("Show recent logs of --service (with --follow, keep streaming until Ctrl+C)")
-        .Executes(() => PlatformSteps().LogsAsync(Catalog[Service], Tail, Follow, Console.Out, Cancellation));
+        .Description("Show recent logs of --service, or of every service and the gateway; --request-id: every line of one request, in time order; " +
+                     "--since, --follow (until Ctrl+C), --format json")
+        .Executes(() => PlatformSteps().LogsAsync(
+            new LogQuery(Service == AllServices ? null : Catalog[Service], RequestId, Since, Tail, Follow, Format == ReportFormat.Json ? LogFormat.Json : LogFormat.Text), Console.Out, Cancellation));
 
     Target Down => _ => _
         .Description("Stop and remove what the local platform started, and nothing else")

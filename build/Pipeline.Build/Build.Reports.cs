@@ -22,7 +22,7 @@ public sealed partial class Build
     [Parameter("Cost: average load balancer capacity units (LCU) used by each ALB (default 1)")]
     public double AlbLcu { get; set; } = 1;
 
-    [Parameter("Cost: print the estimate as text or markdown (default text); markdown also goes to GITHUB_STEP_SUMMARY. History: text, markdown or json")]
+    [Parameter("Cost: print the estimate as text or markdown (default text); markdown also goes to GITHUB_STEP_SUMMARY. History: text, markdown or json. Logs: text or json (one object per line)")]
     public ReportFormat Format { get; set; } = ReportFormat.Text;
 
     /// <summary>The profile whose AWS environment the local platform's reports and the committed diagram describe.</summary>

@@ -109,6 +109,13 @@ public sealed partial class Build : PipelineBuild
     [Parameter("Logs: how many recent lines to show", Minimum = 0)]
     public int Tail { get; set; } = 100;
 
+    [Parameter("Logs: only the lines of this request, from the gateway and every service, in time order " +
+               "(the id is the apigw-requestid or X-Request-Id header of its response)")]
+    public string? RequestId { get; set; }
+
+    [Parameter("Logs: how far back to look, e.g. 30s, 15m, 2h; unset: 1 h, or 24 h with --request-id (locally: what the containers and gateway kept)")]
+    public TimeSpan? Since { get; set; }
+
     public const string AllServices = "all";
 
     ServiceCatalog? catalog;

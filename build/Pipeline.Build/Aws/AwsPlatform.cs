@@ -223,8 +223,8 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
 
     public Task StatusAsync(TextWriter output, CancellationToken cancellation) => new AwsOperations(aws).StatusAsync(output, cancellation);
 
-    public Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation) =>
-        new AwsOperations(aws).LogsAsync(service, tail, follow, output, cancellation);
+    public Task LogsAsync(LogQuery query, TextWriter output, CancellationToken cancellation) =>
+        new AwsOperations(aws).LogsAsync(query, output, cancellation);
 
     public Task DownAsync(IStepLog log, CancellationToken cancellation) => throw AwsOperations.DownRefused(aws.Environment);
 

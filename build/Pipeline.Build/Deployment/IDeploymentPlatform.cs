@@ -69,7 +69,7 @@ public interface IDeploymentPlatform : IDisposable
 
     Task StatusAsync(TextWriter output, CancellationToken cancellation);
 
-    Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation);
+    Task LogsAsync(LogQuery query, TextWriter output, CancellationToken cancellation);
 
     Task DownAsync(IStepLog log, CancellationToken cancellation);
 

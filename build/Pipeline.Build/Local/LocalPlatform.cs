@@ -203,10 +203,11 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
         foreach (var line in snapshot.ToLines()) output.WriteLine(line);
     }
 
-    public async Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation)
+    public async Task LogsAsync(LogQuery query, TextWriter output, CancellationToken cancellation)
     {
         var docker = await engine.ConnectAsync(cancellation);
-        await new LocalLogs(docker, naming).ShowAsync(service, tail, follow, output, cancellation);
+        var service = query.Service ?? throw new PipelineException("Logs shows one service's logs: add --service <name>.");
+        await new LocalLogs(docker, naming).ShowAsync(service, query.Tail, query.Follow, output, cancellation);
     }
 
     public async Task DownAsync(IStepLog log, CancellationToken cancellation)

@@ -1,4 +1,5 @@
 using Pipeline.Build.Aws.Clients;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
@@ -43,8 +44,10 @@ public sealed class AwsOperations(AwsContext aws)
             output.WriteLine($"Not found in cluster {cluster}: {string.Join(", ", missing)}");
     }
 
-    public async Task LogsAsync(ServiceManifest service, int tail, bool follow, TextWriter output, CancellationToken cancellation)
+    public async Task LogsAsync(LogQuery query, TextWriter output, CancellationToken cancellation)
     {
+        var service = query.Service ?? throw new PipelineException("Logs on AWS shows one service's logs: add --service <name>.");
+        var (tail, follow) = (query.Tail, query.Follow);
         var group = (await aws.Deployed().ServiceAsync(service, cancellation)).LogGroup;
         var logs = new LogsClient(aws.Connection, aws.Http);
         var since = DateTimeOffset.UtcNow.AddHours(-1);
