@@ -7,6 +7,7 @@ namespace Pipeline.Gateway;
 /// <summary>
 /// The pipeline's handle on a running gateway, so a service can move to a new container without a gateway restart:
 /// <list type="bullet">
+/// <item><c>GET /_gateway/traffic</c>: each service's requests, 4xx, 5xx and p50/p99 latency of the last 15 minutes (for <c>Status</c>);</item>
 /// <item><c>GET /_gateway/routes</c>: each service's upstream, and per upstream the requests in flight and how long it has been idle;</item>
 /// <item><c>PUT /_gateway/routes/{service}</c> with <c>{"upstream": "http://127.0.0.1:&lt;port&gt;"}</c>: switch that service's upstream
 /// (all of its traffic; a traffic shift ends);</item>
@@ -24,13 +25,23 @@ namespace Pipeline.Gateway;
 public static class GatewayAdmin
 {
     public const string RoutesPath = "/_gateway/routes";
+
+    /// <summary>Each service's figures of the last 15 minutes (<see cref="AccessLog.TrafficCounters"/>), for <c>Status</c>.</summary>
+    public const string TrafficPath = "/_gateway/traffic";
     public const string TokenVariable = "GATEWAY_ADMIN_TOKEN";
 
     sealed record SwitchRequest(string? Upstream, double? Percent = null, string? Reason = null);
 
-    public static void Map(WebApplication app, string? token, GatewayRouteTable table, GatewayRouteSwitch routeSwitch, UpstreamTraffic traffic)
+    public static void Map(
+        WebApplication app, string? token, GatewayRouteTable table, GatewayRouteSwitch routeSwitch, UpstreamTraffic traffic, AccessLog.TrafficCounters counters)
     {
         var expected = string.IsNullOrEmpty(token) ? null : Encoding.UTF8.GetBytes(token);
+
+        app.MapGet(TrafficPath, (HttpContext context) => Refusal(context, expected) ?? Results.Json(new
+        {
+            windowSeconds = (int)AccessLog.TrafficCounters.Window.TotalSeconds,
+            services = counters.Read(),
+        }));
 
         app.MapGet(RoutesPath, (HttpContext context) => Refusal(context, expected) ?? Results.Json(new
         {

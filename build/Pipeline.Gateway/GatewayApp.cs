@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
+using Pipeline.Gateway.AccessLog;
 using Pipeline.Gateway.Auth;
 using Pipeline.Manifests;
 using Yarp.ReverseProxy;
@@ -35,6 +36,15 @@ public static class GatewayApp
         if (options.ReusePort)
             builder.Services.Configure<SocketTransportOptions>(sockets => sockets.CreateBoundListenSocket = ReusePortListener.Create);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // YARP tells of every forward at Information; the access log has one line per request already.
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        // The gateway's own events are JSON lines too, like its access log, so every line of its log parses.
+        builder.Logging.ClearProviders().AddJsonConsole(json =>
+        {
+            json.UseUtcTimestamp = true;
+            json.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+            json.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Indented = false };
+        });
         builder.Services
             .AddReverseProxy()
             .LoadFromMemory(routes.ToProxyRoutes(), routes.ToProxyClusters(options.ActivityTimeout));
@@ -49,9 +59,14 @@ public static class GatewayApp
         var routeSwitch = new GatewayRouteSwitch(
             routes, app.Services.GetRequiredService<InMemoryConfigProvider>(), app.Services.GetRequiredService<IProxyStateLookup>(), options.ActivityTimeout);
 
+        var counters = new TrafficCounters(TimeProvider.System);
+        var accessLog = new GatewayAccessLog(new RouteKeys(catalog), counters, options.AccessLogOutput ?? Console.Out, TimeProvider.System);
+        // First, so the request id is there for every step after it, and a request the token check turns away is logged too.
+        app.Use(accessLog.InvokeAsync);
+
         // The PID tells the pipeline which of two gateways sharing the port (during a replacement) answered.
         app.MapGet(HealthPath, () => Results.Json(new { status = "ok", pid = Environment.ProcessId, routes = routes.Describe() }));
-        GatewayAdmin.Map(app, options.AdminToken, routes, routeSwitch, traffic);
+        GatewayAdmin.Map(app, options.AdminToken, routes, routeSwitch, traffic, counters);
         var documents = new ClientMetadataDocuments();
         app.Lifetime.ApplicationStopped.Register(documents.Dispose);
         var statePath = options.IssuerStateFile ?? (options.IssuerFile is { } credentialsFile ? LocalIssuerCredentials.StatePathBeside(credentialsFile) : null);
@@ -67,10 +82,11 @@ public static class GatewayApp
             proxy.Use(split.RouteAsync);
             proxy.Use(traffic.TrackAsync);
             proxy.Use((context, next) => ProxyErrorResponses.WriteErrorBodyAsync(context, next, routes));
+            proxy.Use(GatewayAccessLog.TimeIntegrationAsync);
         });
         app.MapFallback("{**path}", (HttpContext context) => Results.Json(
             new { error = "no route", path = context.Request.Path.Value, routes = routes.Routes.Select(r => r.Prefix).ToList() },
-            statusCode: StatusCodes.Status404NotFound));
+            statusCode: StatusCodes.Status404NotFound)).WithMetadata(GatewayAccessLog.NoRouteEndpoint.Instance);
 
         return app;
     }

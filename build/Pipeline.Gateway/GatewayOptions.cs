@@ -56,6 +56,9 @@ public sealed record GatewayOptions
 
     public const string AutoApproveVariable = "LOCAL_AUTH_AUTO_APPROVE";
 
+    /// <summary>Where the access log's JSON lines go; stdout (the gateway's log file) unless a test reads them.</summary>
+    public TextWriter? AccessLogOutput { get; init; }
+
     /// <summary>Whether the environment variable's value turns auto-approval on: <c>true</c> or <c>1</c>, nothing else.</summary>
     public static bool IsAutoApprove(string? value) =>
         string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase) || value?.Trim() == "1";

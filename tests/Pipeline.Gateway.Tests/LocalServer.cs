@@ -26,7 +26,7 @@ sealed class LocalServer(WebApplication app) : IAsyncDisposable
     public static async Task<LocalServer> StartGatewayAsync(
         string servicesDirectory, IReadOnlyDictionary<string, Uri> upstreams, TimeSpan? activityTimeout = null,
         string? adminToken = null, int port = 0, bool reusePort = false, Pipeline.Manifests.LocalIssuerCredentials? issuer = null,
-        TimeSpan? integrationTimeout = null, bool autoApprove = false, string? issuerStateFile = null)
+        TimeSpan? integrationTimeout = null, bool autoApprove = false, string? issuerStateFile = null, TextWriter? accessLog = null)
     {
         var app = GatewayApp.Create(new GatewayOptions
         {
@@ -40,6 +40,7 @@ sealed class LocalServer(WebApplication app) : IAsyncDisposable
             IssuerCredentials = issuer ?? TestIssuer.Credentials,
             LocalAuthAutoApprove = autoApprove,
             IssuerStateFile = issuerStateFile,
+            AccessLogOutput = accessLog ?? TextWriter.Null,
         });
         await app.StartAsync();
         return new LocalServer(app);

@@ -36,11 +36,15 @@ public sealed record LogLine(DateTimeOffset Time, string Source, string Message)
         : null;
 
     /// <summary>The time the line itself gives (RFC 3339 <c>time</c>), else when its platform received it.</summary>
-    public static DateTimeOffset TimeOf(JsonObject? fields, DateTimeOffset received) =>
-        fields?["time"] is JsonValue value && value.GetValueKind() == JsonValueKind.String
-        && DateTimeOffset.TryParse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time)
-            ? time
-            : received;
+    public static DateTimeOffset TimeOf(JsonObject? fields, DateTimeOffset received)
+    {
+        // "time" is ours; "Timestamp" is .NET's JSON console logger's (the gateway's own events).
+        foreach (var name in (string[])["time", "Timestamp"])
+            if (fields?[name] is JsonValue value && value.GetValueKind() == JsonValueKind.String
+                && DateTimeOffset.TryParse(value.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                return time;
+        return received;
+    }
 
     static JsonObject? ParseObject(string message)
     {
@@ -113,6 +117,8 @@ public static class LogLineOutput
         Add(line.Text("status"));
         if (line.Text("duration_ms") is { } duration && duration != "-")
             Add(duration + " ms");
+        if (line.Text("event") is { } kind && kind != "request")
+            Add(kind + ":");
         Add(line.Text("message"));
         foreach (var (name, value) in fields)
         {
@@ -127,6 +133,6 @@ public static class LogLineOutput
 
     static readonly HashSet<string> Shown = new(StringComparer.Ordinal)
     {
-        "time", "level", "service", "request_id", "method", "route", "path", "status", "duration_ms", "message",
+        "time", "level", "service", "event", "request_id", "method", "route", "path", "status", "duration_ms", "message",
     };
 }

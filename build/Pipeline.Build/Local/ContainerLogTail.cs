@@ -14,15 +14,27 @@ public static class ContainerLogTail
         return output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
     }
 
-    public static async Task CopyAsync(IDockerClient docker, string container, int tail, bool follow, TextWriter output, CancellationToken cancellationToken)
+    /// <summary>The lines <paramref name="parameters"/> select (with <c>Timestamps</c>, each starts with the engine's time of it).</summary>
+    public static async Task<IReadOnlyList<string>> ReadLinesAsync(IDockerClient docker, string container, ContainerLogsParameters parameters, CancellationToken cancellationToken)
     {
-        var parameters = new ContainerLogsParameters
+        var output = new StringWriter();
+        parameters.Follow = false;
+        await CopyAsync(docker, container, parameters, output, cancellationToken);
+        return output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+    }
+
+    public static Task CopyAsync(IDockerClient docker, string container, int tail, bool follow, TextWriter output, CancellationToken cancellationToken) =>
+        CopyAsync(docker, container, new ContainerLogsParameters
         {
             ShowStdout = true,
             ShowStderr = true,
             Tail = tail.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Follow = follow,
-        };
+        }, output, cancellationToken);
+
+    static async Task CopyAsync(IDockerClient docker, string container, ContainerLogsParameters parameters, TextWriter output, CancellationToken cancellationToken)
+    {
+        var follow = parameters.Follow == true;
         using var stream = await docker.Containers.GetContainerLogsAsync(container, parameters, cancellationToken);
         var buffer = new byte[16 * 1024];
         var decoder = Encoding.UTF8.GetDecoder();

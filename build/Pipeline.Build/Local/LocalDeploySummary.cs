@@ -59,7 +59,7 @@ public static class LocalDeploySummary
             lines.Add($"      Machines (client credentials): {tokenCommand} prints an access token; or POST grant_type=client_credentials to the " +
                       $"token_endpoint in {discovery} with the clientId and clientSecret in {credentialsFile ?? "the local issuer's credentials file"}.");
         }
-        lines.Add("Status: ./build.sh Status   Logs: ./build.sh Logs --service <name> [--follow]   Stop: ./build.sh Down");
+        lines.Add("Status: ./build.sh Status   Logs: ./build.sh Logs [--service <name>] [--request-id <id from apigw-requestid>] [--follow]   Stop: ./build.sh Down");
         return lines;
     }
 

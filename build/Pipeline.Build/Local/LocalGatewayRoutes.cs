@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 
 namespace Pipeline.Build.Local;
@@ -158,6 +159,38 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
         var body = await SendAdminAsync(record, HttpMethod.Post, ShiftPath(service) + "/stop", new { reason }, $"stop the traffic shift of '{service}'", cancellationToken);
         return ShiftState.From(body.GetProperty("shift"));
     }
+
+    /// <summary>The gateway's path of each service's figures of the last 15 minutes (GatewayAdmin.TrafficPath in build/Pipeline.Gateway).</summary>
+    public const string AdminTrafficPath = "/_gateway/traffic";
+
+    /// <summary>
+    /// Each service's requests, 4xx, 5xx and latency through its public routes over the last 15 minutes, as the gateway counted
+    /// them (every service of <paramref name="services"/> appears, with zeros when it had no request); null without a gateway
+    /// that has an admin endpoint, or one too old to count.
+    /// </summary>
+    public async Task<IReadOnlyList<ServiceTraffic>?> ReadTrafficAsync(IEnumerable<string> services, CancellationToken cancellationToken)
+    {
+        if (WithAdmin() is not { } record)
+            return null;
+        using var request = Request(HttpMethod.Get, record, AdminTrafficPath);
+        using var response = await Client.SendAsync(request, cancellationToken);
+        // A gateway started by a pipeline before the counters has no such path.
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return null;
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+            throw new PipelineException(
+                $"The local gateway refused to report its traffic figures ({(int)response.StatusCode}: {SecretMasker.Apply(text)}). See its log: {gateway.LogPath}.");
+        var body = JsonDocument.Parse(text).RootElement;
+        var counted = body.GetProperty("services").EnumerateArray().ToDictionary(
+            s => s.GetProperty("service").GetString()!,
+            s => new ServiceTraffic(
+                s.GetProperty("service").GetString()!, s.GetProperty("requests").GetInt64(), s.GetProperty("clientErrors").GetInt64(),
+                s.GetProperty("serverErrors").GetInt64(), NumberOrNull(s.GetProperty("p50Milliseconds")), NumberOrNull(s.GetProperty("p99Milliseconds"))));
+        return services.Select(name => counted.GetValueOrDefault(name) ?? new ServiceTraffic(name, 0, 0, 0, null, null)).ToList();
+    }
+
+    static double? NumberOrNull(JsonElement value) => value.ValueKind == JsonValueKind.Number ? value.GetDouble() : null;
 
     static string ShiftPath(string service) => $"{AdminRoutesPath}/{Uri.EscapeDataString(service)}/shift";
 

@@ -206,8 +206,7 @@ public sealed class LocalPlatform(DeploySettings settings) : IDeploymentPlatform
     public async Task LogsAsync(LogQuery query, TextWriter output, CancellationToken cancellation)
     {
         var docker = await engine.ConnectAsync(cancellation);
-        var service = query.Service ?? throw new PipelineException("Logs shows one service's logs: add --service <name>.");
-        await new LocalLogs(docker, naming).ShowAsync(service, query.Tail, query.Follow, output, cancellation);
+        await new LocalLogs(docker, gateway, naming).ShowAsync(query, settings.Catalog, output, Console.Error, cancellation);
     }
 
     public async Task DownAsync(IStepLog log, CancellationToken cancellation)

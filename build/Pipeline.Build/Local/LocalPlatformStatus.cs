@@ -1,5 +1,6 @@
 using Docker.DotNet;
 using Docker.DotNet.Models;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Manifests;
 
@@ -48,7 +49,10 @@ public sealed class LocalPlatformStatus(IDockerClient docker, LocalGateway gatew
             var tag = live.Config?.Labels is { } labels && labels.TryGetValue(LocalPlatformNaming.ImageTagLabel, out var t) ? t : live.Config?.Image;
             services.Add(new LocalServiceStatus(service.Name, name, live.ID, tag, live.State?.Status ?? "unknown", healthy, viaGateway, direct, transient, shift));
         }
-        return new LocalPlatformSnapshot(services, gatewayStatus);
+        var traffic = gatewayRunning
+            ? await new LocalGatewayRoutes(gateway, gatewayUrl.Port).ReadTrafficAsync(catalog.Names, cancellationToken)
+            : null;
+        return new LocalPlatformSnapshot(services, gatewayStatus, traffic);
     }
 
     async Task<ContainerInspectResponse?> InspectOrNullAsync(string name, CancellationToken cancellationToken)
@@ -65,7 +69,8 @@ public sealed class LocalPlatformStatus(IDockerClient docker, LocalGateway gatew
 }
 
 /// <summary>Everything <c>Status</c> shows: each service's container and health, and the gateway.</summary>
-public sealed record LocalPlatformSnapshot(IReadOnlyList<LocalServiceStatus> Services, LocalGatewayStatus Gateway)
+/// <param name="Traffic">Each service's figures of the last 15 minutes from the gateway's counters; null without a gateway that counts.</param>
+public sealed record LocalPlatformSnapshot(IReadOnlyList<LocalServiceStatus> Services, LocalGatewayStatus Gateway, IReadOnlyList<ServiceTraffic>? Traffic = null)
 {
     public IReadOnlyList<string> ToLines()
     {
@@ -85,6 +90,7 @@ public sealed record LocalPlatformSnapshot(IReadOnlyList<LocalServiceStatus> Ser
             Gateway.Running
                 ? $"gateway: {Gateway.Url} (pid {Gateway.ProcessId}, {(Gateway.Healthy ? "healthy" : "not answering")})"
                 : "gateway: not running (./build.sh Deploy starts it)",
+            .. Traffic is null ? [] : (string[])["", .. ServiceTrafficTable.Lines(Traffic, "the local gateway's counters, since it started")],
         ];
     }
 }

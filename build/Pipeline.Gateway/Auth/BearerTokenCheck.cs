@@ -83,6 +83,7 @@ public sealed class BearerTokenCheck(LocalIssuer issuer, ServiceCatalog catalog,
         if (service?.ResourceMetadataPath is { } metadataPath)
             parameters.Add($"resource_metadata=\"{ResourceMetadataUrl(service, metadataPath)}\"");
         var forbidden = rejection.Error == TokenRejection.InsufficientScope;
+        AccessLog.GatewayAccessLog.NoteAuthorizerError(context, rejection.Reason);
         context.Response.StatusCode = forbidden ? StatusCodes.Status403Forbidden : StatusCodes.Status401Unauthorized;
         context.Response.Headers.WWWAuthenticate = parameters.Count == 0 ? "Bearer" : "Bearer " + string.Join(", ", parameters);
         context.Response.Headers.CacheControl = "no-store";

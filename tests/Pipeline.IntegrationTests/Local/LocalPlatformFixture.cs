@@ -53,7 +53,7 @@ public sealed class LocalPlatformFixture : IAsyncLifetime
         new(Docker, Routes(gatewayPort ?? NoGatewayPort), Naming, healthTimeout ?? TimeSpan.FromSeconds(60));
     public LocalPlatformTeardown Teardown => new(Docker, Gateway, Naming);
     public LocalPlatformStatus Status => new(Docker, Gateway, Naming);
-    public LocalLogs Logs => new(Docker, Naming);
+    public LocalLogs Logs => new(Docker, Gateway, Naming);
 
     public async Task InitializeAsync()
     {

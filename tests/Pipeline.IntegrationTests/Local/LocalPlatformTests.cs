@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Docker.DotNet.Models;
+using Pipeline.Build.Deployment;
 using Pipeline.Build.Engine;
 using Pipeline.Build.Local;
 
@@ -219,7 +220,7 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IAsyncLif
 
         var snapshot = await fixture.Status.ReadAsync(services.Catalog, default);
         var logs = new StringWriter();
-        await fixture.Logs.ShowAsync(services.Catalog["web"], tail: 50, follow: false, logs, default);
+        await fixture.Logs.ShowAsync(new LogQuery(services.Catalog["web"], null, null, Tail: 50, Follow: false, LogFormat.Text), services.Catalog, logs, TextWriter.Null, default);
 
         snapshot.Services.Should().AllSatisfy(s =>
         {
@@ -243,7 +244,8 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IAsyncLif
         var output = new StringWriter();
         using var stop = new CancellationTokenSource();
 
-        var following = fixture.Logs.ShowAsync(services.Catalog["web"], tail: 0, follow: true, TextWriter.Synchronized(output), stop.Token);
+        var following = fixture.Logs.ShowAsync(
+            new LogQuery(services.Catalog["web"], null, null, Tail: 0, Follow: true, LogFormat.Text), services.Catalog, TextWriter.Synchronized(output), TextWriter.Null, stop.Token);
         // Following may begin after a first request: requests go on until one of them shows in what it streams.
         await Eventually.UntilAsync("the followed log of web to show a request with marker=followed",
             async () =>
@@ -263,7 +265,7 @@ public sealed class LocalPlatformTests(LocalPlatformFixture fixture) : IAsyncLif
     {
         using var services = new TestServicesFolder(("web", [], new Dictionary<string, string>()));
 
-        var show = () => fixture.Logs.ShowAsync(services.Catalog["web"], 10, false, new StringWriter(), default);
+        var show = () => fixture.Logs.ShowAsync(new LogQuery(services.Catalog["web"], null, null, 10, false, LogFormat.Text), services.Catalog, new StringWriter(), TextWriter.Null, default);
 
         await show.Should().ThrowAsync<PipelineException>().WithMessage("*'web' has no local container*./build.sh Deploy*");
     }
