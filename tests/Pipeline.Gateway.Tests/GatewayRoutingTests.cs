@@ -70,13 +70,15 @@ public sealed class GatewayRoutingTests : IAsyncLifetime
     public async Task Request_headers_pass_through_and_forwarded_headers_describe_the_original_request()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/beta/whoami");
-        request.Headers.Add("X-Request-Id", "abc-123");
+        request.Headers.Add("X-Client-Hint", "abc-123");
+        request.Headers.Add("X-Request-Id", "forged");
 
         var response = await client.SendAsync(request);
         var echo = (await response.Content.ReadFromJsonAsync<EchoBody>())!;
         var headers = new Dictionary<string, string>(echo.Headers, StringComparer.OrdinalIgnoreCase);
 
-        headers["X-Request-Id"].Should().Be("abc-123");
+        headers["X-Client-Hint"].Should().Be("abc-123");
+        headers["X-Request-Id"].Should().Be(response.Headers.GetValues("apigw-requestid").Single(), "the gateway's request id overwrites the caller's, as on AWS");
         headers["Authorization"].Should().Be($"Bearer {token}", "the service checks the token again (defence in depth)");
         headers["X-Forwarded-Prefix"].Should().Be("/api/beta");
         headers["X-Forwarded-Proto"].Should().Be("http");
