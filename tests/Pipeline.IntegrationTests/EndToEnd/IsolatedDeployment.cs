@@ -48,6 +48,9 @@ public sealed class IsolatedDeployment : IAsyncDisposable
     public LocalGatewayRecord? GatewayRecord =>
         LocalGatewayRecord.Read(Path.Combine(Copy.Root, "artifacts", Environment, "gateway.json"));
 
+    /// <summary>The local gateway's log of this environment: its access log and events, JSON lines.</summary>
+    public string GatewayLogPath => Path.Combine(Copy.Root, "artifacts", Environment, "gateway.log");
+
     public static IsolatedDeployment Create()
     {
         var copy = RepositoryCopy.Create();

@@ -148,6 +148,94 @@ public sealed class LocalPlatformEndToEndTests(LocalDeploymentFixture fixture) :
         text.Should().Contain("computed_by").And.Contain($"fastapi@{fastApiTag}");
     }
 
+    [EndToEndFact]
+    public async Task One_request_to_an_mcp_tool_that_calls_fastapi_is_followed_by_its_id_through_the_gateway_mcp_and_fastapi()
+    {
+        await fixture.DeployedAsync();
+        var token = await Deployment.TokenAsync();
+        // A value no log line may hold: it travels only in the request's body.
+        const string BodyMarker = "31415.9265";
+        using var http = new HttpClient { BaseAddress = Deployment.GatewayUrl, Timeout = TimeSpan.FromSeconds(30) };
+        using var call = new HttpRequestMessage(HttpMethod.Post, "api/mcp/mcp")
+        {
+            Content = new StringContent(
+                """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"compute_statistics","arguments":{"values":[1, 2, """ + BodyMarker + "]}}}",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        call.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        call.Headers.Accept.ParseAdd("application/json");
+        call.Headers.Accept.ParseAdd("text/event-stream");
+
+        using var response = await http.SendAsync(call);
+
+        var answer = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, answer);
+        answer.Should().Contain("computed_by", "the tool's answer comes from fastapi");
+        var id = response.Headers.GetValues("apigw-requestid").Single();
+        response.Headers.GetValues("X-Request-Id").Single().Should().Be(id, "mcp echoes the id the gateway gave it");
+
+        var logs = await Deployment.RunLocalAsync("Logs", "--request-id", id, "--format", "json");
+
+        logs.ExitCode.Should().Be(0, logs.Describe());
+        var lines = logs.StandardOutput.Split('\n').Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        lines.Should().NotBeEmpty(logs.Describe());
+        lines.Should().AllSatisfy(l => l.GetProperty("request_id").GetString().Should().Be(id));
+        var sources = lines.Select(l => l.GetProperty("source").GetString()!).ToList();
+        sources.First().Should().Be("gateway", "the gateway's line is the request's first: " + string.Join(", ", sources));
+        sources.Should().Contain(Mcp).And.Contain(FastApi);
+        sources.IndexOf(Mcp).Should().BeLessThan(sources.IndexOf(FastApi), "mcp's call to fastapi starts after mcp's request did");
+        var fastApiLine = lines.First(l => l.GetProperty("source").GetString() == FastApi);
+        var mcpLine = lines.First(l => l.GetProperty("source").GetString() == Mcp && l.TryGetProperty("trace_id", out _));
+        fastApiLine.GetProperty("trace_id").GetString().Should().Be(mcpLine.GetProperty("trace_id").GetString(), "mcp forwards its trace in traceparent");
+        lines.Select(l => l.GetProperty("timestamp").GetString()).Should().BeInAscendingOrder(StringComparer.Ordinal);
+
+        var text = await Deployment.RunLocalAsync("Logs", "--request-id", id);
+        text.ExitCode.Should().Be(0, text.Describe());
+        text.StandardOutput.Should().Contain(id).And.Contain("gateway").And.Contain("ANY /api/mcp/{proxy+}");
+
+        var everything = await Deployment.RunLocalAsync("Logs", "--tail", "100000", "--format", "json");
+        everything.ExitCode.Should().Be(0, everything.Describe());
+        everything.StandardOutput.Should().NotContain(token).And.NotContain(BodyMarker, "no log holds a token or a body");
+        File.ReadAllText(Deployment.GatewayLogPath).Should().NotContain(token).And.NotContain(BodyMarker);
+    }
+
+    [EndToEndFact]
+    public async Task Status_after_a_burst_shows_each_services_requests_errors_and_latency_from_the_gateways_counters()
+    {
+        await fixture.DeployedAsync();
+        var token = await Deployment.TokenAsync();
+        using var http = new HttpClient { BaseAddress = Deployment.GatewayUrl, Timeout = TimeSpan.FromSeconds(30) };
+        var before = TrafficRow(await Deployment.RunLocalAsync("Status"), FastApi);
+        for (var i = 0; i < 20; i++)
+        {
+            using var ok = new HttpRequestMessage(HttpMethod.Get, "api/fastapi/inspect");
+            ok.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            (await http.SendAsync(ok)).StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+        for (var i = 0; i < 5; i++)
+            (await http.GetAsync("api/fastapi/inspect")).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+
+        var status = await Deployment.RunLocalAsync("Status");
+
+        status.ExitCode.Should().Be(0, status.Describe());
+        status.Output.Should().Contain("Traffic of the last 15 minutes");
+        var after = TrafficRow(status, FastApi);
+        (after.Requests - before.Requests).Should().Be(25, status.Describe());
+        (after.ClientErrors - before.ClientErrors).Should().Be(5);
+        after.Cells[4].Should().MatchRegex(@"^\d+\.\d %$", "the error rate is a percentage");
+        after.Cells[5].Should().EndWith(" ms");
+        after.Cells[6].Should().EndWith(" ms");
+    }
+
+    /// <summary>A service's row of Status's traffic table: Service, Requests, 4xx, 5xx, Error rate, p50, p99.</summary>
+    static (long Requests, long ClientErrors, string[] Cells) TrafficRow(BuildScriptRun status, string service)
+    {
+        var table = status.Output[status.Output.IndexOf("Traffic of the last", StringComparison.Ordinal)..];
+        var row = table.Split('\n').First(l => l.StartsWith(service + " ", StringComparison.Ordinal));
+        var cells = System.Text.RegularExpressions.Regex.Split(row.Trim(), @"\s{2,}");
+        return (long.Parse(cells[1]), long.Parse(cells[2]), cells);
+    }
+
     [EndToEndFact(NeedsNodeTools = true)]
     public async Task The_official_TypeScript_MCP_client_with_the_token_calls_every_tool_through_the_gateway()
     {
