@@ -9,8 +9,9 @@ namespace Pipeline.Infra;
 /// <summary>
 /// <c>apigw-&lt;env&gt;-shared</c>: what every service shares: VPC, NAT, flow logs, the ECS cluster, the HTTP API with its
 /// VPC Link, <c>$default</c> stage and JWT authorizer, the token issuer when the profile names none (a Cognito user pool),
-/// the alarm topic and the API stage's own alarms. It holds no service's resources: a new service adds only its scope to the Cognito resource server
-/// and to the clients that may ask for it (one scope per service, <see cref="DeploymentNames.ServiceScope"/>). What the service stacks need
+/// the alarm topic, the API stage's own alarms and the environment's dashboard. It holds no service's resources: a new
+/// service adds only its scope to the Cognito resource server and to the clients that may ask for it (one scope per service,
+/// <see cref="DeploymentNames.ServiceScope"/>), and its routes' graphs to the dashboard. What the service stacks need
 /// it writes to SSM parameters at stable paths (<see cref="DeploymentNames.SharedParameter"/>), not CloudFormation exports:
 /// no export lock, so this stack can change a value while service stacks use it (they pick it up at their next deploy),
 /// and change sets behave the same on AWS and on the emulator. The price: CloudFormation does not stop this stack from
@@ -39,6 +40,7 @@ public sealed class EnvironmentStack : Stack
             Issuer?.IssuerUrl ?? options.JwtIssuer!, Issuer?.Audiences ?? [options.JwtAudience!]);
         Alarms = new AlarmTopic(this, "Alarms", options.Environment, options.AlarmEmail, options.AlarmHttpsEndpoint);
         ApiAlarms = new ApiAlarms(this, "ApiAlarms", options.Environment, Gateway, Alarms.Topic);
+        Dashboard = new EnvironmentDashboard(this, "Dashboard", options.Environment, Gateway, catalog.Services);
 
         var parameters = new Construct(this, "Parameters");
         void Publish(SharedValue value, string cfnValue, string description) =>
@@ -83,6 +85,16 @@ public sealed class EnvironmentStack : Stack
             Value = Gateway.Endpoint,
             Description = "Public endpoint of the HTTP API",
         });
+        _ = new CfnOutput(this, DeploymentNames.DashboardNameOutput, new CfnOutputProps
+        {
+            Value = Dashboard.Dashboard.DashboardName,
+            Description = "CloudWatch dashboard of the environment: the API, each service's routes, the gateway's last errors",
+        });
+        _ = new CfnOutput(this, DeploymentNames.AccessLogGroupOutput, new CfnOutputProps
+        {
+            Value = Gateway.AccessLogs.LogGroupName,
+            Description = "Log group of the HTTP API's access log: one JSON line per request, with its request_id",
+        });
         if (Issuer is not null)
         {
             // For the admin who creates users and the people who configure an MCP client (README); Ref-composed like the rest.
@@ -116,6 +128,8 @@ public sealed class EnvironmentStack : Stack
     public AlarmTopic Alarms { get; }
 
     public ApiAlarms ApiAlarms { get; }
+
+    public EnvironmentDashboard Dashboard { get; }
 
     /// <summary>
     /// The id of a resource as a parameter value that is never empty: <c>Fn::Sub</c> of the resource's <c>Ref</c> (or of a

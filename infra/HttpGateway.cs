@@ -3,12 +3,13 @@ using Amazon.CDK.AWS.Apigatewayv2;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.Logs;
 using Constructs;
+using Pipeline.Manifests;
 
 namespace Pipeline.Infra;
 
 /// <summary>
 /// The public entry, in the shared stack: an HTTP API, one VPC Link into the private subnets, and the <c>$default</c>
-/// stage with access logs and throttling. Each service stack adds its own routes and integration (<see cref="ServiceRoutes"/>).
+/// stage with access logs (<see cref="GatewayAccessLog"/>), per-route metrics and throttling. Each service stack adds its own routes and integration (<see cref="ServiceRoutes"/>).
 /// </summary>
 public sealed class HttpGateway : Construct
 {
@@ -53,30 +54,27 @@ public sealed class HttpGateway : Construct
             HttpApi = Api,
             StageName = StageName,
             AutoDeploy = true,
-            Throttle = new ThrottleSettings { RateLimit = ThrottleRatePerSecond, BurstLimit = ThrottleBurst },
         });
-        // HttpStage in this CDK version has no access-log property; the L1 stage does.
-        ((CfnStage)stage.Node.DefaultChild!).AccessLogSettings = new CfnStage.AccessLogSettingsProperty
+        // HttpStage in this CDK version has no access-log or detailed-metrics property; the L1 stage has both.
+        var cfnStage = (CfnStage)stage.Node.DefaultChild!;
+        cfnStage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty
         {
             DestinationArn = AccessLogs.LogGroupArn,
-            Format = AccessLogFormat,
+            Format = GatewayAccessLog.AwsFormat,
+        };
+        // Detailed metrics add per-route metrics to the stage's own, for the dashboard and Status. The AWS page "Monitor
+        // CloudWatch metrics for HTTP APIs in API Gateway" lists them (4xx, 5xx, Count, Latency, IntegrationLatency,
+        // DataProcessed) under the dimensions ApiId, Method, Resource, Stage ("resource path, and route ID"; an older
+        // revision of the page said ApiId, Stage, Route). It gives no example value: Resource is taken to be the route's
+        // path and Method its method (ANY /api/fastapi/{proxy+}: Method ANY, Resource /api/fastapi/{proxy+}), which is why
+        // EnvironmentDashboard matches a route on Resource alone. CloudWatch bills them as custom metrics, six per route.
+        cfnStage.DefaultRouteSettings = new CfnStage.RouteSettingsProperty
+        {
+            DetailedMetricsEnabled = true,
+            ThrottlingRateLimit = ThrottleRatePerSecond,
+            ThrottlingBurstLimit = ThrottleBurst,
         };
     }
-
-    static readonly string AccessLogFormat = System.Text.Json.JsonSerializer.Serialize(new SortedDictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["requestId"] = "$context.requestId",
-        ["ip"] = "$context.identity.sourceIp",
-        ["requestTime"] = "$context.requestTime",
-        ["httpMethod"] = "$context.httpMethod",
-        ["routeKey"] = "$context.routeKey",
-        ["path"] = "$context.path",
-        ["status"] = "$context.status",
-        ["responseLength"] = "$context.responseLength",
-        ["integrationStatus"] = "$context.integrationStatus",
-        ["integrationLatency"] = "$context.integrationLatency",
-        ["integrationError"] = "$context.integrationErrorMessage",
-    });
 
     public SecurityGroup VpcLinkSecurityGroup { get; }
 

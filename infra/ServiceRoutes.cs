@@ -25,7 +25,10 @@ namespace Pipeline.Infra;
 /// <c>resource_metadata</c>, so this is where MCP clients find the metadata on AWS.</item>
 /// </list>
 /// </summary>
-/// <remarks>One integration per path mapping, not per route: the metadata route shares the metadata path's integration.</remarks>
+/// <remarks>
+/// One integration per path mapping, not per route: the metadata route shares the metadata path's integration. Every
+/// integration also sets <c>x-request-id</c> to the gateway's request id (<see cref="RequestIdHeader"/>).
+/// </remarks>
 public sealed partial class ServiceRoutes : Construct
 {
     public ServiceRoutes(Construct scope, string id, ServiceLoadBalancer target, SharedImports shared) : base(scope, id)
@@ -51,7 +54,9 @@ public sealed partial class ServiceRoutes : Construct
                 : integrations[mapping] = new HttpAlbIntegration(name + "Integration", target.Listener, new HttpAlbIntegrationProps
                 {
                     VpcLink = shared.VpcLink,
-                    ParameterMapping = new ParameterMapping().OverwritePath(MappingValue.Custom(mapping)),
+                    ParameterMapping = new ParameterMapping()
+                        .OverwritePath(MappingValue.Custom(mapping))
+                        .OverwriteHeader(RequestIdHeader, MappingValue.ContextVariable("requestId")),
                 });
 
         // The one scope a token needs for this service's routes, whoever issued it (Cognito's resource server, or an external
@@ -73,6 +78,14 @@ public sealed partial class ServiceRoutes : Construct
         }
         Routes = routes;
     }
+
+    /// <summary>
+    /// The header every integration sets to API Gateway's request id (<c>overwrite:header.x-request-id</c> =
+    /// <c>$context.requestId</c>), so the service logs the id the access log holds, and a caller's own header of that name
+    /// never reaches it. Not among the headers the AWS page "Transforming API requests and responses" reserves for HTTP APIs
+    /// (<c>apigw-*</c>, <c>x-amz-*</c>, <c>x-amzn-*</c>, <c>X-Forwarded-*</c>, ...), so it may be mapped.
+    /// </summary>
+    public static readonly string RequestIdHeader = DeploymentNames.RequestIdHeader.ToLowerInvariant();
 
     /// <summary>Every route of the service, in the order of <see cref="HttpApiRoutes.For"/>.</summary>
     public IReadOnlyList<HttpRoute> Routes { get; }

@@ -1,13 +1,15 @@
+using Pipeline.Build.Aws.Clients;
 using Pipeline.Build.Deployment;
 using Pipeline.Manifests;
 
 namespace Pipeline.Build.Aws;
 
 /// <summary>
-/// The lines printed at the end of a Deploy on AWS: each service's URL, how a machine gets a token, and for each MCP endpoint
-/// (a service that declares <c>resourceMetadataPath</c>) a ready-to-paste configuration of the common MCP clients. With the
-/// environment's own Cognito issuer they sign in as its interactive app client, whose id they must be given (Cognito has no
-/// dynamic registration), and an admin creates the users; with an external issuer, as the client that provider gave them.
+/// The lines printed at the end of a Deploy on AWS: each service's URL, how a machine gets a token, for each MCP endpoint
+/// (a service that declares <c>resourceMetadataPath</c>) a ready-to-paste configuration of the common MCP clients, and the
+/// environment's CloudWatch dashboard. With the environment's own Cognito issuer the MCP clients sign in as its interactive
+/// app client, whose id they must be given (Cognito has no dynamic registration), and an admin creates the users; with an
+/// external issuer, as the client that provider gave them.
 /// </summary>
 public static class AwsDeploySummary
 {
@@ -51,14 +53,32 @@ public static class AwsDeploySummary
                       "--user-email <email>, or aws cognito-idp admin-create-user " +
                       $"--user-pool-id {pool} --username <email> --user-attributes Name=email,Value=<email> Name=email_verified,Value=true " +
                       "(Cognito mails a temporary password; README: the first user)");
+        if (facts.Region is { Length: > 0 } region)
+            lines.Add($"Dashboard: {DashboardUrl(region, facts.DashboardName ?? DeploymentNames.Dashboard(environment))}");
         lines.Add($"Deploy record: {facts.DeployRecordPath}");
         return lines;
+    }
+
+    /// <summary>
+    /// The CloudWatch console's page of a dashboard, in the console of the region's partition: dashboards are global to the
+    /// account, but the console opens them in a region, whose metrics they show.
+    /// </summary>
+    public static string DashboardUrl(string region, string dashboard)
+    {
+        var console = AwsConnection.PartitionOf(region) switch
+        {
+            "aws-cn" => "console.amazonaws.cn",
+            "aws-us-gov" => "console.amazonaws-us-gov.com",
+            _ => $"{region}.console.aws.amazon.com",
+        };
+        return $"https://{console}/cloudwatch/home?region={region}#dashboards/dashboard/{Uri.EscapeDataString(dashboard)}";
     }
 }
 
 /// <summary>What the AWS summary says, read after a deploy from the shared stack's outputs (or its SSM parameters) and the services.</summary>
 /// <param name="McpEndpoints">Each MCP endpoint by service name: the <c>resource</c> of its protected resource metadata.</param>
 /// <param name="JwtIssuer">The profile's external issuer; null when the environment runs its own Cognito issuer.</param>
+/// <param name="DashboardName">The shared stack's <see cref="DeploymentNames.DashboardNameOutput"/>; null: <see cref="DeploymentNames.Dashboard"/>.</param>
 public sealed record AwsSummaryFacts(
     string Environment,
     string? Region,
@@ -69,4 +89,5 @@ public sealed record AwsSummaryFacts(
     string? JwtAudience,
     string? UserPoolId,
     string? InteractiveClientId,
-    string DeployRecordPath);
+    string DeployRecordPath,
+    string? DashboardName = null);

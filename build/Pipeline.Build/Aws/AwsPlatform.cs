@@ -154,7 +154,7 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
             : await McpEndpointsAsync(new Uri(endpoint.TrimEnd('/') + "/"), log, cancellation);
         foreach (var line in AwsDeploySummary.Compose(new AwsSummaryFacts(aws.Environment, aws.Connection.Region, endpoint, Settings.Catalog.Services,
                      mcpEndpoints, Settings.JwtIssuer, Settings.JwtAudience, userPool, interactiveClient,
-                     new DeployRecordWriter(Settings.ArtifactsDirectory).PathFor(aws.Environment))))
+                     new DeployRecordWriter(Settings.ArtifactsDirectory).PathFor(aws.Environment), Output(DeploymentNames.DashboardNameOutput))))
             log.Info(line);
     }
 

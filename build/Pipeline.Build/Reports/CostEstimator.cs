@@ -64,6 +64,9 @@ public static class CostEstimator
     /// <summary>Resource types with a charge the price table does not hold, with what it depends on.</summary>
     public static IReadOnlyDictionary<string, string> UnpricedTypes { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
+        ["AWS::CloudWatch::Dashboard"] =
+            "a dashboard is free within the account's first few and billed per dashboard-month beyond them; the per-route metrics it shows are the " +
+            "API stage's detailed metrics, billed as custom metrics, one set per route (Amazon CloudWatch pricing)",
         ["AWS::Cognito::UserPoolClient"] =
             "a machine-to-machine app client: Cognito charges per client-credentials client a month and per token request (Amazon Cognito pricing)",
     };

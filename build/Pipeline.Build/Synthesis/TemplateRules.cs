@@ -15,6 +15,7 @@ public static class TemplateRules
         new ContainerLoggingRule(),
         new PrivateRepositoryRule(),
         new ApiAccessLoggingRule(),
+        new RequestIdTracingRule(),
         new NoWildcardActionsRule(),
         new PermissionsBoundaryRule(),
         new VpcFlowLogsRule(),

@@ -74,6 +74,30 @@ public sealed class AwsDeploySummaryTests
     }
 
     [Fact]
+    public void The_dashboard_of_the_shared_stacks_output_is_linked_in_the_console_of_the_region()
+    {
+        AwsDeploySummary.Compose(Facts with { DashboardName = "apigw-dev" }).Should().ContainSingle(l => l.StartsWith("Dashboard: ", StringComparison.Ordinal))
+            .Which.Should().Be("Dashboard: https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/apigw-dev");
+        AwsDeploySummary.Compose(Facts with { Environment = "prod", DashboardName = "team-prod" })
+            .Should().Contain("Dashboard: https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/team-prod");
+    }
+
+    [Fact]
+    public void Without_the_output_the_dashboard_is_the_environments_by_its_fixed_name()
+    {
+        AwsDeploySummary.Compose(Facts with { Environment = "staging2", DashboardName = null })
+            .Should().Contain($"Dashboard: https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#dashboards/dashboard/{DeploymentNames.Dashboard("staging2")}")
+            .And.Contain(l => l.EndsWith("#dashboards/dashboard/apigw-staging2", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("cn-north-1", "https://console.amazonaws.cn/cloudwatch/home?region=cn-north-1#dashboards/dashboard/apigw-dev")]
+    [InlineData("us-gov-west-1", "https://console.amazonaws-us-gov.com/cloudwatch/home?region=us-gov-west-1#dashboards/dashboard/apigw-dev")]
+    [InlineData("us-east-1", "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/apigw-dev")]
+    public void The_dashboard_link_opens_the_console_of_the_regions_partition(string region, string url) =>
+        AwsDeploySummary.DashboardUrl(region, "apigw-dev").Should().Be(url);
+
+    [Fact]
     public void A_missing_client_id_says_where_it_should_have_come_from()
     {
         var text = string.Join("\n", AwsDeploySummary.Compose(Facts with { InteractiveClientId = null }));

@@ -18,7 +18,7 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
     }
 
     [ToolFact("node")]
-    public void The_real_templates_price_every_service_of_the_manifests_and_leave_only_container_insights_and_the_token_client_unpriced()
+    public void The_real_templates_price_every_service_of_the_manifests_and_leave_only_the_dashboard_container_insights_and_the_token_client_unpriced()
     {
         var catalog = ServiceCatalog.Load(Path.Combine(SynthesizedReferenceTemplates.Root, "services"));
 
@@ -37,8 +37,10 @@ public sealed class SynthesizedTemplateReportTests(SynthesizedReferenceTemplates
         estimate.Lines.Should().Contain(l => l.Component == "NAT gateway hours" && l.Minimum == synthesized.Scope.NatGateways * 730 * 0.045m);
         estimate.Lines.Should().Contain(l => l.Component == "VPC Link");
         estimate.Lines.Should().Contain(l => l.Component.StartsWith("HTTP API ", StringComparison.Ordinal));
-        // Both depend on use: Container Insights on the running tasks, the Cognito machine client on the tokens requested.
-        estimate.NotPriced.Select(t => t.Type).Should().Equal(["AWS::Cognito::UserPoolClient", "AWS::ECS::Cluster (Container Insights)"]);
+        // Each depends on use: the dashboard on the account's other dashboards and the routes, Container Insights on the running
+        // tasks, the Cognito machine client on the tokens requested.
+        estimate.NotPriced.Select(t => t.Type).Should().Equal(["AWS::CloudWatch::Dashboard", "AWS::Cognito::UserPoolClient", "AWS::ECS::Cluster (Container Insights)"]);
+        estimate.NotPriced.Single(t => t.Type == "AWS::CloudWatch::Dashboard").Reason.Should().Contain("detailed metrics");
         estimate.NotPriced.Single(t => t.Type == "AWS::Cognito::UserPoolClient").Reason.Should().Contain("per token request");
         estimate.ServiceAlbs.Count.Should().Be(catalog.Services.Count, "each service stack has an internal ALB of its own");
     }

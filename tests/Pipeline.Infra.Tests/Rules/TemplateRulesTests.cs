@@ -22,7 +22,8 @@ public sealed class TemplateRulesTests
             "Environment": [ { "Name": "PORT", "Value": "8000" } ],
             "LogConfiguration": { "LogDriver": "awslogs", "Options": {} } } ] } },
         "Repo": { "Type": "AWS::ECR::Repository", "Properties": { "RepositoryPolicyText": { "Statement": [ { "Effect": "Allow", "Principal": { "AWS": "arn:aws:iam::123456789012:root" }, "Action": ["ecr:BatchGetImage"] } ] } } },
-        "Stage": { "Type": "AWS::ApiGatewayV2::Stage", "Properties": { "ApiId": "a", "StageName": "$default", "AccessLogSettings": { "DestinationArn": "arn:aws:logs:x", "Format": "$context.requestId" } } },
+        "Stage": { "Type": "AWS::ApiGatewayV2::Stage", "Properties": { "ApiId": "a", "StageName": "$default", "AccessLogSettings": { "DestinationArn": "arn:aws:logs:x", "Format": "{\"request_id\":\"$context.requestId\",\"route\":\"$context.routeKey\",\"status\":\"$context.status\",\"duration_ms\":\"$context.responseLatency\",\"integration_latency_ms\":\"$context.integrationLatency\",\"authorizer_error\":\"$context.authorizer.error\"}" } } },
+        "Integration": { "Type": "AWS::ApiGatewayV2::Integration", "Properties": { "ApiId": "a", "IntegrationType": "HTTP_PROXY", "RequestParameters": { "overwrite:path": "/$request.path.proxy", "overwrite:header.x-request-id": "$context.requestId" } } },
         "Role": { "Type": "AWS::IAM::Role", "Properties": { "AssumeRolePolicyDocument": { "Statement": [ { "Effect": "Allow", "Principal": { "Service": "ecs-tasks.amazonaws.com" }, "Action": "sts:AssumeRole" } ] },
             "PermissionsBoundary": { "Fn::Join": ["", ["arn:", { "Ref": "AWS::Partition" }, ":iam::", { "Ref": "AWS::AccountId" }, ":policy/pipeline-apigw-dev-boundary"]] } } },
         "Policy": { "Type": "AWS::IAM::Policy", "Properties": { "PolicyName": "p", "PolicyDocument": { "Statement": [ { "Effect": "Allow", "Action": ["logs:PutLogEvents"], "Resource": "*" } ] } } }
@@ -38,7 +39,7 @@ public sealed class TemplateRulesTests
     public void Every_rule_has_its_own_id()
     {
         TemplateRules.All.Select(r => r.Id).Should().OnlyHaveUniqueItems();
-        TemplateRules.All.Should().HaveCount(11);
+        TemplateRules.All.Should().HaveCount(12);
     }
 
     [Theory]
@@ -111,9 +112,51 @@ public sealed class TemplateRulesTests
     [Fact]
     public void Api_stage_without_access_logs_fails()
     {
-        var bad = GoodTemplate.Replace(", \"AccessLogSettings\": { \"DestinationArn\": \"arn:aws:logs:x\", \"Format\": \"$context.requestId\" }", "");
+        var bad = Regex.Replace(GoodTemplate, @", ""AccessLogSettings"": \{ ""DestinationArn"": ""arn:aws:logs:x"", ""Format"": "".*?"" \}", "");
         bad.Should().NotContain("AccessLogSettings");
         ShouldBreakOnly(bad, "Pipeline-APIG1", "Stage");
+    }
+
+    [Theory]
+    [InlineData("\"overwrite:header.x-request-id\": \"$context.requestId\"", "\"overwrite:header.x-trace\": \"$context.requestId\"", "does not set x-request-id")]
+    [InlineData("\"overwrite:header.x-request-id\": \"$context.requestId\"", "\"append:header.x-request-id\": \"$context.requestId\"", "appends to x-request-id instead of overwriting it")]
+    [InlineData("\"overwrite:header.x-request-id\": \"$context.requestId\"", "\"overwrite:header.x-request-id\": \"$request.header.x-request-id\"", "overwrites x-request-id with \"$request.header.x-request-id\"")]
+    [InlineData(", \"RequestParameters\": { \"overwrite:path\": \"/$request.path.proxy\", \"overwrite:header.x-request-id\": \"$context.requestId\" }", "", "does not set x-request-id")]
+    public void An_integration_that_does_not_overwrite_x_request_id_with_the_gateways_request_id_fails(string mapping, string instead, string problem)
+    {
+        var bad = GoodTemplate.Replace(mapping, instead);
+        ShouldBreakOnly(bad, "Pipeline-APIG6", "Integration");
+        Check(bad).Single().Message.Should().Contain(problem)
+            .And.Contain("Map RequestParameters \"overwrite:header.x-request-id\": \"$context.requestId\"").And.Contain("infra/ServiceRoutes.cs");
+    }
+
+    [Fact]
+    public void The_request_id_header_is_matched_whatever_its_case()
+    {
+        var upper = GoodTemplate.Replace("overwrite:header.x-request-id", "overwrite:header.X-Request-Id");
+        Check(upper).Should().BeEmpty();
+    }
+
+    [Theory]
+    [InlineData("\\\"route\\\":\\\"$context.routeKey\\\",", "", "\"route\": \"$context.routeKey\"")]
+    [InlineData("\\\"duration_ms\\\":\\\"$context.responseLatency\\\",", "", "\"duration_ms\": \"$context.responseLatency\"")]
+    [InlineData("\\\"authorizer_error\\\":\\\"$context.authorizer.error\\\"", "\\\"authorizer_error\\\":\\\"$context.error.message\\\"",
+        "\"authorizer_error\": \"$context.authorizer.error\" (it has \"$context.error.message\")")]
+    public void An_access_log_without_a_field_a_request_is_followed_by_fails(string field, string instead, string missing)
+    {
+        var bad = GoodTemplate.Replace(field, instead);
+        ShouldBreakOnly(bad, "Pipeline-APIG6", "Stage");
+        Check(bad).Single().Message.Should().Contain($"has an access log without {missing}").And.Contain("infra/HttpGateway.cs");
+    }
+
+    [Theory]
+    [InlineData("\"$context.requestId $context.routeKey $context.status\"", "not one JSON object")]
+    [InlineData("{ \"Fn::Join\": [\"\", [\"{}\"]] }", "takes its access log format from")]
+    public void An_access_log_format_that_is_not_a_literal_json_object_fails(string format, string problem)
+    {
+        var bad = Regex.Replace(GoodTemplate, @"""Format"": "".*?"" \}", $"\"Format\": {format} }}");
+        ShouldBreakOnly(bad, "Pipeline-APIG6", "Stage");
+        Check(bad).Single().Message.Should().Contain(problem);
     }
 
     [Theory]

@@ -151,15 +151,17 @@ public sealed class HttpGatewayTests(SynthesizedInfra infra)
     {
         infra.Dev.SharedJson.OfType("AWS::ApiGatewayV2::Route").Should().BeEmpty();
         infra.Dev.SharedJson.OfType("AWS::ApiGatewayV2::Integration").Should().BeEmpty();
-        // A service appears in the shared stack only as its OAuth scope (the resource server, the clients that may ask for it).
+        // A service appears in the shared stack only as its OAuth scope (the resource server, the clients that may ask for it)
+        // and as its routes' graphs on the dashboard.
         foreach (var (id, resource) in infra.Dev.SharedJson.Root.GetProperty("Resources").EnumerateObject().Select(r => (r.Name, r.Value)))
-            if (!resource.GetProperty("Type").GetString()!.StartsWith("AWS::Cognito::", StringComparison.Ordinal))
+            if (resource.GetProperty("Type").GetString() is var type &&
+                !type!.StartsWith("AWS::Cognito::", StringComparison.Ordinal) && type != "AWS::CloudWatch::Dashboard")
                 foreach (var service in infra.Dev.Services)
                     resource.GetRawText().Should().NotContain(service.RoutePrefix, $"{id}: adding a service must not change the shared stack");
     }
 
     [ToolFact("node")]
-    public void Stage_logs_access_and_throttles_by_default()
+    public void Stage_logs_access_publishes_per_route_metrics_and_throttles_by_default()
     {
         infra.Dev.Shared.HasResourceProperties("AWS::ApiGatewayV2::Stage", new Dictionary<string, object>
         {
@@ -168,14 +170,60 @@ public sealed class HttpGatewayTests(SynthesizedInfra infra)
             ["AccessLogSettings"] = new Dictionary<string, object>
             {
                 ["DestinationArn"] = Match.AnyValue(),
-                ["Format"] = Match.StringLikeRegexp("requestId"),
+                ["Format"] = Match.AnyValue(),
             },
+            // Detailed metrics: API Gateway publishes Count, 4xx, 5xx, Latency and IntegrationLatency per route as well as per stage.
             ["DefaultRouteSettings"] = new Dictionary<string, object>
             {
+                ["DetailedMetricsEnabled"] = true,
                 ["ThrottlingBurstLimit"] = HttpGateway.ThrottleBurst,
                 ["ThrottlingRateLimit"] = HttpGateway.ThrottleRatePerSecond,
             },
         });
+    }
+
+    // The gateway access log line of the contract ("Follow one request"), each value the HTTP API access-log variable of the
+    // AWS page "Customizing HTTP API access logs"; the local gateway writes the same keys.
+    static readonly (string Key, string Value)[] ContractAccessLogLine =
+    [
+        ("time", "$context.requestTime"), ("service", "gateway"), ("request_id", "$context.requestId"), ("method", "$context.httpMethod"),
+        ("route", "$context.routeKey"), ("path", "$context.path"), ("status", "$context.status"), ("duration_ms", "$context.responseLatency"),
+        ("integration_latency_ms", "$context.integrationLatency"), ("integration_status", "$context.integrationStatus"),
+        ("integration_error", "$context.integrationErrorMessage"), ("authorizer_error", "$context.authorizer.error"), ("error", "$context.error.message"),
+        ("source_ip", "$context.identity.sourceIp"), ("response_length", "$context.responseLength"), ("protocol", "$context.protocol"),
+    ];
+
+    [ToolFact("node")]
+    public void The_access_log_is_one_json_object_per_line_with_the_contracts_keys_and_their_context_variables()
+    {
+        foreach (var environment in new[] { infra.Dev, infra.Prod })
+        {
+            var format = environment.SharedJson.OfType("AWS::ApiGatewayV2::Stage").Single().Properties
+                .GetProperty("AccessLogSettings").GetProperty("Format").GetString()!;
+
+            format.Should().NotContain("\n", "one request, one line");
+            using var line = JsonDocument.Parse(format);
+            line.RootElement.EnumerateObject().Select(p => (p.Name, p.Value.GetString()!)).Should().Equal(ContractAccessLogLine, environment.Environment);
+            // Never the query string: $context.path is the path alone.
+            format.Should().NotContain("querystring", environment.Environment);
+        }
+    }
+
+    [ToolFact("node")]
+    public void Every_integration_of_every_service_stack_overwrites_x_request_id_with_the_gateways_request_id()
+    {
+        var integrations = 0;
+        foreach (var environment in new[] { infra.Dev, infra.ThreeServices, infra.WithSecrets })
+            foreach (var service in environment.Services)
+                foreach (var (id, integration) in environment.ServiceJson(service).OfType("AWS::ApiGatewayV2::Integration"))
+                {
+                    var mappings = integration.GetProperty("RequestParameters").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString());
+                    mappings.Should().Contain("overwrite:header.x-request-id", "$context.requestId", $"{environment.Environment}/{service.Name}/{id}");
+                    mappings.Keys.Where(k => k.Contains("x-request-id", StringComparison.OrdinalIgnoreCase))
+                        .Should().Equal(["overwrite:header.x-request-id"], "neither appended nor removed beside the overwrite");
+                    integrations++;
+                }
+        integrations.Should().Be(new[] { infra.Dev, infra.ThreeServices, infra.WithSecrets }.Sum(e => e.Services.Sum(HttpApiRoutes.IntegrationCount)));
     }
 
     static JsonElement RouteOf(TemplateJson template, string routeKey) =>

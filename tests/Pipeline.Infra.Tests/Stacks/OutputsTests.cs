@@ -8,13 +8,27 @@ namespace Pipeline.Infra.Tests.Stacks;
 public sealed class OutputsTests(SynthesizedInfra infra)
 {
     [ToolFact("node")]
-    public void Shared_stack_outputs_endpoint_and_cluster_and_with_its_own_issuer_the_user_pool_and_interactive_client()
+    public void Shared_stack_outputs_endpoint_cluster_dashboard_access_log_and_with_its_own_issuer_the_user_pool_and_interactive_client()
     {
         // What the service stacks need goes through SSM parameters; the outputs are for the pipeline and for people.
         var outputs = infra.Dev.SharedJson.Outputs().Select(o => o.Name).ToList();
-        outputs.Should().BeEquivalentTo([DeploymentNames.ApiEndpointOutput, DeploymentNames.ClusterNameOutput,
-            DeploymentNames.UserPoolIdOutput, DeploymentNames.InteractiveClientIdOutput]);
-        infra.ExternalIssuer.SharedJson.Outputs().Select(o => o.Name).Should().BeEquivalentTo([DeploymentNames.ApiEndpointOutput, DeploymentNames.ClusterNameOutput]);
+        outputs.Should().BeEquivalentTo([DeploymentNames.ApiEndpointOutput, DeploymentNames.ClusterNameOutput, DeploymentNames.DashboardNameOutput,
+            DeploymentNames.AccessLogGroupOutput, DeploymentNames.UserPoolIdOutput, DeploymentNames.InteractiveClientIdOutput]);
+        infra.ExternalIssuer.SharedJson.Outputs().Select(o => o.Name).Should().BeEquivalentTo([DeploymentNames.ApiEndpointOutput, DeploymentNames.ClusterNameOutput,
+            DeploymentNames.DashboardNameOutput, DeploymentNames.AccessLogGroupOutput]);
+    }
+
+    [ToolFact("node")]
+    public void The_dashboard_and_access_log_outputs_name_the_dashboard_and_the_log_group_the_stage_writes_to()
+    {
+        foreach (var environment in new[] { infra.Dev, infra.Prod })
+        {
+            var outputs = environment.SharedJson.Outputs().ToDictionary(o => o.Name, o => o.Value.GetProperty("Value"));
+            // Ref of a dashboard is its name, Ref of a log group its name (the CloudFormation template reference).
+            TemplateJson.ReferencedId(outputs[DeploymentNames.DashboardNameOutput]).Should().Be(environment.SharedJson.OfType("AWS::CloudWatch::Dashboard").Single().Id);
+            outputs[DeploymentNames.DashboardNameOutput].TryGetProperty("Ref", out _).Should().BeTrue();
+            outputs[DeploymentNames.AccessLogGroupOutput].GetProperty("Ref").GetString().Should().Be(environment.AccessLogGroup);
+        }
     }
 
     [ToolFact("node")]

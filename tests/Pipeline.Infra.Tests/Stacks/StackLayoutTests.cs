@@ -199,10 +199,12 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
     }
 
     [ToolFact("node")]
-    public void A_new_service_adds_only_its_scope_to_the_shared_stack_and_changes_no_other_service_stack()
+    public void A_new_service_adds_only_its_scope_and_its_dashboard_graphs_to_the_shared_stack_and_changes_no_other_service_stack()
     {
-        // The resource server gets the new service's scope and both clients may ask for it; nothing else of the shared stack changes.
+        // The resource server gets the new service's scope and both clients may ask for it, and the dashboard its routes' graphs;
+        // nothing else of the shared stack changes.
         var three = JsonNode.Parse(infra.ThreeServices.SharedJson.Text)!;
+        var dev = JsonNode.Parse(infra.Dev.SharedJson.Text)!;
         var scope = DeploymentNames.ServiceScope("dev", SynthesizedInfra.ThirdService);
         foreach (var (_, resource) in three["Resources"]!.AsObject())
         {
@@ -212,7 +214,12 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
             if (properties?["AllowedOAuthScopes"] is JsonArray allowed)
                 allowed.Remove(allowed.Single(s => s!.GetValue<string>() == scope));
         }
-        three.ToJsonString().Should().Be(JsonNode.Parse(infra.Dev.SharedJson.Text)!.ToJsonString());
+        var (threeWidgets, devWidgets) = (DashboardWidgets(three), DashboardWidgets(dev));
+        threeWidgets.Where(w => !w.StartsWith($"{SynthesizedInfra.ThirdService}: ", StringComparison.Ordinal)).Should().Equal(devWidgets);
+        threeWidgets.Count(w => w.StartsWith($"{SynthesizedInfra.ThirdService}: ", StringComparison.Ordinal)).Should().Be(3, "requests, errors and latency of its routes");
+        foreach (var template in new[] { three, dev })
+            template["Resources"]!.AsObject().Remove(template["Resources"]!.AsObject().Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::CloudWatch::Dashboard").Key);
+        three.ToJsonString().Should().Be(dev.ToJsonString());
         foreach (var service in infra.Dev.Services)
             infra.ThreeServices.ServiceJson(service).Root.GetProperty("Resources").GetRawText()
                 .Should().Be(infra.Dev.ServiceJson(service).Root.GetProperty("Resources").GetRawText(), service.Name);
@@ -226,6 +233,17 @@ public sealed class StackLayoutTests(SynthesizedInfra infra)
             var text = File.ReadAllText(path);
             text.Should().NotContain("123456789012").And.NotContain("us-east-1").And.NotContain("eu-west-1", path);
         }
+    }
+
+    /// <summary>The dashboard's widgets, each as its title and its properties without its place on the grid.</summary>
+    static IReadOnlyList<string> DashboardWidgets(JsonNode template)
+    {
+        var dashboard = template["Resources"]!.AsObject().Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::CloudWatch::Dashboard").Value!;
+        var body = string.Concat(dashboard["Properties"]!["DashboardBody"]!["Fn::Join"]![1]!.AsArray()
+            .Select(part => part is JsonValue value ? value.GetValue<string>() : $"REF({part!["Ref"]!.GetValue<string>()})"));
+        return JsonNode.Parse(body)!["widgets"]!.AsArray()
+            .Select(w => $"{w!["properties"]!["title"]!.GetValue<string>()}: {w["properties"]!.ToJsonString()}")
+            .ToList();
     }
 
     /// <summary>Every <c>Fn::Select</c> argument list anywhere inside <paramref name="value"/>.</summary>

@@ -98,6 +98,10 @@ public sealed class SynthesizedEnvironment
         return TemplateRules.Check(template, RuleContext(StackNameOf(templatePath)));
     }
 
+    /// <summary>Logical id of the log group the HTTP API stage writes its access log to (in the shared stack).</summary>
+    public string AccessLogGroup =>
+        TemplateJson.ReferencedId(SharedJson.OfType("AWS::ApiGatewayV2::Stage").Single().Properties.GetProperty("AccessLogSettings").GetProperty("DestinationArn"))!;
+
     /// <summary>Logical id of the service's ALB (in its own stack).</summary>
     public string LoadBalancerOf(ServiceManifest service) =>
         TemplateJson.ReferencedId(ServiceJson(service).OfType("AWS::ElasticLoadBalancingV2::Listener")

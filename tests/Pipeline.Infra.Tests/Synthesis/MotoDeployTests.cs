@@ -12,7 +12,7 @@ namespace Pipeline.Infra.Tests.Synthesis;
 /// change set resolves the shared stack's and the used services' parameters (moto creates no exports for a stack created
 /// by a change set, so exports could not pass here). moto skips API Gateway (the authorizer too), Cognito, alarms,
 /// autoscaling and standalone security-group egress rules (it creates no such resources); everything else (network, ALBs,
-/// ECS, IAM, logs, ECR, SSM, the SNS alarm topic) must come up.
+/// ECS, IAM, logs, ECR, SSM, the SNS alarm topic, the CloudWatch dashboard) must come up.
 /// </summary>
 [Collection(SynthesizedInfraCollection.Name)]
 public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : IClassFixture<MotoServer>
@@ -97,7 +97,15 @@ public sealed class MotoDeployTests(SynthesizedInfra infra, MotoServer moto) : I
         {
             sharedOutputs[DeploymentNames.ApiEndpointOutput].Should().StartWith("https://").And.Contain(".execute-api.us-east-1.");
             sharedOutputs[DeploymentNames.ClusterNameOutput].Should().Be(Shared(SharedValue.ClusterName));
+            sharedOutputs[DeploymentNames.DashboardNameOutput].Should().Be(DeploymentNames.Dashboard("dev"));
+            sharedOutputs[DeploymentNames.AccessLogGroupOutput].Should().Be(physical[shared][dev.AccessLogGroup]);
         }
+
+        // The environment's dashboard came up with a body CloudWatch can read, its log widget on the access log group.
+        var dashboardBody = Aws("cloudwatch", "get-dashboard", "--dashboard-name", DeploymentNames.Dashboard("dev")).GetProperty("DashboardBody").GetString()!;
+        using (var body = JsonDocument.Parse(dashboardBody))
+            body.RootElement.GetProperty("widgets").EnumerateArray().Single(w => w.GetProperty("type").GetString() == "log")
+                .GetProperty("properties").GetProperty("query").GetString().Should().StartWith($"SOURCE '{physical[shared][dev.AccessLogGroup]}' |");
 
         foreach (var service in dev.Services)
         {

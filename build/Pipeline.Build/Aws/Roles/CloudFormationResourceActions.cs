@@ -135,6 +135,13 @@ public static class CloudFormationResourceActions
                            "MetricName Metrics Namespace Period Statistic Threshold TreatMissingData"),
             Features = [TagsFrom("AWS::CloudWatch::Alarm", "cloudwatch:ListTagsForResource cloudwatch:TagResource cloudwatch:UntagResource")],
         },
+        ["AWS::CloudWatch::Dashboard"] = new(Schema("AWS::CloudWatch::Dashboard"),
+            "cloudwatch:DeleteDashboards cloudwatch:GetDashboard cloudwatch:ListDashboards cloudwatch:ListTagsForResource cloudwatch:PutDashboard " +
+            "cloudwatch:TagResource cloudwatch:UntagResource")
+        {
+            Covers = Words("DashboardBody DashboardName"),
+            Features = [TagsFrom("AWS::CloudWatch::Dashboard", "cloudwatch:ListTagsForResource cloudwatch:TagResource cloudwatch:UntagResource")],
+        },
         ["AWS::Cognito::ManagedLoginBranding"] = new(Schema("AWS::Cognito::ManagedLoginBranding"),
             "cognito-idp:CreateManagedLoginBranding cognito-idp:DeleteManagedLoginBranding cognito-idp:DescribeManagedLoginBranding " +
             "cognito-idp:DescribeManagedLoginBrandingByClient cognito-idp:UpdateManagedLoginBranding")
