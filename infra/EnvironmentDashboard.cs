@@ -84,11 +84,11 @@ public sealed class EnvironmentDashboard : Construct
     public const string CountMetric = "Count";
     public const string FourXxMetric = "4xx";
 
-    /// <summary>The Logs Insights query of the last errors: the contract's access-log keys (<see cref="GatewayAccessLog"/>).</summary>
+    /// <summary>The Logs Insights query of the last errors: the contract's access-log keys (<see cref="AccessLogFields"/>).</summary>
     public static readonly string[] LastErrorsQuery =
     [
-        $"fields @timestamp, {GatewayAccessLog.RequestId}, {GatewayAccessLog.Route}, {GatewayAccessLog.Status}, {GatewayAccessLog.AuthorizerError}, {GatewayAccessLog.Error}",
-        $"filter {GatewayAccessLog.Status} >= 400",
+        $"fields @timestamp, {AccessLogFields.RequestId}, {AccessLogFields.Route}, {AccessLogFields.Status}, {AccessLogFields.AuthorizerError}, {AccessLogFields.Error}",
+        $"filter {AccessLogFields.Status} >= 400",
         "sort @timestamp desc",
         $"limit {LastErrors}",
     ];

@@ -9,7 +9,7 @@ namespace Pipeline.Infra;
 
 /// <summary>
 /// The public entry, in the shared stack: an HTTP API, one VPC Link into the private subnets, and the <c>$default</c>
-/// stage with access logs (<see cref="GatewayAccessLog"/>), per-route metrics and throttling. Each service stack adds its own routes and integration (<see cref="ServiceRoutes"/>).
+/// stage with access logs (<see cref="AccessLogFields"/>), per-route metrics and throttling. Each service stack adds its own routes and integration (<see cref="ServiceRoutes"/>).
 /// </summary>
 public sealed class HttpGateway : Construct
 {
@@ -60,7 +60,7 @@ public sealed class HttpGateway : Construct
         cfnStage.AccessLogSettings = new CfnStage.AccessLogSettingsProperty
         {
             DestinationArn = AccessLogs.LogGroupArn,
-            Format = GatewayAccessLog.AwsFormat,
+            Format = AccessLogFields.AwsFormat,
         };
         // Detailed metrics add per-route metrics to the stage's own, for the dashboard and Status. The AWS page "Monitor
         // CloudWatch metrics for HTTP APIs in API Gateway" lists them (4xx, 5xx, Count, Latency, IntegrationLatency,

@@ -14,7 +14,7 @@ namespace Pipeline.Gateway.AccessLog;
 /// <item>every request to a service's public routes (and one that matches no route) gets a request id of API Gateway's shape
 /// (<see cref="RequestIds"/>), which overwrites any <c>X-Request-Id</c> the caller sent (the integrations' parameter mapping
 /// <c>overwrite:header.x-request-id</c> on AWS) and is answered in <c>apigw-requestid</c>;</item>
-/// <item>one JSON line per such request on stdout, with the keys of the HTTP API's access log format (infra/HttpGateway.cs);</item>
+/// <item>one JSON line per such request on stdout, with the keys of the HTTP API's access log (<see cref="AccessLogFields"/>);</item>
 /// <item>the service's figures for <c>Status</c> (<see cref="TrafficCounters"/>).</item>
 /// </list>
 /// Internal routes (<c>/_internal/&lt;service&gt;</c>, service to service, which on AWS go straight to the load balancer and past
@@ -106,31 +106,31 @@ public sealed class GatewayAccessLog(RouteKeys routeKeys, TrafficCounters counte
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
-            json.WriteString("time", entry.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            json.WriteString(AccessLogFields.Time, entry.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
             json.WriteString("level", status >= 500 ? "error" : "info");
-            json.WriteString("service", "gateway");
+            json.WriteString(AccessLogFields.Service, AccessLogFields.GatewayService);
             json.WriteString("event", "request");
-            json.WriteString("request_id", entry.RequestId);
-            json.WriteString("method", context.Request.Method);
-            json.WriteString("route", routeKey);
-            json.WriteString("path", context.Request.Path.Value);
-            json.WriteNumber("status", status);
-            json.WriteNumber("duration_ms", Math.Round(milliseconds, 1));
+            json.WriteString(AccessLogFields.RequestId, entry.RequestId);
+            json.WriteString(AccessLogFields.Method, context.Request.Method);
+            json.WriteString(AccessLogFields.Route, routeKey);
+            json.WriteString(AccessLogFields.Path, context.Request.Path.Value);
+            json.WriteNumber(AccessLogFields.Status, status);
+            json.WriteNumber(AccessLogFields.DurationMs, Math.Round(milliseconds, 1));
             if (entry.IntegrationLatency is { } latency)
-                json.WriteNumber("integration_latency_ms", Math.Round(latency.TotalMilliseconds, 1));
+                json.WriteNumber(AccessLogFields.IntegrationLatencyMs, Math.Round(latency.TotalMilliseconds, 1));
             if (entry.IntegrationStatus is { } integrationStatus)
-                json.WriteNumber("integration_status", integrationStatus);
+                json.WriteNumber(AccessLogFields.IntegrationStatus, integrationStatus);
             if (entry.IntegrationError is { } integrationError)
-                json.WriteString("integration_error", integrationError);
+                json.WriteString(AccessLogFields.IntegrationError, integrationError);
             if (entry.AuthorizerError is { } authorizerError)
-                json.WriteString("authorizer_error", authorizerError);
+                json.WriteString(AccessLogFields.AuthorizerError, authorizerError);
             if (exceptionType is not null)
                 json.WriteString("exception_type", exceptionType);
             if (context.Connection.RemoteIpAddress is { } ip)
-                json.WriteString("source_ip", (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString());
+                json.WriteString(AccessLogFields.SourceIp, (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString());
             if (context.Response.ContentLength is { } length)
-                json.WriteNumber("response_length", length);
-            json.WriteString("protocol", context.Request.Protocol);
+                json.WriteNumber(AccessLogFields.ResponseLength, length);
+            json.WriteString(AccessLogFields.Protocol, context.Request.Protocol);
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);

@@ -7,7 +7,7 @@ namespace Pipeline.Build.Synthesis.Rules;
 /// A request can be followed from the gateway into the service: every HTTP API integration overwrites the
 /// <c>x-request-id</c> header with API Gateway's request id (<c>overwrite:header.x-request-id</c> = <c>$context.requestId</c>),
 /// so the service logs the id the access log holds and a caller cannot choose it, and the stage's access log is one JSON
-/// object that carries at least <see cref="GatewayAccessLog.RequiredKeys"/> with their variables. Modelled on cdk-nag's
+/// object that carries at least <see cref="AccessLogFields.RequiredKeys"/> with their variables. Modelled on cdk-nag's
 /// AwsSolutions-APIG6 (logging for every method); a stage without any access log is <see cref="ApiAccessLoggingRule"/>'s.
 /// </summary>
 public sealed class RequestIdTracingRule : ITemplateRule
@@ -23,7 +23,7 @@ public sealed class RequestIdTracingRule : ITemplateRule
 
     const string MappingFix = "infra/ServiceRoutes.cs maps it on every integration: ParameterMapping().OverwriteHeader(\"x-request-id\", MappingValue.ContextVariable(\"requestId\"))";
 
-    const string FormatFix = "infra/HttpGateway.cs writes it: Format = GatewayAccessLog.AwsFormat";
+    const string FormatFix = "infra/HttpGateway.cs writes it: Format = AccessLogFields.AwsFormat";
 
     public IEnumerable<RuleViolation> Check(IReadOnlyList<TemplateResource> resources, TemplateContext context)
     {
@@ -74,9 +74,9 @@ public sealed class RequestIdTracingRule : ITemplateRule
             return "has an access log format that is not one JSON object, so a reader cannot find the request id, route and status in it. " +
                    $"Use the gateway's JSON line ({FormatFix}).";
         var missing = new List<string>();
-        foreach (var key in GatewayAccessLog.RequiredKeys)
+        foreach (var key in AccessLogFields.RequiredKeys)
         {
-            var variable = GatewayAccessLog.AwsVariableOf(key);
+            var variable = AccessLogFields.AwsVariableOf(key);
             if (!line.TryGetProperty(key, out var value))
                 missing.Add($"\"{key}\": \"{variable}\"");
             else if (value.ValueKind != JsonValueKind.String || value.GetString() != variable)

@@ -7,7 +7,7 @@ namespace Pipeline.Manifests;
 /// locally (the gateway's stdout), so one reader handles both. On AWS each value is an HTTP API access-log variable
 /// (<see cref="AwsVariables"/>); API Gateway writes every value as a string and <c>-</c> for an empty one.
 /// </summary>
-public static class GatewayAccessLog
+public static class AccessLogFields
 {
     public const string Time = "time";
     public const string Service = "service";
