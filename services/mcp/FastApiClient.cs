@@ -10,6 +10,9 @@ namespace Mcp.Server;
 /// </summary>
 public sealed class FastApiClient(HttpClient http, ServiceSettings settings)
 {
+    /// <summary>The fastapi service's manifest name, as the outgoing_request lines name their peer.</summary>
+    public const string PeerService = "fastapi";
+
     /// <summary>Well under the 30 s after which the gateway and load balancer cut a response.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 

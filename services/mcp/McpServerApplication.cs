@@ -1,6 +1,8 @@
 using Mcp.Server.Authorization;
+using Mcp.Server.Logs;
 using Mcp.Server.Tools;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.Logging.Console;
 using ModelContextProtocol.AspNetCore;
 
 namespace Mcp.Server;
@@ -39,13 +41,22 @@ public static partial class McpServerApplication
             kestrel.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes;
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.Logging.AddConsole(console => console.FormatterName = JsonLineFormatter.FormatterName);
+        builder.Logging.AddConsoleFormatter<JsonLineFormatter, ConsoleFormatterOptions>();
 
         builder.Services.AddSingleton(settings);
         builder.Services.AddTokenAuthentication(settings, tokenRequirement);
-        builder.Services.AddHttpClient<FastApiClient>(http => http.Timeout = FastApiClient.RequestTimeout);
+        builder.Services.AddHttpClient<FastApiClient>(http => http.Timeout = FastApiClient.RequestTimeout)
+            // OutgoingRequestLogHandler sends the one traceparent. The handler's own propagation, on whenever an Activity is
+            // current (ASP.NET Core starts one per request while logging is on), keeps a traceparent already set but adds the
+            // incoming request's tracestate and baggage beside it; without a propagator it sends nothing of its own.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { ActivityHeadersPropagator = null })
+            .AddHttpMessageHandler(services => new OutgoingRequestLogHandler(
+                FastApiClient.PeerService, services.GetRequiredService<ILogger<OutgoingRequestLogHandler>>()));
         builder.Services
             .AddMcpServer(server => server.ServerInfo = new() { Name = settings.ServiceName, Version = settings.Version })
             .WithHttpTransport(transport => transport.SessionMode = HttpServerSessionMode.Stateless)
+            .WithMessageFilters(filters => filters.AddIncomingFilter(RequestLogMiddleware.RecordMcpMethod))
             .WithTools<FastApiTools>()
             .WithTools<HashTools>()
             .WithTools<TemperatureTools>();
@@ -69,6 +80,12 @@ public static partial class McpServerApplication
             app.Services.GetRequiredService<ProtectedResource>().ConfiguredMetadataUrl?.AbsoluteUri
                 ?? $"derived per request from X-Forwarded-Proto/X-Forwarded-Host and ROOT_PATH ({settings.RootPath}{ProtectedResource.MetadataPath})");
 
+        app.Lifetime.ApplicationStarted.Register(() =>
+            LogStarted(app.Logger, settings.ServiceName, settings.Version, string.Join(", ", app.Urls)));
+        app.Lifetime.ApplicationStopped.Register(() => LogStopped(app.Logger, settings.ServiceName, settings.Version));
+
+        // Outside everything else, so the requests turned away below (403, 413, 401) are logged and echo the request id too.
+        app.UseMiddleware<RequestLogMiddleware>();
         // A disallowed browser origin is turned away before anything else, token or not.
         app.UseMiddleware<OriginValidationMiddleware>();
         // Before anything reads a body: the token check does not, the MCP endpoint does.
@@ -139,4 +156,10 @@ public static partial class McpServerApplication
         Level = LogLevel.Information,
         Message = "The MCP endpoint admits access tokens from {Issuer} for audience {Audience} with scope {Scope}; resource metadata: {MetadataUrl}")]
     private static partial void LogTokenRequirement(ILogger logger, string issuer, string audience, string scope, string metadataUrl);
+
+    [LoggerMessage(EventId = 4, EventName = "Started", Level = LogLevel.Information, Message = "{Service} {Version} started, listening on {Addresses}")]
+    private static partial void LogStarted(ILogger logger, string service, string version, string addresses);
+
+    [LoggerMessage(EventId = 5, EventName = "Stopped", Level = LogLevel.Information, Message = "{Service} {Version} stopped: in-flight requests finished")]
+    private static partial void LogStopped(ILogger logger, string service, string version);
 }

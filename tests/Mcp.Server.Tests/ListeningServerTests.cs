@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 
@@ -87,8 +86,8 @@ public sealed class ListeningServerTests
         IsListening(ignoredPort).Should().BeFalse();
         exitCode.Should().Be(0, output);
         output.Should().Contain($"http://127.0.0.1:{port}/health -> 200");
-        Regex.Matches(server.Output, "warn:").Should().ContainSingle(server.Output);
-        server.Output.Should().Contain(
+        JsonLogLines.Parse(server.Output).Where(line => line.GetProperty("level").GetString() == "warning")
+            .Should().ContainSingle(server.Output).Which.GetProperty("message").GetString().Should().StartWith(
             $"PORT={port} is set together with ASPNETCORE_URLS=http://127.0.0.1:{ignoredPort} and ASPNETCORE_HTTP_PORTS={ignoredPort}; " +
             $"PORT wins, so the server listens on http://127.0.0.1:{port} and ignores ASPNETCORE_URLS and ASPNETCORE_HTTP_PORTS.");
     }

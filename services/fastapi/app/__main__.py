@@ -1,11 +1,10 @@
-"""Entry point of the container: `python -m app` serves the API with uvicorn."""
+"""Entry point of the container: `python -m app` serves the API with uvicorn, every log line JSON on stdout."""
 
 from __future__ import annotations
 
-import logging
-
 import uvicorn
 
+from .json_logs import configure_logging
 from .main import create_app
 from .settings import Settings
 
@@ -16,12 +15,16 @@ GRACEFUL_SHUTDOWN_SECONDS = 20
 
 def main() -> None:
     settings = Settings.from_environment()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:%(name)s: %(message)s")
+    configure_logging(settings)
     uvicorn.run(
         create_app(settings),
         host=settings.bind_address,
         port=settings.port,
         log_level=settings.log_level,
+        # uvicorn's own logging setup would give its loggers handlers and formats of their own; without it their
+        # records reach the JSON handler. Its access log is off: RequestLog writes the one line per request.
+        log_config=None,
+        access_log=False,
         proxy_headers=True,
         forwarded_allow_ips="*",
         server_header=False,

@@ -21,6 +21,7 @@ from .models import (
     TextAnalysis,
     TextAnalysisRequest,
 )
+from .request_log import ASGIApp, RequestLog
 from .settings import Settings
 
 logger = logging.getLogger("app")
@@ -28,17 +29,35 @@ logger = logging.getLogger("app")
 # Never echo credentials back, even to the caller who sent them: responses end up in logs and tool output.
 REDACTED_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key", "x-amz-security-token"})
 
+HEALTH_PATH = "/health"
+
+
+class LoggedFastAPI(FastAPI):
+    """FastAPI with RequestLog outside everything else, Starlette's error handling included, so that every response
+    carries x-request-id, a 500 from an unhandled exception too (middleware added with add_middleware sits inside it)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestLog(super().build_middleware_stack(), self.router, health_path=HEALTH_PATH)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_environment()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        logger.info("%s %s started (root path '%s')", settings.service_name, settings.version, settings.root_path)
+        logger.info(
+            "%s %s started (root path '%s')",
+            settings.service_name,
+            settings.version,
+            settings.root_path,
+            extra={"event": "started"},
+        )
         yield
-        logger.info("%s %s stopped: in-flight requests finished", settings.service_name, settings.version)
+        logger.info(
+            "%s %s stopped: in-flight requests finished", settings.service_name, settings.version, extra={"event": "stopped"}
+        )
 
-    app = FastAPI(
+    app = LoggedFastAPI(
         title=settings.service_name,
         version=settings.version,
         description="Service info, health, and a stateless JSON API (request inspection, statistics, text analysis).",
@@ -56,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         problems = [{key: value for key, value in problem.items() if key != "input"} for problem in error.errors()]
         return JSONResponse(status_code=422, content={"detail": jsonable_encoder(problems)})
 
-    @app.get("/health", response_model=Health, tags=["service"])
+    @app.get(HEALTH_PATH, response_model=Health, tags=["service"])
     def health() -> Health:
         return Health(status="ok", service=settings.service_name, version=settings.version)
 

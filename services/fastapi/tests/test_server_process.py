@@ -111,3 +111,33 @@ def test_sigterm_lets_an_in_flight_request_finish_before_the_server_exits(server
     assert b'"mean":2.5' in response
     assert exit_code in GRACEFUL_EXIT_CODES, output
     assert "stopped: in-flight requests finished" in output
+
+
+def test_the_server_process_writes_every_line_as_json_and_one_line_per_request_but_health(server) -> None:
+    process, port = server
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/inspect?token=secret-in-the-query",
+        data=b'{"password": "secret-in-the-body"}',
+        headers={"X-Request-Id": "proc-request-1", "Authorization": "Bearer secret-in-the-header"},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        echoed = response.headers["x-request-id"]
+    get_json(f"http://127.0.0.1:{port}/health")
+
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=15)
+    output = process.communicate()[0]
+
+    not_json = [text for text in output.splitlines() if not text.startswith("{")]
+    assert not_json == [], "every line the server writes is a JSON object"
+    lines = [json.loads(text) for text in output.splitlines()]
+    assert echoed == "proc-request-1"
+    assert all(line["service"] == "fastapi" and line["version"] == "proc-1" for line in lines), output
+    assert {"started", "stopped"} <= {line["event"] for line in lines}
+    assert any(line["logger"] == "uvicorn.error" for line in lines), "uvicorn's own lines go through the JSON formatter"
+    requests = [line for line in lines if line["event"] == "request"]
+    assert [(line["request_id"], line["route"], line["path"], line["status"]) for line in requests] == [
+        ("proc-request-1", "/inspect", "/inspect", 200)
+    ], "one line for the request, none for the health checks"
+    for secret in ("secret-in-the-query", "secret-in-the-body", "secret-in-the-header"):
+        assert secret not in output

@@ -1,0 +1,23 @@
+using System.Collections;
+
+namespace Mcp.Server.Logs;
+
+/// <summary>
+/// The state of a log line whose fields carry the log contract's own names (<c>duration_ms</c>, <c>peer_service</c>), a
+/// null among them: structured state every logging provider reads, whose text is the line's message.
+/// </summary>
+public sealed class LogFields(string message, IReadOnlyList<KeyValuePair<string, object?>> fields)
+    : IReadOnlyList<KeyValuePair<string, object?>>
+{
+    public static readonly Func<LogFields, Exception?, string> Format = (state, _) => state.ToString();
+
+    public int Count => fields.Count;
+
+    public KeyValuePair<string, object?> this[int index] => fields[index];
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator() => fields.GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => message;
+}
