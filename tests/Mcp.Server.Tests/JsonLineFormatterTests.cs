@@ -101,6 +101,16 @@ public sealed class JsonLineFormatterTests
     }
 
     [Fact]
+    public void A_line_about_a_request_or_a_call_is_stamped_with_when_it_began()
+    {
+        var began = new DateTimeOffset(2026, 12, 7, 1, 2, 3, 456, TimeSpan.Zero);
+
+        _log.Log(LogLevel.Information, RequestLogMiddleware.RequestEvent, new LogFields("GET /x 200", [new("status", 200)], began), null, LogFields.Format);
+
+        Text(_log.Lines.Single(), "time").Should().Be("2026-12-07T01:02:03.456Z");
+    }
+
+    [Fact]
     public void Log_fields_keep_their_names_write_null_and_numbers_and_name_the_span_of_a_call()
     {
         RequestTrace.Current = RequestTrace.FromHeaders("req-1", null);

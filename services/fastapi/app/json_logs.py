@@ -1,6 +1,6 @@
 """Log lines as JSON objects, one per line on stdout, in the fields every service of the platform shares.
 
-Every line has time, level, service, version, message and event; a line written while a request is served adds its
+Every line has time (a request line's is when the request began), level, service, version, message and event; a line written while a request is served adds its
 request_id, trace_id and span_id (and parent_span_id). A record's `fields` (passed as `extra={"fields": {...}}`) add
 more. An exception adds only its type and its frames (file, line, function): its message can hold the request's input.
 """
@@ -29,7 +29,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": _rfc3339_utc(record.created),
+            # A request line is stamped with when the request began, as the gateway's access log is, so the lines of one
+            # request sort as the calls were made: gateway, then mcp, then the fastapi call mcp made.
+            "time": _rfc3339_utc(getattr(record, "started_at", record.created)),
             "level": _level(record.levelno),
             "service": self.service,
             "version": self.version,

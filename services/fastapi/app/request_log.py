@@ -43,6 +43,7 @@ class RequestLog:
         )
         reset = current_request.set(context)
         started = time.perf_counter()
+        started_at = time.time()
         status: int | None = None
 
         async def send_with_request_id(message: Message) -> None:
@@ -63,11 +64,11 @@ class RequestLog:
                 await _answer_internal_error(send_with_request_id, context.request_id)
         finally:
             try:
-                self._log(scope, status, time.perf_counter() - started, failure)
+                self._log(scope, status, started_at, time.perf_counter() - started, failure)
             finally:
                 current_request.reset(reset)
 
-    def _log(self, scope: Scope, status: int | None, seconds: float, failure: Exception | None) -> None:
+    def _log(self, scope: Scope, status: int | None, started_at: float, seconds: float, failure: Exception | None) -> None:
         # An application that returns without answering gets the server's own 500.
         status = 500 if status is None else status
         route = self._route_template(scope)
@@ -83,6 +84,7 @@ class RequestLog:
             exc_info=failure,
             extra={
                 "event": "request",
+                "started_at": started_at,
                 "fields": {
                     "method": method,
                     "route": route,

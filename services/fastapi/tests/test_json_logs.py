@@ -43,6 +43,13 @@ def test_a_line_has_time_level_service_version_message_and_event() -> None:
     assert "request_id" not in line
 
 
+def test_a_request_line_is_stamped_with_when_the_request_began() -> None:
+    log_record = record(event="request", started_at=1796605323.0)
+    log_record.created = 1796605324.5
+
+    assert format_line(log_record)["time"] == "2026-12-07T01:02:03.000Z"
+
+
 @pytest.mark.parametrize(
     ("level", "name"),
     [(logging.DEBUG, "debug"), (5, "debug"), (logging.INFO, "info"), (logging.WARNING, "warning"), (logging.ERROR, "error"), (logging.CRITICAL, "error")],

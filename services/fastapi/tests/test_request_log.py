@@ -183,3 +183,4 @@ def test_a_body_over_the_limit_is_logged_with_its_413_and_answered_with_the_requ
     assert response.status_code == 413
     assert response.headers["x-request-id"] == "too-big-1"
     assert (line["status"], line["request_id"], line["path"]) == (413, "too-big-1", "/compute/statistics")
+

@@ -34,7 +34,7 @@ public sealed class JsonLineFormatter(ServiceSettings settings) : ConsoleFormatt
         using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
-            json.WriteString("time", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
+            json.WriteString("time", ((logEntry.State as LogFields)?.StartedAt ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
             json.WriteString("level", LevelName(logEntry.LogLevel));
             json.WriteString("service", settings.ServiceName);
             json.WriteString("version", settings.Version);

@@ -23,6 +23,7 @@ public sealed class OutgoingRequestLogHandler(string peerService, ILogger<Outgoi
         request.Headers.TryAddWithoutValidation(RequestTrace.TraceParentHeader, trace.TraceParentFor(spanId));
 
         var started = Stopwatch.GetTimestamp();
+        var startedAt = DateTimeOffset.UtcNow;
         HttpResponseMessage? response = null;
         Exception? failure = null;
         try
@@ -37,11 +38,11 @@ public sealed class OutgoingRequestLogHandler(string peerService, ILogger<Outgoi
         }
         finally
         {
-            Log(trace, spanId, request, response is null ? null : (int)response.StatusCode, Stopwatch.GetElapsedTime(started), failure);
+            Log(trace, spanId, request, response is null ? null : (int)response.StatusCode, startedAt, Stopwatch.GetElapsedTime(started), failure);
         }
     }
 
-    private void Log(RequestTrace trace, string spanId, HttpRequestMessage request, int? status, TimeSpan duration, Exception? failure)
+    private void Log(RequestTrace trace, string spanId, HttpRequestMessage request, int? status, DateTimeOffset startedAt, TimeSpan duration, Exception? failure)
     {
         var method = request.Method.Method;
         var path = request.RequestUri?.AbsolutePath ?? "";
@@ -60,7 +61,7 @@ public sealed class OutgoingRequestLogHandler(string peerService, ILogger<Outgoi
         logger.Log(
             status is null or >= 500 ? LogLevel.Error : LogLevel.Information,
             OutgoingRequestEvent,
-            new LogFields($"{method} {peerService} {path} {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "failed"}", fields),
+            new LogFields($"{method} {peerService} {path} {status?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "failed"}", fields, startedAt),
             failure,
             LogFields.Format);
     }

@@ -32,6 +32,7 @@ public sealed class RequestLogMiddleware(RequestDelegate next, ServiceSettings s
         });
         var (method, path) = (request.Method, request.Path.Value ?? "");
         var started = Stopwatch.GetTimestamp();
+        var startedAt = DateTimeOffset.UtcNow;
         Exception? failure = null;
         try
         {
@@ -54,7 +55,7 @@ public sealed class RequestLogMiddleware(RequestDelegate next, ServiceSettings s
             var route = RouteOf(context.GetEndpoint());
             if (route != _healthRoute || status >= 400)
             {
-                Log(trace, method, route, path, status, Stopwatch.GetElapsedTime(started), failure);
+                Log(trace, method, route, path, status, startedAt, Stopwatch.GetElapsedTime(started), failure);
             }
 
             RequestTrace.Current = null;
@@ -88,7 +89,7 @@ public sealed class RequestLogMiddleware(RequestDelegate next, ServiceSettings s
         await next(context, cancellationToken);
     };
 
-    private void Log(RequestTrace trace, string method, string? route, string path, int status, TimeSpan duration, Exception? failure)
+    private void Log(RequestTrace trace, string method, string? route, string path, int status, DateTimeOffset startedAt, TimeSpan duration, Exception? failure)
     {
         var fields = new List<KeyValuePair<string, object?>>
         {
@@ -111,7 +112,7 @@ public sealed class RequestLogMiddleware(RequestDelegate next, ServiceSettings s
         logger.Log(
             status >= 500 ? LogLevel.Error : LogLevel.Information,
             RequestEvent,
-            new LogFields($"{method} {path} {status}", fields),
+            new LogFields($"{method} {path} {status}", fields, startedAt),
             failure,
             LogFields.Format);
     }
