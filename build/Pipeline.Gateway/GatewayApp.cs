@@ -47,7 +47,10 @@ public static class GatewayApp
         });
         builder.Services
             .AddReverseProxy()
-            .LoadFromMemory(routes.ToProxyRoutes(), routes.ToProxyClusters(options.ActivityTimeout));
+            .LoadFromMemory(routes.ToProxyRoutes(), routes.ToProxyClusters(options.ActivityTimeout))
+            // API Gateway and a load balancer pass W3C trace headers as they came (or send none): no span of the gateway's
+            // own goes in, so mcp's call to fastapi reaches fastapi with mcp's traceparent, as it does on AWS.
+            .ConfigureHttpClient((_, handler) => handler.ActivityHeadersPropagator = null);
 
         var app = builder.Build();
         var address = new GatewayAddress(app.Services.GetRequiredService<IServer>());

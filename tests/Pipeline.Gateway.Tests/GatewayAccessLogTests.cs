@@ -20,6 +20,7 @@ public sealed class GatewayAccessLogTests : IAsyncLifetime
         .Declare("mcp", """ "resourceMetadataPath": "/.well-known/oauth-protected-resource" """);
     readonly SynchronizedWriter accessLog = new();
     readonly List<string?> receivedIds = [];
+    readonly List<string?> receivedTraceParents = [];
     LocalServer api = null!;
     LocalServer mcp = null!;
     LocalServer gateway = null!;
@@ -44,7 +45,10 @@ public sealed class GatewayAccessLogTests : IAsyncLifetime
     IResult Received(HttpContext context)
     {
         lock (receivedIds)
+        {
             receivedIds.Add(context.Request.Headers[DeploymentNames.RequestIdHeader].FirstOrDefault());
+            receivedTraceParents.Add(context.Request.Headers["traceparent"].FirstOrDefault());
+        }
         return Results.Json(new { requestId = context.Request.Headers[DeploymentNames.RequestIdHeader].ToString() });
     }
 
@@ -132,6 +136,18 @@ public sealed class GatewayAccessLogTests : IAsyncLifetime
         response.Headers.Contains(DeploymentNames.GatewayRequestIdResponseHeader).Should().BeFalse();
         Lines().Should().BeEmpty();
         (await TrafficAsync()).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task The_gateway_adds_no_trace_context_of_its_own_and_passes_the_callers_on()
+    {
+        const string TraceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        (await http.SendAsync(WithToken(HttpMethod.Get, "/api/api/x"))).StatusCode.Should().Be(HttpStatusCode.OK);
+        using var internalCall = new HttpRequestMessage(HttpMethod.Get, "/_internal/api/x");
+        internalCall.Headers.Add("traceparent", TraceParent);
+        (await http.SendAsync(internalCall)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        receivedTraceParents.Should().Equal([null, TraceParent], "API Gateway and a load balancer start no trace and keep the caller's");
     }
 
     [Fact]

@@ -119,7 +119,9 @@ public static class LogLineOutput
             Add(duration + " ms");
         if (line.Text("event") is { } kind && kind != "request")
             Add(kind + ":");
-        Add(line.Text("message"));
+        // A request line's message repeats its method, path and status.
+        if (line.Text("status") is null || line.Text("method") is null)
+            Add(line.Text("message"));
         foreach (var (name, value) in fields)
         {
             if (Shown.Contains(name) || value is null)
@@ -131,8 +133,10 @@ public static class LogLineOutput
         return $"{time} {line.Source,-10} {string.Join(' ', parts)}";
     }
 
+    /// <summary>Fields the text form shows up front, or leaves to <c>--format json</c> (which logger wrote it, the version, the caller's address).</summary>
     static readonly HashSet<string> Shown = new(StringComparer.Ordinal)
     {
         "time", "level", "service", "event", "request_id", "method", "route", "path", "status", "duration_ms", "message",
+        "logger", "version", "source_ip", "protocol",
     };
 }

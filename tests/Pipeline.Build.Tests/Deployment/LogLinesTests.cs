@@ -7,7 +7,7 @@ public sealed class LogLinesTests
 {
     static readonly DateTimeOffset Received = new(2026, 12, 7, 1, 0, 0, TimeSpan.Zero);
 
-    const string GatewayLine = """{"time":"2026-12-07T01:02:03.456Z","level":"info","service":"gateway","event":"request","request_id":"JKJaXmPLvHcESHA=","method":"POST","route":"ANY /api/mcp/{proxy+}","path":"/api/mcp/mcp","status":200,"duration_ms":12.5,"integration_status":200}""";
+    const string GatewayLine = """{"time":"2026-12-07T01:02:03.456Z","level":"info","service":"gateway","event":"request","request_id":"JKJaXmPLvHcESHA=","method":"POST","route":"ANY /api/mcp/{proxy+}","path":"/api/mcp/mcp","status":200,"duration_ms":12.5,"integration_status":200,"source_ip":"127.0.0.1"}""";
 
     [Fact]
     public void A_json_line_gives_its_request_id_and_own_time()
@@ -36,6 +36,14 @@ public sealed class LogLinesTests
         var text = LogLineOutput.AsText(new LogLine(Received, "gateway", GatewayLine));
 
         text.Should().EndWith("gateway    info JKJaXmPLvHcESHA= POST ANY /api/mcp/{proxy+} 200 12.5 ms integration_status=200");
+    }
+
+    [Fact]
+    public void As_text_another_line_shows_its_event_and_message()
+    {
+        var line = """{"time":"2026-12-07T01:02:03.456Z","level":"warning","service":"mcp","event":"started","message":"listening","logger":"Mcp","port":3000}""";
+
+        LogLineOutput.AsText(new LogLine(Received, "mcp", line)).Should().EndWith("mcp        warning started: listening port=3000");
     }
 
     [Fact]
