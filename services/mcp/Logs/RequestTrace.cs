@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 
 namespace Mcp.Server.Logs;
 
@@ -79,13 +78,14 @@ public sealed partial class RequestTrace
     public static bool TryParseTraceParent(string? value, out string traceId, out string parentId)
     {
         (traceId, parentId) = ("", "");
-        if (value is null || TraceParentPattern().Match(value.Trim(' ', '\t')) is not { Success: true } match)
+        // .NET's own W3C parser (lowercase hex, ids not all zeros); it also takes later versions, which this service does not know.
+        if (value is null || !value.StartsWith("00-", StringComparison.Ordinal) || !ActivityContext.TryParse(value, null, isRemote: true, out var context))
         {
             return false;
         }
 
-        (traceId, parentId) = (match.Groups["trace"].Value, match.Groups["parent"].Value);
-        return traceId.AsSpan().ContainsAnyExcept('0') && parentId.AsSpan().ContainsAnyExcept('0');
+        (traceId, parentId) = (context.TraceId.ToHexString(), context.SpanId.ToHexString());
+        return true;
     }
 
     /// <summary>The <c>traceparent</c> of a call this request makes as <paramref name="spanId"/>: same trace, sampled.</summary>
@@ -108,6 +108,4 @@ public sealed partial class RequestTrace
         return fields;
     }
 
-    [GeneratedRegex("^00-(?<trace>[0-9a-f]{32})-(?<parent>[0-9a-f]{16})-[0-9a-f]{2}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex TraceParentPattern();
 }
