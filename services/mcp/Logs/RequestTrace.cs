@@ -9,7 +9,7 @@ namespace Mcp.Server.Logs;
 /// kept for the request's async flow (<see cref="Current"/>), so every log line and every call to another service made
 /// while serving it carries the same ids.
 /// </summary>
-public sealed partial class RequestTrace
+public sealed class RequestTrace
 {
     public const string RequestIdHeader = "X-Request-Id";
     public const string TraceParentHeader = "traceparent";
@@ -107,5 +107,4 @@ public sealed partial class RequestTrace
 
         return fields;
     }
-
 }
