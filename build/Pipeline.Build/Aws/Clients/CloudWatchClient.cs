@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Pipeline.Build.Aws.Clients;
 
-/// <summary>The CloudWatch metrics read the pipeline uses: GetMetricData, for Status's traffic figures.</summary>
+/// <summary>The CloudWatch metrics reads the pipeline uses, for Status's traffic figures: ListMetrics and GetMetricData.</summary>
 public sealed class CloudWatchClient(AwsConnection connection, HttpClient http)
 {
     /// <summary>GetMetricData takes at most this many queries in one call (the CloudWatch API Reference, GetMetricData).</summary>
@@ -11,6 +11,33 @@ public sealed class CloudWatchClient(AwsConnection connection, HttpClient http)
     readonly AwsQueryClient query = new(connection, AwsService.CloudWatch, "2010-08-01", http);
 
     public Uri Endpoint => query.Endpoint;
+
+    /// <summary>
+    /// The metrics of <paramref name="namespace"/> that have every one of <paramref name="dimensions"/> (and maybe others),
+    /// with datapoints in the past three hours (<c>RecentlyActive=PT3H</c>), each once.
+    /// </summary>
+    public async Task<IReadOnlyList<ListedMetric>> ListRecentMetricsAsync(string @namespace, IReadOnlyList<MetricDimension> dimensions, CancellationToken ct)
+    {
+        var metrics = new List<ListedMetric>();
+        string? nextToken = null;
+        do
+        {
+            var parameters = new List<KeyValuePair<string, string>> { new("Namespace", @namespace), new("RecentlyActive", "PT3H") };
+            for (var d = 0; d < dimensions.Count; d++)
+            {
+                parameters.Add(new($"Dimensions.member.{d + 1}.Name", dimensions[d].Name));
+                parameters.Add(new($"Dimensions.member.{d + 1}.Value", dimensions[d].Value));
+            }
+            if (nextToken is not null)
+                parameters.Add(new("NextToken", nextToken));
+            var result = await query.CallAsync("ListMetrics", parameters, ct);
+            metrics.AddRange(result.Members("Metrics").Select(m => new ListedMetric(m.Text("MetricName"),
+                m.Members("Dimensions").Select(d => new MetricDimension(d.Text("Name"), d.Text("Value"))).ToList())));
+            nextToken = result.Text("NextToken") is { Length: > 0 } token ? token : null;
+        }
+        while (nextToken is not null);
+        return metrics;
+    }
 
     /// <summary>
     /// The datapoints of <paramref name="queries"/> between <paramref name="start"/> and <paramref name="end"/>: one call
@@ -81,6 +108,9 @@ public sealed class CloudWatchClient(AwsConnection connection, HttpClient http)
 public sealed record MetricDataQuery(string Id, string Namespace, string MetricName, IReadOnlyList<MetricDimension> Dimensions, TimeSpan Period, string Stat);
 
 public sealed record MetricDimension(string Name, string Value);
+
+/// <summary>A metric ListMetrics found: its name and every one of its dimensions.</summary>
+public sealed record ListedMetric(string MetricName, IReadOnlyList<MetricDimension> Dimensions);
 
 /// <summary>The datapoints of one query, oldest first; none when the metric had no data in the window.</summary>
 /// <param name="StatusCode"><c>Complete</c>, or <c>PartialData</c> when CloudWatch left datapoints out.</param>

@@ -77,8 +77,8 @@ public sealed class AwsOperations(AwsContext aws)
         }
         catch (AwsServiceException e) when (e.StatusCode == 403 || e.ErrorCode.StartsWith("AccessDenied", StringComparison.Ordinal))
         {
-            return [$"traffic figures unavailable: {e.ErrorCode}: {e.ErrorMessage.TrimEnd('.')}; the credentials Status runs with need cloudwatch:GetMetricData " +
-                    "(on \"*\": it has no resource-level permissions)."];
+            return [$"traffic figures unavailable: {e.ErrorCode}: {e.ErrorMessage.TrimEnd('.')}; the credentials Status runs with need cloudwatch:ListMetrics " +
+                    "and cloudwatch:GetMetricData (on \"*\": neither has resource-level permissions)."];
         }
         catch (AwsServiceException e)
         {

@@ -85,22 +85,30 @@ sealed class MotoEnvironment(AwsConnection connection, HttpClient http, string e
         }, default);
     }
 
-    /// <summary>One datapoint of an HTTP API per-route metric, as API Gateway publishes it with detailed metrics on.</summary>
-    public Task PutRouteMetricAsync(string route, string metric, double value, DateTimeOffset at, string? apiId = null) =>
-        new AwsQueryClient(connection, AwsService.CloudWatch, "2010-08-01", http).CallAsync("PutMetricData",
-        [
-            new("Namespace", "AWS/ApiGateway"),
-            new("MetricData.member.1.MetricName", metric),
-            new("MetricData.member.1.Dimensions.member.1.Name", "ApiId"),
-            new("MetricData.member.1.Dimensions.member.1.Value", apiId ?? ApiId),
-            new("MetricData.member.1.Dimensions.member.2.Name", "Stage"),
-            new("MetricData.member.1.Dimensions.member.2.Value", "$default"),
-            new("MetricData.member.1.Dimensions.member.3.Name", "Route"),
-            new("MetricData.member.1.Dimensions.member.3.Value", route),
-            new("MetricData.member.1.Value", value.ToString(CultureInfo.InvariantCulture)),
-            new("MetricData.member.1.Timestamp", at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)),
-            new("MetricData.member.1.Unit", metric == "Latency" ? "Milliseconds" : "Count"),
-        ], default);
+    /// <summary>
+    /// One datapoint of an HTTP API per-route metric, as API Gateway publishes it with detailed metrics on: on the API and its
+    /// stage, with the route's own dimensions (<see cref="ByRoute"/> or <see cref="ByResource"/>).
+    /// </summary>
+    public Task PutRouteMetricAsync(IReadOnlyList<(string Name, string Value)> route, string metric, double value, DateTimeOffset at, string? apiId = null)
+    {
+        IReadOnlyList<(string Name, string Value)> dimensions = [("ApiId", apiId ?? ApiId), ("Stage", "$default"), .. route];
+        var parameters = new List<KeyValuePair<string, string>> { new("Namespace", "AWS/ApiGateway"), new("MetricData.member.1.MetricName", metric) };
+        for (var d = 0; d < dimensions.Count; d++)
+        {
+            parameters.Add(new($"MetricData.member.1.Dimensions.member.{d + 1}.Name", dimensions[d].Name));
+            parameters.Add(new($"MetricData.member.1.Dimensions.member.{d + 1}.Value", dimensions[d].Value));
+        }
+        parameters.Add(new("MetricData.member.1.Value", value.ToString(CultureInfo.InvariantCulture)));
+        parameters.Add(new("MetricData.member.1.Timestamp", at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)));
+        parameters.Add(new("MetricData.member.1.Unit", metric == "Latency" ? "Milliseconds" : "Count"));
+        return new AwsQueryClient(connection, AwsService.CloudWatch, "2010-08-01", http).CallAsync("PutMetricData", parameters, default);
+    }
+
+    /// <summary>A route named by its route key (<c>Route</c>), as one revision of the HTTP API metrics page gives it.</summary>
+    public static IReadOnlyList<(string Name, string Value)> ByRoute(string routeKey) => [("Route", routeKey)];
+
+    /// <summary>A route named by its path and the request's method (<c>Resource</c>, <c>Method</c>), as another revision gives it.</summary>
+    public static IReadOnlyList<(string Name, string Value)> ByResource(string method, string path) => [("Method", method), ("Resource", path)];
 
     async Task CreateStackAsync(string name, JsonObject resources, JsonObject outputs) =>
         await new AwsQueryClient(connection, AwsService.CloudFormation, "2010-05-15", http).CallAsync("CreateStack",
