@@ -50,8 +50,9 @@ public sealed class AwsLogsTests(MotoServer moto) : MotoTests(moto)
         $$"""{"time":"{{time.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","level":"info","service":"{{service}}","message":"{{evt}}","event":"{{evt}}","request_id":"{{requestId}}"{{extra}}}""";
 
     /// <summary>
-    /// One request through the gateway, mcp and fastapi: CloudWatch Logs received the lines in another order than they were
-    /// written (fastapi's last), and fastapi has a line of the same request from before the window.
+    /// One request through the gateway, mcp and fastapi, each line stamped with when its part began: mcp's request, its call to
+    /// fastapi, fastapi's request. CloudWatch Logs received them in another order (each line is written when its part ends),
+    /// and fastapi has a line of the same request from before the window.
     /// </summary>
     async Task<(MotoEnvironment Environment, string RequestId, DateTimeOffset Start)> OneRequestAsync()
     {
@@ -61,8 +62,8 @@ public sealed class AwsLogsTests(MotoServer moto) : MotoTests(moto)
         await environment.PutLinesAsync(environment.AccessLogGroup, "access",
             (start.AddMilliseconds(50), $$"""{"time":"{{start.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","service":"gateway","request_id":"{{requestId}}","method":"POST","route":"ANY /api/mcp/{proxy+}","path":"/api/mcp/mcp","status":"200","duration_ms":"45"}"""));
         await environment.PutLinesAsync(environment.LogGroupOf("mcp"), McpStream,
-            (start.AddMilliseconds(31), Line(start.AddMilliseconds(30), "mcp", requestId, "outgoing_request", ",\"peer_service\":\"fastapi\"")),
-            (start.AddMilliseconds(45), Line(start.AddMilliseconds(40), "mcp", requestId, "request")));
+            (start.AddMilliseconds(35), Line(start.AddMilliseconds(10), "mcp", requestId, "outgoing_request", ",\"peer_service\":\"fastapi\"")),
+            (start.AddMilliseconds(45), Line(start.AddMilliseconds(5), "mcp", requestId, "request")));
         await environment.PutLinesAsync(environment.LogGroupOf("fastapi"), FastApiStream,
             (now.AddHours(-25), Line(now.AddHours(-25), "fastapi", requestId, "request")),
             (start.AddMilliseconds(60), Line(start.AddMilliseconds(20), "fastapi", requestId, "request")));
@@ -89,11 +90,11 @@ public sealed class AwsLogsTests(MotoServer moto) : MotoTests(moto)
         Proxy.Actions.Should().Contain("GetQueryResults");
 
         var lines = output.ToString().TrimEnd('\n').Split('\n');
-        lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]).Should().Equal("gateway", "fastapi/01234567", "mcp/89abcdef", "mcp/89abcdef");
+        lines.Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]).Should().Equal("gateway", "mcp/89abcdef", "mcp/89abcdef", "fastapi/01234567");
         lines.Should().AllSatisfy(l => l.Should().Contain(requestId));
         lines[0].Should().Contain("POST ANY /api/mcp/{proxy+} 200 45 ms");
-        lines[2].Should().Contain("event=outgoing_request").And.Contain("peer_service=fastapi");
-        lines[3].Should().Contain("event=request");
+        lines[1].Should().NotContain("outgoing_request", "mcp's request began before its call to fastapi");
+        lines[2].Should().Contain("outgoing_request").And.Contain("peer_service=fastapi");
         notes.ToString().Should().BeEmpty();
     }
 
