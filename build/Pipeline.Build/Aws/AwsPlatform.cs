@@ -224,7 +224,7 @@ public sealed class AwsPlatform(AwsContext aws, StackPlanner plans, DeployJobFac
     public Task StatusAsync(TextWriter output, CancellationToken cancellation) => new AwsOperations(aws).StatusAsync(output, cancellation);
 
     public Task LogsAsync(LogQuery query, TextWriter output, CancellationToken cancellation) =>
-        new AwsOperations(aws).LogsAsync(query, output, cancellation);
+        new AwsOperations(aws).LogsAsync(query, output, Console.Error, cancellation);
 
     public Task DownAsync(IStepLog log, CancellationToken cancellation) => throw AwsOperations.DownRefused(aws.Environment);
 

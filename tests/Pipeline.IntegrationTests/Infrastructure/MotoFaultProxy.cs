@@ -52,7 +52,7 @@ public sealed class MotoFaultProxy : IAsyncDisposable
             var body = await reader.ReadToEndAsync();
             var action = ActionOf(context.Request, body);
             actions.Enqueue(action);
-            var call = new MotoProxiedCall(action, body, () => ForwardAsync(context.Request, body));
+            var call = new MotoProxiedCall(action, body, changed => ForwardAsync(context.Request, changed));
             var reply = handlers.TryGetValue(action, out var handler) ? await handler(call) : null;
             reply ??= await call.ForwardAsync();
             var bytes = Encoding.UTF8.GetBytes(reply.Body);

@@ -131,6 +131,9 @@ public sealed record AwsService(string SigningName, string EndpointPrefix, strin
     public static readonly AwsService Ecr = new("ecr", "api.ecr", "ECR");
     public static readonly AwsService ElasticLoadBalancingV2 = new("elasticloadbalancing", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2");
     public static readonly AwsService CloudWatchLogs = new("logs", "logs", "CLOUDWATCH_LOGS");
+
+    /// <summary>CloudWatch metrics: signed as <c>monitoring</c>, its IAM actions are <c>cloudwatch:*</c>.</summary>
+    public static readonly AwsService CloudWatch = new("monitoring", "monitoring", "CLOUDWATCH") { IamPrefix = "cloudwatch" };
     public static readonly AwsService S3 = new("s3", "s3", "S3");
     public static readonly AwsService Sts = new("sts", "sts", "STS");
     public static readonly AwsService Ssm = new("ssm", "ssm", "SSM");
@@ -147,6 +150,15 @@ public sealed record AwsService(string SigningName, string EndpointPrefix, strin
 
     /// <summary>The region a global service's requests are signed for; null: the connection's region.</summary>
     public string? SigningRegion { get; init; }
+
+    /// <summary>The prefix of the service's IAM actions: its signing name, unless the two differ.</summary>
+    public string IamPrefix
+    {
+        get => iamPrefix ?? SigningName;
+        init => iamPrefix = value;
+    }
+
+    readonly string? iamPrefix;
 
     public string EndpointVariable => "AWS_ENDPOINT_URL_" + EndpointVariableSuffix;
 }

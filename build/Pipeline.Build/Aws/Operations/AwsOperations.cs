@@ -6,8 +6,8 @@ using Pipeline.Manifests;
 namespace Pipeline.Build.Aws.Operations;
 
 /// <summary>
-/// Day-to-day looks at a running AWS environment, all read-only: Status (stacks, ECS counts, rollouts, URLs), Logs
-/// (CloudWatch Logs of one service), Token (the environment's Cognito machine client), and Down's refusal, which says
+/// Day-to-day looks at a running AWS environment, all read-only: Status (stacks, ECS counts, rollouts, URLs, then each
+/// service's traffic: <see cref="EnvironmentTraffic"/>), Logs (<see cref="EnvironmentLogs"/>), Token (the environment's Cognito machine client), and Down's refusal, which says
 /// how to delete an environment instead.
 /// </summary>
 public sealed class AwsOperations(AwsContext aws)
@@ -42,36 +42,53 @@ public sealed class AwsOperations(AwsContext aws)
         table.WriteTo(output);
         if (missing.Count > 0)
             output.WriteLine($"Not found in cluster {cluster}: {string.Join(", ", missing)}");
+        if (deployedServices.Count == 0)
+            return;
+        output.WriteLine();
+        foreach (var line in await TrafficLinesAsync(shared, deployedServices.Select(d => d.Manifest).ToList(), cancellation))
+            output.WriteLine(line);
     }
 
-    public async Task LogsAsync(LogQuery query, TextWriter output, CancellationToken cancellation)
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// The services' traffic figures (<see cref="EnvironmentTraffic"/>), or why there are none: Status still answers with its
+    /// table when the metrics cannot be read.
+    /// </summary>
+    async Task<IReadOnlyList<string>> TrafficLinesAsync(StackDescription shared, IReadOnlyList<ServiceManifest> services, CancellationToken cancellation)
     {
-        var service = query.Service ?? throw new PipelineException("Logs on AWS shows one service's logs: add --service <name>.");
-        var (tail, follow) = (query.Tail, query.Follow);
-        var group = (await aws.Deployed().ServiceAsync(service, cancellation)).LogGroup;
-        var logs = new LogsClient(aws.Connection, aws.Http);
-        var since = DateTimeOffset.UtcNow.AddHours(-1);
-        var events = await logs.FilterLogEventsAsync(group, since, null, int.MaxValue, cancellation);
-        foreach (var e in events.TakeLast(tail))
-            output.WriteLine($"{e.Timestamp:HH:mm:ss} {TaskOf(e.LogStreamName)} {e.Message.TrimEnd()}");
-        var last = events.Count > 0 ? events[^1].Timestamp : since;
-        while (follow && !cancellation.IsCancellationRequested)
+        var apiId = EnvironmentTraffic.ApiIdOf(shared.Outputs.GetValueOrDefault(DeploymentNames.ApiEndpointOutput));
+        if (apiId is null)
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), cancellation);
-            foreach (var e in await logs.FilterLogEventsAsync(group, last.AddMilliseconds(1), null, 1000, cancellation))
-            {
-                output.WriteLine($"{e.Timestamp:HH:mm:ss} {e.Message.TrimEnd()}");
-                last = e.Timestamp;
-            }
+            var apis = (await aws.CloudFormation.ListStackResourcesAsync(aws.SharedStack, cancellation)).Where(r => r.Type == "AWS::ApiGatewayV2::Api").ToList();
+            if (apis.Count != 1)
+                return [$"traffic figures unavailable: stack {aws.SharedStack} names no HTTP API (no {DeploymentNames.ApiEndpointOutput} output, {apis.Count} AWS::ApiGatewayV2::Api resources). " +
+                        "Was it deployed by this pipeline? Run ./build.sh Deploy."];
+            apiId = apis[0].PhysicalId;
+        }
+        try
+        {
+            var traffic = await new EnvironmentTraffic(new CloudWatchClient(aws.Connection, aws.Http)).ReadAsync(apiId, services, Clock.GetUtcNow(), cancellation);
+            var lines = ServiceTrafficTable.Lines(traffic, $"API Gateway per-route metrics of HTTP API {apiId}").ToList();
+            if (traffic.All(t => t.Requests == 0))
+                lines.Add("No requests counted: none came in that time, or the API's stage publishes no per-route metrics (detailed metrics), " +
+                          "which a Deploy of this version turns on: ./build.sh Deploy.");
+            return lines;
+        }
+        catch (AwsServiceException e) when (e.StatusCode == 403 || e.ErrorCode.StartsWith("AccessDenied", StringComparison.Ordinal))
+        {
+            return [$"traffic figures unavailable: {e.ErrorCode}: {e.ErrorMessage.TrimEnd('.')}; the credentials Status runs with need cloudwatch:ListMetrics " +
+                    "and cloudwatch:GetMetricData (on \"*\": neither has resource-level permissions)."];
+        }
+        catch (AwsServiceException e)
+        {
+            return [$"traffic figures unavailable: {e.Message}"];
         }
     }
 
-    /// <summary>awslogs streams are <c>prefix/container/task-id</c>; the task id's start tells the tasks apart.</summary>
-    static string TaskOf(string logStreamName)
-    {
-        var taskId = logStreamName[(logStreamName.LastIndexOf('/') + 1)..];
-        return taskId[..Math.Min(8, taskId.Length)];
-    }
+    /// <summary><c>Logs</c>: the lines go to <paramref name="output"/>, what the user should know about them to <paramref name="notes"/> (stderr).</summary>
+    public Task LogsAsync(LogQuery query, TextWriter output, TextWriter notes, CancellationToken cancellation) =>
+        new EnvironmentLogs(aws, notes).ShowAsync(query, output, cancellation);
 
     /// <summary>The environment's Cognito machine client's token, or how to get one from the external provider (<see cref="EnvironmentToken"/>).</summary>
     public Task<string> AccessTokenAsync(IStepLog log, CancellationToken cancellation)

@@ -36,10 +36,15 @@ public static class PipelineRoles
 
     /// <summary>
     /// Actions the pipeline's clients call that neither CI role is given, with the target that calls them: a person runs
-    /// those with credentials of their own (Destroy deletes the environment; Logs and Token serve a developer).
+    /// those with credentials of their own (Destroy deletes the environment; Logs, Status's traffic figures and Token serve a
+    /// developer, and no workflow runs them). Should a workflow run them, the grants are: logs:StartQuery on the environment's log
+    /// groups (<c>log-group:apigw-&lt;env&gt;-*</c>, its only resource type), logs:GetQueryResults, logs:StopQuery,
+    /// cloudwatch:ListMetrics and cloudwatch:GetMetricData on <c>*</c> (none has a resource type in the service authorization reference).
     /// </summary>
     public static IReadOnlyDictionary<string, string> NotForContinuousIntegration { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
     {
+        ["cloudwatch:GetMetricData"] = "Status",
+        ["cloudwatch:ListMetrics"] = "Status",
         ["cognito-idp:AdminCreateUser"] = "CreateUser",
         ["ec2:DescribeAddresses"] = "Preflight",
         ["elasticloadbalancing:DescribeLoadBalancers"] = "Preflight",
@@ -54,6 +59,9 @@ public static class PipelineRoles
         ["ecr:DescribeRepositories"] = "Destroy --include-images",
         ["ecr:ListImages"] = "Destroy --include-images",
         ["logs:FilterLogEvents"] = "Logs",
+        ["logs:GetQueryResults"] = "Logs --request-id",
+        ["logs:StartQuery"] = "Logs --request-id",
+        ["logs:StopQuery"] = "Logs --request-id",
         ["s3:DeleteBucket"] = "Destroy --include-images",
         ["s3:DeleteObject"] = "Destroy",
     };

@@ -182,7 +182,7 @@ public sealed partial class PipelineRolesTests(SynthesizedReferenceTemplates syn
     {
         var services = typeof(AwsService).GetFields(BindingFlags.Public | BindingFlags.Static)
             .Where(f => f.FieldType == typeof(AwsService))
-            .ToDictionary(f => f.Name, f => ((AwsService)f.GetValue(null)!).SigningName);
+            .ToDictionary(f => f.Name, f => ((AwsService)f.GetValue(null)!).IamPrefix);
         var actions = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in Directory.GetFiles(Path.Combine(BuildSources, "Aws", "Clients"), "*.cs"))
         {
