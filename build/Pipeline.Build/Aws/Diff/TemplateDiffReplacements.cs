@@ -46,6 +46,7 @@ public static class TemplateDiffReplacements
         ["AWS::IAM::Policy"] = [],
         ["AWS::IAM::ManagedPolicy"] = ["ManagedPolicyName", "Path"],
         ["AWS::Logs::LogGroup"] = ["LogGroupName", "LogGroupClass"],
+        ["AWS::CloudWatch::Dashboard"] = ["DashboardName"],
         ["AWS::ECR::Repository"] = ["RepositoryName"],
         ["AWS::ApiGatewayV2::Api"] = ["ProtocolType"],
         ["AWS::ApiGatewayV2::Stage"] = ["ApiId", "StageName"],
