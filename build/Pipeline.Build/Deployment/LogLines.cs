@@ -92,8 +92,11 @@ public static class LogLineOutput
         {
             result["message"] = line.Message.TrimEnd();
         }
-        return result.ToJsonString();
+        return result.ToJsonString(JsonOptions);
     }
+
+    // Lines for a terminal or a program, not an HTML page: route keys keep their "+" and messages their quotes.
+    static readonly JsonSerializerOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>
     /// For a person: time, source, then what the line says. A request line reads

@@ -49,7 +49,10 @@ public sealed class LogLinesTests
     [Fact]
     public void As_json_a_line_keeps_its_fields_and_gains_a_timestamp_and_its_source()
     {
-        var json = (JsonObject)JsonNode.Parse(LogLineOutput.AsJson(new LogLine(Received, "gateway", GatewayLine)))!;
+        var text = LogLineOutput.AsJson(new LogLine(Received, "gateway", GatewayLine));
+        var json = (JsonObject)JsonNode.Parse(text)!;
+
+        text.Should().Contain("\"ANY /api/mcp/{proxy+}\"", "a route key reads as it is written");
 
         json["timestamp"]!.GetValue<string>().Should().Be("2026-12-07T01:00:00.000Z");
         json["source"]!.GetValue<string>().Should().Be("gateway");
