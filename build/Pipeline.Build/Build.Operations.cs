@@ -8,7 +8,7 @@ namespace Pipeline.Build;
 public sealed partial class Build
 {
     Target Status => _ => _
-        .Description("Show each service: where it runs, the image tag it serves, its health and URL")
+        .Description("Show each service: where it runs, the image tag it serves, its health and URL, and its requests, 4xx, 5xx, error rate and p50/p99 latency of the last 15 minutes")
         .Executes(async () => await PlatformSteps().StatusAsync(Console.Out, Cancellation));
 
     Target Logs => _ => _
