@@ -98,7 +98,7 @@ public sealed partial class DotnetReload(ServiceManifest service, string project
         {
             var errors = result.StandardOutput.Concat(result.StandardError).Where(l => l.Contains(": error ", StringComparison.Ordinal)).Distinct().ToList();
             throw new ReloadFailedException(
-                $"{service.Name}: the build of {Relative(BuiltProject)} failed ({errors.Count} error(s))",
+                $"the build of {Relative(BuiltProject)} failed ({errors.Count} error(s))",
                 errors.Count > 0 ? errors.Select(l => l.Replace(context.RootDirectory + "/", "")).Take(20).ToList() : result.StandardOutput.TakeLast(20).ToList());
         }
     }
