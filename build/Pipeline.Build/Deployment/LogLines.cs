@@ -28,6 +28,14 @@ public sealed record LogLine(DateTimeOffset Time, string Source, string Message)
         }
     }
 
+    /// <summary>A line its platform received at <paramref name="received"/>, timed by the time it gives itself when it has one (<see cref="TimeOf"/>).</summary>
+    public static LogLine Received(DateTimeOffset received, string source, string message)
+    {
+        var line = new LogLine(received, source, message);
+        var own = TimeOf(line.Fields, received);
+        return own == received ? line : line with { Time = own };
+    }
+
     /// <summary>The line's <c>request_id</c>, or null.</summary>
     public string? RequestId => Text("request_id");
 

@@ -172,16 +172,9 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
     {
         if (WithAdmin() is not { } record)
             return null;
-        using var request = Request(HttpMethod.Get, record, AdminTrafficPath);
-        using var response = await Client.SendAsync(request, cancellationToken);
         // A gateway started by a pipeline before the counters has no such path.
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        if (await SendAdminOrNullAsync(record, HttpMethod.Get, AdminTrafficPath, null, "report its traffic figures", cancellationToken, missingIsNull: true) is not { } body)
             return null;
-        var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        if (!response.IsSuccessStatusCode)
-            throw new PipelineException(
-                $"The local gateway refused to report its traffic figures ({(int)response.StatusCode}: {SecretMasker.Apply(text)}). See its log: {gateway.LogPath}.");
-        var body = JsonDocument.Parse(text).RootElement;
         var counted = body.GetProperty("services").EnumerateArray().ToDictionary(
             s => s.GetProperty("service").GetString()!,
             s => new ServiceTraffic(
@@ -194,12 +187,19 @@ public sealed class LocalGatewayRoutes(LocalGateway gateway, int port)
 
     static string ShiftPath(string service) => $"{AdminRoutesPath}/{Uri.EscapeDataString(service)}/shift";
 
-    async Task<JsonElement> SendAdminAsync(LocalGatewayRecord record, HttpMethod method, string path, object? content, string what, CancellationToken cancellationToken)
+    async Task<JsonElement> SendAdminAsync(LocalGatewayRecord record, HttpMethod method, string path, object? content, string what, CancellationToken cancellationToken) =>
+        (await SendAdminOrNullAsync(record, method, path, content, what, cancellationToken, missingIsNull: false))!.Value;
+
+    /// <summary>The admin endpoint's answer; with <paramref name="missingIsNull"/>, null when the gateway has no such path (404).</summary>
+    async Task<JsonElement?> SendAdminOrNullAsync(
+        LocalGatewayRecord record, HttpMethod method, string path, object? content, string what, CancellationToken cancellationToken, bool missingIsNull)
     {
         using var request = Request(method, record, path);
         if (content is not null)
             request.Content = JsonContent.Create(content);
         using var response = await Client.SendAsync(request, cancellationToken);
+        if (missingIsNull && response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return null;
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
             throw new PipelineException(

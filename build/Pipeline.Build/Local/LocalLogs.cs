@@ -30,12 +30,27 @@ public sealed class LocalLogs(IDockerClient docker, LocalGateway gateway, LocalP
                 $"Service '{services[0].Name}' has no local container ({naming.ContainerName(services[0].Name)}). Start it with ./build.sh Deploy, then ask for its logs again.");
 
         var gatewayLog = new GatewayLogFile(gateway.LogPath);
-        var lines = new List<LogLine>();
-        foreach (var container in containers)
-            lines.AddRange(await ReadContainerAsync(container, since, query.RequestId is null ? query.Tail : null, cancellationToken));
-        if (query.IncludesGateway)
-            lines.AddRange(gatewayLog.ReadNew(since));
-        var shown = LogLineOutput.InTimeOrder(lines.Where(l => Matches(l, query)));
+        // The engine's time of the last line read from each container: the next read asks for what came after it. The engine's
+        // time, not the line's own: a request line is stamped with when its request began, before lines written earlier.
+        var lastRead = new Dictionary<string, DateTimeOffset>();
+        async Task<IReadOnlyList<LogLine>> ReadNewAsync(IEnumerable<ContainerListResponse> of, int? tail)
+        {
+            var lines = new List<LogLine>();
+            foreach (var container in of)
+            {
+                var seen = lastRead.TryGetValue(container.ID, out var after);
+                var read = (await ReadContainerAsync(container, seen ? after : since, seen ? null : tail, cancellationToken))
+                    .Where(r => !seen || r.Received > after).ToList();
+                if (read.Count > 0)
+                    lastRead[container.ID] = read.Max(r => r.Received);
+                lines.AddRange(read.Select(r => r.Line));
+            }
+            if (query.IncludesGateway)
+                lines.AddRange(gatewayLog.ReadNew(since));
+            return LogLineOutput.InTimeOrder(lines.Where(l => Matches(l, query)));
+        }
+
+        var shown = await ReadNewAsync(containers, query.RequestId is null ? query.Tail : null);
         if (query.RequestId is null)
             shown = shown.TakeLast(query.Tail).ToList();
         foreach (var line in shown)
@@ -44,13 +59,10 @@ public sealed class LocalLogs(IDockerClient docker, LocalGateway gateway, LocalP
             notes.WriteLine($"warning: no line of request {id} in {Sources(services, query)}{(since is { } s ? $" since {s.ToLocalTime():HH:mm:ss}" : "")}. " +
                      "A container's lines go with it: a request served by a version a redeploy has since replaced left none here. " +
                      "Check the id against the apigw-requestid (or X-Request-Id) header of the response.");
-        if (!query.Follow)
-            return;
 
-        await output.FlushAsync(cancellationToken);
-        var last = containers.ToDictionary(c => c.ID, c => lines.Where(l => l.Source == SourceOf(c)).Select(l => l.Time).DefaultIfEmpty(DateTimeOffset.UtcNow).Max());
-        while (!cancellationToken.IsCancellationRequested)
+        while (query.Follow && !cancellationToken.IsCancellationRequested)
         {
+            await output.FlushAsync(cancellationToken);
             try
             {
                 await Task.Delay(FollowInterval, cancellationToken);
@@ -59,21 +71,9 @@ public sealed class LocalLogs(IDockerClient docker, LocalGateway gateway, LocalP
             {
                 return;
             }
-            var fresh = new List<LogLine>();
-            foreach (var container in await ContainersOfAsync(services, cancellationToken))
-            {
-                var after = last.GetValueOrDefault(container.ID, DateTimeOffset.MinValue);
-                var read = (await ReadContainerAsync(container, after == DateTimeOffset.MinValue ? null : after, null, cancellationToken))
-                    .Where(l => l.Time > after).ToList();
-                if (read.Count > 0)
-                    last[container.ID] = read.Max(l => l.Time);
-                fresh.AddRange(read);
-            }
-            if (query.IncludesGateway)
-                fresh.AddRange(gatewayLog.ReadNew(null));
-            foreach (var line in LogLineOutput.InTimeOrder(fresh.Where(l => Matches(l, query))))
+            // Listed again each time: a rollout or a Dev session starts containers while Logs follows.
+            foreach (var line in await ReadNewAsync(await ContainersOfAsync(services, cancellationToken), tail: null))
                 LogLineOutput.Write(output, line, query.Format);
-            await output.FlushAsync(cancellationToken);
         }
     }
 
@@ -103,7 +103,8 @@ public sealed class LocalLogs(IDockerClient docker, LocalGateway gateway, LocalP
         return name.StartsWith(naming.NamePrefix + "-", StringComparison.Ordinal) ? name[(naming.NamePrefix.Length + 1)..] : name;
     }
 
-    async Task<IReadOnlyList<LogLine>> ReadContainerAsync(ContainerListResponse container, DateTimeOffset? since, int? tail, CancellationToken cancellationToken)
+    /// <summary>The container's lines, each with the engine's time of it.</summary>
+    async Task<IReadOnlyList<(DateTimeOffset Received, LogLine Line)>> ReadContainerAsync(ContainerListResponse container, DateTimeOffset? since, int? tail, CancellationToken cancellationToken)
     {
         var parameters = new ContainerLogsParameters
         {
@@ -128,15 +129,13 @@ public sealed class LocalLogs(IDockerClient docker, LocalGateway gateway, LocalP
     }
 
     /// <summary>A line as the engine gives it with timestamps: <c>2026-12-07T01:02:03.123456789Z message</c>.</summary>
-    internal static LogLine Parse(string source, string line)
+    internal static (DateTimeOffset Received, LogLine Line) Parse(string source, string line)
     {
         var space = line.IndexOf(' ');
         var stamp = space > 0 ? line[..space] : line;
         var message = space > 0 ? line[(space + 1)..] : "";
         var received = ParseEngineTime(stamp) ?? DateTimeOffset.UtcNow;
-        var parsed = new LogLine(received, source, message);
-        var own = LogLine.TimeOf(parsed.Fields, received);
-        return own == received ? parsed : parsed with { Time = own };
+        return (received, LogLine.Received(received, source, message));
     }
 
     /// <summary>RFC 3339 with up to nanoseconds; .NET reads up to seven fractional digits.</summary>
@@ -195,9 +194,9 @@ sealed class GatewayLogFile(string path)
     {
         if (text.Length == 0)
             return;
-        var line = new LogLine(lastTime, Source, text);
-        lastTime = LogLine.TimeOf(line.Fields, lastTime);
+        var line = LogLine.Received(lastTime, Source, text);
+        lastTime = line.Time;
         if (since is null || lastTime >= since)
-            lines.Add(line with { Time = lastTime });
+            lines.Add(line);
     }
 }

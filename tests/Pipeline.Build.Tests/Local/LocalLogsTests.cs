@@ -11,12 +11,14 @@ public sealed class LocalLogsTests : IDisposable
     [Fact]
     public void An_engine_line_with_nanoseconds_gets_that_time_unless_the_line_has_its_own()
     {
-        var plain = LocalLogs.Parse("fastapi", "2026-12-07T01:02:03.123456789Z INFO: started");
+        var (plainReceived, plain) = LocalLogs.Parse("fastapi", "2026-12-07T01:02:03.123456789Z INFO: started");
         plain.Time.Should().Be(new DateTimeOffset(2026, 12, 7, 1, 2, 3, TimeSpan.Zero).AddTicks(1234567));
+        plainReceived.Should().Be(plain.Time);
         plain.Message.Should().Be("INFO: started");
 
-        var json = LocalLogs.Parse("mcp", """2026-12-07T01:02:04.000000001Z {"time":"2026-12-07T01:02:03.999Z","request_id":"x"}""");
+        var (jsonReceived, json) = LocalLogs.Parse("mcp", """2026-12-07T01:02:04.000000001Z {"time":"2026-12-07T01:02:03.999Z","request_id":"x"}""");
         json.Time.Should().Be(new DateTimeOffset(2026, 12, 7, 1, 2, 3, 999, TimeSpan.Zero));
+        jsonReceived.Should().Be(new DateTimeOffset(2026, 12, 7, 1, 2, 4, TimeSpan.Zero), "follow reads on from the engine's time, not the line's own");
         json.RequestId.Should().Be("x");
     }
 

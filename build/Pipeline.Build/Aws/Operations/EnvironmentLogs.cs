@@ -168,16 +168,22 @@ internal sealed class EnvironmentLogs(AwsContext aws, TextWriter notes)
     async Task ShowRecentAsync(LogQuery query, IReadOnlyList<LogSource> sources, TextWriter output, CancellationToken cancellation)
     {
         var start = query.StartTime(Clock.GetUtcNow());
-        var lastSeen = sources.ToDictionary(s => s, _ => start);
-        var lines = new List<LogLine>();
-        foreach (var source in sources)
+        // Where each group's next read begins: the window's start, then just after the last line seen.
+        var next = sources.ToDictionary(s => s, _ => start);
+        async Task<IReadOnlyList<LogLine>> ReadNewAsync(int limitPerGroup)
         {
-            var events = await Logs.FilterLogEventsAsync(source.Group, start, null, int.MaxValue, cancellation);
-            lines.AddRange(events.Select(e => LineOf(e, source)));
-            if (events.Count > 0)
-                lastSeen[source] = events.Max(e => e.Timestamp);
+            var lines = new List<LogLine>();
+            foreach (var source in sources)
+            {
+                var events = await Logs.FilterLogEventsAsync(source.Group, next[source], null, limitPerGroup, cancellation);
+                lines.AddRange(events.Select(e => LineOf(e, source)));
+                if (events.Count > 0)
+                    next[source] = events.Max(e => e.Timestamp).AddMilliseconds(1);
+            }
+            return LogLineOutput.InTimeOrder(lines);
         }
-        var recent = LogLineOutput.InTimeOrder(lines).TakeLast(query.Tail).ToList();
+
+        var recent = (await ReadNewAsync(int.MaxValue)).TakeLast(query.Tail).ToList();
         foreach (var line in recent)
             LogLineOutput.Write(output, line, query.Format);
         if (recent.Count == 0 && !query.Follow)
@@ -186,18 +192,13 @@ internal sealed class EnvironmentLogs(AwsContext aws, TextWriter notes)
         while (query.Follow && !cancellation.IsCancellationRequested)
         {
             await Task.Delay(FollowInterval, cancellation);
-            var fresh = new List<LogLine>();
-            foreach (var source in sources)
-            {
-                var events = await Logs.FilterLogEventsAsync(source.Group, lastSeen[source].AddMilliseconds(1), null, 1000, cancellation);
-                fresh.AddRange(events.Select(e => LineOf(e, source)));
-                if (events.Count > 0)
-                    lastSeen[source] = events.Max(e => e.Timestamp);
-            }
-            foreach (var line in LogLineOutput.InTimeOrder(fresh))
+            foreach (var line in await ReadNewAsync(FollowPageLimit))
                 LogLineOutput.Write(output, line, query.Format);
         }
     }
+
+    /// <summary>The most lines one follow round reads from a group.</summary>
+    const int FollowPageLimit = 1000;
 
     /// <summary>
     /// The Logs Insights query for one request's lines: the JSON field <c>request_id</c> (which Logs Insights discovers in JSON
@@ -226,17 +227,11 @@ internal sealed class EnvironmentLogs(AwsContext aws, TextWriter notes)
             { IsGateway: true } => source.Name,
             _ => $"{source.Name}/{TaskOf(row.GetValueOrDefault("@logStream") ?? "")}",
         };
-        return Line(InsightsTimestamp(row.GetValueOrDefault("@timestamp") ?? ""), label, row.GetValueOrDefault("@message") ?? "");
+        return LogLine.Received(InsightsTimestamp(row.GetValueOrDefault("@timestamp") ?? ""), label, row.GetValueOrDefault("@message") ?? "");
     }
 
     static LogLine LineOf(LogEvent e, LogSource source) =>
-        Line(e.Timestamp, source.IsGateway ? source.Name : $"{source.Name}/{TaskOf(e.LogStreamName)}", e.Message);
-
-    static LogLine Line(DateTimeOffset received, string source, string message)
-    {
-        var line = new LogLine(received, source, message);
-        return line with { Time = LogLine.TimeOf(line.Fields, received) };
-    }
+        LogLine.Received(e.Timestamp, source.IsGateway ? source.Name : $"{source.Name}/{TaskOf(e.LogStreamName)}", e.Message);
 
     /// <summary>Logs Insights writes <c>@timestamp</c> as <c>2026-12-07 01:02:03.456</c> (UTC); epoch milliseconds are read too.</summary>
     static DateTimeOffset InsightsTimestamp(string value) =>
